@@ -1,0 +1,80 @@
+import type { ModelSpec, TrainingSpec } from './spec';
+import type { SkipReason } from './corpus';
+
+/**
+ * The files of a run folder (DESIGN.md "A run on disk"), shared by the engine
+ * that writes them and the extension and CLI that read them.
+ */
+export const RUN_FILES = {
+  info: 'run.json',
+  vocab: 'vocab.json',
+  metrics: 'metrics.jsonl',
+  samples: 'samples.jsonl',
+  checkpoints: 'checkpoints',
+  onnx: 'model.onnx',
+} as const;
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface CorpusSummary {
+  inputs: string[];
+  documents: number;
+  trainDocuments: number;
+  validationDocuments: number;
+  trainTokens: number;
+  validationTokens: number;
+  characters: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** The first skipped files with their reasons (the full count is in `skipped`). */
+  skippedExamples: { path: string; reason: SkipReason }[];
+}
+
+export interface BackendInfo {
+  /** tfjs backend name: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
+  name: string;
+  simd?: boolean;
+  /** True when transposed matMuls are rewritten to the fast wasm path (DESIGN.md measured facts). */
+  matMulPatched?: boolean;
+}
+
+export interface RunInfo {
+  format: 'rnnlab-run';
+  version: 1;
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  model: ModelSpec;
+  training: TrainingSpec;
+  corpus: CorpusSummary;
+  backend: BackendInfo;
+  progress: {
+    step: number;
+    totalSteps: number;
+    epoch: number;
+    lastLoss?: number;
+    bestValLoss?: number;
+    /** Training throughput over the last session, tokens per second. */
+    charsPerSec?: number;
+  };
+  timings: { trainingMs: number; startedAt: string; finishedAt?: string };
+  /** Relative path of the newest good checkpoint, if any. */
+  checkpoint?: string;
+  /** Why the run stopped, for `failed` and `cancelled`. */
+  message?: string;
+  resumedAt?: number[];
+}
+
+/** A line of metrics.jsonl: a training step, or an evaluation. Losses in nats per token. */
+export type MetricsRecord =
+  | { kind: 'step'; step: number; epoch: number; loss: number; gradNorm: number; clippedGradNorm: number; lr: number; charsPerSec: number; time: number }
+  | { kind: 'eval'; step: number; valLoss: number; time: number };
+
+/** A line of samples.jsonl. */
+export interface SampleRecord {
+  step: number;
+  temperature: number;
+  prime: string;
+  text: string;
+  time: number;
+}

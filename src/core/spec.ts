@@ -1,0 +1,133 @@
+import type { Resolution } from './vocabulary';
+
+export type CellType = 'rnn' | 'lstm' | 'gru';
+export type ClipMode = 'norm' | 'value' | 'none';
+export type OptimizerName = 'adam' | 'rmsprop' | 'sgd';
+export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
+
+export const CELL_TYPES: readonly CellType[] = ['rnn', 'lstm', 'gru'];
+export const CLIP_MODES: readonly ClipMode[] = ['norm', 'value', 'none'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'rmsprop', 'sgd'];
+export const BACKENDS: readonly BackendPreference[] = ['auto', 'node', 'wasm', 'cpu'];
+export const MAX_LAYERS = 4;
+export const MAX_HIDDEN = 2048;
+
+/** The architecture: enough to rebuild the model's variables. Stored in run.json and ONNX metadata. */
+export interface ModelSpec {
+  cell: CellType;
+  layers: number;
+  hidden: number;
+  /** Embedding width; 0 means one-hot input. */
+  embedding: number;
+  /** Dropout probability between layers (training only). */
+  dropout: number;
+  vocabSize: number;
+  /** Bidirectional layers see the future: only for tagging and classification, never a language model. */
+  bidirectional: boolean;
+}
+
+/** How to train: everything that is not the architecture. */
+export interface TrainingSpec {
+  resolution: Resolution;
+  seqLength: number;
+  batchSize: number;
+  /** Total optimizer steps; when `epochs` is set it is derived from the data. */
+  steps: number;
+  epochs?: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Multiply the learning rate by this factor every `lrDecayEvery` steps (1 = no decay). */
+  lrDecay: number;
+  lrDecayEvery: number;
+  clipMode: ClipMode;
+  /** Threshold: the global norm τ for `norm`, the element bound for `value`. */
+  clipValue: number;
+  evalEvery: number;
+  sampleEvery: number;
+  checkpointEvery: number;
+  seed: number;
+  validationFraction: number;
+  /** Token resolution: whole tokens seen fewer times are spelled by characters. */
+  minTokenCount: number;
+  maxFileBytes: number;
+}
+
+export const DEFAULT_MODEL: Omit<ModelSpec, 'vocabSize'> = {
+  cell: 'lstm',
+  layers: 2,
+  hidden: 128,
+  embedding: 0,
+  dropout: 0,
+  bidirectional: false,
+};
+
+export const DEFAULT_TRAINING: TrainingSpec = {
+  resolution: 'char',
+  seqLength: 64,
+  batchSize: 32,
+  steps: 1000,
+  optimizer: 'adam',
+  learningRate: 2e-3,
+  lrDecay: 1,
+  lrDecayEvery: 1000,
+  clipMode: 'norm',
+  clipValue: 5,
+  evalEvery: 100,
+  sampleEvery: 200,
+  checkpointEvery: 200,
+  seed: 1,
+  validationFraction: 0.05,
+  minTokenCount: 2,
+  maxFileBytes: 1_000_000,
+};
+
+export class SpecError extends Error {}
+
+/** Checks an architecture and returns it, or throws a SpecError naming the bad field. */
+export function validateModelSpec(spec: ModelSpec): ModelSpec {
+  if (!CELL_TYPES.includes(spec.cell)) throw new SpecError(`cell must be one of ${CELL_TYPES.join(', ')}; got "${spec.cell}"`);
+  checkInt('layers', spec.layers, 1, MAX_LAYERS);
+  checkInt('hidden', spec.hidden, 1, MAX_HIDDEN);
+  checkInt('embedding', spec.embedding, 0, 4096);
+  if (!(spec.dropout >= 0 && spec.dropout < 1)) throw new SpecError(`dropout must be in [0, 1); got ${spec.dropout}`);
+  checkInt('vocabSize', spec.vocabSize, 2, 1_000_000);
+  if (typeof spec.bidirectional !== 'boolean') throw new SpecError('bidirectional must be true or false');
+  return spec;
+}
+
+export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
+  if (spec.resolution !== 'char' && spec.resolution !== 'token') throw new SpecError(`resolution must be char or token; got "${spec.resolution}"`);
+  checkInt('seq', spec.seqLength, 1, 10_000);
+  checkInt('batch', spec.batchSize, 1, 4096);
+  checkInt('steps', spec.steps, 1, 100_000_000);
+  if (spec.epochs !== undefined && !(spec.epochs > 0 && Number.isFinite(spec.epochs))) throw new SpecError(`epochs must be a positive number; got ${spec.epochs}`);
+  if (!OPTIMIZERS.includes(spec.optimizer)) throw new SpecError(`optimizer must be one of ${OPTIMIZERS.join(', ')}; got "${spec.optimizer}"`);
+  checkPositive('lr', spec.learningRate);
+  if (!(spec.lrDecay > 0 && spec.lrDecay <= 1)) throw new SpecError(`lr decay must be in (0, 1]; got ${spec.lrDecay}`);
+  checkInt('lr decay every', spec.lrDecayEvery, 1, Number.MAX_SAFE_INTEGER);
+  if (!CLIP_MODES.includes(spec.clipMode)) throw new SpecError(`clip mode must be one of ${CLIP_MODES.join(', ')}; got "${spec.clipMode}"`);
+  checkPositive('clip', spec.clipValue);
+  checkInt('eval-every', spec.evalEvery, 1, Number.MAX_SAFE_INTEGER);
+  checkInt('sample-every', spec.sampleEvery, 1, Number.MAX_SAFE_INTEGER);
+  checkInt('checkpoint-every', spec.checkpointEvery, 1, Number.MAX_SAFE_INTEGER);
+  checkInt('seed', spec.seed, 0, 2 ** 32 - 1);
+  if (!(spec.validationFraction >= 0 && spec.validationFraction < 1)) throw new SpecError(`validation fraction must be in [0, 1); got ${spec.validationFraction}`);
+  checkInt('min token count', spec.minTokenCount, 1, Number.MAX_SAFE_INTEGER);
+  checkInt('max file bytes', spec.maxFileBytes, 1, Number.MAX_SAFE_INTEGER);
+  return spec;
+}
+
+/** Number of gate blocks a cell's weight matrices hold (LSTM i,f,c,o; GRU z,r,h). */
+export function gateCount(cell: CellType): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+}
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SpecError(`${name} must be an integer from ${min} to ${max}; got ${value}`);
+  }
+}
+
+function checkPositive(name: string, value: number): void {
+  if (!(value > 0 && Number.isFinite(value))) throw new SpecError(`${name} must be a positive number; got ${value}`);
+}

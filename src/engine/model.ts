@@ -1,0 +1,244 @@
+import * as tf from './tfjs';
+import { SeededRandom } from '../core/random';
+import { gateCount, validateModelSpec, type ModelSpec } from '../core/spec';
+import { blockOrthogonal, glorotUniform, uniform } from './initializers';
+
+/** Hidden state carried between windows: per layer [batch, hidden] (LSTM also the cell state). */
+export interface RecurrentState {
+  h: tf.Tensor2D[];
+  c?: tf.Tensor2D[];
+}
+
+export interface ForwardOptions {
+  training?: boolean;
+  /** Seed for this call's dropout masks (deterministic runs). */
+  dropoutSeed?: number;
+}
+
+export interface ForwardResult {
+  /** [batch·time, vocab], rows in batch-major order (row b·T + t). */
+  logits: tf.Tensor2D;
+  finalState: RecurrentState;
+  /** Each layer's hidden sequence [batch, time, directions·hidden]. */
+  layerOutputs: tf.Tensor3D[];
+}
+
+let modelCounter = 0;
+
+/**
+ * A stacked recurrent language model over tfjs variables, written with tfjs
+ * ops rather than tf.layers: we control gates (logistic σ, as in the seed and
+ * ONNX), initial and carried state, and can reach every intermediate value.
+ *
+ * Weight layout follows Keras/tfjs so ONNX export and PyTorch fixtures map
+ * directly: per layer `kernel` [in, G·H], `recurrentKernel` [H, G·H], `bias`
+ * [G·H], gate blocks LSTM i,f,c,o; GRU z,r,h (reset before the recurrent
+ * matmul; h_t = z·h_{t−1} + (1−z)·h̃); RNN h_t = tanh(x W + h U + b).
+ */
+export class RecurrentModel {
+  readonly spec: ModelSpec;
+  private readonly variables = new Map<string, tf.Variable>();
+  private readonly prefix: string;
+  private disposed = false;
+
+  constructor(spec: ModelSpec, seed: number) {
+    this.spec = validateModelSpec({ ...spec });
+    this.prefix = `rnnlab${++modelCounter}`;
+    const init = initialWeights(this.spec, seed);
+    for (const [name, { shape, values }] of init) {
+      this.variables.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true, `${this.prefix}/${name}`));
+    }
+  }
+
+  /** Weight names in a stable order (checkpoints, ONNX export). */
+  get weightNames(): string[] {
+    return [...this.variables.keys()];
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [...this.variables.values()];
+  }
+
+  get parameterCount(): number {
+    let n = 0;
+    for (const v of this.variables.values()) n += v.size;
+    return n;
+  }
+
+  /** Maps the engine-unique variable name back to the weight name. */
+  weightNameOf(variableName: string): string {
+    return variableName.startsWith(this.prefix + '/') ? variableName.slice(this.prefix.length + 1) : variableName;
+  }
+
+  variable(name: string): tf.Variable {
+    const v = this.variables.get(name);
+    if (!v) throw new Error(`model has no weight "${name}"`);
+    return v;
+  }
+
+  async readWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, v] of this.variables) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
+    return out;
+  }
+
+  /** Replaces every weight; shapes must match exactly (a checkpoint made for this spec). */
+  setWeights(weights: Map<string, { shape: number[]; values: Float32Array }>): void {
+    for (const [name, v] of this.variables) {
+      const w = weights.get(name);
+      if (!w) throw new Error(`weights lack "${name}"`);
+      if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i]) || w.values.length !== v.size) {
+        throw new Error(`weight "${name}" has shape [${w.shape}] but the model needs [${v.shape}]`);
+      }
+    }
+    for (const [name, v] of this.variables) v.assign(tf.tensor(weights.get(name)!.values, v.shape, 'float32'));
+  }
+
+  zeroState(batch: number): RecurrentState {
+    const H = this.spec.hidden * (this.spec.bidirectional ? 2 : 1);
+    const zeros = () => Array.from({ length: this.spec.layers }, () => tf.zeros([batch, H]) as tf.Tensor2D);
+    return this.spec.cell === 'lstm' ? { h: zeros(), c: zeros() } : { h: zeros() };
+  }
+
+  /**
+   * Runs the model over `tokens` ([batch, time] ids). Call inside tf.tidy (or
+   * a gradient function); returned tensors belong to the caller.
+   */
+  forward(tokens: tf.Tensor2D, initial: RecurrentState | undefined, options: ForwardOptions = {}): ForwardResult {
+    if (this.disposed) throw new Error('model was disposed');
+    const [batch, time] = tokens.shape;
+    const { layers, dropout, bidirectional } = this.spec;
+    const dropoutRng = new SeededRandom(options.dropoutSeed ?? 0);
+    const applyDropout = (x: tf.Tensor2D): tf.Tensor2D =>
+      options.training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D) : x;
+
+    const flatTokens = tf.reshape(tokens, [batch * time]) as tf.Tensor1D;
+    let x: tf.Tensor2D | undefined = this.spec.embedding > 0 ? lookupRows(this.variable('embedding') as tf.Tensor2D, flatTokens) : undefined;
+
+    const finalH: tf.Tensor2D[] = [];
+    const finalC: tf.Tensor2D[] = [];
+    const layerOutputs: tf.Tensor3D[] = [];
+    for (let l = 0; l < layers; l++) {
+      const run = (dir: '' | 'backward/', reverse: boolean, h0?: tf.Tensor2D, c0?: tf.Tensor2D) =>
+        this.runLayer(`layer${l}/${dir}`, x, flatTokens, batch, time, reverse, h0, c0);
+      const stateH = initial?.h[l];
+      const stateC = initial?.c?.[l];
+      let out: tf.Tensor3D;
+      if (!bidirectional) {
+        const r = run('', false, stateH, stateC);
+        out = r.sequence;
+        finalH.push(r.h);
+        if (r.c) finalC.push(r.c);
+      } else {
+        const H = this.spec.hidden;
+        const half = (s: tf.Tensor2D | undefined, k: number) => (s ? (tf.slice(s, [0, k * H], [batch, H]) as tf.Tensor2D) : undefined);
+        const fw = run('', false, half(stateH, 0), half(stateC, 0));
+        const bw = run('backward/', true, half(stateH, 1), half(stateC, 1));
+        out = tf.concat([fw.sequence, bw.sequence], 2);
+        finalH.push(tf.concat([fw.h, bw.h], 1));
+        if (fw.c && bw.c) finalC.push(tf.concat([fw.c, bw.c], 1));
+      }
+      layerOutputs.push(out);
+      x = applyDropout(tf.reshape(out, [batch * time, out.shape[2]]) as tf.Tensor2D);
+    }
+    const logits = tf.add(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias')) as tf.Tensor2D;
+    const finalState: RecurrentState = this.spec.cell === 'lstm' ? { h: finalH, c: finalC } : { h: finalH };
+    return { logits, finalState, layerOutputs };
+  }
+
+  /** One direction of one layer over the whole window. */
+  private runLayer(
+    prefix: string,
+    input: tf.Tensor2D | undefined,
+    flatTokens: tf.Tensor1D,
+    batch: number,
+    time: number,
+    reverse: boolean,
+    h0: tf.Tensor2D | undefined,
+    c0: tf.Tensor2D | undefined,
+  ): { sequence: tf.Tensor3D; h: tf.Tensor2D; c?: tf.Tensor2D } {
+    const { cell, hidden: H } = this.spec;
+    const W = this.variable(`${prefix}kernel`);
+    const U = this.variable(`${prefix}recurrentKernel`);
+    const b = this.variable(`${prefix}bias`);
+    // The input projection of every step in one matMul; only h·U stays in the loop.
+    // One-hot input times W is a row lookup of W.
+    const projected = input ? tf.matMul(input, W) : lookupRows(W as tf.Tensor2D, flatTokens);
+    const steps = tf.unstack(tf.reshape(tf.add(projected, b), [batch, time, gateCount(cell) * H]), 1) as tf.Tensor2D[];
+    let h: tf.Tensor2D = h0 ?? tf.zeros([batch, H]);
+    let c: tf.Tensor2D = c0 ?? tf.zeros([batch, H]);
+    const outputs: tf.Tensor2D[] = new Array(time);
+    const order = reverse ? [...Array(time).keys()].reverse() : [...Array(time).keys()];
+    const Uzr = cell === 'gru' ? tf.slice(U, [0, 0], [H, 2 * H]) : undefined;
+    const Uh = cell === 'gru' ? tf.slice(U, [0, 2 * H], [H, H]) : undefined;
+    for (const t of order) {
+      const xt = steps[t];
+      if (cell === 'rnn') {
+        h = tf.tanh(tf.add(xt, tf.matMul(h, U))) as tf.Tensor2D;
+      } else if (cell === 'lstm') {
+        const [i, f, g, o] = tf.split(tf.add(xt, tf.matMul(h, U)), 4, 1) as tf.Tensor2D[];
+        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+      } else {
+        const [xzr, xh] = tf.split(xt, [2 * H, H], 1) as tf.Tensor2D[];
+        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, Uzr!))), 2, 1) as tf.Tensor2D[];
+        const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h), Uh!)));
+        h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
+      }
+      outputs[t] = h;
+    }
+    return { sequence: tf.stack(outputs, 1) as tf.Tensor3D, h, c: cell === 'lstm' ? c : undefined };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.variables.values()) v.dispose();
+    this.variables.clear();
+  }
+}
+
+/**
+ * Rows of `table` for each token id. tf.gather is cheapest, but its gradient
+ * needs UnsortedSegmentSum, which the wasm backend lacks; there a one-hot
+ * matMul gives the same rows and a matMul gradient.
+ */
+export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  if (tf.getBackend() === 'wasm') return tf.matMul(tf.cast(tf.oneHot(ids, table.shape[0]), 'float32'), table);
+  return tf.gather(table, ids) as tf.Tensor2D;
+}
+
+/** Mean cross-entropy in nats of `logits` [n, vocab] against target ids [n]. */
+export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  const logProbs = tf.logSoftmax(logits);
+  const picked = tf.sum(tf.mul(logProbs, tf.cast(tf.oneHot(targets, logits.shape[1]), 'float32')), 1);
+  return tf.neg(tf.mean(picked)) as tf.Scalar;
+}
+
+type InitialWeights = Map<string, { shape: number[]; values: Float32Array }>;
+
+function initialWeights(spec: ModelSpec, seed: number): InitialWeights {
+  const rng = new SeededRandom(seed);
+  const G = gateCount(spec.cell);
+  const H = spec.hidden;
+  const dirs = spec.bidirectional ? ['', 'backward/'] : [''];
+  const weights: InitialWeights = new Map();
+  if (spec.embedding > 0) {
+    weights.set('embedding', { shape: [spec.vocabSize, spec.embedding], values: uniform(spec.vocabSize * spec.embedding, 0.05, rng) });
+  }
+  for (let l = 0; l < spec.layers; l++) {
+    const inputSize = l === 0 ? spec.embedding || spec.vocabSize : H * dirs.length;
+    for (const dir of dirs) {
+      const p = `layer${l}/${dir}`;
+      weights.set(`${p}kernel`, { shape: [inputSize, G * H], values: glorotUniform(inputSize, G * H, rng) });
+      weights.set(`${p}recurrentKernel`, { shape: [H, G * H], values: blockOrthogonal(H, G, rng) });
+      const bias = new Float32Array(G * H);
+      if (spec.cell === 'lstm') bias.fill(1, H, 2 * H); // forget gate starts open (Jozefowicz et al. 2015)
+      weights.set(`${p}bias`, { shape: [G * H], values: bias });
+    }
+  }
+  const top = H * dirs.length;
+  weights.set('output/kernel', { shape: [top, spec.vocabSize], values: glorotUniform(top, spec.vocabSize, rng) });
+  weights.set('output/bias', { shape: [spec.vocabSize], values: new Float32Array(spec.vocabSize) });
+  return weights;
+}

@@ -1,0 +1,77 @@
+import * as tf from './tfjs';
+import type { ClipMode } from '../core/spec';
+import { clipGradients } from './clipping';
+import { crossEntropy, type RecurrentModel, type RecurrentState } from './model';
+
+export interface StepInput {
+  inputs: Int32Array;
+  targets: Int32Array;
+  batch: number;
+  time: number;
+}
+
+export interface StepOutcome {
+  /** Mean cross-entropy in nats per token. */
+  loss: number;
+  gradNorm: number;
+  clippedGradNorm: number;
+  /** The state to carry into the next window (owned by the caller). Undefined when the step was rejected. */
+  finalState?: RecurrentState;
+  /** False when the loss or the gradient was NaN or infinite: nothing was applied. */
+  applied: boolean;
+}
+
+export interface StepSettings {
+  clipMode: ClipMode;
+  clipValue: number;
+  dropoutSeed: number;
+}
+
+/**
+ * One optimizer step, as DESIGN.md writes it: gradients → global norm g →
+ * record g → clip → record the clipped norm → apply. A non-finite loss or
+ * gradient leaves the weights untouched and reports `applied: false`.
+ */
+export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): StepOutcome {
+  const tokens = tf.tensor2d(window.inputs, [window.batch, window.time], 'int32');
+  const targets = tf.tensor1d(window.targets, 'int32');
+  let finalState: RecurrentState | undefined;
+  const variables = model.trainableVariables;
+  try {
+    const { value, grads } = optimizer.computeGradients(() => {
+      const result = model.forward(tokens, state, { training: true, dropoutSeed: settings.dropoutSeed });
+      finalState = keepState(result.finalState);
+      return crossEntropy(result.logits, targets);
+    }, variables);
+    const loss = value.dataSync()[0];
+    value.dispose();
+    const ordered = variables.map((v) => grads[v.name]);
+    const clipped = clipGradients(ordered, settings.clipMode, settings.clipValue);
+    tf.dispose(ordered);
+    const finite = Number.isFinite(loss) && Number.isFinite(clipped.norm);
+    if (finite) {
+      // The same variable order every step: tfjs optimizers index their moments by position.
+      optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: clipped.gradients[i] })));
+    }
+    tf.dispose(clipped.gradients);
+    if (!finite) {
+      disposeState(finalState);
+      finalState = undefined;
+    }
+    return { loss, gradNorm: clipped.norm, clippedGradNorm: clipped.clippedNorm, finalState, applied: finite };
+  } finally {
+    tokens.dispose();
+    targets.dispose();
+  }
+}
+
+/** Marks a state's tensors as surviving the surrounding tidy scope. */
+export function keepState(state: RecurrentState): RecurrentState {
+  return { h: state.h.map((t) => tf.keep(t)), c: state.c?.map((t) => tf.keep(t)) };
+}
+
+export function disposeState(state: RecurrentState | undefined): void {
+  if (!state) return;
+  tf.dispose(state.h);
+  if (state.c) tf.dispose(state.c);
+}
