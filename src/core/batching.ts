@@ -41,6 +41,9 @@ export class StreamBatcher {
     readonly seqLength: number,
     private readonly seed: number,
   ) {
+    if (!(Number.isInteger(batchSize) && batchSize > 0 && Number.isInteger(seqLength) && seqLength > 0)) {
+      throw new BatchingError(`batch size and sequence length must be positive whole numbers; got ${batchSize} and ${seqLength}`);
+    }
     // Reserve T − 1 tokens for the epoch offset and 1 for the shifted targets.
     const usable = data.length - seqLength;
     this.streamLength = Math.floor(usable / batchSize);
@@ -62,7 +65,7 @@ export class StreamBatcher {
   }
 
   setPosition(position: BatchPosition): void {
-    if (!(position.window >= 0 && position.window < this.windowsPerEpoch && position.epoch >= 0)) {
+    if (!(Number.isInteger(position.window) && Number.isInteger(position.epoch) && position.window >= 0 && position.window < this.windowsPerEpoch && position.epoch >= 0)) {
       throw new BatchingError(`batch position ${JSON.stringify(position)} does not fit this data`);
     }
     this.position = { ...position };

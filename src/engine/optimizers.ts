@@ -18,6 +18,8 @@ export function createOptimizer(name: OptimizerName, learningRate: number): tf.O
 
 /** Changes the learning rate of a live optimizer (decay) without losing its moments. */
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(learningRate);
+  // tfjs's optimizer classes answer `instanceof` by duck typing, so test for the method instead.
+  const sgd = optimizer as Partial<tf.SGDOptimizer>;
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(learningRate);
   else (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }

@@ -1,0 +1,127 @@
+import * as path from 'path';
+import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
+import { natsToBits } from '../../core/units';
+import { resumeTraining, startTraining, type StartedTraining } from '../../engine/session';
+import type { TrainerEvents } from '../../engine/trainer';
+import { ProgressReporter } from '../progress';
+import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
+
+export const DEFAULT_RUNS_DIR = path.join('.rnnlab', 'runs');
+
+export const trainCommand: CommandSpec = {
+  name: 'train',
+  summary: 'Train a character- or token-level RNN language model on files, folders or globs.',
+  usage: 'rnn-lab train <paths...> [options]    (or: rnn-lab train --resume RUN_DIR [--steps N])',
+  options: {
+    cell: { type: 'string', help: `<${CELL_TYPES.join('|')}>  recurrent cell (default ${DEFAULT_MODEL.cell})` },
+    layers: { type: 'string', help: `<N>  stacked layers, 1-4 (default ${DEFAULT_MODEL.layers})` },
+    hidden: { type: 'string', help: `<N>  hidden units per layer (default ${DEFAULT_MODEL.hidden})` },
+    embedding: { type: 'string', help: '<N>  embedding width; 0 = one-hot input (default 0)' },
+    dropout: { type: 'string', help: '<P>  dropout between layers, 0 to <1 (default 0)' },
+    resolution: { type: 'string', help: '<char|token>  characters or code tokens (default char)' },
+    seq: { type: 'string', help: `<N>  time steps per window (truncated BPTT) (default ${DEFAULT_TRAINING.seqLength})` },
+    batch: { type: 'string', help: `<N>  parallel streams (default ${DEFAULT_TRAINING.batchSize})` },
+    steps: { type: 'string', help: `<N>  optimizer steps (default ${DEFAULT_TRAINING.steps})` },
+    epochs: { type: 'string', help: '<N>  train for N passes over the data instead of --steps' },
+    lr: { type: 'string', help: `<X>  learning rate (default ${DEFAULT_TRAINING.learningRate})` },
+    'lr-decay': { type: 'string', help: '<X>  multiply the learning rate by X every --lr-decay-every steps (default 1)' },
+    'lr-decay-every': { type: 'string', help: `<N>  (default ${DEFAULT_TRAINING.lrDecayEvery})` },
+    optimizer: { type: 'string', help: `<${OPTIMIZERS.join('|')}>  (default ${DEFAULT_TRAINING.optimizer})` },
+    'clip-mode': { type: 'string', help: `<${CLIP_MODES.join('|')}>  gradient clipping: global norm, element value, or none (default ${DEFAULT_TRAINING.clipMode})` },
+    clip: { type: 'string', help: `<X>  clipping threshold (default ${DEFAULT_TRAINING.clipValue})` },
+    'eval-every': { type: 'string', help: `<N>  validation loss every N steps (default ${DEFAULT_TRAINING.evalEvery})` },
+    'sample-every': { type: 'string', help: `<N>  write a sample every N steps (default ${DEFAULT_TRAINING.sampleEvery})` },
+    'checkpoint-every': { type: 'string', help: `<N>  checkpoint every N steps (default ${DEFAULT_TRAINING.checkpointEvery})` },
+    seed: { type: 'string', help: `<N>  seed for weights, data order and samples (default ${DEFAULT_TRAINING.seed})` },
+    include: { type: 'string', multiple: true, help: "<GLOB>  only files matching GLOB under the given folders, e.g. '**/*.ts' (repeatable)" },
+    'max-file-bytes': { type: 'string', help: `<N>  skip files larger than N bytes (default ${DEFAULT_TRAINING.maxFileBytes})` },
+    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  tfjs backend (default auto: node, then wasm, then cpu)` },
+    out: { type: 'string', help: `<DIR>  parent folder of run folders (default ${DEFAULT_RUNS_DIR})` },
+    resume: { type: 'string', help: '<RUN_DIR>  continue a run from its newest checkpoint' },
+  },
+};
+
+/** Runs `rnn-lab train`; resolves to the process exit code. */
+export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandLine(trainCommand, argv);
+  const backend = choiceOption(values, 'backend', BACKENDS, 'auto');
+  const resume = stringOption(values, 'resume');
+
+  let reporter: ProgressReporter | undefined;
+  const events: TrainerEvents = {
+    onStep: (r) => reporter?.step(r.step, r.loss, r.charsPerSec),
+    onEval: (r) => reporter?.evaluation(r.step, r.valLoss),
+    onSample: (s) => reporter?.line(`sample at step ${s.step}:\n${indent(s.text)}`),
+  };
+
+  let started: StartedTraining;
+  if (resume !== undefined) {
+    if (positionals.length > 0) throw new UsageError('--resume continues an existing run: give no paths with it');
+    const steps = values.steps === undefined ? undefined : intOption(values, 'steps', 0);
+    started = await resumeTraining({ runDir: resume, steps, backend }, events, signal);
+  } else {
+    if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
+    if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+    const training: TrainingSpec = {
+      ...DEFAULT_TRAINING,
+      resolution: choiceOption(values, 'resolution', ['char', 'token'] as const, DEFAULT_TRAINING.resolution),
+      seqLength: intOption(values, 'seq', DEFAULT_TRAINING.seqLength),
+      batchSize: intOption(values, 'batch', DEFAULT_TRAINING.batchSize),
+      steps: intOption(values, 'steps', DEFAULT_TRAINING.steps),
+      epochs: values.epochs === undefined ? undefined : numberOption(values, 'epochs', 1),
+      optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, DEFAULT_TRAINING.optimizer),
+      learningRate: numberOption(values, 'lr', DEFAULT_TRAINING.learningRate),
+      lrDecay: numberOption(values, 'lr-decay', DEFAULT_TRAINING.lrDecay),
+      lrDecayEvery: intOption(values, 'lr-decay-every', DEFAULT_TRAINING.lrDecayEvery),
+      clipMode: choiceOption(values, 'clip-mode', CLIP_MODES, DEFAULT_TRAINING.clipMode),
+      clipValue: numberOption(values, 'clip', DEFAULT_TRAINING.clipValue),
+      evalEvery: intOption(values, 'eval-every', DEFAULT_TRAINING.evalEvery),
+      sampleEvery: intOption(values, 'sample-every', DEFAULT_TRAINING.sampleEvery),
+      checkpointEvery: intOption(values, 'checkpoint-every', DEFAULT_TRAINING.checkpointEvery),
+      seed: intOption(values, 'seed', DEFAULT_TRAINING.seed),
+      maxFileBytes: intOption(values, 'max-file-bytes', DEFAULT_TRAINING.maxFileBytes),
+    };
+    const model = {
+      ...DEFAULT_MODEL,
+      cell: choiceOption(values, 'cell', CELL_TYPES, DEFAULT_MODEL.cell),
+      layers: intOption(values, 'layers', DEFAULT_MODEL.layers),
+      hidden: intOption(values, 'hidden', DEFAULT_MODEL.hidden),
+      embedding: intOption(values, 'embedding', DEFAULT_MODEL.embedding),
+      dropout: numberOption(values, 'dropout', DEFAULT_MODEL.dropout),
+    };
+    const include = values.include as string[] | undefined;
+    started = await startTraining({ inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR, backend }, events, signal);
+  }
+
+  const { info } = started;
+  const m = info.model;
+  io.stderr.write(
+    `${resume ? 'resuming' : 'training'} ${m.layers}×${m.cell.toUpperCase()}-${m.hidden} (${m.embedding ? `embedding ${m.embedding}` : 'one-hot'}, vocabulary ${m.vocabSize}) on ${info.corpus.documents} files, ${info.corpus.trainTokens.toLocaleString('en-US')} training tokens; backend ${describeBackend(info.backend)}\n`,
+  );
+  if (started.skippedSummary) io.stderr.write(`skipped: ${started.skippedSummary}\n`);
+  io.stderr.write(`run folder: ${started.run.dir}\n`);
+  reporter = new ProgressReporter(io.stderr, info.training.steps, info.progress.step, Math.max(1, Math.round(info.training.steps / 20)));
+
+  const outcome = await started.outcome;
+  reporter.end();
+  const p = outcome.info.progress;
+  const summary = [`${outcome.status} at step ${p.step}/${p.totalSteps}`];
+  if (p.lastLoss !== undefined) summary.push(`loss ${natsToBits(p.lastLoss).toFixed(3)} bits/token`);
+  if (p.bestValLoss !== undefined) summary.push(`best validation ${natsToBits(p.bestValLoss).toFixed(3)}`);
+  if (p.charsPerSec !== undefined) summary.push(`${Math.round(p.charsPerSec).toLocaleString('en-US')} chars/s`);
+  io.stderr.write(summary.join(', ') + '\n');
+  if (outcome.status === 'failed') io.stderr.write(`rnn-lab: error: ${outcome.message}\n`);
+  io.stdout.write(started.run.dir + '\n');
+  return outcome.status === 'completed' ? 0 : outcome.status === 'cancelled' ? 130 : 1;
+}
+
+function describeBackend(b: { name: string; simd?: boolean }): string {
+  return b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'tfjs-node' : b.name;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  │ ${l}`)
+    .join('\n');
+}

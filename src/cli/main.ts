@@ -1,0 +1,69 @@
+import { CorpusError } from '../core/corpus';
+import { BatchingError } from '../core/batching';
+import { SpecError } from '../core/spec';
+import { VocabularyError } from '../core/vocabulary';
+import { formatHelp, parseCommandLine, UsageError, type CommandSpec } from './usage';
+import { runTrain, trainCommand } from './commands/train';
+import { runSample, sampleCommand } from './commands/sample';
+
+const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) => Promise<number> }[] = [
+  { spec: trainCommand, run: (argv, signal) => runTrain(argv, { stdout: process.stdout, stderr: process.stderr }, signal) },
+  { spec: sampleCommand, run: (argv) => runSample(argv, { stdout: process.stdout }) },
+];
+
+function mainHelp(): string {
+  const list = COMMANDS.map((c) => `  ${c.spec.name.padEnd(8)}${c.spec.summary}`).join('\n');
+  return `rnn-lab: train recurrent networks (RNN, LSTM, GRU) on your code and look inside them.\n\nUsage: rnn-lab <command> [options]\n\nCommands:\n${list}\n\nRun rnn-lab <command> --help for a command's options.\n`;
+}
+
+/**
+ * Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted
+ * (after the current step, with a checkpoint). Failures print one line on
+ * stderr; RNNLAB_DEBUG=1 adds the stack trace.
+ */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = COMMANDS.find((c) => c.spec.name === rest[0]);
+    process.stdout.write(topic ? formatHelp(topic.spec) : mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${require('../../package.json').version}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.spec.name).join(', ')})`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    parseCommandLine(command.spec, rest); // still reject unknown flags
+    process.stdout.write(formatHelp(command.spec));
+    return 0;
+  }
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  return command.run(rest, controller.signal);
+}
+
+function exitCodeFor(err: unknown): number {
+  return err instanceof UsageError || err instanceof SpecError ? 2 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
+    if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');
+    if (process.env.RNNLAB_DEBUG && err instanceof Error && !known) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = exitCodeFor(err);
+  },
+);

@@ -1,0 +1,51 @@
+import { natsToBits, formatDuration } from '../core/units';
+
+/**
+ * Training progress on stderr: a bar redrawn in place on a terminal, plain
+ * lines (every `lineEvery` steps) when stderr is a file or a pipe.
+ */
+export class ProgressReporter {
+  private readonly tty: boolean;
+  private lastLineStep = 0;
+  private readonly startedAt = Date.now();
+  private lastVal: number | undefined;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly totalSteps: number,
+    private readonly startStep: number,
+    private readonly lineEvery: number,
+  ) {
+    this.tty = Boolean(stream.isTTY);
+  }
+
+  step(step: number, loss: number, charsPerSec: number): void {
+    const done = step - this.startStep;
+    const eta = done > 0 ? ((Date.now() - this.startedAt) / done) * (this.totalSteps - step) : 0;
+    const val = this.lastVal !== undefined ? `  val ${natsToBits(this.lastVal).toFixed(3)}` : '';
+    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} bits${val}  ${Math.round(charsPerSec).toLocaleString('en-US')} chars/s  eta ${formatDuration(eta)}`;
+    if (this.tty) {
+      const width = 24;
+      const filled = Math.round((step / this.totalSteps) * width);
+      const columns = this.stream.columns ?? 100;
+      this.stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, columns + 5));
+    } else if (step - this.lastLineStep >= this.lineEvery || step === this.totalSteps) {
+      this.lastLineStep = step;
+      this.stream.write(text + '\n');
+    }
+  }
+
+  evaluation(step: number, valLoss: number): void {
+    this.lastVal = valLoss;
+    this.line(`validation at step ${step}: ${natsToBits(valLoss).toFixed(3)} bits per token`);
+  }
+
+  /** A message that must not be overwritten by the bar. */
+  line(text: string): void {
+    this.stream.write(this.tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+  }
+
+  end(): void {
+    if (this.tty) this.stream.write('\n');
+  }
+}

@@ -1,0 +1,40 @@
+import * as path from 'path';
+import type { RunInfo } from '../core/runFormat';
+import { Vocabulary } from '../core/vocabulary';
+import { CheckpointError, listCheckpoints, loadCheckpoint } from './checkpoint';
+import { RecurrentModel } from './model';
+import { RunFolder } from './runStore';
+
+export interface LoadedRunModel {
+  run: RunFolder;
+  info: RunInfo;
+  vocab: Vocabulary;
+  model: RecurrentModel;
+  step: number;
+}
+
+/** The newest good checkpoint of a run as a tfjs model (the caller disposes `model`). */
+export function loadRunModel(runDir: string): LoadedRunModel {
+  const run = RunFolder.open(runDir);
+  const info = run.readInfo();
+  const vocab = Vocabulary.fromJSON(run.readVocabulary());
+  const checkpoint = info.checkpoint ?? latestCheckpointPath(run.dir);
+  if (!checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint yet`);
+  const loaded = loadCheckpoint(path.join(run.dir, checkpoint));
+  if (loaded.manifest.model.vocabSize !== vocab.size) {
+    throw new CheckpointError(`the checkpoint was trained on ${loaded.manifest.model.vocabSize} tokens but the run's vocabulary has ${vocab.size}`);
+  }
+  const model = new RecurrentModel(loaded.manifest.model, 0);
+  try {
+    model.setWeights(loaded.weights);
+  } catch (err) {
+    model.dispose();
+    throw new CheckpointError(`checkpoint ${checkpoint} does not fit its model: ${(err as Error).message}`);
+  }
+  return { run, info, vocab, model, step: loaded.manifest.step };
+}
+
+function latestCheckpointPath(runDir: string): string | undefined {
+  const names = listCheckpoints(runDir);
+  return names.length ? path.join('checkpoints', names[names.length - 1]) : undefined;
+}
