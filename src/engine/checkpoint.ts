@@ -73,6 +73,8 @@ export async function saveCheckpoint(runDir: string, contents: CheckpointContent
   for (const [name, w] of await contents.model.readWeights()) add(name, 'weight', w.shape, w.values);
   for (const { name, tensor } of await contents.optimizer.getWeights()) {
     add(contents.model.weightNameOf(name), 'optimizer', tensor.shape, Float32Array.from(await tensor.data()));
+    // The moments are the optimizer's own variables; the iteration count is a fresh scalar made for us.
+    if (name === 'iter') tensor.dispose();
   }
   const state = contents.state;
   if (state) {
@@ -152,7 +154,9 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
 /** Puts a loaded checkpoint's optimizer moments into a fresh optimizer of the same kind. */
 export async function restoreOptimizer(optimizer: tf.Optimizer, loaded: LoadedCheckpoint): Promise<void> {
   if (loaded.optimizerWeights.length === 0) return;
-  await optimizer.setWeights(loaded.optimizerWeights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, 'float32') })));
+  const tensors = loaded.optimizerWeights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, 'float32') }));
+  await optimizer.setWeights(tensors);
+  tf.dispose(tensors.map((t) => t.tensor)); // the optimizer made its own variables from them
 }
 
 export function restoreState(loaded: LoadedCheckpoint): RecurrentState | undefined {

@@ -46,7 +46,9 @@ export class RecurrentModel {
     this.prefix = `rnnlab${++modelCounter}`;
     const init = initialWeights(this.spec, seed);
     for (const [name, { shape, values }] of init) {
-      this.variables.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true, `${this.prefix}/${name}`));
+      const initial = tf.tensor(values, shape, 'float32');
+      this.variables.set(name, tf.variable(initial, true, `${this.prefix}/${name}`));
+      initial.dispose(); // the variable holds its own reference to the data
     }
   }
 
@@ -91,7 +93,11 @@ export class RecurrentModel {
         throw new Error(`weight "${name}" has shape [${w.shape}] but the model needs [${v.shape}]`);
       }
     }
-    for (const [name, v] of this.variables) v.assign(tf.tensor(weights.get(name)!.values, v.shape, 'float32'));
+    for (const [name, v] of this.variables) {
+      const value = tf.tensor(weights.get(name)!.values, v.shape, 'float32');
+      v.assign(value);
+      value.dispose();
+    }
   }
 
   zeroState(batch: number): RecurrentState {

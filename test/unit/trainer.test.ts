@@ -1,0 +1,174 @@
+import { before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '../../src/engine/tfjs';
+import { initBackend } from '../../src/engine/backend';
+import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/session';
+import { CheckpointError, loadCheckpoint } from '../../src/engine/checkpoint';
+import { loadRunModel } from '../../src/engine/runModel';
+import { sampleText } from '../../src/engine/sampler';
+import { DEFAULT_MODEL, DEFAULT_TRAINING } from '../../src/core/spec';
+import { uniformLoss } from '../../src/core/units';
+import { tempDir, writeTinyCorpus } from './support/tempDir';
+
+const dir = tempDir();
+const corpus = writeTinyCorpus(dir);
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function request(overrides: { model?: Partial<TrainRequest['model']>; training?: Partial<TrainRequest['training']> } = {}): TrainRequest {
+  return {
+    inputs: [corpus],
+    model: { ...DEFAULT_MODEL, layers: 1, hidden: 32, ...overrides.model },
+    training: { ...DEFAULT_TRAINING, seqLength: 16, batchSize: 8, steps: 10, evalEvery: 5, sampleEvery: 5, checkpointEvery: 5, learningRate: 1e-2, ...overrides.training },
+    outDir: path.join(dir, 'runs'),
+    backend: 'wasm',
+  };
+}
+
+test('an LSTM learns a small repetitive corpus: loss after 150 steps is below a third of ln(vocab)', async () => {
+  const started = await startTraining(request({ training: { steps: 150, evalEvery: 50, sampleEvery: 150, checkpointEvery: 150 } }));
+  const outcome = await started.outcome;
+  assert.equal(outcome.status, 'completed');
+  const initial = uniformLoss(started.info.model.vocabSize); // ln(20) ≈ 3.0 nats for this corpus
+  const metrics = started.run.readMetrics().filter((m) => m.kind === 'step');
+  const lastTen = metrics.slice(-10).reduce((s, m) => s + m.loss, 0) / 10;
+  assert.ok(lastTen < initial / 3, `mean loss of the last 10 steps ${lastTen.toFixed(3)} should be < ${(initial / 3).toFixed(3)} (ln V / 3)`);
+  assert.ok(metrics[0].loss > initial * 0.8, 'training starts near the uniform loss');
+});
+
+test('a training run writes the run folder of DESIGN.md and leaks no tensors', async () => {
+  const before = tf.memory().numTensors;
+  const started = await startTraining(request());
+  const outcome = await started.outcome;
+  assert.equal(outcome.status, 'completed');
+  assert.equal(tf.memory().numTensors, before, 'tensor count is back where it started');
+  const files = fs.readdirSync(started.run.dir).sort();
+  assert.deepEqual(files, ['checkpoints', 'metrics.jsonl', 'run.json', 'samples.jsonl', 'vocab.json']);
+  const info = started.run.readInfo();
+  assert.equal(info.status, 'completed');
+  assert.equal(info.progress.step, 10);
+  assert.equal(info.backend.name, 'wasm');
+  assert.equal(info.checkpoint, path.join('checkpoints', 'step-0000010'));
+  const metrics = started.run.readMetrics();
+  const steps = metrics.filter((m) => m.kind === 'step');
+  assert.deepEqual(steps.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  for (const m of steps) {
+    assert.ok(m.gradNorm > 0 && m.clippedGradNorm <= Math.min(m.gradNorm, 5) + 1e-9, 'clipped norm never exceeds the threshold or the raw norm');
+    assert.ok(m.charsPerSec > 0 && m.lr === 1e-2);
+  }
+  assert.deepEqual(metrics.filter((m) => m.kind === 'eval').map((m) => m.step), [5, 10]);
+  assert.deepEqual(started.run.readSamples().map((s) => s.step), [5, 10]);
+});
+
+test('gradient-norm clipping caps the applied norm at the threshold', async () => {
+  const started = await startTraining(request({ training: { clipMode: 'norm', clipValue: 0.05, steps: 4 } }));
+  await started.outcome;
+  for (const m of started.run.readMetrics()) {
+    if (m.kind !== 'step') continue;
+    assert.ok(m.gradNorm > 0.05, 'the raw norm is above this tiny threshold');
+    assert.ok(Math.abs(m.clippedGradNorm - 0.05) < 1e-6, `clipped norm ${m.clippedGradNorm} equals τ`);
+  }
+});
+
+test('clip mode none leaves the norm alone; value mode bounds each element', async () => {
+  const none = await startTraining(request({ training: { clipMode: 'none', steps: 3 } }));
+  await none.outcome;
+  for (const m of none.run.readMetrics()) if (m.kind === 'step') assert.equal(m.clippedGradNorm, m.gradNorm);
+  const value = await startTraining(request({ training: { clipMode: 'value', clipValue: 1e-3, steps: 3 } }));
+  await value.outcome;
+  for (const m of value.run.readMetrics()) {
+    if (m.kind !== 'step') continue;
+    assert.ok(m.clippedGradNorm < m.gradNorm, 'clamping elements shrinks the norm');
+    const parameters = 20 * 128 + 32 * 128 + 128 + 32 * 20 + 20; // upper bound: vocab ≤ 20 one-hot, H=32
+    assert.ok(m.clippedGradNorm <= 1e-3 * Math.sqrt(parameters) + 1e-9);
+  }
+});
+
+test('learning-rate decay multiplies the rate every N steps', async () => {
+  const started = await startTraining(request({ training: { steps: 6, lrDecay: 0.5, lrDecayEvery: 2 } }));
+  await started.outcome;
+  const lrs = started.run.readMetrics().flatMap((m) => (m.kind === 'step' ? [m.lr] : []));
+  assert.deepEqual(lrs, [1e-2, 1e-2, 5e-3, 5e-3, 2.5e-3, 2.5e-3]);
+});
+
+test('a NaN loss stops the run with a clear message and keeps the last good checkpoint', async () => {
+  const started = await startTraining(request({ training: { optimizer: 'sgd', learningRate: 1e38, clipMode: 'none', steps: 50, checkpointEvery: 1 } }));
+  const outcome = await started.outcome;
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.message!, /became (NaN|infinite) at step \d+.*Lower the learning rate/);
+  const info = started.run.readInfo();
+  assert.equal(info.status, 'failed');
+  const loaded = loadCheckpoint(path.join(started.run.dir, info.checkpoint!));
+  for (const w of loaded.weights.values()) assert.ok(w.values.every(Number.isFinite), 'checkpointed weights are finite');
+  assert.ok(loaded.manifest.step < 50);
+});
+
+test('cancellation finishes the step, writes a checkpoint and marks the run cancelled', async () => {
+  const controller = new AbortController();
+  const started = await startTraining(request({ training: { steps: 1000 } }), { onStep: (r) => r.step === 3 && controller.abort() }, controller.signal);
+  const outcome = await started.outcome;
+  assert.equal(outcome.status, 'cancelled');
+  assert.equal(outcome.info.progress.step, 3);
+  assert.equal(started.run.readInfo().checkpoint, path.join('checkpoints', 'step-0000003'));
+});
+
+test('resuming from a checkpoint gives the same weights as training straight through', async () => {
+  const straight = await startTraining(request({ model: { dropout: 0 }, training: { steps: 8, checkpointEvery: 4 } }));
+  await straight.outcome;
+
+  const controller = new AbortController();
+  const first = await startTraining(request({ model: { dropout: 0 }, training: { steps: 8, checkpointEvery: 4 } }), { onStep: (r) => r.step === 4 && controller.abort() }, controller.signal);
+  assert.equal((await first.outcome).status, 'cancelled');
+  const resumed = await resumeTraining({ runDir: first.run.dir, backend: 'wasm' });
+  assert.equal((await resumed.outcome).status, 'completed');
+
+  const a = loadRunModel(straight.run.dir);
+  const b = loadRunModel(first.run.dir);
+  const wa = await a.model.readWeights();
+  const wb = await b.model.readWeights();
+  for (const [name, w] of wa) {
+    const other = wb.get(name)!.values;
+    const maxDiff = w.values.reduce((m, v, i) => Math.max(m, Math.abs(v - other[i])), 0);
+    assert.ok(maxDiff < 1e-6, `${name} differs by ${maxDiff}`);
+  }
+  const steps = b.run.readMetrics().filter((m) => m.kind === 'step').map((m) => m.step);
+  assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8], 'metrics have each step once');
+  assert.deepEqual(b.run.readInfo().resumedAt, [4]);
+  a.model.dispose();
+  b.model.dispose();
+});
+
+test('a corrupted checkpoint is refused with a clear message', async () => {
+  const started = await startTraining(request({ training: { steps: 2 } }));
+  await started.outcome;
+  const info = started.run.readInfo();
+  const weights = path.join(started.run.dir, info.checkpoint!, 'weights.bin');
+  const bytes = fs.readFileSync(weights);
+  bytes[10] ^= 0xff;
+  fs.writeFileSync(weights, bytes);
+  assert.throws(() => loadRunModel(started.run.dir), (err: Error) => err instanceof CheckpointError && /corrupted/.test(err.message));
+  await assert.rejects(resumeTraining({ runDir: started.run.dir, steps: 4, backend: 'wasm' }), /corrupted/);
+});
+
+test('sampling is deterministic for a seed, greedy at temperature 0, and never emits <unk>', async () => {
+  const started = await startTraining(request({ training: { steps: 30 } }));
+  await started.outcome;
+  const { model, vocab } = loadRunModel(started.run.dir);
+  const a = sampleText(model, vocab, { length: 40, temperature: 1, seed: 7 });
+  const b = sampleText(model, vocab, { length: 40, temperature: 1, seed: 7 });
+  assert.equal(a, b);
+  const g1 = sampleText(model, vocab, { length: 40, temperature: 0, seed: 1 });
+  const g2 = sampleText(model, vocab, { length: 40, temperature: 0, seed: 2 });
+  assert.equal(g1, g2, 'greedy decoding ignores the seed');
+  assert.equal([...a].length, 40);
+  assert.ok(!a.includes('\uFFFD'));
+  const primed = sampleText(model, vocab, { prime: 'say("☃', length: 5, temperature: 0 });
+  assert.equal([...primed].length, 5, 'a prime with an unknown character still samples');
+  assert.throws(() => sampleText(model, vocab, { length: -1, temperature: 1 }), /length/);
+  assert.throws(() => sampleText(model, vocab, { length: 5, temperature: -1 }), /temperature/);
+  model.dispose();
+});
