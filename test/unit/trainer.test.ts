@@ -172,3 +172,35 @@ test('sampling is deterministic for a seed, greedy at temperature 0, and never e
   assert.throws(() => sampleText(model, vocab, { length: 5, temperature: -1 }), /temperature/);
   model.dispose();
 });
+
+for (const cell of ['rnn', 'gru'] as const) {
+  test(`a ${cell.toUpperCase()} with 2 layers, embedding and dropout trains and lowers its loss`, async () => {
+    const started = await startTraining(request({ model: { cell, layers: 2, embedding: 8, dropout: 0.1 }, training: { steps: 60, evalEvery: 60, sampleEvery: 60, checkpointEvery: 60 } }));
+    assert.equal((await started.outcome).status, 'completed');
+    const losses = started.run.readMetrics().flatMap((m) => (m.kind === 'step' ? [m.loss] : []));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(mean(losses.slice(-10)) < 0.6 * mean(losses.slice(0, 5)), `loss fell from ${mean(losses.slice(0, 5))} to ${mean(losses.slice(-10))}`);
+  });
+}
+
+test('token resolution trains on code tokens and samples text that round-trips through the vocabulary', async () => {
+  const started = await startTraining(request({ training: { resolution: 'token', steps: 20, seqLength: 8 } }));
+  assert.equal((await started.outcome).status, 'completed');
+  const { model, vocab, info } = loadRunModel(started.run.dir);
+  assert.equal(vocab.kind, 'token');
+  assert.ok(vocab.tokens.includes('say') && vocab.tokens.includes('log'), 'frequent identifiers are whole tokens');
+  assert.ok(info.corpus.trainTokens < info.corpus.characters, 'fewer tokens than characters');
+  const text = sampleText(model, vocab, { length: 20, temperature: 1, seed: 3 });
+  assert.equal(vocab.decode(vocab.encode(text)), text);
+  model.dispose();
+});
+
+test('--epochs sets the step count from the data', async () => {
+  const started = await startTraining(request({ training: { epochs: 2 } }));
+  await started.outcome;
+  const info = started.run.readInfo();
+  // 4 files × 20 lines ≈ 1,940 characters; batch 8 × seq 16: ⌊(N − 16) / 8 / 16⌋ windows per epoch.
+  const windows = Math.floor(Math.floor((info.corpus.trainTokens - 16) / 8) / 16);
+  assert.equal(info.training.steps, 2 * windows);
+  assert.equal(info.progress.step, 2 * windows);
+});
