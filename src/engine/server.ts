@@ -1,0 +1,106 @@
+import { SpecError } from '../core/spec';
+import { checkEngineRequest, type EngineErrorCode, type EngineEvent, type EngineMethods, type EngineRequest, type EngineResponse } from '../protocol/engine';
+import { resumeTraining, startTraining, type StartedTraining } from './session';
+import type { TrainerEvents } from './trainer';
+
+type Send = (message: EngineResponse | EngineEvent) => void;
+
+class RequestError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The engine's request handler, independent of the transport (an IPC channel
+ * in the engine process, a direct call in tests). One training runs at a time:
+ * tfjs computes on this one thread.
+ */
+export class EngineServer {
+  private current: { runDir: string; controller: AbortController } | undefined;
+
+  constructor(private readonly send: Send) {}
+
+  async handle(message: unknown): Promise<void> {
+    const problem = checkEngineRequest(message);
+    const id = (message as { id?: unknown })?.id;
+    if (problem) {
+      if (Number.isSafeInteger(id)) this.reply({ kind: 'response', id: id as number, ok: false, error: { code: 'invalid', message: problem } });
+      else this.send({ kind: 'event', event: 'log', level: 'error', message: `ignored a malformed message: ${problem}` });
+      return;
+    }
+    const request = message as EngineRequest;
+    try {
+      const result = await this.dispatch(request);
+      this.reply({ kind: 'response', id: request.id, ok: true, result });
+    } catch (err) {
+      const code: EngineErrorCode = err instanceof RequestError ? err.code : err instanceof SpecError ? 'invalid' : 'failed';
+      this.reply({ kind: 'response', id: request.id, ok: false, error: { code, message: (err as Error).message ?? String(err) } });
+    }
+  }
+
+  /** Stops a running training (e.g. before the process exits). */
+  stopAll(): void {
+    this.current?.controller.abort();
+  }
+
+  private async dispatch(request: EngineRequest): Promise<unknown> {
+    switch (request.method) {
+      case 'ping':
+        return { time: Date.now(), pid: process.pid } satisfies EngineMethods['ping']['result'];
+      case 'train':
+      case 'resume':
+        return this.train(request as EngineRequest<'train'> | EngineRequest<'resume'>);
+      case 'stop': {
+        const { runDir } = (request as EngineRequest<'stop'>).params;
+        if (!this.current || (runDir !== undefined && runDir !== this.current.runDir)) return { stopped: false };
+        this.current.controller.abort();
+        return { stopped: true };
+      }
+    }
+  }
+
+  private async train(request: EngineRequest<'train'> | EngineRequest<'resume'>): Promise<EngineMethods['train']['result']> {
+    if (this.current) throw new RequestError('busy', `a training is already running (${this.current.runDir}); stop it first`);
+    const controller = new AbortController();
+    let runDir = '';
+    const events: TrainerEvents = {
+      onStep: (record, info) => this.send({ kind: 'event', event: 'step', runDir, record, progress: info.progress }),
+      onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir, record }),
+      onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir, record }),
+      onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir, path, step }),
+    };
+    // Reserve the slot before the first await so a second request is refused.
+    this.current = { runDir: '(starting)', controller };
+    let started: StartedTraining;
+    try {
+      started =
+        request.method === 'train'
+          ? await startTraining((request as EngineRequest<'train'>).params, events, controller.signal)
+          : await resumeTraining((request as EngineRequest<'resume'>).params, events, controller.signal);
+    } catch (err) {
+      this.current = undefined;
+      throw err;
+    }
+    runDir = started.run.dir;
+    this.current = { runDir, controller };
+    void started.outcome.then(
+      (outcome) => {
+        this.current = undefined;
+        this.send({ kind: 'event', event: 'finished', runDir, status: outcome.status, message: outcome.message, info: outcome.info });
+      },
+      (err: unknown) => {
+        this.current = undefined;
+        this.send({ kind: 'event', event: 'log', level: 'error', message: `training ${runDir} crashed: ${(err as Error).message}` });
+      },
+    );
+    return { runDir, info: started.info, skipped: started.skippedSummary };
+  }
+
+  private reply(response: EngineResponse): void {
+    this.send(response);
+  }
+}
