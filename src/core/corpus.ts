@@ -31,6 +31,11 @@ export interface GatherOptions {
    * never filtered.
    */
   include?: string[];
+  /**
+   * Globs (same matching as `include`) for files and folders never to read
+   * while walking, e.g. VS Code's `files.exclude`. Explicit files are never filtered.
+   */
+  exclude?: string[];
   /** Honour .gitignore files found while walking. Default true. */
   followGitignore?: boolean;
 }
@@ -95,6 +100,8 @@ interface IgnoreScope {
 
 interface WalkContext {
   followGitignore: boolean;
+  /** Matches walked paths that must be passed over (files and whole folders). */
+  exclude?: (relPath: string) => boolean;
   /** Absolute paths of files to read, in discovery order. */
   found: string[];
   skipped: { abs: string; reason: SkipReason; detail?: string }[];
@@ -113,7 +120,8 @@ interface WalkContext {
 export async function gatherCorpus(inputs: string[], options: GatherOptions = {}): Promise<GatheredCorpus> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const includeMatcher = options.include?.length ? includeFilter(options.include) : undefined;
-  const ctx: WalkContext = { followGitignore: options.followGitignore ?? true, found: [], skipped: [] };
+  const exclude = options.exclude?.length ? includeFilter(options.exclude) : undefined;
+  const ctx: WalkContext = { followGitignore: options.followGitignore ?? true, exclude, found: [], skipped: [] };
   const roots: string[] = [];
 
   for (const input of inputs) {
@@ -212,6 +220,7 @@ async function walk(
     if (NEVER_WALK.has(entry.name)) continue;
     const abs = path.join(dir, entry.name);
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    if (ctx.exclude?.(relPath)) continue;
 
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
@@ -258,6 +267,8 @@ function isIgnored(relPath: string, isDir: boolean, scopes: IgnoreScope[]): bool
  * option can't be used: it also changes how patterns with slashes match.
  */
 function includeFilter(patterns: string[]): (relPath: string) => boolean {
+  // VS Code's exclude globs start with '**/'; a leading '**/' also matches at the root.
+  patterns = patterns.flatMap((p) => (p.startsWith('**/') ? [p, p.slice(3)] : [p]));
   const byName = patterns.filter((p) => !p.includes('/'));
   const byPath = patterns.filter((p) => p.includes('/'));
   const nameMatch = byName.length ? picomatch(byName) : () => false;

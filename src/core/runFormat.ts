@@ -18,6 +18,9 @@ export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 
 export interface CorpusSummary {
   inputs: string[];
+  /** Filters applied while walking folders (a resumed run reads the same files). */
+  include?: string[];
+  exclude?: string[];
   documents: number;
   trainDocuments: number;
   validationDocuments: number;

@@ -14,8 +14,9 @@ import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcom
 export interface TrainRequest {
   /** Files, folders or globs. */
   inputs: string[];
-  /** Optional glob filters for files found under folders. */
+  /** Optional glob filters for files found under folders: only these, and never those. */
   include?: string[];
+  exclude?: string[];
   model: Omit<ModelSpec, 'vocabSize'>;
   training: TrainingSpec;
   /** Parent folder of run folders. */
@@ -46,8 +47,13 @@ interface PreparedData {
  * Reads and splits the corpus and encodes it. With a vocabulary given (resume)
  * it is reused; otherwise one is built from the training split only.
  */
-async function prepareData(inputs: string[], include: string[] | undefined, training: TrainingSpec, existing?: Vocabulary): Promise<PreparedData> {
-  const corpus = await gatherCorpus(inputs, { include, maxFileBytes: training.maxFileBytes });
+interface CorpusFilters {
+  include?: string[];
+  exclude?: string[];
+}
+
+async function prepareData(inputs: string[], filters: CorpusFilters, training: TrainingSpec, existing?: Vocabulary): Promise<PreparedData> {
+  const corpus = await gatherCorpus(inputs, { ...filters, maxFileBytes: training.maxFileBytes });
   requireDocuments(corpus);
   const split = splitByDocument(corpus.documents, training.validationFraction, training.seed);
   const join = (docs: { text: string }[]) => docs.map((d) => (d.text.endsWith('\n') ? d.text : d.text + '\n')).join('');
@@ -64,11 +70,13 @@ async function prepareData(inputs: string[], include: string[] | undefined, trai
   return { corpus, vocab, train, validation, trainDocuments: split.train.length, validationDocuments: split.validation.length };
 }
 
-function summarize(inputs: string[], data: PreparedData): CorpusSummary {
+function summarize(inputs: string[], filters: CorpusFilters, data: PreparedData): CorpusSummary {
   const skipped: CorpusSummary['skipped'] = {};
   for (const s of data.corpus.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
   return {
     inputs: inputs.map((i) => path.resolve(i)),
+    ...(filters.include?.length ? { include: filters.include } : {}),
+    ...(filters.exclude?.length ? { exclude: filters.exclude } : {}),
     documents: data.corpus.documents.length,
     trainDocuments: data.trainDocuments,
     validationDocuments: data.validationDocuments,
@@ -100,7 +108,8 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   }
   validateModelSpec({ ...request.model, vocabSize: 2 });
   ensureWritableDirectory(request.outDir);
-  const data = await prepareData(request.inputs, request.include, training);
+  const filters: CorpusFilters = { include: request.include, exclude: request.exclude };
+  const data = await prepareData(request.inputs, filters, training);
   const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
   const batcher = new StreamBatcher(data.train, training.batchSize, training.seqLength, training.seed);
   if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
@@ -118,7 +127,7 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
     updatedAt: now,
     model: modelSpec,
     training,
-    corpus: summarize(request.inputs, data),
+    corpus: summarize(request.inputs, filters, data),
     backend,
     progress: { step: 0, totalSteps: training.steps, epoch: 0 },
     timings: { trainingMs: 0, startedAt: now },
@@ -154,7 +163,7 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
   if (loaded.manifest.step >= training.steps) {
     throw new TrainingSetupError(`run ${run.id} already has ${loaded.manifest.step} of ${training.steps} steps: pass --steps with a larger total to train further`);
   }
-  const data = await prepareData(info.corpus.inputs, undefined, training, vocab).catch((err: unknown) => {
+  const data = await prepareData(info.corpus.inputs, { include: info.corpus.include, exclude: info.corpus.exclude }, training, vocab).catch((err: unknown) => {
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });

@@ -11,6 +11,7 @@ import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Ch
 export interface TrainParams {
   inputs: string[];
   include?: string[];
+  exclude?: string[];
   model: Omit<ModelSpec, 'vocabSize'>;
   training: TrainingSpec;
   outDir: string;
@@ -95,6 +96,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   train: shape({
     inputs: arrayOf(str, 100_000),
     include: optional(arrayOf(str)),
+    exclude: optional(arrayOf(str)),
     model: modelCheck,
     training: trainingCheck,
     outDir: str,

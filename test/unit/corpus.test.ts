@@ -317,3 +317,21 @@ test('split: train always keeps at least one document; bad fractions throw', () 
   assert.throws(() => splitByDocument(docs, 1), RangeError);
   assert.throws(() => splitByDocument(docs, -0.1), RangeError);
 });
+
+test('exclude globs pass over matching files and whole folders while walking, never explicit files', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-exclude-'));
+  try {
+    fs.mkdirSync(path.join(root, 'build', 'deep'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'src'));
+    fs.writeFileSync(path.join(root, 'build', 'deep', 'out.js'), 'built\n');
+    fs.writeFileSync(path.join(root, 'src', 'a.ts'), 'let a = 1;\n');
+    fs.writeFileSync(path.join(root, 'src', 'a.min.js'), 'minified\n');
+    const walked = await gatherCorpus([root], { exclude: ['**/build', '**/*.min.js'] });
+    assert.deepEqual(walked.documents.map((d) => d.path), ['src/a.ts']);
+    assert.deepEqual(walked.skipped, [], 'excluded paths are not reported as skipped');
+    const explicit = await gatherCorpus([path.join(root, 'src', 'a.min.js')], { exclude: ['**/*.min.js'] });
+    assert.equal(explicit.documents.length, 1);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -204,3 +204,17 @@ test('--epochs sets the step count from the data', async () => {
   assert.equal(info.training.steps, 2 * windows);
   assert.equal(info.progress.step, 2 * windows);
 });
+
+test('a resumed run reads the same files: include and exclude filters are kept in run.json', async () => {
+  const filtered = request({ training: { steps: 2 } });
+  filtered.include = ['*.js'];
+  filtered.exclude = ['file3.js'];
+  const started = await startTraining(filtered);
+  await started.outcome;
+  const info = started.run.readInfo();
+  assert.equal(info.corpus.documents, 3);
+  assert.deepEqual([info.corpus.include, info.corpus.exclude], [['*.js'], ['file3.js']]);
+  const resumed = await resumeTraining({ runDir: started.run.dir, steps: 4, backend: 'wasm' });
+  assert.equal((await resumed.outcome).status, 'completed');
+  assert.equal(resumed.info.corpus.documents, 3);
+});
