@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { tokenizeCode } from './codeTokenizer';
 
 export type Resolution = 'char' | 'token';
@@ -136,6 +137,11 @@ export class Vocabulary {
       throw new VocabularyError('a character vocabulary holds one code point per token');
     }
     return new Vocabulary(v.kind, [...v.tokens], v.unk as number);
+  }
+
+  /** A short hash of the kind, tokens and unk index: checkpoints record it to detect a swapped vocabulary. */
+  fingerprint(): string {
+    return createHash('sha256').update(JSON.stringify(this.toJSON())).digest('hex').slice(0, 16);
   }
 
   /** True when both map the same units to the same ids (a checkpoint fits a model). */

@@ -5,6 +5,7 @@ import * as tf from './tfjs';
 import type { BatchPosition } from '../core/batching';
 import { RUN_FILES } from '../core/runFormat';
 import type { ModelSpec, OptimizerName } from '../core/spec';
+import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
 import { writeFileAtomic, writeJsonAtomic } from './runStore';
 
@@ -30,6 +31,8 @@ export interface CheckpointManifest {
   /** The next window the batcher will read. */
   position: BatchPosition;
   model: ModelSpec;
+  /** Vocabulary.fingerprint() of the vocabulary the weights were trained with. */
+  vocabulary: string;
   optimizer: OptimizerName;
   tensors: TensorEntry[];
   byteLength: number;
@@ -41,6 +44,7 @@ export interface CheckpointContents {
   step: number;
   position: BatchPosition;
   model: RecurrentModel;
+  vocabulary: Vocabulary;
   optimizerName: OptimizerName;
   optimizer: tf.Optimizer;
   state: RecurrentState | undefined;
@@ -91,6 +95,7 @@ export async function saveCheckpoint(runDir: string, contents: CheckpointContent
     step: contents.step,
     position: contents.position,
     model: contents.model.spec,
+    vocabulary: contents.vocabulary.fingerprint(),
     optimizer: contents.optimizerName,
     tensors: entries,
     byteLength: bytes.length,
@@ -149,6 +154,17 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     }
   }
   return loaded;
+}
+
+/**
+ * Refuses a checkpoint whose weights were trained with another vocabulary than
+ * the one beside it: token ids would silently mean different characters.
+ */
+export function checkVocabularyMatches(loaded: LoadedCheckpoint, vocab: Vocabulary, where: string): void {
+  const sizes = `${loaded.manifest.model.vocabSize} tokens in the checkpoint, ${vocab.size} in ${where}`;
+  if (loaded.manifest.model.vocabSize !== vocab.size || loaded.manifest.vocabulary !== vocab.fingerprint()) {
+    throw new CheckpointError(`mismatched vocabularies: the checkpoint was trained with a different vocabulary than ${where} (${sizes})`);
+  }
 }
 
 /** Puts a loaded checkpoint's optimizer moments into a fresh optimizer of the same kind. */

@@ -1,7 +1,7 @@
 import * as path from 'path';
-import type { RunInfo } from '../core/runFormat';
+import { RUN_FILES, type RunInfo } from '../core/runFormat';
 import { Vocabulary } from '../core/vocabulary';
-import { CheckpointError, listCheckpoints, loadCheckpoint } from './checkpoint';
+import { CheckpointError, checkVocabularyMatches, listCheckpoints, loadCheckpoint } from './checkpoint';
 import { RecurrentModel } from './model';
 import { RunFolder } from './runStore';
 
@@ -21,9 +21,7 @@ export function loadRunModel(runDir: string): LoadedRunModel {
   const checkpoint = info.checkpoint ?? latestCheckpointPath(run.dir);
   if (!checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint yet`);
   const loaded = loadCheckpoint(path.join(run.dir, checkpoint));
-  if (loaded.manifest.model.vocabSize !== vocab.size) {
-    throw new CheckpointError(`the checkpoint was trained on ${loaded.manifest.model.vocabSize} tokens but the run's vocabulary has ${vocab.size}`);
-  }
+  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
   const model = new RecurrentModel(loaded.manifest.model, 0);
   try {
     model.setWeights(loaded.weights);

@@ -51,10 +51,19 @@ export class RunFolder {
 
   static create(parent: string, id: string): RunFolder {
     ensureWritableDirectory(parent);
-    let dir = path.join(parent, id);
-    for (let n = 2; fs.existsSync(dir); n++) dir = path.join(parent, `${id}-${n}`);
-    fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
-    return new RunFolder(dir);
+    // mkdir without `recursive` fails when the folder exists, so two runs started
+    // in the same second (even by two processes) never share a folder.
+    for (let n = 1; ; n++) {
+      const dir = path.join(parent, n === 1 ? id : `${id}-${n}`);
+      try {
+        fs.mkdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints));
+      return new RunFolder(dir);
+    }
   }
 
   static open(dir: string): RunFolder {
@@ -131,13 +140,14 @@ function readJson(file: string): unknown {
 /** Parses a jsonl file, ignoring a torn last line (the one a killed writer may leave). */
 export function readJsonLines(file: string): unknown[] {
   if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  // Keep each line's number in the file (blank lines are skipped, not renumbered) for the error message.
+  const lines = fs.readFileSync(file, 'utf8').split('\n').map((text, i) => ({ text, number: i + 1 })).filter((l) => l.text.trim() !== '');
   const out: unknown[] = [];
   lines.forEach((line, i) => {
     try {
-      out.push(JSON.parse(line));
+      out.push(JSON.parse(line.text));
     } catch (err) {
-      if (i !== lines.length - 1) throw new RunStoreError(`${file} line ${i + 1} is not valid JSON`);
+      if (i !== lines.length - 1) throw new RunStoreError(`${file} line ${line.number} is not valid JSON`);
     }
   });
   return out;

@@ -5,7 +5,7 @@ import { RUN_FILES, type CorpusSummary, type RunInfo } from '../core/runFormat';
 import { SpecError, validateModelSpec, validateTrainingSpec, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
 import { Vocabulary } from '../core/vocabulary';
 import { initBackend } from './backend';
-import { CheckpointError, loadCheckpoint, restoreOptimizer, restoreState } from './checkpoint';
+import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState } from './checkpoint';
 import { RecurrentModel } from './model';
 import { createOptimizer } from './optimizers';
 import { RunFolder, ensureWritableDirectory, newRunId } from './runStore';
@@ -154,9 +154,7 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
   if (!info.checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint to resume from`);
   const loaded = loadCheckpoint(path.join(run.dir, info.checkpoint));
   const vocab = Vocabulary.fromJSON(run.readVocabulary());
-  if (vocab.size !== info.model.vocabSize || loaded.manifest.model.vocabSize !== vocab.size) {
-    throw new CheckpointError(`the checkpoint's vocabulary (${loaded.manifest.model.vocabSize} tokens) does not match ${RUN_FILES.vocab} (${vocab.size} tokens)`);
-  }
+  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
   const training = { ...info.training };
   if (request.steps !== undefined) training.steps = request.steps;
   validateTrainingSpec(training);

@@ -63,7 +63,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
   let sessionMs = 0;
   let sessionChars = 0;
   const save = async (): Promise<void> => {
-    info.checkpoint = await saveCheckpoint(run.dir, { step, position: batcher.getPosition(), model, optimizerName: training.optimizer, optimizer, state });
+    info.checkpoint = await saveCheckpoint(run.dir, { step, position: batcher.getPosition(), model, vocabulary: vocab, optimizerName: training.optimizer, optimizer, state });
     events.onCheckpoint?.(info.checkpoint, step);
   };
   const finish = async (status: TrainStatus, message?: string): Promise<TrainOutcome> => {
