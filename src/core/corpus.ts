@@ -61,7 +61,8 @@ export class CorpusError extends Error {
 }
 
 // Never walked: far too many files, none of them the user's own text.
-const NEVER_WALK = new Set(['node_modules', '.git']);
+// .rnnlab holds RNN Lab's own runs: training on them would feed the model its metrics.
+const NEVER_WALK = new Set(['node_modules', '.git', '.rnnlab']);
 
 const GLOB_CHARS = /[*?[{]/;
 

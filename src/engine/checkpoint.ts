@@ -7,7 +7,7 @@ import { RUN_FILES } from '../core/runFormat';
 import type { ModelSpec, OptimizerName } from '../core/spec';
 import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
-import { writeFileAtomic, writeJsonAtomic } from './runStore';
+import { writeFileAtomic, writeJsonAtomic } from '../core/runStore';
 
 export class CheckpointError extends Error {}
 

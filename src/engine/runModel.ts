@@ -3,7 +3,7 @@ import { RUN_FILES, type RunInfo } from '../core/runFormat';
 import { Vocabulary } from '../core/vocabulary';
 import { CheckpointError, checkVocabularyMatches, listCheckpoints, loadCheckpoint } from './checkpoint';
 import { RecurrentModel } from './model';
-import { RunFolder } from './runStore';
+import { RunFolder } from '../core/runStore';
 
 export interface LoadedRunModel {
   run: RunFolder;

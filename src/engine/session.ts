@@ -8,7 +8,7 @@ import { initBackend } from './backend';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState } from './checkpoint';
 import { RecurrentModel } from './model';
 import { createOptimizer } from './optimizers';
-import { RunFolder, ensureWritableDirectory, newRunId } from './runStore';
+import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
 import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
 
 export interface TrainRequest {

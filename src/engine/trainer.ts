@@ -7,7 +7,7 @@ import { saveCheckpoint } from './checkpoint';
 import { evaluateLoss } from './evaluate';
 import type { RecurrentModel, RecurrentState } from './model';
 import { setLearningRate } from './optimizers';
-import type { RunFolder } from './runStore';
+import type { RunFolder } from '../core/runStore';
 import { sampleText } from './sampler';
 import { disposeState, trainStep } from './trainStep';
 

@@ -11,7 +11,7 @@ import { initBackend } from '../../src/engine/backend';
 import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/session';
 import { CheckpointError, loadCheckpoint, restoreOptimizer, restoreState, saveCheckpoint } from '../../src/engine/checkpoint';
 import { loadRunModel } from '../../src/engine/runModel';
-import { RunStoreError } from '../../src/engine/runStore';
+import { RunStoreError } from '../../src/core/runStore';
 import { RecurrentModel, type RecurrentState } from '../../src/engine/model';
 import { createOptimizer } from '../../src/engine/optimizers';
 import { trainStep, disposeState } from '../../src/engine/trainStep';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunFolder, RunStoreError, ensureWritableDirectory, readJsonLines, writeFileAtomic } from '../../src/engine/runStore';
+import { RunFolder, RunStoreError, ensureWritableDirectory, readJsonLines, writeFileAtomic } from '../../src/core/runStore';
 import type { MetricsRecord, SampleRecord } from '../../src/core/runFormat';
 import { tempDir } from './support/tempDir';
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from '../core/runFormat';
-import type { VocabularyJson } from '../core/vocabulary';
+import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from './runFormat';
+import type { VocabularyJson } from './vocabulary';
 
 export class RunStoreError extends Error {}
 
