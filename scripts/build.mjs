@@ -1,6 +1,7 @@
 // Bundles the CLI and the extension with esbuild. TensorFlow.js and
 // onnxruntime stay external: they load native or wasm binaries from their
 // installed packages, and tfjs-node must share one tfjs-core with our code.
+import { cpSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -15,8 +16,27 @@ const common = {
   external: ['vscode', '@tensorflow/*', 'onnxruntime-node'],
 };
 
+// Webviews run in the editor's Chromium: one script and one stylesheet per
+// webview (media/<name>/<name>.js and .css), loaded under a CSP that allows
+// only the extension's media files.
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+// The codicon font for vscode-elements' icons, served from media/ like the bundles.
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  cpSync(`node_modules/@vscode/codicons/dist/${file}`, `media/codicons/${file}`);
+}
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' }),
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
+  build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
 ]);

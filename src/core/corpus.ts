@@ -7,7 +7,9 @@ import * as path from 'path';
 import ignore = require('ignore');
 import picomatch = require('picomatch');
 
-export type SkipReason = 'binary' | 'invalid-utf8' | 'too-large' | 'empty' | 'ignored' | 'unreadable';
+import type { SkipReason } from './runFormat';
+
+export type { SkipReason };
 
 export interface SkippedFile {
   path: string;

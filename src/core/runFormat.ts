@@ -1,5 +1,6 @@
 import type { ModelSpec, TrainingSpec } from './spec';
-import type { SkipReason } from './corpus';
+/** Why a file was left out of a corpus. */
+export type SkipReason = 'binary' | 'invalid-utf8' | 'too-large' | 'empty' | 'ignored' | 'unreadable';
 
 /**
  * The files of a run folder (DESIGN.md "A run on disk"), shared by the engine

@@ -1,4 +1,5 @@
-import type { Resolution } from './vocabulary';
+/** Characters (Unicode code points) or code tokens. */
+export type Resolution = 'char' | 'token';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 export type ClipMode = 'norm' | 'value' | 'none';

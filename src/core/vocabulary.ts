@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { tokenizeCode } from './codeTokenizer';
+import type { Resolution } from './spec';
 
-export type Resolution = 'char' | 'token';
+export type { Resolution };
 
 /** The JSON form of a vocabulary: `vocab.json` in a run and `rnnlab.vocab` in an ONNX file. */
 export interface VocabularyJson {

@@ -1,12 +1,16 @@
 import type * as vscode from 'vscode';
+import { Lab } from './lab';
 
-/**
- * The VS Code entry point. The extension's commands and views are not built
- * yet, so the manifest contributes nothing and activation does nothing; the
- * engine is usable today through the `rnn-lab` CLI.
- */
-export function activate(_context: vscode.ExtensionContext): void {
-  // Intentionally empty until the extension's contributions land.
+let lab: Lab | undefined;
+
+/** Wires the extension; everything it creates is owned by `Lab` and disposed on deactivation. */
+export function activate(context: vscode.ExtensionContext): Lab {
+  lab = new Lab(context);
+  context.subscriptions.push(lab);
+  return lab;
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  lab?.dispose();
+  lab = undefined;
+}

@@ -1,0 +1,75 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../../core/runIndex';
+import { modelLabel } from '../../core/runLabels';
+import type { RunRegistry } from '../runs/runRegistry';
+import type { TrainingController } from '../training/trainingController';
+import { backendPreference } from '../settings';
+import { RunItem } from '../views/runsView';
+
+/**
+ * Which runs a command is about: the clicked item and the rest of the
+ * selection (menus pass both), a run folder path (programmatic use), or, with
+ * nothing given, a QuickPick.
+ */
+export async function runsFromArgs(registry: RunRegistry, title: string, arg?: unknown, selection?: unknown): Promise<RunSummary[]> {
+  if (Array.isArray(selection) && selection.length > 0) return selection.filter((s): s is RunItem => s instanceof RunItem).map((s) => s.run);
+  if (arg instanceof RunItem) return [arg.run];
+  if (typeof arg === 'string') {
+    const found = registry.find(arg) ?? (fs.existsSync(path.join(arg, 'run.json')) ? { dir: arg, id: path.basename(arg) } : undefined);
+    return found ? [found] : [];
+  }
+  const picked = await pickRun(registry, title);
+  return picked ? [picked] : [];
+}
+
+export async function pickRun(registry: RunRegistry, title: string): Promise<RunSummary | undefined> {
+  registry.scan();
+  if (registry.all.length === 0) {
+    void vscode.window.showInformationMessage('RNN Lab: no runs yet. Train a model first (RNN Lab: Train Model…).');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    registry.all.map((run) => ({ run, label: run.info ? modelLabel(run.info) : run.id, description: run.info ? `${run.id} · ${run.info.status}` : 'unreadable' })),
+    { title, placeHolder: 'Choose a run' },
+  );
+  return pick?.run;
+}
+
+/** `RNN Lab: Delete Run…` — asks first; never deletes the run being trained. */
+export async function deleteRuns(registry: RunRegistry, controller: TrainingController, runs: RunSummary[]): Promise<number> {
+  const deletable = runs.filter((r) => r.dir !== controller.current?.runDir);
+  if (deletable.length < runs.length) void vscode.window.showWarningMessage('RNN Lab: a run that is training cannot be deleted; stop it first.');
+  if (deletable.length === 0) return 0;
+  const what = deletable.length === 1 ? `run ${deletable[0].id}` : `${deletable.length} runs`;
+  const answer = await vscode.window.showWarningMessage(`Delete ${what}? Its checkpoints and metrics are removed from disk.`, { modal: true }, 'Delete');
+  if (answer !== 'Delete') return 0;
+  for (const run of deletable) await fs.promises.rm(run.dir, { recursive: true, force: true });
+  registry.scan();
+  return deletable.length;
+}
+
+/**
+ * `RNN Lab: Resume Training` — continues a stopped or failed run from its
+ * checkpoint. Loading a checkpoint is loading a model file from the workspace:
+ * not in Restricted Mode.
+ */
+export async function resumeRun(controller: TrainingController, registry: RunRegistry, run: RunSummary, extraSteps?: number): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('RNN Lab does not load model files from an untrusted workspace. Trust the workspace to resume this run.');
+    return undefined;
+  }
+  const info = run.info;
+  if (!info) return undefined;
+  const total = info.progress.step >= info.progress.totalSteps ? info.progress.totalSteps + (extraSteps ?? info.progress.totalSteps) : undefined;
+  try {
+    const runDir = await controller.resume({ runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) }, modelLabel(info));
+    registry.refresh();
+    void vscode.commands.executeCommand('rnnLab.openDashboard', runDir);
+    return runDir;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`RNN Lab: cannot resume ${run.id}: ${(err as Error).message}`);
+    return undefined;
+  }
+}

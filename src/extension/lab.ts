@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { EngineClient } from './engine/engineClient';
+import { RunRegistry } from './runs/runRegistry';
+import { TrainingController } from './training/trainingController';
+import { RunsTreeProvider } from './views/runsView';
+import { DashboardPanel } from './webviews/dashboardPanel';
+import { trainModel } from './commands/trainCommand';
+import { deleteRuns, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
+
+/**
+ * Owns everything the extension creates, so deactivation disposes it all.
+ * The engine process has its own, shorter lifetime inside it: when it dies the
+ * client starts a new one on the next request, and nothing here is recreated.
+ */
+export class Lab implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly engine: EngineClient;
+  readonly registry: RunRegistry;
+  readonly training: TrainingController;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.log = this.own(vscode.window.createOutputChannel('RNN Lab', { log: true }));
+    this.engine = new EngineClient(context.asAbsolutePath('dist/engine.js'), { onStderr: (text) => this.log.warn(`[engine] ${text.trimEnd()}`) });
+    this.own({ dispose: () => this.engine.dispose() });
+    this.registry = this.own(new RunRegistry(this.log));
+    this.training = this.own(new TrainingController(this.engine, this.log));
+    const runsTree = this.own(new RunsTreeProvider(this.registry));
+    this.own(vscode.window.createTreeView('rnnLab.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
+    this.own(this.training.onEngineEvent((e) => (e.event === 'finished' || e.event === 'checkpoint') && this.registry.refresh()));
+    this.own(this.engine.onExit(() => this.registry.refresh()));
+    this.own(
+      vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
+      }),
+    );
+    this.registerCommands();
+  }
+
+  private registerCommands(): void {
+    const command = (id: string, run: (...args: unknown[]) => unknown) => this.own(vscode.commands.registerCommand(id, run));
+    command('rnnLab.train', (args) => trainModel(this.training, this.registry, args));
+    command('rnnLab.stopTraining', async () => {
+      if (!(await this.training.stop())) void vscode.window.showInformationMessage('RNN Lab: no training is running.');
+    });
+    command('rnnLab.openDashboard', async (arg, selection) => {
+      const runs = arg === undefined && selection === undefined && this.training.current ? [{ dir: this.training.current.runDir }] : await runsFromArgs(this.registry, 'RNN Lab: Open Dashboard', arg, selection);
+      if (runs.length > 0) DashboardPanel.show(this.context.extensionUri, this.training, runs.map((r) => r.dir), this.log);
+    });
+    command('rnnLab.openRun', async () => {
+      const run = await pickRun(this.registry, 'RNN Lab: Open Run');
+      if (run) DashboardPanel.show(this.context.extensionUri, this.training, [run.dir], this.log);
+    });
+    command('rnnLab.deleteRun', async (arg, selection) => deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)));
+    command('rnnLab.resumeTraining', async (arg) => {
+      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
+      return run ? resumeRun(this.training, this.registry, run) : undefined;
+    });
+    command('rnnLab.refreshRuns', () => this.registry.scan());
+    command('rnnLab.revealRunFolder', async (arg) => {
+      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
+      if (run) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.dir));
+    });
+  }
+
+  private own<T extends vscode.Disposable>(disposable: T): T {
+    this.disposables.push(disposable);
+    return disposable;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.reverse()) {
+      try {
+        d.dispose();
+      } catch (err) {
+        console.error(err);
+      }
+    }
+    this.disposables.length = 0;
+  }
+}

@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import { listRuns, type RunSummary } from '../../core/runIndex';
+import { RUN_FILES } from '../../core/runFormat';
+import { runsLocation } from '../settings';
+
+/**
+ * The runs found on disk, kept fresh: a file watcher on each `<run>/run.json` in the
+ * runs folder, settings changes and explicit refreshes all lead to one
+ * debounced rescan.
+ */
+export class RunRegistry implements vscode.Disposable {
+  private runs: RunSummary[] = [];
+  private dir: string | undefined;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rnnLab.runsDirectory') && this.relocate()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.relocate()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.relocate()),
+    );
+    this.relocate();
+  }
+
+  get runsDirectory(): string | undefined {
+    return this.dir;
+  }
+
+  get all(): readonly RunSummary[] {
+    return this.runs;
+  }
+
+  find(runDirOrId: string): RunSummary | undefined {
+    return this.runs.find((r) => r.dir === runDirOrId || r.id === runDirOrId);
+  }
+
+  /** Rescans soon (several changes in a burst cost one scan). */
+  refresh(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.scan(), 150);
+  }
+
+  /** Rescans now. */
+  scan(): void {
+    this.timer = undefined;
+    this.runs = this.dir ? listRuns(this.dir) : [];
+    this.changed.fire();
+  }
+
+  private relocate(): void {
+    const location = runsLocation();
+    if (location?.ignored) this.log.warn(location.ignored);
+    this.dir = location?.dir;
+    this.watcher?.dispose();
+    this.watcher = undefined;
+    if (this.dir) {
+      this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.dir), `*/${RUN_FILES.info}`));
+      this.watcher.onDidCreate(() => this.refresh());
+      this.watcher.onDidChange(() => this.refresh());
+      this.watcher.onDidDelete(() => this.refresh());
+    }
+    this.scan();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

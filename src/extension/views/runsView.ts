@@ -1,0 +1,78 @@
+import * as vscode from 'vscode';
+import type { RunSummary } from '../../core/runIndex';
+import { lossUnit, modelLabel, runDescription } from '../../core/runLabels';
+import { natsToBits } from '../../core/units';
+import type { RunRegistry } from '../runs/runRegistry';
+
+/** A run in the Runs view; commands receive it as their argument. */
+export class RunItem extends vscode.TreeItem {
+  constructor(readonly run: RunSummary) {
+    super(run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id, vscode.TreeItemCollapsibleState.None);
+    this.id = run.dir;
+    this.resourceUri = vscode.Uri.file(run.dir);
+    const info = run.info;
+    // The context value drives the menus: only running runs can be stopped, only stopped ones resumed.
+    this.contextValue = info ? `rnnLab.run.${info.status}` : 'rnnLab.run.broken';
+    this.description = info ? runDescription(info) : 'unreadable';
+    this.iconPath = new vscode.ThemeIcon(iconFor(info?.status));
+    this.tooltip = tooltipFor(run);
+    this.command = { command: 'rnnLab.openDashboard', title: 'Open Dashboard', arguments: [this] };
+  }
+}
+
+function iconFor(status: string | undefined): string {
+  switch (status) {
+    case 'running':
+      return 'sync~spin';
+    case 'completed':
+      return 'pass';
+    case 'cancelled':
+      return 'debug-pause';
+    case 'failed':
+      return 'error';
+    default:
+      return 'warning';
+  }
+}
+
+function tooltipFor(run: RunSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.supportHtml = false; // run data is shown as text only
+  md.appendText(run.id + '\n\n');
+  const info = run.info;
+  if (!info) {
+    md.appendText(run.problem ?? 'run.json is unreadable');
+    return md;
+  }
+  const m = info.model;
+  const t = info.training;
+  md.appendText(`${modelLabel(info)} · ${m.embedding ? `embedding ${m.embedding}` : 'one-hot'} · vocabulary ${m.vocabSize} (${t.resolution})\n`);
+  md.appendText(`steps ${info.progress.step}/${info.progress.totalSteps} · ${t.optimizer} lr ${t.learningRate} · clip ${t.clipMode}${t.clipMode === 'none' ? '' : ` ${t.clipValue}`}\n`);
+  if (info.progress.bestValLoss !== undefined) md.appendText(`best validation ${natsToBits(info.progress.bestValLoss).toFixed(3)} ${lossUnit(info)}\n`);
+  md.appendText(`${info.corpus.documents} files · backend ${info.backend.name}\n`);
+  if (info.message) md.appendText(`\n${info.message}`);
+  return md;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly registry: RunRegistry) {
+    this.subscription = registry.onDidChange(() => this.changed.fire());
+  }
+
+  getTreeItem(item: RunItem): RunItem {
+    return item;
+  }
+
+  getChildren(item?: RunItem): RunItem[] {
+    return item ? [] : this.registry.all.map((r) => new RunItem(r));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

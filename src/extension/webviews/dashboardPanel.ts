@@ -1,0 +1,153 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { RunFolder } from '../../core/runStore';
+import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type DashboardRun, type HostToDashboard } from '../../protocol/dashboard';
+import type { EngineEvent } from '../../protocol/engine';
+import type { TrainingController } from '../training/trainingController';
+import { createNonce, dashboardHtml } from './webviewHtml';
+
+/**
+ * The training dashboard: one panel showing one or several runs overlaid.
+ * It reads a run's history from disk when shown and then follows the engine's
+ * live events. The webview only renders; it asks for data with `ready`.
+ */
+export class DashboardPanel implements vscode.Disposable {
+  static readonly viewType = 'rnnLab.dashboard';
+  private static current: DashboardPanel | undefined;
+
+  private runDirs: string[];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Shows the dashboard for these runs, creating the panel or reusing the open one. */
+  static show(extensionUri: vscode.Uri, controller: TrainingController, runDirs: string[], log: vscode.LogOutputChannel): DashboardPanel {
+    const existing = DashboardPanel.current;
+    if (existing) {
+      existing.setRuns(runDirs);
+      existing.panel.reveal(existing.panel.viewColumn ?? vscode.ViewColumn.One, false);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'RNN Lab Dashboard', vscode.ViewColumn.Active, DashboardPanel.webviewOptions(extensionUri));
+    DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, runDirs, log);
+    return DashboardPanel.current;
+  }
+
+  /** Restores a dashboard after a window reload (see registerWebviewPanelSerializer). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, controller: TrainingController, state: unknown, log: vscode.LogOutputChannel): void {
+    panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
+    DashboardPanel.current?.dispose();
+    DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, parseDashboardState(state)?.runIds ?? [], log);
+  }
+
+  static get isOpen(): boolean {
+    return DashboardPanel.current !== undefined;
+  }
+
+  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    controller: TrainingController,
+    runDirs: string[],
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.runDirs = runDirs;
+    const webview = panel.webview;
+    const media = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
+    webview.html = dashboardHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: media('dashboard', 'dashboard.js'),
+      styleUris: [media('dashboard', 'dashboard.css')],
+      codiconsUri: media('codicons', 'codicon.css'),
+      title: 'RNN Lab Dashboard',
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      webview.onDidReceiveMessage((m: unknown) => this.receive(m, controller)),
+      controller.onEngineEvent((e) => this.forward(e)),
+    );
+  }
+
+  setRuns(runDirs: string[]): void {
+    this.runDirs = [...new Set(runDirs)];
+    this.sendShow();
+  }
+
+  private receive(message: unknown, controller: TrainingController): void {
+    const m = parseDashboardMessage(message);
+    if (!m) {
+      this.log.warn('ignored a malformed message from the dashboard');
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        this.sendShow();
+        break;
+      case 'hideRun':
+        this.setRuns(this.runDirs.filter((d) => path.basename(d) !== m.runId));
+        break;
+      case 'stopRun':
+        if (controller.current && path.basename(controller.current.runDir) === m.runId) void controller.stop();
+        break;
+    }
+  }
+
+  private sendShow(): void {
+    const runs: DashboardRun[] = [];
+    for (const dir of this.runDirs) {
+      try {
+        runs.push(loadDashboardRun(dir));
+      } catch (err) {
+        this.log.warn(`dashboard: cannot read run ${dir}: ${(err as Error).message}`);
+      }
+    }
+    this.panel.title = runs.length === 1 ? `RNN Lab: ${runs[0].info.label}` : 'RNN Lab Dashboard';
+    this.post({ type: 'show', runs });
+  }
+
+  private forward(event: EngineEvent): void {
+    if (!('runDir' in event) || !this.runDirs.includes(event.runDir)) return;
+    const runId = path.basename(event.runDir);
+    switch (event.event) {
+      case 'step':
+        this.post({ type: 'append', runId, steps: [event.record], evals: [], samples: [] });
+        break;
+      case 'eval':
+        this.post({ type: 'append', runId, steps: [], evals: [event.record], samples: [] });
+        break;
+      case 'sample':
+        this.post({ type: 'append', runId, steps: [], evals: [], samples: [event.record] });
+        break;
+      case 'finished':
+        this.post({ type: 'status', runId, status: event.status, message: event.message });
+        break;
+    }
+  }
+
+  private post(message: HostToDashboard): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+    this.panel.dispose();
+  }
+}
+
+/** A run's history from its folder, in the dashboard's terms. */
+export function loadDashboardRun(dir: string): DashboardRun {
+  const folder = RunFolder.open(dir);
+  const info = folder.readInfo();
+  const metrics = folder.readMetrics();
+  return {
+    info: toDashboardRunInfo(info),
+    steps: metrics.filter((m) => m.kind === 'step'),
+    evals: metrics.filter((m) => m.kind === 'eval'),
+    samples: folder.readSamples(),
+  };
+}

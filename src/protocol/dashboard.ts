@@ -1,0 +1,134 @@
+/**
+ * Messages between the extension host and the training dashboard webview.
+ * The webview only renders: all data comes from the host. Losses are nats per
+ * token, as on disk; the webview shows bits.
+ */
+import type { RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import { modelLabel } from '../core/runLabels';
+import type { EvalRecord, StepRecord } from './engine';
+import { arrayOf, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
+
+/** The dashboard's view of a run description (run.json). */
+export function toDashboardRunInfo(info: RunInfo): DashboardRunInfo {
+  return {
+    id: info.id,
+    label: `${modelLabel(info)} · ${info.id}`,
+    status: info.status,
+    cell: info.model.cell,
+    clipMode: info.training.clipMode,
+    clipValue: info.training.clipValue,
+    totalSteps: info.progress.totalSteps,
+    backend: info.backend.name,
+    resolution: info.training.resolution,
+    ...(info.message ? { message: info.message } : {}),
+  };
+}
+
+/** What the dashboard needs to know about a run besides its metrics. */
+export interface DashboardRunInfo {
+  id: string;
+  /** Short human label, e.g. "2×LSTM-128 · 20261126-0510". Workspace text: the webview escapes it. */
+  label: string;
+  status: RunStatus;
+  cell: string;
+  clipMode: string;
+  clipValue: number;
+  totalSteps: number;
+  backend: string;
+  /** Tokens are characters ('char') or code tokens ('token'): the unit of "bits per …". */
+  resolution: 'char' | 'token';
+  message?: string;
+}
+
+export interface DashboardRun {
+  info: DashboardRunInfo;
+  steps: StepRecord[];
+  evals: EvalRecord[];
+  samples: SampleRecord[];
+}
+
+export type HostToDashboard =
+  /** Replaces everything shown (first load, or a new selection of runs). */
+  | { type: 'show'; runs: DashboardRun[] }
+  /** New records of one run that is already shown. */
+  | { type: 'append'; runId: string; steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[] }
+  /** Status change of a shown run (finished, failed, …). */
+  | { type: 'status'; runId: string; status: RunStatus; message?: string };
+
+export type DashboardToHost =
+  /** The webview has loaded (or reloaded) and wants the current state. */
+  | { type: 'ready' }
+  /** The user removed a run from the overlay. */
+  | { type: 'hideRun'; runId: string }
+  /** The user asked to stop the run's training. */
+  | { type: 'stopRun'; runId: string };
+
+/** State the webview keeps with setState so it survives being hidden and reloaded. */
+export interface DashboardWebviewState {
+  runIds: string[];
+  logScaleLoss?: boolean;
+}
+
+const checks: Record<DashboardToHost['type'], Check> = {
+  ready: shape({ type: str }),
+  hideRun: shape({ type: str, runId: str }),
+  stopRun: shape({ type: str, runId: str }),
+};
+
+/** Validates a message from the webview (untrusted input). */
+export function parseDashboardMessage(value: unknown): DashboardToHost | undefined {
+  if (!isRecord(value) || oneOf(...Object.keys(checks))(value.type, 'type')) return undefined;
+  return checks[value.type as DashboardToHost['type']](value, 'message') ? undefined : (value as DashboardToHost);
+}
+
+/** Validates restored webview state (it comes back from the webview). */
+export function parseDashboardState(value: unknown): DashboardWebviewState | undefined {
+  if (!isRecord(value) || arrayOf(str, 100)(value.runIds, 'runIds')) return undefined;
+  return { runIds: value.runIds as string[], logScaleLoss: value.logScaleLoss === true };
+}
+
+/**
+ * A metric value as it arrives: JSON writes NaN and ±Infinity as null, and a
+ * diverging run can record one, so the dashboard must accept it and show a gap.
+ */
+const metric: Check = (v, p) => (v === null ? undefined : num(v, p));
+
+/** Enough for a long run's full history in one `show` message. */
+const MAX_RECORDS = 2_000_000;
+
+const stepsCheck = arrayOf(
+  shape({ kind: oneOf('step'), step: int, epoch: num, loss: metric, gradNorm: metric, clippedGradNorm: metric, lr: metric, charsPerSec: metric, time: num }),
+  MAX_RECORDS,
+);
+const evalsCheck = arrayOf(shape({ kind: oneOf('eval'), step: int, valLoss: metric, time: num }), MAX_RECORDS);
+const samplesCheck = arrayOf(shape({ step: int, temperature: num, prime: str, text: str, time: num }), 100_000);
+const statusCheck = oneOf('running', 'completed', 'cancelled', 'failed');
+
+const runInfoCheck = shape({
+  id: str,
+  label: str,
+  status: statusCheck,
+  cell: str,
+  clipMode: str,
+  clipValue: num,
+  totalSteps: int,
+  backend: str,
+  resolution: oneOf('char', 'token'),
+  message: optional(str),
+});
+
+const hostChecks: Record<HostToDashboard['type'], Check> = {
+  show: shape({ type: str, runs: arrayOf(shape({ info: runInfoCheck, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck }), 100) }),
+  append: shape({ type: str, runId: str, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck }),
+  status: shape({ type: str, runId: str, status: statusCheck, message: optional(str) }),
+};
+
+/**
+ * Validates a message from the host in the webview. The host is our own code,
+ * but the check keeps a version mismatch (an old webview restored by a newer
+ * extension) from drawing garbage. Metric values may be null (see `metric`).
+ */
+export function parseHostToDashboardMessage(value: unknown): HostToDashboard | undefined {
+  if (!isRecord(value) || oneOf(...Object.keys(hostChecks))(value.type, 'type')) return undefined;
+  return hostChecks[value.type as HostToDashboard['type']](value, 'message') ? undefined : (value as HostToDashboard);
+}

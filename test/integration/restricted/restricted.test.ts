@@ -1,0 +1,47 @@
+/**
+ * Restricted Mode (an untrusted workspace): RNN Lab still trains on the
+ * workspace's text, but loads no model files from it, and ignores a workspace
+ * setting that would put runs outside the workspace.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Lab } from '../../../src/extension/lab';
+import type { EngineEvent } from '../../../src/protocol/engine';
+
+async function lab(): Promise<Lab> {
+  return vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!.activate();
+}
+
+describe('Restricted Mode', () => {
+  it('the workspace is untrusted', () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+  });
+
+  it('ignores a workspace runsDirectory that points outside the workspace', async () => {
+    const l = await lab();
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.equal(vscode.workspace.getConfiguration('rnnLab').get('runsDirectory'), '../outside-runs', 'the setting is there');
+    assert.equal(l.registry.runsDirectory, path.join(workspace, '.rnnlab', 'runs'));
+  });
+
+  it('trains on workspace text, but refuses to load the checkpoint to resume it', async () => {
+    const l = await lab();
+    const finished = new Promise<EngineEvent>((resolve) => {
+      const sub = l.training.onEngineEvent((e) => e.event === 'finished' && (sub.dispose(), resolve(e)));
+    });
+    const runDir = await vscode.commands.executeCommand<string>('rnnLab.train', {
+      preset: 'quick-lstm-1x64',
+      files: 'workspace',
+      model: { hidden: 8 },
+      training: { steps: 3, seqLength: 8, batchSize: 2, evalEvery: 3, sampleEvery: 3, checkpointEvery: 3 },
+    });
+    assert.ok(runDir && fs.existsSync(path.join(runDir, 'run.json')));
+    assert.ok(!fs.existsSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '..', 'outside-runs')), 'nothing written outside');
+    await finished;
+    const resumed = await vscode.commands.executeCommand('rnnLab.resumeTraining', runDir);
+    assert.equal(resumed, undefined, 'resume refused');
+    assert.equal(l.training.current, undefined, 'no training started');
+  });
+});

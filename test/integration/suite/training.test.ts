@@ -1,0 +1,160 @@
+/**
+ * Issue flows 1 and 2 in a real extension host: Train Model… on the fixture
+ * workspace, the Runs view, the dashboard, stopping, a killed engine, and the
+ * host staying responsive while the engine trains.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { Lab } from '../../../src/extension/lab';
+import type { EngineEvent } from '../../../src/protocol/engine';
+
+const TINY = {
+  preset: 'quick-lstm-1x64',
+  files: 'workspace',
+  model: { hidden: 16 },
+  training: { seqLength: 16, batchSize: 4, evalEvery: 5, sampleEvery: 5, checkpointEvery: 5 },
+};
+
+async function lab(): Promise<Lab> {
+  const ext = vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!;
+  return ext.activate();
+}
+
+function waitFor(l: Lab, predicate: (e: EngineEvent) => boolean, timeoutMs = 60_000): Promise<EngineEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('timed out waiting for an engine event'));
+    }, timeoutMs);
+    const sub = l.training.onEngineEvent((e) => {
+      if (predicate(e)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+async function train(steps: number): Promise<{ runDir: string; l: Lab }> {
+  const l = await lab();
+  const runDir = await vscode.commands.executeCommand<string | undefined>('rnnLab.train', { ...TINY, training: { ...TINY.training, steps } });
+  assert.ok(runDir, 'Train Model… returned a run folder');
+  return { runDir, l };
+}
+
+function readInfo(runDir: string) {
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('training from the Command Palette', () => {
+  it('Train Model… with a tiny preset finishes and writes its run folder in .rnnlab/runs', async () => {
+    const l = await lab();
+    const finished = waitFor(l, (e) => e.event === 'finished');
+    const { runDir } = await train(12);
+    const end = await finished;
+    assert.equal(end.event === 'finished' && end.status, 'completed');
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.equal(path.dirname(runDir), path.join(workspace, '.rnnlab', 'runs'));
+    for (const f of ['run.json', 'vocab.json', 'metrics.jsonl', 'samples.jsonl', 'checkpoints']) assert.ok(fs.existsSync(path.join(runDir, f)), f);
+    const info = readInfo(runDir);
+    assert.equal(info.status, 'completed');
+    assert.equal(info.progress.step, 12);
+    assert.equal(info.corpus.documents, 2, 'greeter.ts and stats.py, not the run files');
+  });
+
+  it('the Runs view lists the run with its status', async () => {
+    const l = await lab();
+    await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
+    await vscode.commands.executeCommand('rnnLab.refreshRuns');
+    const runs = l.registry.all;
+    assert.ok(runs.length >= 1);
+    assert.equal(runs[0].info?.status, 'completed');
+  });
+
+  it('the dashboard opens by itself when a training starts', async () => {
+    const isDashboard = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('rnnLab.dashboard');
+    const l = await lab();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const finished = waitFor(l, (e) => e.event === 'finished');
+    await train(6);
+    await until(() => vscode.window.tabGroups.all.some((g) => g.tabs.some(isDashboard)));
+    await finished;
+  });
+
+  it('stays responsive while the engine trains: command round-trips under 100 ms', async () => {
+    const l = await lab();
+    const firstStep = waitFor(l, (e) => e.event === 'step');
+    const finished = waitFor(l, (e) => e.event === 'finished', 120_000);
+    await train(100_000);
+    await firstStep;
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      await vscode.commands.executeCommand('rnnLab.refreshRuns');
+      times.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    console.log(`      command round-trip during training: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
+    assert.ok(Math.max(...times) < 100, `slowest round-trip ${Math.max(...times).toFixed(1)} ms`);
+    await vscode.commands.executeCommand('rnnLab.stopTraining');
+    await finished;
+  });
+
+  it('a training stopped halfway leaves a usable checkpoint that resumes', async () => {
+    const l = await lab();
+    const thirdStep = waitFor(l, (e) => e.event === 'step' && e.record.step >= 3);
+    const stopped = waitFor(l, (e) => e.event === 'finished');
+    const { runDir } = await train(100_000);
+    await thirdStep;
+    await vscode.commands.executeCommand('rnnLab.stopTraining');
+    const end = await stopped;
+    assert.equal(end.event === 'finished' && end.status, 'cancelled');
+    const info = readInfo(runDir);
+    assert.equal(info.status, 'cancelled');
+    assert.ok(fs.existsSync(path.join(runDir, info.checkpoint, 'weights.bin')));
+
+    // Usable: resuming trains on from that step.
+    const resumedEnd = waitFor(l, (e) => e.event === 'finished');
+    await l.training.resume({ runDir, steps: info.progress.step + 2, backend: 'auto' }, 'resumed');
+    const r = await resumedEnd;
+    assert.equal(r.event === 'finished' && r.status, 'completed');
+    assert.equal(readInfo(runDir).progress.step, info.progress.step + 2);
+  });
+
+  it('an engine killed halfway marks the run failed with the reason, and the next training works', async () => {
+    const l = await lab();
+    const firstStep = waitFor(l, (e) => e.event === 'step');
+    const { runDir } = await train(100_000);
+    await firstStep;
+    const pid = l.engine.pid!;
+    process.kill(pid, 'SIGKILL');
+    await until(() => readInfo(runDir).status === 'failed');
+    const info = readInfo(runDir);
+    assert.match(info.message, /killed \(SIGKILL\).*resume it from its last checkpoint/);
+    assert.equal(l.training.current, undefined, 'no training is shown as running');
+
+    const finished = waitFor(l, (e) => e.event === 'finished');
+    const next = await train(4);
+    assert.notEqual(l.engine.pid, pid, 'a fresh engine process');
+    const end = await finished;
+    assert.equal(end.event === 'finished' && end.status, 'completed');
+    assert.notEqual(next.runDir, runDir);
+  });
+});
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}

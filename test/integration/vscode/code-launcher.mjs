@@ -1,0 +1,353 @@
+#!/usr/bin/env node
+// Stands in for the VS Code executable that @vscode/test-electron's runTests
+// would download: runTests spawns this with VS Code's command line, and we run
+// the same extension tests in code-server (VS Code 1.139 workbench + a real
+// Node extension host) driven by headless Debian chromium. The exit code is the
+// test exit code, so runTests cannot tell the difference.
+// Facts behind each step: /work/shared/notes/vscode-offline.md.
+//
+// Environment:
+//   RNNLAB_TEST_TRUST=restricted  open the folder in Restricted Mode (default:
+//                                 trust disabled, like runTests' own flag)
+//   RNNLAB_TEST_TIMEOUT_S=600     whole-run timeout, seconds
+//   RNNLAB_TEST_SCREENSHOT=1|NAME save a PNG of the workbench after the tests
+//                                 into test-artefacts/ (NAME.png, default workbench.png)
+//   RNNLAB_TEST_LOGS=1            save the workbench's log files into test-artefacts/vscode-logs/
+//   RNNLAB_TEST_SETTINGS='{...}'  extra VS Code user settings (JSON object)
+//   RNNLAB_TEST_VERBOSE=1         also print workbench logs, browser console, code-server output
+//   RNNLAB_TEST_KEEP_TMP=1        keep the temporary profile folders
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, cachePaths, node24Env, readMarker } from './installVSCode.mjs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ARTEFACTS = path.join(REPO_ROOT, 'test-artefacts');
+const env = process.env;
+const verbose = env.RNNLAB_TEST_VERBOSE === '1';
+const trust = env.RNNLAB_TEST_TRUST || 'disabled';
+const timeoutS = Number(env.RNNLAB_TEST_TIMEOUT_S || 600);
+
+// The extension host's console output reaches us as workbench log lines,
+// untagged. The suite's index.ts prefixes the extension host's console with
+// LOG_MARK (passed through code-server's environment), so without
+// RNNLAB_TEST_VERBOSE we print exactly those lines (mocha's report, tests'
+// console.log) and drop the workbench's own noise (gallery, auth, chat).
+const LOG_MARK = '[rnnlab-test] ';
+
+const say = (m) => console.log(`[code-launcher] ${m}`);
+
+/** Fails the run with one line (cleanup runs through the exit path). */
+class LaunchError extends Error {}
+
+/**
+ * runTests passes `--extensionDevelopmentPath=`, `--extensionTestsPath=`, the
+ * launchArgs (our fixture folder) and desktop-only flags (--no-sandbox,
+ * --disable-gpu-sandbox, --disable-updates, --skip-welcome,
+ * --skip-release-notes, --disable-workspace-trust, --extensions-dir=,
+ * --user-data-dir=). We use the first three; the rest do not apply to
+ * code-server or are replaced by our own fresh folders and RNNLAB_TEST_TRUST.
+ */
+function parseArgs(argv) {
+  const devPaths = [];
+  let testsPath;
+  const positional = [];
+  for (const a of argv) {
+    if (a.startsWith('--extensionDevelopmentPath=')) devPaths.push(path.resolve(a.slice(27)));
+    else if (a.startsWith('--extensionTestsPath=')) testsPath = path.resolve(a.slice(21));
+    else if (a.startsWith('-')) { if (verbose) say(`ignoring ${a}`); }
+    else positional.push(path.resolve(a));
+  }
+  if (devPaths.length === 0) throw new LaunchError('no --extensionDevelopmentPath= argument');
+  if (!testsPath) throw new LaunchError('no --extensionTestsPath= argument');
+  if (positional.length > 1) throw new LaunchError(`only one folder or workspace can be opened, got ${positional.join(', ')}`);
+  return { devPaths, testsPath, open: positional[0] };
+}
+
+/** A port the OS says is free right now on loopback. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function httpOk(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.setTimeout(2000, () => { req.destroy(); resolve(false); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- state that cleanup needs ----------------------------------------------
+let server; // code-server child, leader of its own process group
+let serverLog = '';
+let context; // Playwright persistent browser context
+let tmp;
+let cleaning;
+// Set when a timeout or signal tears things down under main()'s feet: the
+// errors main() then sees are consequences, not news.
+let stopping = false;
+
+function groupAlive(pgid) {
+  try { process.kill(-pgid, 0); return true; } catch { return false; }
+}
+
+/** Kills the browser and code-server's whole process group; idempotent. */
+function cleanup() {
+  cleaning ??= (async () => {
+    if (context) {
+      // Playwright also kills the browser when this process exits; the race
+      // keeps a hung close from delaying us.
+      await Promise.race([context.close().catch(() => {}), sleep(5000)]);
+    }
+    if (server?.pid) {
+      // code-server leaves file-watcher and extension-host children behind
+      // if only its main process is killed: signal the whole group.
+      try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+      for (let i = 0; i < 30 && groupAlive(server.pid); i++) await sleep(100);
+      if (groupAlive(server.pid)) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    // Retries: a dying chromium may still be writing into its profile.
+    if (tmp && env.RNNLAB_TEST_KEEP_TMP !== '1') fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    else if (tmp) say(`kept ${tmp}`);
+  })();
+  return cleaning;
+}
+
+// Last resort if we die without running cleanup(): synchronous group kill.
+process.on('exit', () => {
+  if (server?.pid && groupAlive(server.pid)) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+});
+// runTests forwards Ctrl+C as SIGINT; CI cancels with SIGTERM.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (stopping) return; // Ctrl+C reaches us twice: from the terminal and from runTests
+    say(`${sig}: stopping`);
+    stopping = true;
+    cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  });
+}
+
+/** User settings for the fresh profile: quiet, and no trust prompt. */
+function userSettings() {
+  const settings = {
+    // With trust enabled (restricted mode) the folder would otherwise open
+    // behind a modal "Do you trust the authors" dialog; "never" opens it
+    // untrusted, i.e. in Restricted Mode, without asking.
+    'security.workspace.trust.startupPrompt': 'never',
+    'workbench.startupEditor': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'workbench.enableExperiments': false,
+    'chat.disableAIFeatures': true,
+  };
+  if (env.RNNLAB_TEST_SETTINGS) {
+    try { Object.assign(settings, JSON.parse(env.RNNLAB_TEST_SETTINGS)); } catch (e) {
+      throw new LaunchError(`RNNLAB_TEST_SETTINGS is not JSON: ${e.message}`);
+    }
+  }
+  return settings;
+}
+
+async function startCodeServer(paths, port, open) {
+  const userData = path.join(tmp, 'user-data');
+  const extDir = path.join(tmp, 'extensions');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.mkdirSync(extDir, { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(userSettings(), null, 2));
+  // Always an explicit config, else code-server writes one into the home folder.
+  const config = path.join(tmp, 'config.yaml');
+  fs.writeFileSync(config, 'auth: none\n');
+  const args = [
+    paths.codeServerEntry,
+    '--config', config,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry', '--disable-update-check',
+    '--user-data-dir', userData,
+    '--extensions-dir', extDir,
+    // Without it code-server ignores the payload that carries the test paths.
+    '--vscode-option', 'enable-smoke-test-driver',
+  ];
+  if (trust === 'disabled') args.push('--disable-workspace-trust');
+  else if (trust !== 'restricted') throw new LaunchError(`RNNLAB_TEST_TRUST must be "restricted" or "disabled" (the default), got "${trust}"`);
+  if (open) args.push(open);
+
+  const childEnv = { ...node24Env(paths), RNNLAB_TEST_LOG_MARK: LOG_MARK };
+  // Started from a VS Code terminal, code-server would see these and hand the
+  // folder to that VS Code instead of serving it itself.
+  for (const k of Object.keys(childEnv)) {
+    if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete childEnv[k];
+  }
+  server = spawn(paths.nodeExe, args, {
+    env: childEnv, cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const onOut = (d) => {
+    serverLog = (serverLog + d).slice(-20000);
+    if (verbose) process.stderr.write(`[code-server] ${d}`);
+  };
+  server.stdout.on('data', onOut);
+  server.stderr.on('data', onOut);
+  const exited = new Promise((resolve) => server.on('exit', (code, sig) => resolve(code ?? sig)));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (await httpOk(`http://127.0.0.1:${port}/healthz`)) break;
+    const gone = await Promise.race([exited, sleep(200).then(() => undefined)]);
+    if (gone !== undefined) throw new LaunchError(`code-server exited (${gone}) before answering:\n${tail(serverLog)}`);
+    if (Date.now() > deadline) throw new LaunchError(`code-server did not answer /healthz within 60 s:\n${tail(serverLog)}`);
+  }
+  // From now on an early exit of code-server fails the run instead of hanging
+  // it. Wrapped: an async function returning a bare promise would adopt it.
+  return { exited };
+}
+
+function tail(text, n = 20) {
+  return text.trim().split('\n').slice(-n).join('\n');
+}
+
+/** vscode-remote URI of a server-side path, as the workbench's payload wants it. */
+function remoteUri(authority, p) {
+  return `vscode-remote://${authority}${p.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function workbenchUrl(port, { devPaths, testsPath, open }) {
+  const authority = `127.0.0.1:${port}`;
+  const payload = [
+    ...devPaths.map((p) => ['extensionDevelopmentPath', remoteUri(authority, p)]),
+    ['extensionTestsPath', remoteUri(authority, testsPath)],
+  ];
+  const q = new URLSearchParams();
+  if (open && open.endsWith('.code-workspace')) q.set('workspace', open);
+  else if (open) q.set('folder', open);
+  else q.set('ew', 'true'); // empty window
+  q.set('payload', JSON.stringify(payload));
+  return `http://${authority}/?${q}`;
+}
+
+/** The workbench passes console-style arguments: a format string and values. */
+function formatArgs(args) {
+  return format(...(Array.isArray(args) ? args : [args]));
+}
+
+async function saveArtefacts(page, logs) {
+  const shot = env.RNNLAB_TEST_SCREENSHOT;
+  if (shot) {
+    const file = path.resolve(ARTEFACTS, `${shot === '1' ? 'workbench' : shot.replace(/\.png$/, '')}.png`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
+    await page.screenshot({ path: file });
+    say(`screenshot: ${path.relative(process.cwd(), file)}`);
+  }
+  if (env.RNNLAB_TEST_LOGS === '1' && Array.isArray(logs)) {
+    const dir = path.join(ARTEFACTS, 'vscode-logs');
+    for (const { relativePath, contents } of logs) {
+      const file = path.join(dir, relativePath);
+      if (!file.startsWith(dir + path.sep)) continue; // never write outside
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, contents);
+    }
+    say(`workbench logs: ${path.relative(process.cwd(), dir)}`);
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const paths = cachePaths();
+  if (!readMarker(paths)) {
+    throw new LaunchError(`code-server is not installed in ${paths.root}; run: node test/integration/vscode/installVSCode.mjs`);
+  }
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new LaunchError(`${CHROMIUM_PATH} is missing; run installVSCode.mjs`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-vscode-'));
+  const started = Date.now();
+
+  const port = await freePort();
+  const { exited: serverExited } = await startCodeServer(paths, port, opts.open);
+  if (verbose) say(`code-server up on ${port} after ${Date.now() - started} ms`);
+
+  context = await chromium.launchPersistentContext(path.join(tmp, 'browser-profile'), {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // Playwright would otherwise exit on these itself, before our cleanup.
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+
+  let finish;
+  const finished = new Promise((resolve) => { finish = resolve; });
+  // The workbench calls these once it sees the smoke-test driver option:
+  // every log line (the extension host's console, hence mocha's report,
+  // included), then the tests' exit code.
+  await page.exposeFunction('codeAutomationLog', (type, args) => printLog(type, args));
+  await page.exposeFunction('codeAutomationExit', (code, logs) => finish({ code: Number(code), logs }));
+  page.on('crash', () => finish({ error: 'the browser page crashed' }));
+  if (verbose) {
+    page.on('console', (m) => console.error(`[browser:${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => console.error(`[browser:pageerror] ${e.message}`));
+  }
+  await page.goto(workbenchUrl(port, opts));
+
+  const result = await Promise.race([
+    finished,
+    serverExited.then((c) => ({ error: `code-server exited (${c}) during the tests:\n${tail(serverLog)}` })),
+  ]);
+  if (result.error) throw new LaunchError(result.error);
+  if (verbose) say(`tests finished with ${result.code} after ${Date.now() - started} ms`);
+  else if (result.code !== 0) {
+    if (!sawSuiteOutput && recentErrors.length > 0) {
+      say(`the test suite printed nothing; last workbench errors:\n  ${recentErrors.join('\n  ')}`);
+    }
+    say('RNNLAB_TEST_VERBOSE=1 also prints the workbench log');
+  }
+  await saveArtefacts(page, result.logs).catch((e) => say(`could not save artefacts: ${e.message}`));
+  return result.code;
+}
+
+// See LOG_MARK. Unmarked error lines are kept: if the suite never printed
+// anything (it failed to load, say), they are the only clue.
+let sawSuiteOutput = false;
+const recentErrors = [];
+function printLog(type, args) {
+  const line = formatArgs(args);
+  if (verbose) console.log(`[${type}] ${line}`);
+  else if (line.startsWith(LOG_MARK)) { sawSuiteOutput = true; console.log(line.slice(LOG_MARK.length)); }
+  else if (type === 'error') { recentErrors.push(line.split('\n')[0]); if (recentErrors.length > 10) recentErrors.shift(); }
+}
+
+if (!(timeoutS > 0)) {
+  console.error(`[code-launcher] RNNLAB_TEST_TIMEOUT_S must be a positive number of seconds, got "${env.RNNLAB_TEST_TIMEOUT_S}"`);
+  process.exit(1);
+}
+setTimeout(() => {
+  console.error(`[code-launcher] timed out after ${timeoutS} s (RNNLAB_TEST_TIMEOUT_S)`);
+  stopping = true;
+  cleanup().finally(() => process.exit(1));
+}, timeoutS * 1000);
+
+main().then(
+  async (code) => { await cleanup(); process.exit(code); },
+  async (e) => {
+    if (stopping) return; // the timeout or signal handler exits
+    console.error(`[code-launcher] ${e instanceof LaunchError ? e.message : e.stack}`);
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,286 @@
+/**
+ * The training dashboard in real headless Chromium, under the CSP of the page
+ * the extension serves, fed with metrics recorded from real training runs.
+ * Screenshots go to test-artefacts/webview/ to be looked at.
+ */
+import * as assert from 'assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { DashboardRun } from '../../src/protocol/dashboard';
+import { recordedRun, recordsAfter, runUpTo } from './fixtures';
+import { launchChromium, openDashboard, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
+import { DARK, LIGHT } from './themes';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+describe('training dashboard webview', () => {
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let server: PageServer;
+  const rnn = recordedRun('rnn-1x64');
+  const lstm = recordedRun('lstm-1x64');
+
+  before(async () => {
+    ({ browser, close: closeBrowser } = await launchChromium());
+    server = await startPageServer(`RNN Lab Dashboard ${HOSTILE}`);
+  });
+
+  after(async () => {
+    await closeBrowser?.();
+    await server?.close();
+  });
+
+  /** Opens the page, runs the test body, then checks the page logged no error and broke no CSP rule. */
+  async function withDashboard(body: (page: WebviewPage) => Promise<void>, savedState?: unknown): Promise<void> {
+    const page = await openDashboard(browser, server, DARK, savedState);
+    try {
+      await page.waitFor('window.__posted.some((m) => m.type === "ready")');
+      await body(page);
+      // Give late errors (a failed font, a rejected stylesheet) a frame to surface.
+      await page.page.waitForTimeout(100);
+      assert.deepEqual(page.problems.cspViolations, [], 'CSP violations');
+      assert.deepEqual(page.problems.consoleErrors, [], 'console errors');
+      assert.deepEqual(page.problems.dialogs, [], 'dialogs opened');
+    } finally {
+      await page.close();
+    }
+  }
+
+  async function show(page: WebviewPage, runs: DashboardRun[]): Promise<void> {
+    await page.send({ type: 'show', runs });
+    await page.waitFor(`document.querySelectorAll('.run').length === ${runs.length}`);
+  }
+
+  const points = (page: WebviewPage, chart: string) => page.js<number>(`Number(document.querySelector('[data-chart="${chart}"] .chart-body').dataset.points)`);
+
+  it('posts ready on load and draws three charts, the legend and the samples of two recorded runs', async () => {
+    await withDashboard(async (page) => {
+      assert.deepEqual(await page.posted(), [{ type: 'ready' }]);
+      assert.equal(await page.js('document.querySelector(".empty-note").hidden'), false, 'an empty dashboard says so');
+
+      await show(page, [rnn, lstm]);
+
+      const canvases = await page.js<{ chart: string; width: number; height: number; cssWidth: number }[]>(`
+        [...document.querySelectorAll('.chart-panel')].map((panel) => {
+          const canvas = panel.querySelector('canvas');
+          return { chart: panel.dataset.chart, width: canvas.width, height: canvas.height, cssWidth: canvas.getBoundingClientRect().width };
+        })`);
+      assert.deepEqual(canvases.map((c) => c.chart), ['loss', 'gradNorm', 'speed']);
+      for (const c of canvases) {
+        assert.ok(c.width > 300 && c.height > 150, `${c.chart} canvas is ${c.width}×${c.height}`);
+        assert.ok(c.cssWidth > 300, `${c.chart} canvas is laid out ${c.cssWidth}px wide`);
+      }
+      assert.equal(await points(page, 'loss'), 200, 'one x value per recorded step');
+
+      const runLabels = await page.js<string[]>(`[...document.querySelectorAll('.run-label')].map((e) => e.textContent)`);
+      assert.deepEqual(runLabels, [rnn.info.label, lstm.info.label]);
+      const lossLegend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="loss"] .u-legend .u-series .u-label')].map((e) => e.textContent)`);
+      // Legends name runs by the label's first part ("1×RNN-64") when that is unambiguous.
+      assert.deepEqual(lossLegend, ['step', '1×RNN-64 train', '1×RNN-64 validation', '1×LSTM-64 train', '1×LSTM-64 validation']);
+      const gradLegend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="gradNorm"] .u-legend .u-series .u-label')].map((e) => e.textContent)`);
+      assert.ok(gradLegend.includes('τ = 5'), `the clipping threshold is a series: ${gradLegend.join(' | ')}`);
+      assert.equal(await page.js(`document.querySelector('[data-chart="gradNorm"] .chart-body').dataset.logScale`), 'true');
+      assert.equal(await page.js(`document.querySelector('[data-chart="loss"] .chart-body').dataset.logScale`), 'false');
+
+      const samples = await page.js<{ runId: string; step: string }[]>(`[...document.querySelectorAll('.sample')].map((e) => ({ ...e.dataset }))`);
+      assert.deepEqual(samples, [
+        { runId: lstm.info.id, step: '200' },
+        { runId: lstm.info.id, step: '100' },
+        { runId: rnn.info.id, step: '200' },
+        { runId: rnn.info.id, step: '100' },
+      ], 'newest first');
+      assert.equal(await page.js(`document.querySelector('.sample-text').textContent`), lstm.samples[1].text);
+      assert.equal(await page.js(`getComputedStyle(document.querySelector('.sample-text')).whiteSpace`), 'pre-wrap');
+
+      await page.page.screenshot({ path: saveScreenshot('dashboard.png'), fullPage: true });
+
+      // A theme switch repaints the charts in the new theme's colours.
+      const markerColour = `getComputedStyle(document.querySelector('[data-chart="loss"] .u-series:nth-child(2) .u-marker')).borderColor`;
+      assert.equal(await page.js(markerColour), 'rgb(55, 148, 255)', 'dark theme blue');
+      await page.setTheme(LIGHT);
+      await page.waitFor(`${markerColour} === 'rgb(26, 133, 255)'`);
+      await page.page.screenshot({ path: saveScreenshot('dashboard-light.png'), fullPage: true });
+    });
+  });
+
+  it('adds appended records to the charts, the run header and the samples', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [runUpTo(lstm, 120)]);
+      assert.equal(await points(page, 'gradNorm'), 120);
+      assert.match(await page.js<string>(`document.querySelector('.run-details').textContent`), /^step 120\/200 · /);
+
+      const xMax = (chart: string) => page.js<number>(`Number(document.querySelector('[data-chart="${chart}"] .chart-body').dataset.xMax)`);
+      assert.equal(await xMax('loss'), 120);
+
+      await page.send({ type: 'append', runId: lstm.info.id, ...recordsAfter(lstm, 120) });
+      await page.waitFor(`document.querySelector('[data-chart="gradNorm"] .chart-body').dataset.points === '200'`);
+      assert.equal(await xMax('loss'), 200, 'the x range follows the new steps');
+      assert.equal(await points(page, 'loss'), 200);
+      assert.equal(await points(page, 'speed'), 200);
+      await page.waitFor(`document.querySelector('.run-details').textContent.startsWith('step 200/200 · ')`);
+      assert.deepEqual(await page.js(`[...document.querySelectorAll('.sample')].map((e) => e.dataset.step)`), ['200', '100']);
+
+      // Records for a run that is not shown change nothing.
+      await page.send({ type: 'append', runId: 'not-shown', steps: lstm.steps.slice(0, 1), evals: [], samples: [] });
+      await page.send({ type: 'status', runId: lstm.info.id, status: 'completed' });
+      await page.waitFor(`document.querySelector('.run-status').textContent === 'completed'`);
+      assert.equal(await points(page, 'loss'), 200);
+    });
+  });
+
+  it('keeps a zoomed-in view while records arrive, until a double-click resets it', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [runUpTo(lstm, 120)]);
+      const xMax = () => page.js<number>(`Number(document.querySelector('[data-chart="loss"] .chart-body').dataset.xMax)`);
+      const box = await page.page.locator('[data-chart="loss"] .u-over').boundingBox();
+      assert.ok(box);
+      // Drag across the middle half of the plot: uPlot zooms the x scale to it.
+      await page.page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+      await page.page.mouse.down();
+      await page.page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+      await page.page.mouse.up();
+      await page.send({ type: 'append', runId: lstm.info.id, ...recordsAfter(lstm, 120) });
+      await page.waitFor(`document.querySelector('[data-chart="loss"] .chart-body').dataset.points === '200'`);
+      const kept = await xMax();
+      assert.ok(kept < 120, `the zoomed range (max step ${kept}) is kept`);
+      await page.page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+      await page.send({ type: 'append', runId: lstm.info.id, steps: [{ ...lstm.steps[199], step: 201 }], evals: [], samples: [] });
+      await page.waitFor(`document.querySelector('[data-chart="loss"] .chart-body').dataset.xMax === '201'`);
+    });
+  });
+
+  it('keeps up with tens of thousands of steps sent one append at a time', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [runUpTo(rnn, 0)]);
+      // 20,000 steps in 200 messages of 100, as a long run's live events would arrive.
+      const elapsed = await page.js<number>(`(async () => {
+        const started = performance.now();
+        const id = ${JSON.stringify(rnn.info.id)};
+        for (let batch = 0; batch < 200; batch++) {
+          const steps = [];
+          for (let i = 1; i <= 100; i++) {
+            const step = batch * 100 + i;
+            steps.push({ kind: 'step', step, epoch: 0, loss: 4 / Math.sqrt(step), gradNorm: 1 + (step % 7), clippedGradNorm: 1, lr: 0.002, charsPerSec: 3000, time: step });
+          }
+          window.postMessage({ type: 'append', runId: id, steps, evals: [], samples: [] }, '*');
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        return performance.now() - started;
+      })()`);
+      assert.equal(await points(page, 'loss'), 20_000);
+      assert.ok(elapsed < 5_000, `20,000 steps took ${Math.round(elapsed)} ms`);
+    });
+  });
+
+  it('resizes the charts with the panel', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [rnn]);
+      // [panel body width, canvas width] per chart
+      const widths = `[...document.querySelectorAll('.chart-body')].map((b) => [b.getBoundingClientRect().width, b.querySelector('canvas').getBoundingClientRect().width])`;
+      const fits = `.every(([body, canvas]) => Math.abs(body - canvas) <= 1)`;
+      const before = await page.js<number[][]>(widths);
+      await page.page.setViewportSize({ width: 600, height: 900 });
+      // One column: each chart as wide as the narrow panel allows.
+      await page.waitFor(`${widths}${fits} && ${widths}.every(([body]) => body > 450 && body < 600)`);
+      await page.page.setViewportSize({ width: 1280, height: 900 });
+      await page.waitFor(`${widths}${fits} && ${widths}[0][0] === ${before[0][0]}`);
+    });
+  });
+
+  it('posts hideRun and drops the run when its Hide control is clicked', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [rnn, lstm]);
+      await page.page.click(`.run[data-run-id="${rnn.info.id}"] .hide-run`);
+      await page.waitFor(`document.querySelectorAll('.run').length === 1`);
+      assert.deepEqual((await page.posted()).filter((m) => m.type === 'hideRun'), [{ type: 'hideRun', runId: rnn.info.id }]);
+      const legend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="loss"] .u-legend .u-label')].map((e) => e.textContent)`);
+      assert.deepEqual(legend, ['step', '1×LSTM-64 train', '1×LSTM-64 validation']);
+      assert.deepEqual(await page.js(`[...document.querySelectorAll('.sample')].map((e) => e.dataset.runId)`), [lstm.info.id, lstm.info.id]);
+      assert.deepEqual(((await page.savedState()) as { runIds: string[] }).runIds, [lstm.info.id]);
+    });
+  });
+
+  it('offers Stop only for a running run and posts stopRun once', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [runUpTo(rnn, 50), lstm]);
+      assert.equal(await page.js(`document.querySelectorAll('.stop-run').length`), 1);
+      await page.page.click(`.run[data-run-id="${rnn.info.id}"] .stop-run`);
+      await page.page.click(`.run[data-run-id="${rnn.info.id}"] .stop-run`, { force: true });
+      assert.deepEqual((await page.posted()).filter((m) => m.type === 'stopRun'), [{ type: 'stopRun', runId: rnn.info.id }]);
+      await page.send({ type: 'status', runId: rnn.info.id, status: 'cancelled', message: 'stopped at step 51 (checkpoint saved)' });
+      await page.waitFor(`document.querySelectorAll('.stop-run').length === 0`);
+      assert.equal(await page.js(`document.querySelector('.run-message').textContent`), 'stopped at step 51 (checkpoint saved)');
+    });
+  });
+
+  it('restores the log-scale choice and the shown runs from the saved state after a reload', async () => {
+    let saved: unknown;
+    await withDashboard(async (page) => {
+      await show(page, [rnn, lstm]);
+      await page.page.click('vscode-checkbox.log-scale-loss');
+      await page.waitFor(`document.querySelector('[data-chart="loss"] .chart-body').dataset.logScale === 'true'`);
+      saved = await page.savedState();
+      assert.deepEqual(saved, { runIds: [rnn.info.id, lstm.info.id], logScaleLoss: true });
+    });
+    await withDashboard(async (page) => {
+      assert.equal(await page.js(`document.querySelector('vscode-checkbox.log-scale-loss').checked`), true);
+      await show(page, [rnn, lstm]);
+      assert.equal(await page.js(`document.querySelector('[data-chart="loss"] .chart-body').dataset.logScale`), 'true');
+    }, saved);
+  });
+
+  it('renders hostile run labels and sample text as text', async () => {
+    await withDashboard(async (page) => {
+      const hostile: DashboardRun = {
+        ...rnn,
+        info: { ...rnn.info, label: HOSTILE, status: 'failed', message: HOSTILE },
+        samples: [{ ...rnn.samples[0], prime: HOSTILE, text: `${HOSTILE}\n</pre><script>alert(2)</script>` }],
+      };
+      await show(page, [hostile]);
+      assert.equal(await page.js(`document.querySelector('.run-label').textContent`), HOSTILE);
+      assert.equal(await page.js(`document.querySelector('.run-message').textContent`), HOSTILE);
+      assert.equal(await page.js(`document.querySelector('.sample-run').textContent`), HOSTILE);
+      assert.ok((await page.js<string>(`document.querySelector('.sample-text').textContent`)).startsWith(HOSTILE + HOSTILE));
+      assert.ok((await page.js<string>(`document.querySelector('[data-chart="loss"] .u-legend').textContent`)).includes(HOSTILE));
+      assert.equal(await page.js(`document.title`), `RNN Lab Dashboard ${HOSTILE}`);
+      assert.equal(await page.js(`document.querySelectorAll('img').length`), 0, 'no <img> element was created');
+      assert.equal(await page.js(`document.querySelectorAll('script').length`), 1, 'only the page script');
+    });
+  });
+
+  it('runs under a CSP that refuses injected inline scripts and styles, and the test sees the refusals', async () => {
+    await withDashboard(async (page) => {
+      await page.js(`(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.__injected = true';
+        document.body.appendChild(script);
+        const style = document.createElement('style');
+        style.textContent = 'body { display: none }';
+        document.head.appendChild(style);
+      })()`);
+      await page.waitFor(`true`);
+      await page.page.waitForTimeout(100);
+      assert.equal(await page.js(`window.__injected === true`), false);
+      assert.notEqual(await page.js(`getComputedStyle(document.body).display`), 'none');
+      const directives = page.problems.cspViolations.map((v) => v.split(' ')[0]).sort();
+      assert.deepEqual(directives, ['script-src-elem', 'style-src-elem']);
+      // Expected refusals: clear them so the usual checks at the end hold for the rest.
+      page.problems.cspViolations.length = 0;
+      page.problems.consoleErrors.length = 0;
+    });
+  });
+
+  it('ignores malformed messages from the host', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [rnn]);
+      await page.send({ type: 'show', runs: [{ info: { id: 'x' } }] });
+      await page.send({ type: 'append', runId: rnn.info.id, steps: [{ kind: 'step', step: 'two' }], evals: [], samples: [] });
+      await page.send({ type: 'explode' });
+      await page.send('show');
+      await page.page.waitForTimeout(50);
+      assert.equal(await page.js(`document.querySelectorAll('.run').length`), 1);
+      assert.equal(await points(page, 'loss'), 200);
+    });
+  });
+});

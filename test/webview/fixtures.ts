@@ -1,0 +1,49 @@
+/**
+ * Dashboard data recorded from real training runs (test/fixtures/dashboard:
+ * `rnn-lab train src --cell rnn|lstm --layers 1 --hidden 64 --steps 200
+ * --eval-every 25 --sample-every 100`), turned into the messages the host sends.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { MetricsRecord, RunInfo, SampleRecord } from '../../src/core/runFormat';
+import { toDashboardRunInfo, type DashboardRun } from '../../src/protocol/dashboard';
+import type { EvalRecord, StepRecord } from '../../src/protocol/engine';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/dashboard');
+
+interface RecordedRun {
+  run: RunInfo;
+  metrics: MetricsRecord[];
+  samples: SampleRecord[];
+}
+
+/** A recorded run as the host's `show` sends it (the same mapping as the host's loadDashboardRun). */
+export function recordedRun(name: 'rnn-1x64' | 'lstm-1x64'): DashboardRun {
+  const recorded = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as RecordedRun;
+  const info = recorded.run;
+  return {
+    info: toDashboardRunInfo(info),
+    steps: recorded.metrics.filter((m): m is StepRecord => m.kind === 'step'),
+    evals: recorded.metrics.filter((m): m is EvalRecord => m.kind === 'eval'),
+    samples: recorded.samples,
+  };
+}
+
+/** The first `steps` steps of a run, with the evaluations and samples taken by then, as a run still training. */
+export function runUpTo(run: DashboardRun, steps: number): DashboardRun {
+  return {
+    info: { ...run.info, status: 'running' },
+    steps: run.steps.filter((r) => r.step <= steps),
+    evals: run.evals.filter((r) => r.step <= steps),
+    samples: run.samples.filter((r) => r.step <= steps),
+  };
+}
+
+/** What an `append` would carry for the steps after `steps`. */
+export function recordsAfter(run: DashboardRun, steps: number): Pick<DashboardRun, 'steps' | 'evals' | 'samples'> {
+  return {
+    steps: run.steps.filter((r) => r.step > steps),
+    evals: run.evals.filter((r) => r.step > steps),
+    samples: run.samples.filter((r) => r.step > steps),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * What each dashboard chart shows: its series per run, how a metrics record
+ * becomes a point, and its reference lines. No drawing here (see charts.ts).
+ */
+import { natsToBits } from '../../src/core/units';
+import type { DashboardRunInfo } from '../../src/protocol/dashboard';
+import type { EvalRecord, StepRecord } from '../../src/protocol/engine';
+
+export type ChartId = 'loss' | 'gradNorm' | 'speed';
+
+/** One line per run. */
+export interface MetricSeries {
+  /** Shown after the run's label in the legend. */
+  name: string;
+  fromStep?: (record: StepRecord) => number | null;
+  fromEval?: (record: EvalRecord) => number | null;
+  /** Dashed lines tell the second metric of a run apart while keeping the run's colour. */
+  dashed?: boolean;
+  /** Sparse series (evaluations) get a marker on each point. */
+  markers?: boolean;
+}
+
+/** A horizontal line across the chart, e.g. the clipping threshold τ. */
+export interface ReferenceLine {
+  label: string;
+  value: number;
+}
+
+export interface ChartDefinition {
+  id: ChartId;
+  title: string;
+  yLabel(runs: DashboardRunInfo[]): string;
+  logScale(options: { logScaleLoss: boolean }): boolean;
+  metrics: MetricSeries[];
+  referenceLines(runs: DashboardRunInfo[]): ReferenceLine[];
+}
+
+/** Records carry null where JSON could not hold NaN or ±Infinity: those are gaps. */
+const finite = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
+/** A log scale has no place for zero or negative values. */
+const positive = (value: number | null): number | null => (value !== null && Number.isFinite(value) && value > 0 ? value : null);
+const bits = (nats: number | null): number | null => {
+  const value = finite(nats);
+  return value === null ? null : natsToBits(value);
+};
+
+/** "character" when every run reads characters, else "token". */
+export function tokenUnit(runs: DashboardRunInfo[]): 'character' | 'token' {
+  return runs.length > 0 && runs.every((run) => run.resolution === 'char') ? 'character' : 'token';
+}
+
+export const CHARTS: readonly ChartDefinition[] = [
+  {
+    id: 'loss',
+    title: 'Loss',
+    yLabel: (runs) => `bits per ${tokenUnit(runs)}`,
+    logScale: ({ logScaleLoss }) => logScaleLoss,
+    metrics: [
+      { name: 'train', fromStep: (r) => bits(r.loss) },
+      { name: 'validation', fromEval: (r) => bits(r.valLoss), dashed: true, markers: true },
+    ],
+    referenceLines: () => [],
+  },
+  {
+    id: 'gradNorm',
+    title: 'Global gradient norm',
+    yLabel: () => '‖g‖ (log scale)',
+    logScale: () => true,
+    metrics: [
+      { name: 'before clipping', fromStep: (r) => positive(r.gradNorm) },
+      { name: 'after clipping', fromStep: (r) => positive(r.clippedGradNorm), dashed: true },
+    ],
+    referenceLines: clippingThresholds,
+  },
+  {
+    id: 'speed',
+    title: 'Training speed',
+    yLabel: (runs) => (tokenUnit(runs) === 'character' ? 'chars/s' : 'tokens/s'),
+    logScale: () => false,
+    metrics: [{ name: 'speed', fromStep: (r) => finite(r.charsPerSec) }],
+    referenceLines: () => [],
+  },
+];
+
+/**
+ * One τ line per distinct threshold among the runs that clip by global norm
+ * (value clipping bounds elements, not the norm, so it has no line here).
+ */
+function clippingThresholds(runs: DashboardRunInfo[]): ReferenceLine[] {
+  const thresholds = [...new Set(runs.filter((run) => run.clipMode === 'norm' && run.clipValue > 0).map((run) => run.clipValue))];
+  return thresholds.map((value) => ({ label: `τ = ${formatNumber(value)}`, value }));
+}
+
+/**
+ * Names of runs in chart legends, where space is short: the label's first
+ * part ("2×LSTM-128" of "2×LSTM-128 · 20261126-0510") when no other shown run
+ * has the same first part, else the whole label. The run headers above the
+ * charts always show the whole label next to the same colour.
+ */
+export function legendNames(runs: DashboardRunInfo[]): Map<string, string> {
+  const head = (label: string) => label.split(' · ')[0];
+  const count = new Map<string, number>();
+  for (const run of runs) count.set(head(run.label), (count.get(head(run.label)) ?? 0) + 1);
+  return new Map(runs.map((run) => [run.id, count.get(head(run.label)) === 1 ? head(run.label) : run.label]));
+}
+
+export function formatNumber(value: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}

@@ -1,0 +1,237 @@
+/**
+ * The dashboard's three uPlot charts. Each keeps its data in a StepTable that
+ * grows as records arrive; redraws are batched to one per animation frame so a
+ * burst of messages costs one setData per chart.
+ */
+import uPlot from 'uplot';
+import type { DashboardRun, DashboardRunInfo } from '../../src/protocol/dashboard';
+import type { EvalRecord, StepRecord } from '../../src/protocol/engine';
+import type { ThemeColours } from '../shared/theme';
+import { CHARTS, legendNames, type ChartDefinition, type ReferenceLine } from './chartDefinitions';
+import { StepTable } from './stepTable';
+
+const PLOT_HEIGHT = 220;
+const DASH = [6, 4];
+
+export interface ChartOptions {
+  logScaleLoss: boolean;
+  /** Colour index of each run (stable while the run is shown). */
+  colourOf(runId: string): number;
+}
+
+/** One chart: a definition, its data table, and the uPlot instance drawing it. */
+class MetricChart {
+  private plot: uPlot | undefined;
+  private table = new StepTable([]);
+  /** For each shown run, the table column of each of the definition's metrics. */
+  private columnsOfRun = new Map<string, number[]>();
+  private runs: DashboardRunInfo[] = [];
+  private width = 0;
+  /** The steps the plot showed in full after its last setData. */
+  private drawnSteps: [number, number] = [0, 0];
+
+  constructor(
+    readonly definition: ChartDefinition,
+    readonly body: HTMLElement,
+  ) {}
+
+  /** Replaces the runs shown and rebuilds the table from their records. */
+  setRuns(runs: DashboardRun[], theme: ThemeColours, options: ChartOptions): void {
+    this.runs = runs.map((run) => run.info);
+    const metrics = this.definition.metrics;
+    const references = this.definition.referenceLines(this.runs);
+    this.columnsOfRun = new Map(runs.map((run, r) => [run.info.id, metrics.map((_, m) => r * metrics.length + m)]));
+    const fills = [...runs.flatMap(() => metrics.map(() => null)), ...references.map((line) => line.value)];
+    this.table = new StepTable(fills);
+    for (const run of runs) this.addRecords(run.info.id, run.steps, run.evals);
+    this.rebuild(theme, options);
+  }
+
+  addRecords(runId: string, steps: StepRecord[], evals: EvalRecord[]): boolean {
+    const columns = this.columnsOfRun.get(runId);
+    if (!columns) return false;
+    let added = false;
+    this.definition.metrics.forEach((metric, m) => {
+      const { fromStep, fromEval } = metric;
+      if (fromStep) for (const record of steps) this.table.set(record.step, columns[m], fromStep(record));
+      if (fromEval) for (const record of evals) this.table.set(record.step, columns[m], fromEval(record));
+      added ||= (fromStep !== undefined && steps.length > 0) || (fromEval !== undefined && evals.length > 0);
+    });
+    return added;
+  }
+
+  /** Creates the uPlot instance anew: needed when the series, the theme or the scale type change. */
+  rebuild(theme: ThemeColours, options: ChartOptions): void {
+    this.plot?.destroy();
+    this.width = this.body.clientWidth;
+    const plotOptions = this.plotOptions(theme, options);
+    this.plot = new uPlot(plotOptions, this.table.aligned(), this.body);
+    this.drawnSteps = this.stepRange();
+    this.body.dataset.logScale = String(plotOptions.scales?.y?.distr === 3);
+    this.describeData();
+  }
+
+  /**
+   * Hands the grown table to uPlot. A view the user zoomed into (drag to zoom,
+   * double-click to reset) keeps its scales instead of jumping back to the
+   * full range; otherwise the x range follows the new steps.
+   */
+  redraw(): void {
+    const plot = this.plot;
+    if (!plot) return;
+    const { min, max } = plot.scales.x;
+    const [first, last] = this.drawnSteps;
+    const zoomed = min != null && max != null && last > first && (min > first || max < last);
+    plot.setData(this.table.aligned(), !zoomed);
+    this.drawnSteps = this.stepRange();
+    this.describeData();
+  }
+
+  resize(width: number): void {
+    if (!this.plot || Math.abs(width - this.width) < 1) return;
+    this.width = width;
+    this.plot.setSize({ width, height: PLOT_HEIGHT });
+  }
+
+  /** First and last step in the table. (uPlot holds the table's own arrays, so it cannot tell what it drew last.) */
+  private stepRange(): [number, number] {
+    const steps = this.table.steps;
+    return steps.length === 0 ? [0, 0] : [steps[0], steps[steps.length - 1]];
+  }
+
+  /** What is drawn, as attributes: read by the webview tests (and handy in the webview developer tools). */
+  private describeData(): void {
+    this.body.dataset.points = String(this.table.length);
+  }
+
+  private plotOptions(theme: ThemeColours, options: ChartOptions): uPlot.Options {
+    const { definition } = this;
+    const series: uPlot.Series[] = [{ label: 'step' }];
+    const names = legendNames(this.runs);
+    for (const run of this.runs) {
+      const colour = theme.runs[options.colourOf(run.id) % theme.runs.length];
+      for (const metric of definition.metrics) {
+        series.push({
+          label: `${names.get(run.id)} ${metric.name}`,
+          stroke: colour,
+          width: metric.markers ? 2 : 1.5,
+          dash: metric.dashed ? DASH : undefined,
+          spanGaps: true,
+          points: metric.markers ? { show: true, size: 6, fill: colour, stroke: colour } : { show: false },
+        });
+      }
+    }
+    const references = definition.referenceLines(this.runs);
+    for (const line of references) {
+      series.push({ label: line.label, stroke: theme.reference, width: 1, dash: [2, 3], points: { show: false } });
+    }
+    const font = `${theme.fontSize}px ${theme.fontFamily}`;
+    const axis = (label: string): uPlot.Axis => ({
+      label,
+      stroke: theme.foreground,
+      font,
+      labelFont: font,
+      labelSize: 16,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1 },
+    });
+    const log = definition.logScale({ logScaleLoss: options.logScaleLoss });
+    return {
+      width: Math.max(this.width, 200),
+      height: PLOT_HEIGHT,
+      class: `chart-${definition.id}`,
+      scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
+      axes: [axis('step'), { ...axis(definition.yLabel(this.runs)), size: 64 }],
+      series,
+      cursor: { sync: { key: 'rnnlab-dashboard' } },
+      legend: { show: true, live: true },
+      hooks: {
+        draw: [(plot) => labelReferenceLines(plot, references, theme)],
+        // uPlot commits scales after a microtask: the hook sees the range actually drawn.
+        setScale: [
+          (plot, key) => {
+            if (key === 'x') this.body.dataset.xMax = String(plot.scales.x.max);
+          },
+        ],
+      },
+    };
+  }
+}
+
+/** Writes each reference line's label (e.g. "τ = 5") above its right end, so the line explains itself without the legend. */
+function labelReferenceLines(plot: uPlot, lines: ReferenceLine[], theme: ThemeColours): void {
+  const { ctx, bbox } = plot;
+  const ratio = uPlot.pxRatio;
+  ctx.save();
+  ctx.font = `${Math.round(theme.fontSize * ratio)}px ${theme.fontFamily}`;
+  ctx.fillStyle = theme.foreground;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'bottom';
+  for (const line of lines) {
+    const y = plot.valToPos(line.value, 'y', true);
+    if (y < bbox.top || y > bbox.top + bbox.height) continue;
+    ctx.fillText(line.label, bbox.left + bbox.width - 4 * ratio, y - 2 * ratio);
+  }
+  ctx.restore();
+}
+
+/** The three charts of the dashboard, each in a panel of `container`. */
+export class DashboardCharts {
+  private readonly charts: MetricChart[];
+  private readonly resizeObserver: ResizeObserver;
+  private redrawPending = false;
+
+  constructor(
+    container: HTMLElement,
+    private theme: ThemeColours,
+    private options: ChartOptions,
+  ) {
+    this.charts = CHARTS.map((definition) => {
+      const panel = container.appendChild(document.createElement('section'));
+      panel.className = 'chart-panel';
+      panel.dataset.chart = definition.id;
+      const heading = panel.appendChild(document.createElement('h2'));
+      heading.textContent = definition.title;
+      const body = panel.appendChild(document.createElement('div'));
+      body.className = 'chart-body';
+      return new MetricChart(definition, body);
+    });
+    // Width follows the panel; height is fixed so the observer cannot feed itself.
+    this.resizeObserver = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const chart = this.charts.find((c) => c.body === entry.target);
+        chart?.resize(Math.floor(entry.contentRect.width));
+      }
+    });
+    for (const chart of this.charts) this.resizeObserver.observe(chart.body);
+  }
+
+  setRuns(runs: DashboardRun[]): void {
+    for (const chart of this.charts) chart.setRuns(runs, this.theme, this.options);
+  }
+
+  append(runId: string, steps: StepRecord[], evals: EvalRecord[]): void {
+    let added = false;
+    for (const chart of this.charts) added = chart.addRecords(runId, steps, evals) || added;
+    if (added) this.scheduleRedraw();
+  }
+
+  setTheme(theme: ThemeColours): void {
+    this.theme = theme;
+    for (const chart of this.charts) chart.rebuild(theme, this.options);
+  }
+
+  setOptions(options: ChartOptions): void {
+    this.options = options;
+    for (const chart of this.charts) chart.rebuild(this.theme, options);
+  }
+
+  private scheduleRedraw(): void {
+    if (this.redrawPending) return;
+    this.redrawPending = true;
+    requestAnimationFrame(() => {
+      this.redrawPending = false;
+      for (const chart of this.charts) chart.redraw();
+    });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The training dashboard webview (DESIGN.md "Webviews"). It renders what the
+ * host sends (`show`, `append`, `status`) and tells the host what the user
+ * did (`hideRun`, `stopRun`). It keeps no data of its own beyond the page.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import { parseHostToDashboardMessage, type DashboardRun, type DashboardToHost, type HostToDashboard } from '../../src/protocol/dashboard';
+import { onThemeChange, readThemeColours } from '../shared/theme';
+import { vscodeApi } from '../shared/vscodeApi';
+import { DashboardCharts } from './charts';
+import { RunColours } from './runColours';
+import { RunList } from './runList';
+import { SampleList } from './samples';
+import { DashboardState } from './state';
+
+const api = vscodeApi<DashboardToHost>();
+const state = new DashboardState(api);
+const colours = new RunColours();
+let runs: DashboardRun[] = [];
+
+const layout = buildLayout(document.body);
+const colourOf = (runId: string): number => colours.of(runId);
+const charts = new DashboardCharts(layout.charts, readThemeColours(), { logScaleLoss: state.logScaleLoss, colourOf });
+const runList = new RunList(layout.runs, {
+  stop: (runId) => api.postMessage({ type: 'stopRun', runId }),
+  hide: (runId) => hideRun(runId),
+});
+const samples = new SampleList(layout.samples);
+
+layout.logScale.checked = state.logScaleLoss;
+layout.logScale.addEventListener('change', () => {
+  state.update({ logScaleLoss: layout.logScale.checked });
+  charts.setOptions({ logScaleLoss: state.logScaleLoss, colourOf });
+});
+onThemeChange(() => charts.setTheme(readThemeColours()));
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseHostToDashboardMessage(event.data);
+  if (message) handle(message);
+});
+
+api.postMessage({ type: 'ready' });
+
+function handle(message: HostToDashboard): void {
+  switch (message.type) {
+    case 'show':
+      showRuns(message.runs);
+      return;
+    case 'append': {
+      const run = runs.find((r) => r.info.id === message.runId);
+      if (!run) return;
+      appendAll(run.steps, message.steps);
+      appendAll(run.evals, message.evals);
+      appendAll(run.samples, message.samples);
+      charts.append(run.info.id, message.steps, message.evals);
+      if (message.samples.length > 0) samples.add(run, message.samples, colours.of(run.info.id));
+      scheduleRunListRender();
+      return;
+    }
+    case 'status': {
+      const run = runs.find((r) => r.info.id === message.runId);
+      if (!run) return;
+      run.info = { ...run.info, status: message.status, message: message.message };
+      runList.render(runs, colourOf);
+      return;
+    }
+  }
+}
+
+function showRuns(shown: DashboardRun[]): void {
+  runs = shown;
+  colours.assign(runs.map((run) => run.info.id));
+  state.update({ runIds: runs.map((run) => run.info.id) });
+  const empty = runs.length === 0;
+  layout.empty.hidden = !empty;
+  layout.charts.hidden = empty;
+  // Charts are (re)built after the section is visible, so they measure its real width.
+  charts.setRuns(runs);
+  runList.render(runs, colourOf);
+  samples.show(runs, colourOf);
+}
+
+function hideRun(runId: string): void {
+  showRuns(runs.filter((run) => run.info.id !== runId));
+  api.postMessage({ type: 'hideRun', runId });
+}
+
+/** push(...items) overflows the call stack for very large batches. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
+let runListPending = false;
+/** Appends can come many times a second: the headers' numbers update once per frame. */
+function scheduleRunListRender(): void {
+  if (runListPending) return;
+  runListPending = true;
+  requestAnimationFrame(() => {
+    runListPending = false;
+    runList.render(runs, colourOf);
+  });
+}
+
+interface Layout {
+  runs: HTMLElement;
+  empty: HTMLElement;
+  charts: HTMLElement;
+  samples: HTMLElement;
+  logScale: HTMLElementTagNameMap['vscode-checkbox'];
+}
+
+function buildLayout(root: HTMLElement): Layout {
+  const main = root.appendChild(document.createElement('main'));
+  main.className = 'dashboard';
+
+  const toolbar = main.appendChild(document.createElement('header'));
+  toolbar.className = 'toolbar';
+  const title = toolbar.appendChild(document.createElement('h1'));
+  title.textContent = 'Training';
+  const logScale = toolbar.appendChild(document.createElement('vscode-checkbox'));
+  logScale.className = 'log-scale-loss';
+  logScale.label = 'Log-scale loss';
+
+  const runsSection = main.appendChild(document.createElement('section'));
+  runsSection.className = 'runs';
+  runsSection.setAttribute('aria-label', 'Runs');
+
+  const empty = main.appendChild(document.createElement('p'));
+  empty.className = 'empty-note';
+  empty.textContent = 'No runs to show. Train a model with “RNN Lab: Train Model…”, or open a run from the RNN Lab view.';
+
+  const chartsSection = main.appendChild(document.createElement('div'));
+  chartsSection.className = 'charts';
+  chartsSection.hidden = true;
+
+  const samplesPanel = main.appendChild(document.createElement('vscode-collapsible'));
+  samplesPanel.className = 'samples-panel';
+  samplesPanel.heading = 'Samples';
+  samplesPanel.open = true;
+  const samplesList = samplesPanel.appendChild(document.createElement('div'));
+  samplesList.className = 'samples empty';
+
+  return { runs: runsSection, empty, charts: chartsSection, samples: samplesList, logScale };
+}
