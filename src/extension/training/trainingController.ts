@@ -25,9 +25,14 @@ export class TrainingController implements vscode.Disposable {
   private finishProgress: (() => void) | undefined;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly eventEmitter = new vscode.EventEmitter<EngineEvent>();
+  private readonly uiTick = new vscode.EventEmitter<void>();
+  private readonly onUiTick = this.uiTick.event;
   /** Every engine event, for the dashboard and the Runs view. */
   readonly onEngineEvent = this.eventEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The status bar and the notification are redrawn at most this often (a small model steps hundreds of times a second). */
+  private static readonly UI_INTERVAL_MS = 250;
+  private lastUiUpdate = 0;
 
   constructor(
     private readonly engine: EngineClient,
@@ -36,7 +41,7 @@ export class TrainingController implements vscode.Disposable {
     this.statusItem = vscode.window.createStatusBarItem('rnnLab.training', vscode.StatusBarAlignment.Left, 10);
     this.statusItem.name = 'RNN Lab Training';
     this.statusItem.command = 'rnnLab.openDashboard';
-    this.disposables.push(this.statusItem, this.eventEmitter);
+    this.disposables.push(this.statusItem, this.eventEmitter, this.uiTick);
     this.disposables.push(engine.onEvent((e) => this.onEvent(e)));
     this.disposables.push(engine.onExit((exit) => !exit.expected && this.onEngineDied(exit.reason)));
   }
@@ -85,7 +90,7 @@ export class TrainingController implements vscode.Disposable {
             progress.report({ increment: percent - reported, message: statusText(t) });
             reported = percent;
           };
-          const sub = this.onEngineEvent((e) => e.event === 'step' && report());
+          const sub = this.onUiTick(report);
           token.onCancellationRequested(() => {
             progress.report({ message: 'stopping after this step…' });
             this.stop().catch((err: Error) => this.log.error(`stop failed: ${err.message}`));
@@ -107,7 +112,11 @@ export class TrainingController implements vscode.Disposable {
           t.step = event.record.step;
           t.lastLoss = event.record.loss;
           t.charsPerSec = event.progress.charsPerSec;
-          this.updateStatus();
+          if (Date.now() - this.lastUiUpdate >= TrainingController.UI_INTERVAL_MS) {
+            this.lastUiUpdate = Date.now();
+            this.updateStatus();
+            this.uiTick.fire();
+          }
           break;
         case 'eval':
           this.log.info(`step ${event.record.step}: validation ${natsToBits(event.record.valLoss).toFixed(3)} bits per token`);

@@ -2,7 +2,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { RunFolder } from '../../core/runStore';
 import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type DashboardRun, type HostToDashboard } from '../../protocol/dashboard';
-import type { EngineEvent } from '../../protocol/engine';
+import type { EngineEvent, EvalRecord, StepRecord } from '../../protocol/engine';
+import type { SampleRecord } from '../../core/runFormat';
 import type { TrainingController } from '../training/trainingController';
 import { createNonce, dashboardHtml } from './webviewHtml';
 
@@ -17,6 +18,13 @@ export class DashboardPanel implements vscode.Disposable {
 
   private runDirs: string[];
   private readonly disposables: vscode.Disposable[] = [];
+  /** The webview has asked for data: before that, live records would be lost (and flood its loading). */
+  private ready = false;
+  /** Per run, the last step already sent with each kind of record, so live events never repeat what `show` read from disk. */
+  private readonly sentUpTo = new Map<string, { step: number; eval: number; sample: number }>();
+  /** Live records waiting for the next flush: a small model trains hundreds of steps a second. */
+  private pending = new Map<string, { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[] }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** Shows the dashboard for these runs, creating the panel or reusing the open one. */
   static show(extensionUri: vscode.Uri, controller: TrainingController, runDirs: string[], log: vscode.LogOutputChannel): DashboardPanel {
@@ -84,6 +92,7 @@ export class DashboardPanel implements vscode.Disposable {
     }
     switch (m.type) {
       case 'ready':
+        this.ready = true;
         this.sendShow();
         break;
       case 'hideRun':
@@ -105,26 +114,53 @@ export class DashboardPanel implements vscode.Disposable {
       }
     }
     this.panel.title = runs.length === 1 ? `RNN Lab: ${runs[0].info.label}` : 'RNN Lab Dashboard';
+    this.pending.clear();
+    this.sentUpTo.clear();
+    for (const run of runs) {
+      const last = (records: { step: number }[]) => records.at(-1)?.step ?? 0;
+      this.sentUpTo.set(run.info.id, { step: last(run.steps), eval: last(run.evals), sample: last(run.samples) });
+    }
     this.post({ type: 'show', runs });
   }
 
   private forward(event: EngineEvent): void {
-    if (!('runDir' in event) || !this.runDirs.includes(event.runDir)) return;
+    if (!this.ready || !('runDir' in event) || !this.runDirs.includes(event.runDir)) return;
     const runId = path.basename(event.runDir);
+    const sent = this.sentUpTo.get(runId) ?? { step: 0, eval: 0, sample: 0 };
+    this.sentUpTo.set(runId, sent);
+    const batch = this.pending.get(runId) ?? { steps: [], evals: [], samples: [] };
     switch (event.event) {
       case 'step':
-        this.post({ type: 'append', runId, steps: [event.record], evals: [], samples: [] });
+        if (event.record.step <= sent.step) return;
+        sent.step = event.record.step;
+        batch.steps.push(event.record);
         break;
       case 'eval':
-        this.post({ type: 'append', runId, steps: [], evals: [event.record], samples: [] });
+        if (event.record.step <= sent.eval) return;
+        sent.eval = event.record.step;
+        batch.evals.push(event.record);
         break;
       case 'sample':
-        this.post({ type: 'append', runId, steps: [], evals: [], samples: [event.record] });
+        if (event.record.step <= sent.sample) return;
+        sent.sample = event.record.step;
+        batch.samples.push(event.record);
         break;
       case 'finished':
+        this.flush();
         this.post({ type: 'status', runId, status: event.status, message: event.message });
-        break;
+        return;
+      default:
+        return;
     }
+    this.pending.set(runId, batch);
+    this.flushTimer ??= setTimeout(() => this.flush(), 100);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [runId, batch] of this.pending) this.post({ type: 'append', runId, ...batch });
+    this.pending.clear();
   }
 
   private post(message: HostToDashboard): void {
@@ -133,6 +169,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
     this.panel.dispose();

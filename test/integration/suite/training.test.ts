@@ -83,13 +83,17 @@ describe('training from the Command Palette', () => {
     assert.equal(runs[0].info?.status, 'completed');
   });
 
-  it('the dashboard opens by itself when a training starts', async () => {
+  it('the dashboard opens by itself when a training starts, loads, and asks the host for the run', async () => {
     const isDashboard = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('rnnLab.dashboard');
     const l = await lab();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const finished = waitFor(l, (e) => e.event === 'finished');
-    await train(6);
+    const finished = waitFor(l, (e) => e.event === 'finished', 120_000);
+    const { runDir } = await train(100_000); // a live training floods events: the page must still load
     await until(() => vscode.window.tabGroups.all.some((g) => g.tabs.some(isDashboard)));
+    // The title names the run only after the page's script ran and said `ready`.
+    const runId = path.basename(runDir);
+    await until(() => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => isDashboard(t) && t.label.includes(runId))), 20_000);
+    await vscode.commands.executeCommand('rnnLab.stopTraining');
     await finished;
   });
 
@@ -158,3 +162,22 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+
+describe('what a user sees', () => {
+  it('the workbench during a training: Runs view, dashboard, status bar and progress (screenshot)', async () => {
+    const l = await lab();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
+    const enoughSteps = waitFor(l, (e) => e.event === 'step' && e.record.step >= 120, 120_000);
+    const finished = waitFor(l, (e) => e.event === 'finished', 180_000);
+    await vscode.commands.executeCommand('rnnLab.train', { ...TINY, model: { hidden: 32 }, training: { ...TINY.training, steps: 100_000, evalEvery: 20, sampleEvery: 40 } });
+    await enoughSteps;
+    await new Promise((r) => setTimeout(r, 1500)); // let the charts draw the latest frame
+    console.log('@@screenshot:workbench-dashboard');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(l.training.current, 'still training when the picture is taken');
+    await vscode.commands.executeCommand('rnnLab.stopTraining');
+    await finished;
+  });
+});

@@ -291,6 +291,7 @@ async function main() {
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   const page = context.pages()[0] ?? await context.newPage();
+  screenshotPage = page;
 
   let finish;
   const finished = new Promise((resolve) => { finish = resolve; });
@@ -326,8 +327,22 @@ async function main() {
 // anything (it failed to load, say), they are the only clue.
 let sawSuiteOutput = false;
 const recentErrors = [];
+// A test asks for a picture of the workbench as it is now (e.g. mid-training)
+// by logging `@@screenshot:NAME`; it should wait a moment before changing the UI.
+const SCREENSHOT_REQUEST = /^@@screenshot:([\w-]+)$/;
+let screenshotPage;
 function printLog(type, args) {
   const line = formatArgs(args);
+  const request = line.startsWith(LOG_MARK) ? SCREENSHOT_REQUEST.exec(line.slice(LOG_MARK.length).trim()) : null;
+  if (request && screenshotPage) {
+    const file = path.resolve(ARTEFACTS, `${request[1]}.png`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    screenshotPage.screenshot({ path: file }).then(
+      () => say(`screenshot: ${path.relative(process.cwd(), file)}`),
+      (e) => say(`screenshot ${request[1]} failed: ${e.message}`),
+    );
+    return;
+  }
   if (verbose) console.log(`[${type}] ${line}`);
   else if (line.startsWith(LOG_MARK)) { sawSuiteOutput = true; console.log(line.slice(LOG_MARK.length)); }
   else if (type === 'error') { recentErrors.push(line.split('\n')[0]); if (recentErrors.length > 10) recentErrors.shift(); }
