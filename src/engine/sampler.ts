@@ -1,5 +1,6 @@
 import * as tf from './tfjs';
 import { SeededRandom } from '../core/random';
+import { MAX_GENERATE_LENGTH } from '../protocol/limits';
 import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
 import { disposeState, keepState } from './trainStep';
@@ -18,7 +19,8 @@ export interface SampleOptions {
 
 export class SampleError extends Error {}
 
-export const MAX_SAMPLE_LENGTH = 1_000_000;
+/** Longest generation in tokens (the same bound for every side). */
+export const MAX_SAMPLE_LENGTH = MAX_GENERATE_LENGTH;
 
 export function validateSampleOptions(o: SampleOptions): void {
   if (!Number.isInteger(o.length) || o.length < 0 || o.length > MAX_SAMPLE_LENGTH) {

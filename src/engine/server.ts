@@ -60,6 +60,8 @@ export class EngineServer {
         this.current.controller.abort();
         return { stopped: true };
       }
+      default:
+        throw new RequestError('invalid', `this engine does not handle "${request.method}"`);
     }
   }
 

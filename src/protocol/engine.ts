@@ -24,6 +24,28 @@ export interface ResumeParams {
   backend: BackendPreference;
 }
 
+/** Where a model comes from: a run folder (its model.onnx) or an RNN Lab .onnx file. */
+export type ModelSource = { runDir: string } | { onnxFile: string };
+
+export interface GenerateParams {
+  /** Chosen by the host; names the stream of `generated` events and the `stopGeneration` target. */
+  requestId: string;
+  source: ModelSource;
+  prime: string;
+  length: number;
+  temperature: number;
+  topK: number;
+  seed: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  charsPerSec: number;
+  /** True when stopGeneration ended it early. */
+  stopped: boolean;
+}
+
 /** Each request's parameters and result. */
 export interface EngineMethods {
   ping: { params: Record<string, never>; result: { time: number; pid: number } };
@@ -31,6 +53,11 @@ export interface EngineMethods {
   resume: { params: ResumeParams; result: { runDir: string; info: RunInfo; skipped: string } };
   /** Stops the running training after its current step (with a checkpoint). */
   stop: { params: { runDir?: string }; result: { stopped: boolean } };
+  /** Streams `generated` events while it runs (onnxruntime; the engine stays free to train). */
+  generate: { params: GenerateParams; result: GenerateResult };
+  stopGeneration: { params: { requestId: string }; result: { stopped: boolean } };
+  /** Writes the run's model.onnx (or `out`) from its newest checkpoint. */
+  export: { params: { runDir: string; out?: string }; result: { file: string } };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -57,6 +84,7 @@ export type EngineEvent =
   | { kind: 'event'; event: 'sample'; runDir: string; record: SampleRecord }
   | { kind: 'event'; event: 'checkpoint'; runDir: string; path: string; step: number }
   | { kind: 'event'; event: 'finished'; runDir: string; status: Exclude<RunStatus, 'running'>; message?: string; info: RunInfo }
+  | { kind: 'event'; event: 'generated'; requestId: string; text: string }
   | { kind: 'event'; event: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 export type EngineMessage = EngineResponse | EngineEvent;
@@ -104,6 +132,17 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   }),
   resume: shape({ runDir: str, steps: optional(int), backend: oneOf(...BACKENDS) }),
   stop: shape({ runDir: optional(str) }),
+  generate: shape({
+    requestId: str,
+    source: (v, p) => (isRecord(v) && typeof v.runDir === 'string' ? shape({ runDir: str })(v, p) : shape({ onnxFile: str })(v, p)),
+    prime: str,
+    length: int,
+    temperature: num,
+    topK: int,
+    seed: int,
+  }),
+  stopGeneration: shape({ requestId: str }),
+  export: shape({ runDir: str, out: optional(str) }),
 };
 
 /** Validates a request received by the engine; returns the problem in words, or undefined. */
