@@ -3,6 +3,8 @@ import * as tf from './tfjs';
 import type { BackendPreference } from '../core/spec';
 import type { BackendInfo } from '../core/runFormat';
 import { patchWasmBatchMatMul } from './wasmMatMulPatch';
+import { installWasmKernels } from './wasmKernels';
+import { installCpuKernels } from './cpuKernels';
 
 export class BackendError extends Error {}
 
@@ -65,10 +67,12 @@ async function tryBackend(candidate: BackendPreference): Promise<BackendInfo | u
       wasm.setWasmPaths(wasmDirectory());
       if (!(await tf.setBackend('wasm'))) return undefined;
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      installWasmKernels();
       return { name: 'wasm', simd: Boolean(simd), matMulPatched: patchWasmBatchMatMul() };
     }
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) return undefined;
+      installCpuKernels();
       return { name: 'cpu' };
     default:
       return undefined;

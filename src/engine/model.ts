@@ -175,20 +175,22 @@ export class RecurrentModel {
     let c: tf.Tensor2D = c0 ?? tf.zeros([batch, H]);
     const outputs: tf.Tensor2D[] = new Array(time);
     const order = reverse ? [...Array(time).keys()].reverse() : [...Array(time).keys()];
-    const Uzr = cell === 'gru' ? tf.slice(U, [0, 0], [H, 2 * H]) : undefined;
-    const Uh = cell === 'gru' ? tf.slice(U, [0, 2 * H], [H, H]) : undefined;
+    // h·U with a gradient that transposes U once per window (see recurrentProduct).
+    const hU = cell === 'gru' ? undefined : recurrentProduct(U as tf.Tensor2D);
+    const hUzr = cell === 'gru' ? recurrentProduct(tf.slice(U as tf.Tensor2D, [0, 0], [H, 2 * H])) : undefined;
+    const hUh = cell === 'gru' ? recurrentProduct(tf.slice(U as tf.Tensor2D, [0, 2 * H], [H, H])) : undefined;
     for (const t of order) {
       const xt = steps[t];
       if (cell === 'rnn') {
-        h = tf.tanh(tf.add(xt, tf.matMul(h, U))) as tf.Tensor2D;
+        h = tf.tanh(tf.add(xt, hU!(h))) as tf.Tensor2D;
       } else if (cell === 'lstm') {
-        const [i, f, g, o] = tf.split(tf.add(xt, tf.matMul(h, U)), 4, 1) as tf.Tensor2D[];
+        const [i, f, g, o] = tf.split(tf.add(xt, hU!(h)), 4, 1) as tf.Tensor2D[];
         c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
         h = tf.mul(tf.sigmoid(o), tf.tanh(c));
       } else {
         const [xzr, xh] = tf.split(xt, [2 * H, H], 1) as tf.Tensor2D[];
-        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, Uzr!))), 2, 1) as tf.Tensor2D[];
-        const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h), Uh!)));
+        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, hUzr!(h))), 2, 1) as tf.Tensor2D[];
+        const candidate = tf.tanh(tf.add(xh, hUh!(tf.mul(r, h))));
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
       }
       outputs[t] = h;
@@ -205,12 +207,36 @@ export class RecurrentModel {
 }
 
 /**
- * Rows of `table` for each token id. tf.gather is cheapest, but its gradient
- * needs UnsortedSegmentSum, which the wasm backend lacks; there a one-hot
- * matMul gives the same rows and a matMul gradient.
+ * x ↦ x·U for the recurrent loop, with the gradient tfjs's matMul has, except
+ * that Uᵀ is made once per backward pass instead of once per time step. The
+ * gradient with respect to x is dy·Uᵀ; tfjs asks for matMul(dy, U, transposeB),
+ * which our wasm patch computes by transposing U (2 ms for 256×1024, at each of
+ * the 64 steps: the largest single cost of a wasm training step) and the cpu
+ * backend by strided reads. Both give the same floats as matMul(dy, Uᵀ): the
+ * weights after training steps match bit for bit.
+ */
+function recurrentProduct(U: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
+  let Ut: tf.Tensor2D | undefined; // made in the backward pass's tidy scope, freed with it
+  const product = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, u, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, u]); // only saved tensors outlive the forward pass (u may be an intermediate, GRU's slices)
+    return {
+      value: tf.matMul(x, u),
+      gradFunc: (dy: tf.Tensor, [xSaved, uSaved]: tf.Tensor[]) => {
+        Ut ??= tf.transpose(uSaved as tf.Tensor2D);
+        return [tf.matMul(dy as tf.Tensor2D, Ut), tf.matMul(xSaved as tf.Tensor2D, dy as tf.Tensor2D, true, false)];
+      },
+    };
+  });
+  return (x) => product(x, U) as tf.Tensor2D;
+}
+
+/**
+ * Rows of `table` for each token id. tf.gather's gradient is
+ * UnsortedSegmentSum: wasmKernels.ts adds it to the wasm backend, which lacks
+ * it, and cpuKernels.ts replaces the cpu backend's very slow one.
  */
 export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  if (tf.getBackend() === 'wasm') return tf.matMul(tf.cast(tf.oneHot(ids, table.shape[0]), 'float32'), table);
   return tf.gather(table, ids) as tf.Tensor2D;
 }
 

@@ -1,0 +1,92 @@
+"""PyTorch reference for bench/trainThroughput.ts: the same model shapes, data
+windows, optimizer and clipping, timed the same way. Prints one JSON object.
+
+Usage: python3 torch_train.py '<json config>'
+config: {cell, layers, hidden, vocab, batch, time, data (path to uint8 token
+file), warmup, steps, runs, lr, clip}
+
+Run it with Debian's /usr/bin/python3 (python3-torch) and
+OPENBLAS_NUM_THREADS=1; it asks torch for two threads itself.
+"""
+import json
+import resource
+import sys
+import time
+
+try:
+    import torch
+except ImportError as err:  # the caller reports PyTorch as skipped
+    print(json.dumps({"error": f"torch not importable: {err}"}))
+    sys.exit(0)
+
+cfg = json.loads(sys.argv[1])
+torch.set_num_threads(2)
+torch.manual_seed(1)
+
+V, H, L, B, T = cfg["vocab"], cfg["hidden"], cfg["layers"], cfg["batch"], cfg["time"]
+tokens = torch.tensor(list(open(cfg["data"], "rb").read()), dtype=torch.long)
+stream = len(tokens) // B  # B parallel streams, as the trainer's batcher cuts them
+windows = (stream - 1) // T
+
+RNN = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cfg["cell"]]
+
+
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = RNN(V, H, L, batch_first=True)
+        self.out = torch.nn.Linear(H, V)
+
+    def forward(self, x, state):
+        y, state = self.rnn(torch.nn.functional.one_hot(x, V).float(), state)
+        return self.out(y), state
+
+
+model = Model()
+opt = torch.optim.Adam(model.parameters(), cfg["lr"], eps=1e-8)
+
+
+def window(k):
+    w = k % windows
+    rows = [tokens[b * stream + w * T: b * stream + w * T + T + 1] for b in range(B)]
+    batch = torch.stack(rows)
+    return batch[:, :-1], batch[:, 1:]
+
+
+state = None
+step_no = 0
+
+
+def step():
+    global state, step_no
+    if step_no % windows == 0:
+        state = None
+    x, y = window(step_no)
+    step_no += 1
+    logits, state = model(x, state)
+    state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+    opt.step()
+    return loss.item()
+
+
+for _ in range(cfg["warmup"]):
+    step()
+rates = []
+loss = float("nan")
+for _ in range(cfg["runs"]):
+    t0 = time.perf_counter()
+    for _ in range(cfg["steps"]):
+        loss = step()
+    rates.append(cfg["steps"] * B * T / (time.perf_counter() - t0))
+
+print(json.dumps({
+    "backend": "pytorch",
+    "version": torch.__version__,
+    "rates": rates,
+    "loss": loss,
+    "maxRssKB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+}))
