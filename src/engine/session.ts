@@ -2,7 +2,8 @@ import * as path from 'path';
 import { StreamBatcher, evaluationWindows } from '../core/batching';
 import { CorpusError, describeSkipped, gatherCorpus, requireDocuments, splitByDocument, type GatheredCorpus } from '../core/corpus';
 import { RUN_FILES, type CorpusSummary, type RunInfo } from '../core/runFormat';
-import { SpecError, validateModelSpec, validateTrainingSpec, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
+import { SpecError, validateModelSpec, validateTrainingSpec, type TrainingSpec } from '../core/spec';
+import type { ResumeParams, TrainParams } from '../protocol/engine';
 import { Vocabulary } from '../core/vocabulary';
 import { initBackend } from './backend';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState } from './checkpoint';
@@ -11,25 +12,9 @@ import { createOptimizer } from './optimizers';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
 import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
 
-export interface TrainRequest {
-  /** Files, folders or globs. */
-  inputs: string[];
-  /** Optional glob filters for files found under folders: only these, and never those. */
-  include?: string[];
-  exclude?: string[];
-  model: Omit<ModelSpec, 'vocabSize'>;
-  training: TrainingSpec;
-  /** Parent folder of run folders. */
-  outDir: string;
-  backend: BackendPreference;
-}
-
-export interface ResumeRequest {
-  runDir: string;
-  /** A new total step count (to train further than planned). */
-  steps?: number;
-  backend: BackendPreference;
-}
+/** A new training: the same shape the engine protocol carries (defined once there). */
+export type TrainRequest = TrainParams;
+export type ResumeRequest = ResumeParams;
 
 /** Something the user gave us is wrong (exit 2 territory is decided by the CLI; this is a runtime failure with a clear message). */
 export class TrainingSetupError extends Error {}

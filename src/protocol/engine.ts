@@ -9,17 +9,21 @@ import { BACKENDS, CELL_TYPES, CLIP_MODES, OPTIMIZERS, type BackendPreference, t
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 
 export interface TrainParams {
+  /** Files, folders or globs. */
   inputs: string[];
+  /** Glob filters for files found under folders: only these, and never those. */
   include?: string[];
   exclude?: string[];
   model: Omit<ModelSpec, 'vocabSize'>;
   training: TrainingSpec;
+  /** Parent folder of run folders. */
   outDir: string;
   backend: BackendPreference;
 }
 
 export interface ResumeParams {
   runDir: string;
+  /** A new total step count (to train further than planned). */
   steps?: number;
   backend: BackendPreference;
 }
