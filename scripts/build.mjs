@@ -39,4 +39,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' }),
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
+  build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: 'media/samples' }),
 ]);

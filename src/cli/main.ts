@@ -5,10 +5,16 @@ import { VocabularyError } from '../core/vocabulary';
 import { formatHelp, parseCommandLine, UsageError, type CommandSpec } from './usage';
 import { runTrain, trainCommand } from './commands/train';
 import { runSample, sampleCommand } from './commands/sample';
+import { exportCommand, runExport } from './commands/export';
+import { ScoreInputError, runScore, scoreCommand } from './commands/score';
+import { OnnxModelError } from '../engine/onnx/onnxModelError';
+import { SampleError } from '../engine/sampler';
 
 const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) => Promise<number> }[] = [
   { spec: trainCommand, run: (argv, signal) => runTrain(argv, { stdout: process.stdout, stderr: process.stderr }, signal) },
-  { spec: sampleCommand, run: (argv) => runSample(argv, { stdout: process.stdout }) },
+  { spec: sampleCommand, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
+  { spec: scoreCommand, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
+  { spec: exportCommand, run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
 ];
 
 function mainHelp(): string {
@@ -59,7 +65,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError;
+    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError || err instanceof OnnxModelError || err instanceof SampleError || err instanceof ScoreInputError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

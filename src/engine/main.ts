@@ -4,6 +4,7 @@
  * go back on it. When the host goes away the engine stops its training (with a
  * checkpoint) and exits.
  */
+import { releaseAll } from './inference/sessionCache';
 import { EngineServer } from './server';
 
 if (!process.send) {
@@ -21,6 +22,7 @@ process.on('message', (message: unknown) => {
 
 process.on('disconnect', () => {
   server.stopAll();
+  void releaseAll();
   // Give the current step and its checkpoint a moment, then leave.
   setTimeout(() => process.exit(0), 5000).unref();
 });

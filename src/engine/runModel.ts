@@ -18,8 +18,7 @@ export function loadRunModel(runDir: string): LoadedRunModel {
   const run = RunFolder.open(runDir);
   const info = run.readInfo();
   const vocab = Vocabulary.fromJSON(run.readVocabulary());
-  const checkpoint = info.checkpoint ?? latestCheckpointPath(run.dir);
-  if (!checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint yet`);
+  const checkpoint = runCheckpointPath(run, info);
   const loaded = loadCheckpoint(path.join(run.dir, checkpoint));
   checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
   const model = new RecurrentModel(loaded.manifest.model, 0);
@@ -30,6 +29,13 @@ export function loadRunModel(runDir: string): LoadedRunModel {
     throw new CheckpointError(`checkpoint ${checkpoint} does not fit its model: ${(err as Error).message}`);
   }
   return { run, info, vocab, model, step: loaded.manifest.step };
+}
+
+/** The run's newest good checkpoint, relative to the run folder (run.json's record, else the newest folder). */
+export function runCheckpointPath(run: RunFolder, info: RunInfo): string {
+  const checkpoint = info.checkpoint ?? latestCheckpointPath(run.dir);
+  if (!checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint yet`);
+  return checkpoint;
 }
 
 function latestCheckpointPath(runDir: string): string | undefined {

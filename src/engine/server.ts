@@ -1,5 +1,9 @@
 import { SpecError } from '../core/spec';
 import { checkEngineRequest, type EngineErrorCode, type EngineEvent, type EngineMethods, type EngineRequest, type EngineResponse } from '../protocol/engine';
+import { generate } from './inference/generate';
+import { OnnxModelError } from './onnx/onnxModelError';
+import { exportRunToOnnx } from './onnx/onnxExport';
+import { SampleError } from './sampler';
 import { resumeTraining, startTraining, type StartedTraining } from './session';
 import type { TrainerEvents } from './trainer';
 
@@ -21,6 +25,8 @@ class RequestError extends Error {
  */
 export class EngineServer {
   private current: { runDir: string; controller: AbortController } | undefined;
+  /** Generations in progress, by request id (several may run; onnxruntime computes off the main thread). */
+  private readonly generations = new Map<string, AbortController>();
 
   constructor(private readonly send: Send) {}
 
@@ -37,7 +43,7 @@ export class EngineServer {
       const result = await this.dispatch(request);
       this.reply({ kind: 'response', id: request.id, ok: true, result });
     } catch (err) {
-      const code: EngineErrorCode = err instanceof RequestError ? err.code : err instanceof SpecError ? 'invalid' : 'failed';
+      const code: EngineErrorCode = err instanceof RequestError ? err.code : err instanceof SpecError || err instanceof SampleError ? 'invalid' : 'failed';
       this.reply({ kind: 'response', id: request.id, ok: false, error: { code, message: (err as Error).message ?? String(err) } });
     }
   }
@@ -45,6 +51,7 @@ export class EngineServer {
   /** Stops a running training (e.g. before the process exits). */
   stopAll(): void {
     this.current?.controller.abort();
+    for (const g of this.generations.values()) g.abort();
   }
 
   private async dispatch(request: EngineRequest): Promise<unknown> {
@@ -59,6 +66,17 @@ export class EngineServer {
         if (!this.current || (runDir !== undefined && runDir !== this.current.runDir)) return { stopped: false };
         this.current.controller.abort();
         return { stopped: true };
+      }
+      case 'generate':
+        return this.generate(request as EngineRequest<'generate'>);
+      case 'stopGeneration': {
+        const controller = this.generations.get((request as EngineRequest<'stopGeneration'>).params.requestId);
+        controller?.abort();
+        return { stopped: controller !== undefined };
+      }
+      case 'export': {
+        const { runDir, out } = (request as EngineRequest<'export'>).params;
+        return { file: exportRunToOnnx(runDir, out).file };
       }
       default:
         throw new RequestError('invalid', `this engine does not handle "${request.method}"`);
@@ -100,6 +118,35 @@ export class EngineServer {
       },
     );
     return { runDir, info: started.info, skipped: started.skippedSummary };
+  }
+
+  private async generate(request: EngineRequest<'generate'>): Promise<EngineMethods['generate']['result']> {
+    const { requestId, source, prime, length, temperature, topK, seed } = request.params;
+    if (this.generations.has(requestId)) throw new RequestError('busy', `generation ${requestId} is already running`);
+    const controller = new AbortController();
+    this.generations.set(requestId, controller);
+    // Thousands of tokens a second: send the text in pieces every few tens of milliseconds, not one message per token.
+    let buffered = '';
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (buffered) this.send({ kind: 'event', event: 'generated', requestId, text: buffered });
+      buffered = '';
+    };
+    try {
+      const file = 'runDir' in source ? source.runDir : source.onnxFile;
+      return await generate(file, { prime, length, temperature, topK, seed }, (text) => {
+        buffered += text;
+        timer ??= setTimeout(flush, 30);
+      }, controller.signal);
+    } catch (err) {
+      if (err instanceof OnnxModelError) throw new RequestError('failed', err.message);
+      throw err;
+    } finally {
+      flush(); // every piece arrives before the response
+      this.generations.delete(requestId);
+    }
   }
 
   private reply(response: EngineResponse): void {

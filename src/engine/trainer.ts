@@ -1,11 +1,12 @@
 import * as tf from './tfjs';
 import type { StreamBatcher, Window } from '../core/batching';
-import type { MetricsRecord, RunInfo, SampleRecord } from '../core/runFormat';
+import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from '../core/runFormat';
 import { learningRateAt } from '../core/schedule';
 import type { Vocabulary } from '../core/vocabulary';
 import { saveCheckpoint } from './checkpoint';
 import { evaluateLoss } from './evaluate';
 import type { RecurrentModel, RecurrentState } from './model';
+import { writeOnnxModel } from './onnx/onnxExport';
 import { setLearningRate } from './optimizers';
 import type { RunFolder } from '../core/runStore';
 import { sampleText } from './sampler';
@@ -48,7 +49,7 @@ export const MAX_EVAL_WINDOWS = 50;
 
 /**
  * The training loop: step, record metrics, evaluate every `evalEvery`, sample
- * every `sampleEvery`, checkpoint every `checkpointEvery` and at the end.
+ * every `sampleEvery`, checkpoint (and export model.onnx) every `checkpointEvery` and at the end.
  * Cancellation (the signal) finishes the current step and checkpoints. A
  * non-finite loss or gradient stops the run as failed and keeps the last good
  * checkpoint. The event loop gets a turn after every step.
@@ -64,6 +65,9 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
   let sessionChars = 0;
   const save = async (): Promise<void> => {
     info.checkpoint = await saveCheckpoint(run.dir, { step, position: batcher.getPosition(), model, vocabulary: vocab, optimizerName: training.optimizer, optimizer, state });
+    // model.onnx follows every checkpoint, so the Samples view and `rnn-lab sample` see the newest
+    // weights. Bidirectional models see the future: they cannot generate, so they get no model.onnx.
+    if (!model.spec.bidirectional) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id });
     events.onCheckpoint?.(info.checkpoint, step);
   };
   const finish = async (status: TrainStatus, message?: string): Promise<TrainOutcome> => {

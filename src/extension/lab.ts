@@ -4,6 +4,8 @@ import { RunRegistry } from './runs/runRegistry';
 import { TrainingController } from './training/trainingController';
 import { RunsTreeProvider } from './views/runsView';
 import { DashboardPanel } from './webviews/dashboardPanel';
+import { SamplesViewProvider } from './views/samplesView';
+import { generateSample } from './commands/generateCommand';
 import { trainModel } from './commands/trainCommand';
 import { deleteRuns, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
 
@@ -17,6 +19,7 @@ export class Lab implements vscode.Disposable {
   readonly engine: EngineClient;
   readonly registry: RunRegistry;
   readonly training: TrainingController;
+  readonly samples: SamplesViewProvider;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -29,6 +32,8 @@ export class Lab implements vscode.Disposable {
     this.own(vscode.window.createTreeView('rnnLab.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
     this.own(this.training.onEngineEvent((e) => (e.event === 'finished' || e.event === 'checkpoint') && this.registry.refresh()));
     this.own(this.engine.onExit(() => this.registry.refresh()));
+    this.samples = this.own(new SamplesViewProvider(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log));
+    this.own(vscode.window.registerWebviewViewProvider(SamplesViewProvider.viewType, this.samples, { webviewOptions: { retainContextWhenHidden: false } }));
     this.own(
       vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
         deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
@@ -57,6 +62,7 @@ export class Lab implements vscode.Disposable {
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
     command('rnnLab.refreshRuns', () => this.registry.scan());
+    command('rnnLab.generateSample', (args) => generateSample(this.samples, this.registry, args));
     command('rnnLab.revealRunFolder', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
       if (run) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.dir));

@@ -97,7 +97,7 @@ test('train writes a run folder, prints its path last, and sample reads it', () 
   assert.equal([...s.stdout.trimEnd()].length >= 3, true);
   assert.equal(s.stdout, rnnLab(['sample', runDir, '--length', '30', '--prime', 'say', '--temperature', '0.5', '--top-k', '5', '--seed', '3']).stdout, 'same seed, same text');
   assertCleanFailure(rnnLab(['sample', runDir, '--temperature', '-1']), 2, /temperature/);
-  assertCleanFailure(rnnLab(['sample', path.join(dir, 'nowhere')]), 1, /not an RNN Lab run folder/);
+  assertCleanFailure(rnnLab(['sample', path.join(dir, 'nowhere')]), 1, /nowhere not found: give an RNN Lab run folder or .onnx file/);
 
   const more = rnnLab(['train', '--resume', runDir, '--steps', '15']);
   assert.equal(more.code, 0, more.stderr);

@@ -114,3 +114,30 @@ test('a killed engine rejects pending work with the reason, and the next request
   const end = await finished;
   assert.equal(end.event === 'finished' && end.status, 'completed');
 });
+
+test('generate streams text from the run\'s ONNX model in pieces that add up to the result; stopGeneration ends a long one; export writes a file', async () => {
+  const finished = nextEvent((e) => e.event === 'finished');
+  const { runDir } = await client.request('train', params(10));
+  await finished;
+  assert.ok(fs.existsSync(path.join(runDir, 'model.onnx')), 'the trainer exported the model');
+
+  let streamed = '';
+  const sub = client.onEvent((e) => e.event === 'generated' && e.requestId === 'g1' && (streamed += e.text));
+  const result = await client.request('generate', { requestId: 'g1', source: { runDir }, prime: 'say', length: 40, temperature: 0, topK: 0, seed: 1 });
+  sub.dispose();
+  assert.equal(result.tokens, 40);
+  assert.equal(result.stopped, false);
+  assert.equal(streamed, result.text);
+
+  const long = client.request('generate', { requestId: 'g2', source: { onnxFile: path.join(runDir, 'model.onnx') }, prime: '', length: 1_000_000, temperature: 1, topK: 0, seed: 1 });
+  await nextEvent((e) => e.event === 'generated' && e.requestId === 'g2');
+  assert.deepEqual(await client.request('stopGeneration', { requestId: 'g2' }), { stopped: true });
+  const stopped = await long;
+  assert.equal(stopped.stopped, true);
+  assert.ok(stopped.tokens < 1_000_000);
+
+  await assert.rejects(client.request('generate', { requestId: 'g3', source: { runDir }, prime: '', length: 5, temperature: -1, topK: 0, seed: 1 }), (err: Error) => err instanceof EngineRequestError && err.code === 'invalid' && /temperature/.test(err.message));
+  const out = path.join(dir, 'exported.onnx');
+  assert.deepEqual(await client.request('export', { runDir, out }), { file: out });
+  assert.ok(fs.statSync(out).size > 1000);
+});

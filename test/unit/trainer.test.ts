@@ -47,7 +47,7 @@ test('a training run writes the run folder of DESIGN.md and leaks no tensors', a
   assert.equal(outcome.status, 'completed');
   assert.equal(tf.memory().numTensors, before, 'tensor count is back where it started');
   const files = fs.readdirSync(started.run.dir).sort();
-  assert.deepEqual(files, ['checkpoints', 'metrics.jsonl', 'run.json', 'samples.jsonl', 'vocab.json']);
+  assert.deepEqual(files, ['checkpoints', 'metrics.jsonl', 'model.onnx', 'run.json', 'samples.jsonl', 'vocab.json']);
   const info = started.run.readInfo();
   assert.equal(info.status, 'completed');
   assert.equal(info.progress.step, 10);

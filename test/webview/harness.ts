@@ -11,7 +11,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createNonce, dashboardHtml } from '../../src/extension/webviews/webviewHtml';
+import { createNonce, dashboardHtml, samplesHtml } from '../../src/extension/webviews/webviewHtml';
 import type { WebviewTheme } from './themes';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -34,17 +34,22 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** A loopback server for the dashboard page and the extension's media files. */
+/** The webview pages the server serves, each built by the extension's own page function. */
+const PAGES = { dashboard: dashboardHtml, samples: samplesHtml } as const;
+export type WebviewName = keyof typeof PAGES;
+
+/** A loopback server for the webview pages (/dashboard.html, /samples.html) and the extension's media files. */
 export async function startPageServer(title: string): Promise<PageServer> {
   let origin = '';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
-    if (url.pathname === '/dashboard.html') {
-      const html = dashboardHtml({
+    const name = /^\/(\w+)\.html$/.exec(url.pathname)?.[1];
+    if (name && name in PAGES) {
+      const html = PAGES[name as WebviewName]({
         cspSource: origin,
         nonce: createNonce(),
-        scriptUri: `${origin}/media/dashboard/dashboard.js`,
-        styleUris: [`${origin}/media/dashboard/dashboard.css`],
+        scriptUri: `${origin}/media/${name}/${name}.js`,
+        styleUris: [`${origin}/media/${name}/${name}.css`],
         codiconsUri: `${origin}/media/codicons/codicon.css`,
         title,
       });
@@ -101,7 +106,7 @@ export interface WebviewPage {
   context: BrowserContext;
   problems: PageProblems;
   /** Messages the page posted to the host, in order. */
-  posted(): Promise<{ type: string; runId?: string }[]>;
+  posted<T extends { type: string } = { type: string; runId?: string }>(): Promise<T[]>;
   /** The state the page last saved with setState. */
   savedState(): Promise<unknown>;
   /** Sends a message from the "host". */
@@ -118,7 +123,17 @@ export interface WebviewPage {
 }
 
 export async function openDashboard(browser: Browser, server: PageServer, theme: WebviewTheme, savedState?: unknown): Promise<WebviewPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  return openWebview(browser, server, 'dashboard', theme, { savedState });
+}
+
+export interface OpenOptions {
+  savedState?: unknown;
+  /** CSS pixels; a side-bar view is narrow. Default 1280×900 (an editor panel). */
+  viewport?: { width: number; height: number };
+}
+
+export async function openWebview(browser: Browser, server: PageServer, name: WebviewName, theme: WebviewTheme, { savedState, viewport }: OpenOptions = {}): Promise<WebviewPage> {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems: PageProblems = { consoleErrors: [], cspViolations: [], dialogs: [] };
   page.on('console', (message) => {
@@ -131,7 +146,7 @@ export async function openDashboard(browser: Browser, server: PageServer, theme:
   });
   await page.exposeFunction('__reportCspViolation', (text: string) => problems.cspViolations.push(text));
   await page.addInitScript({ content: initScript(theme, savedState) });
-  await page.goto(`${server.origin}/dashboard.html`);
+  await page.goto(`${server.origin}/${name}.html`);
 
   const js = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
   return {

@@ -1,26 +1,35 @@
+import * as fs from 'fs';
 import { BACKENDS } from '../../core/spec';
 import { initBackend } from '../../engine/backend';
+import { generate } from '../../engine/inference/generate';
 import { loadRunModel } from '../../engine/runModel';
-import { sampleText } from '../../engine/sampler';
+import { SampleError, sampleText, validateSampleOptions } from '../../engine/sampler';
 import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
+
+const ENGINES = ['onnx', 'tfjs'] as const;
 
 export const sampleCommand: CommandSpec = {
   name: 'sample',
-  summary: "Generate text from a run's newest checkpoint, streamed to stdout.",
-  usage: 'rnn-lab sample <runDir> [options]',
+  summary: "Generate text from a run's model.onnx or an RNN Lab .onnx file, streamed to stdout.",
+  usage: 'rnn-lab sample <runDir|model.onnx> [options]',
   options: {
     prime: { type: 'string', help: '<TEXT>  text to start from (default: a newline)' },
     length: { type: 'string', help: '<N>  tokens to generate (default 500)' },
     temperature: { type: 'string', help: '<T>  0 = always the most likely token; higher = more varied (default 0.8)' },
     'top-k': { type: 'string', help: '<K>  draw only among the K most likely tokens; 0 = all (default 0)' },
     seed: { type: 'string', help: '<N>  random seed (default 1)' },
-    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  tfjs backend (default auto)` },
+    engine: {
+      type: 'string',
+      help: "<onnx|tfjs>  onnxruntime on the run's model.onnx (default; a run without one says so: rnn-lab export makes it), or tfjs on the newest checkpoint",
+    },
+    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  tfjs backend, with --engine tfjs (default auto)` },
   },
 };
 
-export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream }): Promise<number> {
+export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream }, signal?: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommandLine(sampleCommand, argv);
-  if (positionals.length !== 1) throw new UsageError('give exactly one run folder (see rnn-lab sample --help)');
+  if (positionals.length !== 1) throw new UsageError('give exactly one run folder or .onnx file (see rnn-lab sample --help)');
+  const source = positionals[0];
   const options = {
     prime: stringOption(values, 'prime'),
     length: intOption(values, 'length', 500),
@@ -28,11 +37,25 @@ export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream
     topK: intOption(values, 'top-k', 0),
     seed: intOption(values, 'seed', 1),
   };
-  if (options.length < 0) throw new UsageError(`--length must be 0 or more; got ${options.length}`);
-  if (options.temperature < 0) throw new UsageError(`--temperature must be 0 or more; got ${options.temperature}`);
-  if (options.topK < 0) throw new UsageError(`--top-k must be 0 or more; got ${options.topK}`);
+  try {
+    validateSampleOptions(options);
+  } catch (err) {
+    if (err instanceof SampleError) throw new UsageError(err.message.replace(/^(length|temperature|top-k)/, '--$1'));
+    throw err;
+  }
+  const engine = choiceOption(values, 'engine', ENGINES, 'onnx');
+
+  if (engine === 'onnx') {
+    if (values.backend !== undefined) throw new UsageError('--backend chooses the tfjs backend: use it with --engine tfjs');
+    if (options.prime) io.stdout.write(options.prime);
+    const result = await generate(source, options, (t) => io.stdout.write(t), signal);
+    io.stdout.write('\n');
+    return result.stopped ? 130 : 0;
+  }
+
+  if (fs.existsSync(source) && !fs.statSync(source).isDirectory()) throw new UsageError('--engine tfjs reads a run folder\'s checkpoints: give a run folder, not a file');
   await initBackend(choiceOption(values, 'backend', BACKENDS, 'auto'));
-  const { model, vocab } = loadRunModel(positionals[0]);
+  const { model, vocab } = loadRunModel(source);
   try {
     if (options.prime) io.stdout.write(options.prime);
     sampleText(model, vocab, { ...options, onText: (t) => io.stdout.write(t) });

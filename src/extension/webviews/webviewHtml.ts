@@ -43,6 +43,11 @@ export function dashboardHtml(options: WebviewPageOptions): string {
   return webviewPage(options);
 }
 
+/** The Samples view's page: the same empty, script-built page as the dashboard's. */
+export function samplesHtml(options: WebviewPageOptions): string {
+  return webviewPage(options);
+}
+
 /** A page whose body the script builds: no workspace text is ever put into this HTML but the escaped title. */
 function webviewPage({ cspSource, nonce, scriptUri, styleUris, codiconsUri, title }: WebviewPageOptions): string {
   const styles = styleUris.map((uri) => `<link rel="stylesheet" href="${escapeHtml(uri)}">`);

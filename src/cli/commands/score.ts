@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import { scoreText, type ScoreResult } from '../../engine/inference/score';
+import { UsageError, parseCommandLine, type CommandSpec } from '../usage';
+
+export const scoreCommand: CommandSpec = {
+  name: 'score',
+  summary: 'Bits per character of text files under a model (lower means the model predicts them better).',
+  usage: 'rnn-lab score <runDir|model.onnx> <file...> [--json]',
+  options: {
+    json: { type: 'boolean', help: 'one JSON line per file, then the overall line' },
+  },
+};
+
+export class ScoreInputError extends Error {}
+
+export async function runScore(argv: string[], io: { stdout: NodeJS.WriteStream }, signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandLine(scoreCommand, argv);
+  if (positionals.length < 2) throw new UsageError('give a run folder or .onnx file, then at least one text file (see rnn-lab score --help)');
+  const [source, ...files] = positionals;
+  const texts = files.map(readText); // every file is checked before the model loads
+  let bits = 0;
+  let chars = 0;
+  let unknown = 0;
+  for (const [i, file] of files.entries()) {
+    const r = await scoreText(source, texts[i], { signal });
+    bits += r.bits;
+    chars += r.chars;
+    unknown += r.unknownTokens;
+    io.stdout.write(values.json ? JSON.stringify({ file, ...r }) + '\n' : `${file}: ${describe(r)}\n`);
+  }
+  const overall: ScoreResult = { bitsPerChar: chars > 0 ? bits / chars : null, bitsPerToken: null, bits, chars, tokens: 0, unknownTokens: unknown };
+  if (values.json) io.stdout.write(JSON.stringify({ overall: true, bitsPerChar: overall.bitsPerChar, bits, chars, unknownTokens: unknown, files: files.length }) + '\n');
+  else io.stdout.write(`overall: ${describe(overall)} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
+  return 0;
+}
+
+function describe(r: ScoreResult): string {
+  const bpc = r.bitsPerChar === null ? '—' : r.bitsPerChar.toFixed(3);
+  const skipped = r.unknownTokens > 0 ? `; ${r.unknownTokens.toLocaleString('en-US')} outside the vocabulary, not scored` : '';
+  return `${bpc} bits/char (${r.chars.toLocaleString('en-US')} chars${skipped})`;
+}
+
+function readText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ScoreInputError(code === 'ENOENT' ? `file not found: ${file}` : code === 'EISDIR' ? `${file} is a folder; give text files` : `cannot read ${file} (${code})`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScoreInputError(`${file} is not UTF-8 text`);
+  }
+}

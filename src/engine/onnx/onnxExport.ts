@@ -1,0 +1,81 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { onnx } from 'onnx-proto';
+import { RUN_FILES } from '../../core/runFormat';
+import { RunFolder, writeFileAtomic } from '../../core/runStore';
+import type { ModelSpec } from '../../core/spec';
+import { Vocabulary } from '../../core/vocabulary';
+import { checkVocabularyMatches, loadCheckpoint } from '../checkpoint';
+import { runCheckpointPath } from '../runModel';
+import { buildOnnxModel, type NamedWeights } from './onnxGraph';
+import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+
+/** What an exported file is made from. */
+export interface OnnxExportSource {
+  spec: ModelSpec;
+  weights: NamedWeights;
+  vocab: Vocabulary;
+  step?: number;
+  runId?: string;
+}
+
+export interface OnnxExportResult {
+  file: string;
+  step: number;
+  bytes: number;
+}
+
+/** The model file's bytes, with the vocabulary and spec in `metadata_props` so the file alone can sample. */
+export function encodeOnnxModel(source: OnnxExportSource): Uint8Array {
+  const metadata: Record<string, string> = {
+    [METADATA_KEYS.format]: String(ONNX_FORMAT_VERSION),
+    [METADATA_KEYS.vocab]: JSON.stringify(source.vocab.toJSON()),
+    [METADATA_KEYS.spec]: JSON.stringify(source.spec),
+  };
+  if (source.step !== undefined) metadata[METADATA_KEYS.step] = String(source.step);
+  if (source.runId !== undefined) metadata[METADATA_KEYS.run] = source.runId;
+  return onnx.ModelProto.encode(buildOnnxModel(source.spec, source.weights, metadata, producerVersion())).finish();
+}
+
+/** Writes the model atomically: a reader (a cached inference session, the extension) never sees half a file. */
+export function writeOnnxModel(file: string, source: OnnxExportSource): number {
+  const bytes = encodeOnnxModel(source);
+  writeFileAtomic(file, bytes);
+  return bytes.length;
+}
+
+/**
+ * Exports a run's newest checkpoint to `model.onnx` in the run folder (or
+ * `outFile`). Reads the checkpoint's float32 weights directly: no tfjs model
+ * is built.
+ */
+export function exportRunToOnnx(runDir: string, outFile?: string): OnnxExportResult {
+  const run = RunFolder.open(runDir);
+  const info = run.readInfo();
+  const vocab = Vocabulary.fromJSON(run.readVocabulary());
+  const loaded = loadCheckpoint(path.join(run.dir, runCheckpointPath(run, info)));
+  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
+  const file = outFile ?? run.file(RUN_FILES.onnx);
+  const bytes = writeOnnxModel(file, { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id });
+  return { file, step: loaded.manifest.step, bytes };
+}
+
+let version: string | undefined;
+function producerVersion(): string {
+  // The bundle (dist/) and the compiled tree (out/src/…) sit at different depths below package.json.
+  if (version === undefined) {
+    version = '0.0.0';
+    for (const rel of ['../../package.json', '../../../package.json', '../../../../package.json']) {
+      try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, rel), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'rnn-lab' && pkg.version) {
+          version = pkg.version;
+          break;
+        }
+      } catch {
+        // try the next depth
+      }
+    }
+  }
+  return version;
+}

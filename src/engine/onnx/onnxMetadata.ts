@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import { onnx } from 'onnx-proto';
+import { validateModelSpec, type ModelSpec } from '../../core/spec';
+import { Vocabulary } from '../../core/vocabulary';
+import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+import { OnnxModelError } from './onnxModelError';
+
+/** What an RNN Lab `.onnx` file says about itself: enough to sample without its run folder. */
+export interface RnnLabModelInfo {
+  format: number;
+  spec: ModelSpec;
+  vocab: Vocabulary;
+  /** Training step of the weights, when recorded. */
+  step?: number;
+  /** Id of the run the weights come from, when recorded. */
+  run?: string;
+}
+
+/**
+ * `metadata_props` of an ONNX model held in memory. onnxruntime does not
+ * expose them, so the file is decoded here; tensor payloads decode as views
+ * into `bytes`, so this is cheap even for a large model.
+ */
+export function readOnnxMetadata(bytes: Uint8Array, where: string): Map<string, string> {
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new OnnxModelError(`${where} is not a readable ONNX model: it is truncated or corrupted (${(err as Error).message})`);
+  }
+  // Random bytes sometimes decode as a message with a few stray fields: a model has a graph and an IR version.
+  if (!model.graph || !model.irVersion) throw new OnnxModelError(`${where} is not a readable ONNX model: it is truncated or corrupted (no graph)`);
+  return new Map(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+/** Checks and parses RNN Lab's metadata; an ONNX file made by other tools is refused with a clear message. */
+export function parseRnnLabMetadata(metadata: Map<string, string>, where: string): RnnLabModelInfo {
+  const formatText = metadata.get(METADATA_KEYS.format);
+  if (formatText === undefined || !metadata.has(METADATA_KEYS.spec) || !metadata.has(METADATA_KEYS.vocab)) {
+    throw new OnnxModelError(`${where} was not exported by RNN Lab (it has no ${METADATA_KEYS.spec} / ${METADATA_KEYS.vocab} metadata), so its vocabulary is unknown`);
+  }
+  const format = Number(formatText);
+  if (!Number.isInteger(format) || format < 1) throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.format} "${formatText}"`);
+  if (format > ONNX_FORMAT_VERSION) throw new OnnxModelError(`${where} was exported by a newer RNN Lab (format ${format}; this one reads ${ONNX_FORMAT_VERSION}): update RNN Lab`);
+  let spec: ModelSpec;
+  let vocab: Vocabulary;
+  try {
+    spec = validateModelSpec(JSON.parse(metadata.get(METADATA_KEYS.spec)!) as ModelSpec);
+    vocab = Vocabulary.fromJSON(JSON.parse(metadata.get(METADATA_KEYS.vocab)!));
+  } catch (err) {
+    throw new OnnxModelError(`${where} has damaged RNN Lab metadata (${(err as Error).message})`);
+  }
+  if (spec.vocabSize !== vocab.size) throw new OnnxModelError(`${where} has damaged RNN Lab metadata (the spec says ${spec.vocabSize} tokens, the vocabulary has ${vocab.size})`);
+  const step = Number(metadata.get(METADATA_KEYS.step));
+  const run = metadata.get(METADATA_KEYS.run);
+  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}) };
+}
+
+/** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */
+export function readRnnLabModelFile(file: string): RnnLabModelInfo {
+  return parseRnnLabMetadata(readOnnxMetadata(readModelBytes(file), file), file);
+}
+
+/** The bytes of a model file, with a clear error when it is missing or unreadable. */
+export function readModelBytes(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OnnxModelError(`model file not found: ${file}`);
+    if (code === 'EISDIR') throw new OnnxModelError(`${file} is a folder, not a model file`);
+    throw new OnnxModelError(`cannot read ${file}${code ? ` (${code})` : ''}`);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The public interface of an exported model (DESIGN.md "ONNX"): tensor names,
+ * metadata keys and the format version. The exporter writes these and the
+ * inference code, the tests and the PyTorch check read them; nothing else
+ * spells them.
+ */
+
+export const TOKENS_INPUT = 'tokens';
+export const LOGITS_OUTPUT = 'logits';
+
+/** Initial hidden state of layer `l`, [directions, batch, hidden]. */
+export const h0Name = (l: number): string => `h0_${l}`;
+/** Initial cell state of LSTM layer `l`. */
+export const c0Name = (l: number): string => `c0_${l}`;
+/** Final hidden state of layer `l`, shaped like its initial state. */
+export const hNName = (l: number): string => `hN_${l}`;
+export const cNName = (l: number): string => `cN_${l}`;
+/** Hidden sequence of layer `l`, [batch, time, directions·hidden] (forward then backward halves). */
+export const hSeqName = (l: number): string => `h_${l}`;
+
+export const METADATA_KEYS = {
+  format: 'rnnlab.format',
+  vocab: 'rnnlab.vocab',
+  spec: 'rnnlab.spec',
+  /** Training step of the checkpoint the weights come from (informative). */
+  step: 'rnnlab.step',
+  /** Id of the run the weights come from (informative). */
+  run: 'rnnlab.run',
+} as const;
+
+/** Bumped when the graph's interface or the metadata change incompatibly. */
+export const ONNX_FORMAT_VERSION = 1;
+
+/** Standard ONNX versions that Debian's python3-onnx 1.12 checker and onnxruntime 1.30 both accept. */
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 17;

@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RUN_FILES } from '../../core/runFormat';
+import type { RunSummary } from '../../core/runIndex';
+import { modelLabel, runDescription } from '../../core/runLabels';
+import type { ModelSource } from '../../protocol/engine';
+import type { SampleModelChoice } from '../../protocol/samples';
+
+/** A model offered for generation, with where the engine finds it (the view sees only id, label, detail). */
+export interface ModelChoice extends SampleModelChoice {
+  source: ModelSource;
+}
+
+/** How many browsed .onnx files are remembered per workspace. */
+export const MAX_REMEMBERED_FILES = 10;
+
+/** Runs that have exported their model.onnx, in the registry's order (newest first). */
+export function runModelChoices(runs: readonly RunSummary[]): ModelChoice[] {
+  return runs
+    .filter((run) => run.info && fs.existsSync(path.join(run.dir, RUN_FILES.onnx)))
+    .map((run) => ({ id: run.dir, label: run.id, detail: `${modelLabel(run.info!)} · ${runDescription(run.info!)}`, source: { runDir: run.dir } }));
+}
+
+/** Browsed .onnx files that still exist, labelled by folder and name ("model.onnx" alone says little). */
+export function onnxFileChoices(files: readonly string[]): ModelChoice[] {
+  return files
+    .filter((file) => fs.existsSync(file))
+    .map((file) => ({ id: file, label: `${path.basename(path.dirname(file))}${path.sep}${path.basename(file)}`, detail: file, source: { onnxFile: file } }));
+}
+
+/** The remembered files with `file` first, no repeats, at most MAX_REMEMBERED_FILES. */
+export function rememberFile(files: readonly string[], file: string): string[] {
+  return [file, ...files.filter((f) => f !== file)].slice(0, MAX_REMEMBERED_FILES);
+}
+
+/**
+ * Where a model named by a command argument is: a run (its folder or id, known to
+ * the registry), an .onnx file, or else a folder taken to be a run (the engine
+ * says so if it is not one).
+ */
+export function modelSourceOf(modelId: string, runs: readonly RunSummary[]): ModelSource {
+  const run = runs.find((r) => r.dir === modelId || r.id === modelId);
+  if (run) return { runDir: run.dir };
+  return /\.onnx$/i.test(modelId) ? { onnxFile: modelId } : { runDir: modelId };
+}

@@ -1,0 +1,133 @@
+/**
+ * The Samples view's controls, built with DOM calls (the page's HTML is empty
+ * and no text is ever parsed as markup). Laid out for a side bar 250–500 px wide.
+ */
+import { MAX_GENERATE_LENGTH } from '../../src/protocol/samples';
+
+type Tags = HTMLElementTagNameMap;
+
+export interface SamplesLayout {
+  model: Tags['vscode-single-select'];
+  modelDetail: HTMLElement;
+  browse: Tags['vscode-button'];
+  prime: Tags['vscode-textarea'];
+  useSelection: Tags['vscode-button'];
+  temperature: HTMLInputElement;
+  temperatureValue: HTMLOutputElement;
+  length: Tags['vscode-textfield'];
+  topK: Tags['vscode-textfield'];
+  seed: Tags['vscode-textfield'];
+  generate: Tags['vscode-button'];
+  stop: Tags['vscode-button'];
+  output: HTMLElement;
+  status: HTMLElement;
+  insert: Tags['vscode-button'];
+  open: Tags['vscode-button'];
+  copy: Tags['vscode-button'];
+}
+
+export const TEMPERATURE = { min: 0, max: 2, step: 0.05 } as const;
+
+export function buildLayout(root: HTMLElement): SamplesLayout {
+  const main = root.appendChild(element('main', 'samples'));
+
+  const modelField = main.appendChild(field('Model', 'model'));
+  const modelRow = modelField.appendChild(element('div', 'model-row'));
+  const model = modelRow.appendChild(element('vscode-single-select', 'model'));
+  model.id = 'model';
+  model.setAttribute('aria-label', 'Model');
+  const browse = modelRow.appendChild(iconButton('Browse for an .onnx file…', 'browse', 'folder-opened'));
+  const modelDetail = modelField.appendChild(element('div', 'model-detail'));
+
+  const primeField = main.appendChild(field('Prime text', 'prime'));
+  const useSelection = primeField.querySelector('.field-header')!.appendChild(button('Use Selection', 'use-selection', 'selection', true));
+  useSelection.title = 'Use the editor selection as the prime';
+  const prime = primeField.appendChild(element('vscode-textarea', 'prime'));
+  prime.id = 'prime';
+  prime.rows = 3;
+  prime.monospace = true;
+  prime.resize = 'vertical';
+  prime.placeholder = 'Text the model reads first (empty: it starts after a newline)';
+
+  const temperatureField = main.appendChild(field('Temperature', 'temperature'));
+  const temperatureValue = temperatureField.querySelector('.field-header')!.appendChild(element('output', 'temperature-value'));
+  const temperature = temperatureField.appendChild(element('input', 'temperature'));
+  temperature.id = 'temperature';
+  temperature.type = 'range';
+  temperature.min = String(TEMPERATURE.min);
+  temperature.max = String(TEMPERATURE.max);
+  temperature.step = String(TEMPERATURE.step);
+  temperatureValue.htmlFor.add('temperature');
+
+  const numbers = main.appendChild(element('div', 'numbers'));
+  const length = numbers.appendChild(numberField('Length', 'length', 'Tokens to generate', 1, MAX_GENERATE_LENGTH)).querySelector('vscode-textfield')!;
+  const topK = numbers.appendChild(numberField('Top-k', 'top-k', 'Sample only from the k most likely tokens (0: all)', 0)).querySelector('vscode-textfield')!;
+  const seed = numbers.appendChild(numberField('Seed', 'seed', 'The same seed and settings give the same text', 0)).querySelector('vscode-textfield')!;
+
+  const run = main.appendChild(element('div', 'actions run-actions'));
+  const generate = run.appendChild(button('Generate', 'generate', 'play', false));
+  generate.title = 'Generate (Ctrl+Enter)';
+  const stop = run.appendChild(button('Stop', 'stop', 'debug-stop', true));
+
+  // Output actions sit in the header as icons: three labelled buttons would wrap in a side bar.
+  const outputField = main.appendChild(field('Output'));
+  const outputActions = outputField.querySelector('.field-header')!.appendChild(element('div', 'output-actions'));
+  const insert = outputActions.appendChild(iconButton('Insert at Cursor', 'insert', 'insert'));
+  const open = outputActions.appendChild(iconButton('Open in Editor', 'open', 'new-file'));
+  const copy = outputActions.appendChild(iconButton('Copy', 'copy', 'copy'));
+  const output = outputField.appendChild(element('pre', 'output empty'));
+  output.tabIndex = 0;
+  output.setAttribute('aria-label', 'Generated text');
+  const status = outputField.appendChild(element('div', 'status'));
+  status.setAttribute('role', 'status');
+
+  return { model, modelDetail, browse, prime, useSelection, temperature, temperatureValue, length, topK, seed, generate, stop, output, status, insert, open, copy };
+}
+
+function element<K extends keyof Tags>(tag: K, className: string): Tags[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  return el;
+}
+
+/** A labelled block: a header line (label, and room for controls on the right), then the control. */
+function field(label: string, forId?: string): HTMLElement {
+  const block = element('div', `field field-${forId ?? label.toLowerCase()}`);
+  const header = block.appendChild(element('div', 'field-header'));
+  const text = header.appendChild(forId ? element('label', 'field-label') : element('span', 'field-label'));
+  text.textContent = label;
+  if (text instanceof HTMLLabelElement && forId) text.htmlFor = forId;
+  return block;
+}
+
+function numberField(label: string, id: string, hint: string, min: number, max?: number): HTMLElement {
+  const block = field(label, id);
+  block.title = hint;
+  const input = block.appendChild(element('vscode-textfield', id));
+  input.id = id;
+  input.type = 'number';
+  input.min = min;
+  if (max !== undefined) input.max = max;
+  input.step = 1;
+  input.setAttribute('aria-label', `${label}: ${hint}`);
+  return block;
+}
+
+/** A secondary button showing only its icon; its name is the tooltip and the accessible name. */
+function iconButton(name: string, className: string, icon: string): Tags['vscode-button'] {
+  const el = button('', className, icon, true);
+  el.title = name;
+  el.setAttribute('aria-label', name);
+  if (el.icon) el.iconOnly = true;
+  else el.textContent = name; // no icon font: fall back to words
+  return el;
+}
+
+function button(text: string, className: string, icon: string, secondary: boolean): Tags['vscode-button'] {
+  const el = element('vscode-button', className);
+  if (secondary) el.secondary = true;
+  // vscode-elements draws icons with the codicon font, which the page links only when the host passes it.
+  if (document.getElementById('vscode-codicon-stylesheet')) el.icon = icon;
+  el.textContent = text;
+  return el;
+}
