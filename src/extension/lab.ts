@@ -7,7 +7,7 @@ import { DashboardPanel } from './webviews/dashboardPanel';
 import { SamplesViewProvider } from './views/samplesView';
 import { generateSample } from './commands/generateCommand';
 import { trainModel } from './commands/trainCommand';
-import { deleteRuns, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
+import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -62,6 +62,10 @@ export class Lab implements vscode.Disposable {
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
     command('rnnLab.refreshRuns', () => this.registry.scan());
+    command('rnnLab.exportModel', async (arg, target) => {
+      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Export Model to ONNX', arg);
+      return run ? exportRun(this.engine, run, typeof target === 'string' ? target : undefined) : undefined;
+    });
     command('rnnLab.generateSample', (args) => generateSample(this.samples, this.registry, args));
     command('rnnLab.revealRunFolder', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
 import { modelLabel } from '../../core/runLabels';
+import type { EngineClient } from '../engine/engineClient';
 import type { RunRegistry } from '../runs/runRegistry';
 import type { TrainingController } from '../training/trainingController';
 import { backendPreference } from '../settings';
@@ -70,6 +71,36 @@ export async function resumeRun(controller: TrainingController, registry: RunReg
     return runDir;
   } catch (err) {
     void vscode.window.showErrorMessage(`RNN Lab: cannot resume ${run.id}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * `RNN Lab: Export Model to ONNX…` — writes the run's newest checkpoint as an
+ * ONNX file where the user chooses (the run's own model.onnx by default). The
+ * engine does the work; the checkpoint is a model file, so not in Restricted Mode.
+ */
+export async function exportRun(engine: EngineClient, run: RunSummary, target?: string): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('RNN Lab does not load model files from an untrusted workspace. Trust the workspace to export this run.');
+    return undefined;
+  }
+  let out = target;
+  if (out === undefined) {
+    const picked = await vscode.window.showSaveDialog({
+      title: `Export ${run.id} to ONNX`,
+      defaultUri: vscode.Uri.file(path.join(run.dir, 'model.onnx')),
+      filters: { 'ONNX model': ['onnx'] },
+    });
+    if (!picked) return undefined;
+    out = picked.fsPath;
+  }
+  try {
+    const { file } = await engine.request('export', { runDir: run.dir, out });
+    void vscode.window.showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal').then((a) => a && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file)));
+    return file;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`RNN Lab: cannot export ${run.id}: ${(err as Error).message}`);
     return undefined;
   }
 }

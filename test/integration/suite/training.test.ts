@@ -74,6 +74,19 @@ describe('training from the Command Palette', () => {
     assert.equal(info.corpus.documents, 2, 'greeter.ts and stats.py, not the run files');
   });
 
+  it('Export Model to ONNX… writes the run as an .onnx file where asked', async () => {
+    const l = await lab();
+    await vscode.commands.executeCommand('rnnLab.refreshRuns');
+    const run = l.registry.all.find((r) => r.info?.status === 'completed');
+    assert.ok(run, 'a completed run');
+    const target = path.join(run.dir, 'exported-by-test.onnx');
+    const file = await vscode.commands.executeCommand<string>('rnnLab.exportModel', run.dir, target);
+    assert.equal(file, target);
+    const bytes = fs.readFileSync(target);
+    assert.ok(bytes.length > 1000);
+    assert.ok(bytes.includes(Buffer.from('rnnlab.vocab')), 'the vocabulary travels in the metadata');
+  });
+
   it('the Runs view lists the run with its status', async () => {
     const l = await lab();
     await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
