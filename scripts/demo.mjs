@@ -1,12 +1,12 @@
 // `npm run demo`: trains a small LSTM on this project's own TypeScript sources
-// for about a minute and a half on two cores, then samples from it. Everything
+// for about a minute on two cores, then samples from it. Everything
 // goes through the real CLI, so the demo shows exactly what `rnn-lab` does.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'bin', 'rnn-lab.js');
-const trainArgs = ['train', 'src', '--cell', 'lstm', '--layers', '1', '--hidden', '128', '--lr', '1e-2', '--steps', '300', '--eval-every', '50', '--sample-every', '100'];
+const trainArgs = ['train', 'src', '--cell', 'lstm', '--layers', '1', '--hidden', '128', '--lr', '1e-2', '--steps', '600', '--eval-every', '100', '--sample-every', '200'];
 
 console.error(`$ rnn-lab ${trainArgs.join(' ')}`);
 const train = spawnSync(process.execPath, [cli, ...trainArgs], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
