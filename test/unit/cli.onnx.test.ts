@@ -5,29 +5,18 @@
  */
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
+import { assertCleanFailure, runCli } from './support/cli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'bin', 'rnn-lab.js');
+const rnnLab = (args: string[], cwd = dir) => runCli(args, cwd);
+
 const dir = tempDir('rnnlab-cli-onnx-');
 const corpus = writeTinyCorpus(dir);
 let runDir = '';
 
-function rnnLab(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, RNNLAB_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-function assertCleanFailure(r: { code: number | null; stderr: string }, code: number, message: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('rnn-lab: error:'));
-  assert.equal(errorLines.length, 1, `one error line in: ${r.stderr}`);
-  assert.match(errorLines[0], message);
-  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
-}
 
 before(() => {
   const r = rnnLab(['train', corpus, '--layers', '1', '--hidden', '16', '--seq', '16', '--batch', '4', '--steps', '8', '--checkpoint-every', '4', '--sample-every', '8', '--eval-every', '8', '--out', path.join(dir, 'runs')]);

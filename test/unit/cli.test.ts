@@ -5,29 +5,19 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
+import { CLI, assertCleanFailure, runCli } from './support/cli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'bin', 'rnn-lab.js');
+const rnnLab = (args: string[], cwd = dir) => runCli(args, cwd);
+
 const dir = tempDir();
 const corpus = writeTinyCorpus(dir);
 const TINY = ['--layers', '1', '--hidden', '16', '--seq', '16', '--batch', '4', '--eval-every', '5', '--sample-every', '5', '--checkpoint-every', '5'];
 
-function rnnLab(args: string[], cwd = dir) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, RNNLAB_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-function assertCleanFailure(r: { code: number | null; stderr: string }, code: number, message: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('rnn-lab: error:'));
-  assert.equal(errorLines.length, 1, `one error line in: ${r.stderr}`);
-  assert.match(errorLines[0], message);
-  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
-}
 
 function runFolders(out: string): string[] {
   return fs.existsSync(out) ? fs.readdirSync(out).filter((n) => !n.startsWith('.')) : [];

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { DashboardRun } from '../../src/protocol/dashboard';
 import { recordedRun, recordsAfter, runUpTo } from './fixtures';
-import { launchChromium, openDashboard, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
+import { assertNoPageProblems, launchChromium, openDashboard, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
 import { DARK, LIGHT } from './themes';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -36,11 +36,7 @@ describe('training dashboard webview', () => {
     try {
       await page.waitFor('window.__posted.some((m) => m.type === "ready")');
       await body(page);
-      // Give late errors (a failed font, a rejected stylesheet) a frame to surface.
-      await page.page.waitForTimeout(100);
-      assert.deepEqual(page.problems.cspViolations, [], 'CSP violations');
-      assert.deepEqual(page.problems.consoleErrors, [], 'console errors');
-      assert.deepEqual(page.problems.dialogs, [], 'dialogs opened');
+      await assertNoPageProblems(page);
     } finally {
       await page.close();
     }

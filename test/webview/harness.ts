@@ -6,6 +6,7 @@
  *
  * Uses Debian's chromium (never a browser downloaded by Playwright).
  */
+import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -217,4 +218,13 @@ function initScript(theme: WebviewTheme, savedState: unknown): string {
 export function saveScreenshot(name: string): string {
   fs.mkdirSync(ARTEFACTS, { recursive: true });
   return path.join(ARTEFACTS, name);
+}
+
+/** After a test body: the page logged no error, broke no CSP rule and opened no dialog. */
+export async function assertNoPageProblems(page: WebviewPage): Promise<void> {
+  // Give late errors (a failed font, a rejected stylesheet) a frame to surface.
+  await page.page.waitForTimeout(100);
+  assert.deepEqual(page.problems.cspViolations, [], 'CSP violations');
+  assert.deepEqual(page.problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(page.problems.dialogs, [], 'dialogs opened');
 }

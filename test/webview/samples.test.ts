@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { parseSamplesMessage, type GenerationSettings, type HostToSamples, type SampleModelChoice, type SamplesToHost } from '../../src/protocol/samples';
 import { recordedRun } from './fixtures';
-import { launchChromium, openWebview, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
+import { assertNoPageProblems, launchChromium, openWebview, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
 import { DARK, LIGHT, type WebviewTheme } from './themes';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -45,10 +45,7 @@ describe('Samples view webview', () => {
     try {
       await page.waitFor('window.__posted.some((m) => m.type === "ready")');
       await body(page);
-      await page.page.waitForTimeout(100);
-      assert.deepEqual(page.problems.cspViolations, [], 'CSP violations');
-      assert.deepEqual(page.problems.consoleErrors, [], 'console errors');
-      assert.deepEqual(page.problems.dialogs, [], 'dialogs opened');
+      await assertNoPageProblems(page);
     } finally {
       await page.close();
     }
