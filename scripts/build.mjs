@@ -1,6 +1,7 @@
-// Bundles the CLI and the extension with esbuild. TensorFlow.js and
-// onnxruntime stay external: they load native or wasm binaries from their
-// installed packages, and tfjs-node must share one tfjs-core with our code.
+// Bundles the CLI and the extension with esbuild. TensorFlow.js,
+// onnxruntime and @vscode/tree-sitter-wasm stay external: they load native or
+// wasm binaries from their installed packages (src/core/features finds the
+// grammars with require.resolve), and tfjs-node must share one tfjs-core with our code.
 import { cpSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -13,7 +14,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  external: ['vscode', '@tensorflow/*', 'onnxruntime-node'],
+  external: ['vscode', '@tensorflow/*', 'onnxruntime-node', '@vscode/tree-sitter-wasm'],
 };
 
 // Webviews run in the editor's Chromium: one script and one stylesheet per
