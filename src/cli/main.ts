@@ -6,7 +6,10 @@ import { formatHelp, parseCommandLine, UsageError, type CommandSpec } from './us
 import { runTrain, trainCommand } from './commands/train';
 import { runSample, sampleCommand } from './commands/sample';
 import { exportCommand, runExport } from './commands/export';
-import { ScoreInputError, runScore, scoreCommand } from './commands/score';
+import { runScore, scoreCommand } from './commands/score';
+import { activationsCommand, runActivations } from './commands/activations';
+import { neuronsCommand, runNeurons } from './commands/neurons';
+import { InputFileError } from './inputFiles';
 import { OnnxModelError } from '../engine/onnx/onnxModelError';
 import { SampleError } from '../engine/sampler';
 
@@ -15,10 +18,13 @@ const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) 
   { spec: sampleCommand, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
   { spec: scoreCommand, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
   { spec: exportCommand, run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  { spec: activationsCommand, run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  { spec: neuronsCommand, run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
 ];
 
 function mainHelp(): string {
-  const list = COMMANDS.map((c) => `  ${c.spec.name.padEnd(8)}${c.spec.summary}`).join('\n');
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  const list = COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`).join('\n');
   return `rnn-lab: train recurrent networks (RNN, LSTM, GRU) on your code and look inside them.\n\nUsage: rnn-lab <command> [options]\n\nCommands:\n${list}\n\nRun rnn-lab <command> --help for a command's options.\n`;
 }
 
@@ -65,7 +71,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError || err instanceof OnnxModelError || err instanceof SampleError || err instanceof ScoreInputError;
+    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError || err instanceof OnnxModelError || err instanceof SampleError || err instanceof InputFileError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

@@ -1,5 +1,5 @@
-import * as fs from 'fs';
 import { scoreText, type ScoreResult } from '../../engine/inference/score';
+import { readTextFile } from '../inputFiles';
 import { UsageError, parseCommandLine, type CommandSpec } from '../usage';
 
 export const scoreCommand: CommandSpec = {
@@ -11,13 +11,11 @@ export const scoreCommand: CommandSpec = {
   },
 };
 
-export class ScoreInputError extends Error {}
-
 export async function runScore(argv: string[], io: { stdout: NodeJS.WriteStream }, signal?: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommandLine(scoreCommand, argv);
   if (positionals.length < 2) throw new UsageError('give a run folder or .onnx file, then at least one text file (see rnn-lab score --help)');
   const [source, ...files] = positionals;
-  const texts = files.map(readText); // every file is checked before the model loads
+  const texts = files.map(readTextFile); // every file is checked before the model loads
   let bits = 0;
   let chars = 0;
   let unknown = 0;
@@ -38,19 +36,4 @@ function describe(r: ScoreResult): string {
   const bpc = r.bitsPerChar === null ? '—' : r.bitsPerChar.toFixed(3);
   const skipped = r.unknownTokens > 0 ? `; ${r.unknownTokens.toLocaleString('en-US')} outside the vocabulary, not scored` : '';
   return `${bpc} bits/char (${r.chars.toLocaleString('en-US')} chars${skipped})`;
-}
-
-function readText(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ScoreInputError(code === 'ENOENT' ? `file not found: ${file}` : code === 'EISDIR' ? `${file} is a folder; give text files` : `cannot read ${file} (${code})`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new ScoreInputError(`${file} is not UTF-8 text`);
-  }
 }

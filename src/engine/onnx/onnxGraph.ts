@@ -135,7 +135,7 @@ function weight(weights: NamedWeights, name: string, shape: number[]): Float32Ar
 }
 
 /** Collects nodes, initializers and graph inputs/outputs; names nodes after their first output. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
   readonly inputs: onnx.IValueInfoProto[] = [];

@@ -1,0 +1,173 @@
+import { rankNeurons, type FeatureInput, type FeatureRanking, type RankingOptions } from '../../core/neurons/featureRanking';
+import { SaturationTally, type GateSaturation } from '../../core/neurons/gateSaturation';
+import { strongestUnits, type NeuronColumns, type NeuronRef } from '../../core/neurons/neuronColumns';
+import { selectionMatch, type SelectedNeuron, type SelectionMatchOptions } from '../../core/neurons/selectionMatch';
+import type { ActivationDocument, ActivationRange } from './activationDocument';
+import type { ActivationKind, GateName, LayerActivations } from './activationModel';
+
+/** The kinds ranked against features by default: the hidden and cell states (the gates are judged by saturation). */
+export const RANKED_KINDS: readonly ActivationKind[] = ['h', 'c'];
+
+/**
+ * Neuron columns over one or more texts' activations, one step per
+ * character: a token spanning several characters gives each of them its
+ * value, so the columns line up with per-character features.
+ */
+export function characterColumns(parts: readonly ActivationRange[], kinds: readonly ActivationKind[] = RANKED_KINDS): NeuronColumns {
+  return columns(parts, kinds, true);
+}
+
+/** The same, one step per token. */
+export function tokenColumns(parts: readonly ActivationRange[], kinds: readonly ActivationKind[] = RANKED_KINDS): NeuronColumns {
+  return columns(parts, kinds, false);
+}
+
+function columns(parts: readonly ActivationRange[], kinds: readonly ActivationKind[], perCharacter: boolean): NeuronColumns {
+  const neurons: NeuronRef[] = [];
+  const widths = new Map<string, number>();
+  const first = parts.find((p) => p.count > 0);
+  if (first) {
+    for (let l = 0; l < first.layers.length; l++) {
+      for (const kind of kinds) {
+        const values = first.layers[l][kind];
+        if (!values) continue;
+        const width = values.length / first.count;
+        widths.set(`${l}/${kind}`, width);
+        for (let unit = 0; unit < width; unit++) neurons.push({ layer: l, kind, unit });
+      }
+    }
+  }
+  const steps = parts.reduce((s, p) => s + (perCharacter ? (p.count ? p.ends[p.count - 1] - p.starts[0] : 0) : p.count), 0);
+  return {
+    steps,
+    neurons,
+    column: (n) => {
+      const { layer, kind, unit } = neurons[n];
+      const width = widths.get(`${layer}/${kind}`)!;
+      const out = new Float32Array(steps);
+      let at = 0;
+      for (const p of parts) {
+        const values = p.layers[layer][kind as ActivationKind]!;
+        for (let t = 0; t < p.count; t++) {
+          const v = values[t * width + unit];
+          const repeat = perCharacter ? p.ends[t] - p.starts[t] : 1;
+          for (let r = 0; r < repeat; r++) out[at++] = v;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Per layer and gate, saturation over the given activations (LSTM i, f, o; GRU z, r). */
+export function gateSaturations(parts: readonly ActivationRange[]): LayerGateSaturation[] {
+  const tallies = new GateSaturationTallies();
+  for (const p of parts) tallies.add(p);
+  return tallies.results();
+}
+
+export interface LayerGateSaturation {
+  layer: number;
+  gate: GateName;
+  saturation: GateSaturation;
+}
+
+/** Gate saturation counted range by range, so the gate values need not all be kept. */
+export class GateSaturationTallies {
+  private readonly tallies = new Map<string, { layer: number; gate: GateName; tally: SaturationTally }>();
+
+  add(range: ActivationRange): void {
+    if (range.count === 0) return;
+    for (let l = 0; l < range.layers.length; l++) {
+      for (const gate of GATES) {
+        const values = range.layers[l][gate];
+        if (!values) continue;
+        const key = `${l}/${gate}`;
+        let entry = this.tallies.get(key);
+        if (!entry) this.tallies.set(key, (entry = { layer: l, gate, tally: new SaturationTally(values.length / range.count) }));
+        entry.tally.add(values);
+      }
+    }
+  }
+
+  /** By layer, gates in the order LSTM i, f, o / GRU z, r. */
+  results(): LayerGateSaturation[] {
+    return [...this.tallies.values()]
+      .sort((a, b) => a.layer - b.layer || GATES.indexOf(a.gate) - GATES.indexOf(b.gate))
+      .map(({ layer, gate, tally }) => ({ layer, gate, saturation: tally.result() }));
+  }
+}
+
+const GATES: readonly GateName[] = ['i', 'f', 'o', 'z', 'r'];
+
+/** The range with only the given kinds kept (to hold many ranges in less memory). */
+export function keepKinds(range: ActivationRange, kinds: readonly ActivationKind[]): ActivationRange {
+  return { ...range, layers: range.layers.map((layer) => Object.fromEntries(kinds.filter((k) => layer[k]).map((k) => [k, layer[k]])) as LayerActivations) };
+}
+
+/** Ranks a whole document's neurons against per-code-point features (see rankNeurons). */
+export async function rankDocumentNeurons(
+  document: ActivationDocument,
+  features: readonly FeatureInput[],
+  options: RankingOptions & { kinds?: readonly ActivationKind[] } = {},
+): Promise<FeatureRanking[]> {
+  const range = await document.range(0, document.length);
+  return rankNeurons(characterColumns([range], options.kinds ?? RANKED_KINDS), features, options);
+}
+
+export interface DocumentMatchSpan {
+  /** Code-point span [start, end) in the text. */
+  start: number;
+  end: number;
+  score: number;
+  firing: number;
+}
+
+export interface DocumentSelectionMatch {
+  /** The selection widened to whole tokens. */
+  selection: { start: number; end: number };
+  neurons: SelectedNeuron[];
+  matches: DocumentMatchSpan[];
+}
+
+/**
+ * LSTMVis select-and-match over a document, token by token: the neurons that
+ * set the selected code points [from, to) apart, and the other spans of the
+ * text where they fire together (see selectionMatch).
+ */
+export async function matchSelection(
+  document: ActivationDocument,
+  from: number,
+  to: number,
+  options: SelectionMatchOptions & { kinds?: readonly ActivationKind[] } = {},
+): Promise<DocumentSelectionMatch> {
+  const range = await document.range(0, document.length);
+  if (range.count === 0) throw new RangeError('the text is empty');
+  const first = document.tokenAt(Math.min(from, to));
+  const last = document.tokenAt(Math.max(from, to, Math.min(from, to) + 1) - 1);
+  const result = selectionMatch(tokenColumns([range], options.kinds ?? RANKED_KINDS), { start: first, end: last + 1 }, options);
+  return {
+    selection: { start: range.starts[first], end: range.ends[last] },
+    neurons: result.neurons,
+    matches: result.matches.map((m) => ({ start: range.starts[m.start], end: range.ends[m.end - 1], score: m.score, firing: m.firing })),
+  };
+}
+
+export interface NeuronValue {
+  layer: number;
+  kind: ActivationKind;
+  unit: number;
+  value: number;
+}
+
+/** The k neurons of `kind` (every layer) with the largest |value| at the token covering a code-point position (hovers). */
+export async function strongestNeuronsAt(document: ActivationDocument, position: number, k = 5, kind: ActivationKind = 'h'): Promise<NeuronValue[]> {
+  const range = await document.range(position, position + 1);
+  if (range.count === 0) return [];
+  const all: NeuronValue[] = [];
+  range.layers.forEach((layer, l) => {
+    const row = layer[kind];
+    if (row) for (const { unit, value } of strongestUnits(row, k)) all.push({ layer: l, kind, unit, value });
+  });
+  return all.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.layer - b.layer || a.unit - b.unit).slice(0, k);
+}
