@@ -41,4 +41,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
   build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: 'media/samples' }),
+  build({ ...webview, entryPoints: { neurons: 'webview/neurons/main.ts' }, outdir: 'media/neurons' }),
 ]);

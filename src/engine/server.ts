@@ -1,22 +1,16 @@
 import { SpecError } from '../core/spec';
 import { checkEngineRequest, type EngineErrorCode, type EngineEvent, type EngineMethods, type EngineRequest, type EngineResponse } from '../protocol/engine';
+import { NeuronRequests } from './activations/neuronRequests';
+import { OpenDocuments } from './activations/openDocuments';
 import { generate } from './inference/generate';
 import { OnnxModelError } from './onnx/onnxModelError';
 import { exportRunToOnnx } from './onnx/onnxExport';
+import { RequestError } from './requestError';
 import { SampleError } from './sampler';
 import { resumeTraining, startTraining, type StartedTraining } from './session';
 import type { TrainerEvents } from './trainer';
 
 type Send = (message: EngineResponse | EngineEvent) => void;
-
-class RequestError extends Error {
-  constructor(
-    readonly code: EngineErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The engine's request handler, independent of the transport (an IPC channel
@@ -27,6 +21,10 @@ export class EngineServer {
   private current: { runDir: string; controller: AbortController } | undefined;
   /** Generations in progress, by request id (several may run; onnxruntime computes off the main thread). */
   private readonly generations = new Map<string, AbortController>();
+  /** Texts open for activations (the editor overlay), by the host's document id. */
+  readonly documents = new OpenDocuments();
+  /** Ranking, select-and-match and traces for the Neurons view (one model and one text at a time). */
+  readonly neurons = new NeuronRequests();
 
   constructor(private readonly send: Send) {}
 
@@ -52,6 +50,8 @@ export class EngineServer {
   stopAll(): void {
     this.current?.controller.abort();
     for (const g of this.generations.values()) g.abort();
+    void this.documents.closeAll();
+    void this.neurons.close();
   }
 
   private async dispatch(request: EngineRequest): Promise<unknown> {
@@ -78,6 +78,22 @@ export class EngineServer {
         const { runDir, out } = (request as EngineRequest<'export'>).params;
         return { file: exportRunToOnnx(runDir, out).file };
       }
+      case 'openDocument':
+        return this.documents.open((request as EngineRequest<'openDocument'>).params);
+      case 'updateDocument':
+        return this.documents.update((request as EngineRequest<'updateDocument'>).params);
+      case 'closeDocument':
+        return { closed: await this.documents.close((request as EngineRequest<'closeDocument'>).params.documentId) };
+      case 'activationRange':
+        return this.documents.range((request as EngineRequest<'activationRange'>).params);
+      case 'hoverInfo':
+        return this.documents.hover((request as EngineRequest<'hoverInfo'>).params);
+      case 'rankNeurons':
+        return this.neurons.rank((request as EngineRequest<'rankNeurons'>).params);
+      case 'matchSelection':
+        return this.neurons.match((request as EngineRequest<'matchSelection'>).params);
+      case 'neuronTrace':
+        return this.neurons.trace((request as EngineRequest<'neuronTrace'>).params);
       default:
         throw new RequestError('invalid', `this engine does not handle "${request.method}"`);
     }

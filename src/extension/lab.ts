@@ -8,6 +8,9 @@ import { SamplesViewProvider } from './views/samplesView';
 import { generateSample } from './commands/generateCommand';
 import { trainModel } from './commands/trainCommand';
 import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
+import { OverlayCommands } from './activations/overlayCommands';
+import { NeuronsController } from './neurons/neuronsController';
+import { NeuronsPanel } from './webviews/neuronsPanel';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -20,6 +23,10 @@ export class Lab implements vscode.Disposable {
   readonly registry: RunRegistry;
   readonly training: TrainingController;
   readonly samples: SamplesViewProvider;
+  /** The editor overlay of neuron activations (Show / Hide Neuron Activations, Choose Neuron…). */
+  readonly activations: OverlayCommands;
+  /** The Neurons view (Show Neurons, Find Neurons for Selection). */
+  readonly neurons: NeuronsController;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -34,6 +41,15 @@ export class Lab implements vscode.Disposable {
     this.own(this.engine.onExit(() => this.registry.refresh()));
     this.samples = this.own(new SamplesViewProvider(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log));
     this.own(vscode.window.registerWebviewViewProvider(SamplesViewProvider.viewType, this.samples, { webviewOptions: { retainContextWhenHidden: false } }));
+    this.activations = this.own(new OverlayCommands(this.engine, this.registry, context.workspaceState, this.log));
+    this.neurons = this.own(
+      new NeuronsController(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log, {
+        overlayModel: () => this.activations.overlay?.model,
+        onRanked: (hints) => this.activations.setNeuronHints(hints),
+        onNeuronChosen: (neuron, model) => this.activations.showNeuron(neuron, model?.id),
+      }),
+    );
+    this.own(vscode.window.registerWebviewPanelSerializer(NeuronsPanel.viewType, { deserializeWebviewPanel: async (panel) => this.neurons.revive(panel) }));
     this.own(
       vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
         deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
@@ -67,6 +83,11 @@ export class Lab implements vscode.Disposable {
       return run ? exportRun(this.engine, run, typeof target === 'string' ? target : undefined) : undefined;
     });
     command('rnnLab.generateSample', (args) => generateSample(this.samples, this.registry, args));
+    command('rnnLab.showActivations', (args) => this.activations.show(args));
+    command('rnnLab.hideActivations', () => this.activations.hide());
+    command('rnnLab.pickNeuron', (arg) => this.activations.chooseNeuron(arg));
+    command('rnnLab.showNeurons', (args) => this.neurons.showNeurons(args));
+    command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args));
     command('rnnLab.revealRunFolder', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
       if (run) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.dir));

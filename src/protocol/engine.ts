@@ -6,7 +6,10 @@
  */
 import type { MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
+import { NEURON_KINDS, type ActivationRangeParams, type ActivationRangeResult, type HoverInfoParams, type HoverInfoResult, type OpenDocumentParams, type OpenDocumentResult, type UpdateDocumentParams, type UpdateDocumentResult } from './activations';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
+import { MAX_DOCUMENT_LENGTH } from './limits';
+import { MAX_TOP_NEURONS, type MatchSelectionParams, type MatchSelectionResult, type NeuronTraceParams, type NeuronTraceResult, type RankNeuronsParams, type RankNeuronsResult } from './neurons';
 
 export interface TrainParams {
   /** Files, folders or globs. */
@@ -62,6 +65,21 @@ export interface EngineMethods {
   stopGeneration: { params: { requestId: string }; result: { stopped: boolean } };
   /** Writes the run's model.onnx (or `out`) from its newest checkpoint. */
   export: { params: { runDir: string; out?: string }; result: { file: string } };
+  /** Opens a text for activations under the host's id (replacing one of the same id); see protocol/activations.ts. */
+  openDocument: { params: OpenDocumentParams; result: OpenDocumentResult };
+  /** Replaces an open document's text; activations before the first change are kept. */
+  updateDocument: { params: UpdateDocumentParams; result: UpdateDocumentResult };
+  closeDocument: { params: { documentId: string }; result: { closed: boolean } };
+  /** One neuron's value at every token covering a range (code 'stale' when the text changed since `version`). */
+  activationRange: { params: ActivationRangeParams; result: ActivationRangeResult };
+  /** What a hover shows at one offset (code 'stale' when the text changed since `version`). */
+  hoverInfo: { params: HoverInfoParams; result: HoverInfoResult };
+  /** Features × top neurons (AUC or r) and gate saturation over a text; see protocol/neurons.ts. */
+  rankNeurons: { params: RankNeuronsParams; result: RankNeuronsResult };
+  /** LSTMVis select-and-match: the neurons that set a selection apart, and other spans where they fire together. */
+  matchSelection: { params: MatchSelectionParams; result: MatchSelectionResult };
+  /** One neuron's value at every character of (a window of) a text. */
+  neuronTrace: { params: NeuronTraceParams; result: NeuronTraceResult };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -73,7 +91,8 @@ export interface EngineRequest<M extends EngineMethod = EngineMethod> {
   params: EngineMethods[M]['params'];
 }
 
-export type EngineErrorCode = 'invalid' | 'busy' | 'failed';
+/** 'stale': the document changed since the version the request named; the host asks again for the new text. */
+export type EngineErrorCode = 'invalid' | 'busy' | 'failed' | 'stale';
 
 export type EngineResponse =
   | { kind: 'response'; id: number; ok: true; result: unknown }
@@ -123,6 +142,14 @@ const trainingCheck = shape({
   maxFileBytes: int,
 });
 
+const modelSourceCheck: Check = (v, p) => (isRecord(v) && typeof v.runDir === 'string' ? shape({ runDir: str })(v, p) : shape({ onnxFile: str })(v, p));
+const documentId: Check = (v, p) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? undefined : `${p} must be a non-empty string of at most 200 characters`);
+const documentText: Check = (v, p) => (typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined);
+const offset: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${p} must be a whole number ≥ 0`);
+const neuronFields = { layer: offset, kind: oneOf(...NEURON_KINDS), unit: offset };
+const languageName: Check = (v, p) => (typeof v === 'string' && v.length <= 200 ? undefined : `${p} must be a string of at most 200 characters`);
+const topNeurons: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`);
+
 const paramChecks: { [M in EngineMethod]: Check } = {
   ping: shape({}),
   train: shape({
@@ -138,7 +165,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   stop: shape({ runDir: optional(str) }),
   generate: shape({
     requestId: str,
-    source: (v, p) => (isRecord(v) && typeof v.runDir === 'string' ? shape({ runDir: str })(v, p) : shape({ onnxFile: str })(v, p)),
+    source: modelSourceCheck,
     prime: str,
     length: int,
     temperature: num,
@@ -147,6 +174,30 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   }),
   stopGeneration: shape({ requestId: str }),
   export: shape({ runDir: str, out: optional(str) }),
+  openDocument: shape({ documentId, source: modelSourceCheck, text: documentText }),
+  updateDocument: shape({ documentId, text: documentText }),
+  closeDocument: shape({ documentId }),
+  activationRange: (v, p) => {
+    const problem = shape({ documentId, version: offset, from: offset, to: offset, ...neuronFields })(v, p);
+    if (problem) return problem;
+    const { from, to } = v as unknown as ActivationRangeParams;
+    return to < from ? `${p}.to must not be before ${p}.from` : undefined;
+  },
+  hoverInfo: shape({ documentId, version: optional(offset), offset, ...neuronFields }),
+  rankNeurons: shape({ source: modelSourceCheck, text: documentText, language: languageName, top: optional(topNeurons) }),
+  matchSelection: (v, p) => {
+    const problem = shape({ source: modelSourceCheck, text: documentText, start: offset, end: offset })(v, p);
+    if (problem) return problem;
+    const { text, start, end } = v as unknown as MatchSelectionParams;
+    if (end <= start) return `${p}: the selection is empty (end ${end} is not after start ${start})`;
+    return end > text.length ? `${p}.end ${end} is past the end of the text (${text.length})` : undefined;
+  },
+  neuronTrace: (v, p) => {
+    const problem = shape({ source: modelSourceCheck, text: documentText, ...neuronFields, start: optional(offset) })(v, p);
+    if (problem) return problem;
+    const { text, start } = v as unknown as NeuronTraceParams;
+    return start !== undefined && start > text.length ? `${p}.start ${start} is past the end of the text (${text.length})` : undefined;
+  },
 };
 
 /** Validates a request received by the engine; returns the problem in words, or undefined. */

@@ -2,3 +2,6 @@
 
 /** Longest generation in tokens. */
 export const MAX_GENERATE_LENGTH = 1_000_000;
+
+/** Longest text shown with neuron activations, in UTF-16 code units (the whole text crosses the process boundary on every edit). */
+export const MAX_DOCUMENT_LENGTH = 5_000_000;

@@ -289,10 +289,11 @@ test('selection match and hover helpers on a document: spans in code points, str
   const text = 'abc de\n'.repeat(20);
   const doc = await ActivationDocument.open(file, text, { chunkTokens: 16 });
   const match = await matchSelection(doc, 7, 10, { neurons: 3, agreement: 0.6 });
-  assert.deepEqual(match.selection, { start: 7, end: 10 });
+  assert.deepEqual(match.selection, { start: 7, end: 10, utf16Start: 7, utf16End: 10 });
   assert.equal(match.neurons.length, 3);
   for (const m of match.matches) {
     assert.ok(m.end > m.start && (m.end <= 7 || m.start >= 10), 'matches lie outside the selection');
+    assert.deepEqual([m.utf16Start, m.utf16End], [m.start, m.end], 'no astral characters: UTF-16 offsets are code points');
   }
   // The text repeats every 7 characters, and so, after a few lines, do the states: the same span one line on matches.
   assert.ok(match.matches.some((m) => m.start % 7 === 0 && m.end - m.start === 3), JSON.stringify(match.matches.slice(0, 5)));

@@ -12,7 +12,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createNonce, dashboardHtml, samplesHtml } from '../../src/extension/webviews/webviewHtml';
+import { createNonce, dashboardHtml, neuronsHtml, samplesHtml } from '../../src/extension/webviews/webviewHtml';
 import type { WebviewTheme } from './themes';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -36,10 +36,10 @@ export interface PageServer {
 }
 
 /** The webview pages the server serves, each built by the extension's own page function. */
-const PAGES = { dashboard: dashboardHtml, samples: samplesHtml } as const;
+const PAGES = { dashboard: dashboardHtml, samples: samplesHtml, neurons: neuronsHtml } as const;
 export type WebviewName = keyof typeof PAGES;
 
-/** A loopback server for the webview pages (/dashboard.html, /samples.html) and the extension's media files. */
+/** A loopback server for the webview pages (/dashboard.html, /samples.html, /neurons.html) and the extension's media files. */
 export async function startPageServer(title: string): Promise<PageServer> {
   let origin = '';
   const server = http.createServer((req, res) => {

@@ -1,5 +1,7 @@
-import { ActivationDocument, type ActivationRange } from '../../engine/activations/activationDocument';
+import { valueScale } from '../../core/neurons/valueScale';
+import { ActivationDocument } from '../../engine/activations/activationDocument';
 import type { ActivationKind } from '../../engine/activations/activationModel';
+import { characterTrace } from '../../engine/activations/neuronAnalysis';
 import { readTextFile } from '../inputFiles';
 import { UsageError, intOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
 
@@ -43,8 +45,7 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
     const range = await doc.range(0, doc.length);
     const all = range.layers[layer][kind]!;
     const neuron = neuronOption ?? mostVariableUnit(all, range.count, spec.hidden);
-    const perToken = Float32Array.from({ length: range.count }, (_, t) => all[t * spec.hidden + neuron]);
-    const perChar = expand(range, perToken);
+    const perChar = characterTrace(range, layer, kind, neuron);
     const chars = [...text];
 
     if (values.json) {
@@ -66,9 +67,7 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
     }
     if (neuronOption === undefined) io.stderr.write(`layer ${layer} ${kind} unit ${neuron} (the one that varies most; choose with --neuron)\n`);
     if (useColour(io.stdout)) {
-      const scale = kind === 'c' ? perChar.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6) : 1;
-      const centre = kind === 'h' || kind === 'c' ? 0 : 0.5; // gates live in [0, 1]
-      const half = kind === 'h' || kind === 'c' ? scale : 0.5;
+      const { centre, half } = valueScale(kind, perChar);
       let out = '';
       chars.forEach((ch, i) => {
         if (ch === '\n') out += `${RESET}\n`;
@@ -87,13 +86,6 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
   } finally {
     await doc.close();
   }
-}
-
-/** Per character: its token's value. */
-function expand(range: ActivationRange, perToken: Float32Array): Float32Array {
-  const out = new Float32Array(range.count ? range.ends[range.count - 1] : 0);
-  for (let t = 0; t < range.count; t++) out.fill(perToken[t], range.starts[t], range.ends[t]);
-  return out;
 }
 
 /** The unit with the largest variance over the steps (0 when there are none). */

@@ -1,10 +1,11 @@
 import * as path from 'path';
-import { BINARY_FEATURES, SCALAR_FEATURES, computeSourceFeatures, disposeFeatureParsers, featureVector, tokenKindVector, type TokenKindName } from '../../core/features';
-import { rankNeurons, type FeatureInput, type FeatureRanking } from '../../core/neurons/featureRanking';
+import { disposeFeatureParsers } from '../../core/features';
+import type { FeatureRanking } from '../../core/neurons/featureRanking';
 import { neuronLabel } from '../../core/neurons/neuronColumns';
+import { windowFrom } from '../../core/textWindow';
 import { ActivationModel } from '../../engine/activations/activationModel';
-import { ActivationDocument, type ActivationRange } from '../../engine/activations/activationDocument';
-import { GateSaturationTallies, RANKED_KINDS, characterColumns, keepKinds } from '../../engine/activations/neuronAnalysis';
+import { ActivationDocument } from '../../engine/activations/activationDocument';
+import { NeuronRankingBuilder } from '../../engine/activations/neuronRanking';
 import { InputFileError, readTextFile } from '../inputFiles';
 import { UsageError, intOption, parseCommandLine, type CommandSpec } from '../usage';
 
@@ -18,11 +19,6 @@ export const neuronsCommand: CommandSpec = {
     json: { type: 'boolean', help: 'one JSON object with every score and the per-unit gate saturation' },
   },
 };
-
-/** Token kinds ranked as binary features (string and comment are already inString and inComment). */
-const TOKEN_KINDS: readonly TokenKindName[] = ['identifier', 'keyword', 'number', 'punctuation', 'whitespace'];
-/** Tokens computed and tallied at a time. */
-const SLICE_TOKENS = 4096;
 
 /**
  * The feature ranking of DESIGN.md "Interpretability" over the given files:
@@ -43,57 +39,37 @@ export async function runNeurons(argv: string[], io: { stdout: NodeJS.WriteStrea
   const texts = files.map(readTextFile); // every file is checked before the model loads
 
   const model = await ActivationModel.open(source);
-  const ranges: ActivationRange[] = [];
-  const saturation = new GateSaturationTallies();
-  const featureParts = new Map<string, { kind: FeatureInput['kind']; values: Float32Array[] }>();
-  const parts: { file: string; characters: number; parser: string }[] = [];
-  let used = 0;
+  const builder = new NeuronRankingBuilder();
   let total = 0;
   try {
     for (const [i, file] of files.entries()) {
-      const chars = [...texts[i]];
-      total += chars.length;
-      const take = Math.min(chars.length, maxChars - used);
-      if (take <= 0) continue;
-      const text = take < chars.length ? chars.slice(0, take).join('') : texts[i];
-      // In slices: the gates are tallied and dropped, only h and c are kept for the ranking.
-      const doc = new ActivationDocument(model, text, { cacheBytes: 8 * 1024 * 1024 });
-      for (let t = 0; t < doc.tokenCount; t += SLICE_TOKENS) {
-        const range = await doc.tokenRange(t, t + SLICE_TOKENS);
-        saturation.add(range);
-        ranges.push(keepKinds(range, RANKED_KINDS));
+      const window = windowFrom(texts[i], 0, maxChars - builder.characters);
+      total += window.totalCharacters;
+      if (window.characters === 0) continue;
+      // A small chunk cache: the builder reads each token once.
+      const doc = new ActivationDocument(model, texts[i].slice(0, window.end), { cacheBytes: 8 * 1024 * 1024 });
+      try {
+        await builder.add(doc, path.basename(file), file);
+      } finally {
+        await doc.close();
       }
-      await doc.close();
-      const f = await computeSourceFeatures(text, path.basename(file));
-      const inputs: [string, FeatureInput['kind'], Float32Array][] = [
-        ...BINARY_FEATURES.map((name) => [name, 'binary', featureVector(f, name)] as [string, FeatureInput['kind'], Float32Array]),
-        ...TOKEN_KINDS.map((kind) => [`token:${kind}`, 'binary', tokenKindVector(f, kind)] as [string, FeatureInput['kind'], Float32Array]),
-        ...SCALAR_FEATURES.map((name) => [name, 'scalar', featureVector(f, name)] as [string, FeatureInput['kind'], Float32Array]),
-      ];
-      for (const [name, kind, vector] of inputs) {
-        if (!featureParts.has(name)) featureParts.set(name, { kind, values: [] });
-        featureParts.get(name)!.values.push(vector);
-      }
-      parts.push({ file, characters: take, parser: f.parser });
-      used += take;
     }
   } finally {
     await model.close();
     disposeFeatureParsers();
   }
+  const used = builder.characters;
   if (used === 0) throw new InputFileError(files.length === 1 ? `${files[0]} is empty: there is no text to rank neurons on` : 'the files are empty: there is no text to rank neurons on');
   if (used < total) io.stderr.write(`used the first ${used.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} characters (--max-chars)\n`);
 
-  const features: FeatureInput[] = [...featureParts].map(([name, { kind, values: pieces }]) => ({ name, kind, values: concat(pieces) }));
-  const ranking = rankNeurons(characterColumns(ranges), features, { top });
-  const gates = saturation.results();
+  const { ranking, gates, texts: parts } = builder.result(top);
   const { spec, vocab, file: modelFile } = model;
 
   if (values.json) {
     io.stdout.write(
       JSON.stringify({
         model: { file: modelFile, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: vocab.kind },
-        files: parts,
+        files: parts.map(({ name, characters, parser }) => ({ file: name, characters, parser })),
         characters: used,
         features: ranking.map((r) => ({ ...r, top: r.top.map((n) => ({ ...n, label: neuronLabel(n.neuron) })) })),
         gateSaturation: gates.map((g) => ({ layer: g.layer, gate: g.gate, ...g.saturation, left: Array.from(g.saturation.left), right: Array.from(g.saturation.right) })),
@@ -134,14 +110,4 @@ function signed(x: number): string {
 
 function percent(x: number): string {
   return `${(x * 100).toFixed(0).padStart(3)}%`;
-}
-
-function concat(pieces: Float32Array[]): Float32Array {
-  const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

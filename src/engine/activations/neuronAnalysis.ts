@@ -119,13 +119,16 @@ export interface DocumentMatchSpan {
   /** Code-point span [start, end) in the text. */
   start: number;
   end: number;
+  /** The same span in UTF-16 code units (editor offsets). */
+  utf16Start: number;
+  utf16End: number;
   score: number;
   firing: number;
 }
 
 export interface DocumentSelectionMatch {
-  /** The selection widened to whole tokens. */
-  selection: { start: number; end: number };
+  /** The selection widened to whole tokens: code points, and UTF-16 code units. */
+  selection: { start: number; end: number; utf16Start: number; utf16End: number };
   neurons: SelectedNeuron[];
   matches: DocumentMatchSpan[];
 }
@@ -147,10 +150,34 @@ export async function matchSelection(
   const last = document.tokenAt(Math.max(from, to, Math.min(from, to) + 1) - 1);
   const result = selectionMatch(tokenColumns([range], options.kinds ?? RANKED_KINDS), { start: first, end: last + 1 }, options);
   return {
-    selection: { start: range.starts[first], end: range.ends[last] },
+    selection: { start: range.starts[first], end: range.ends[last], utf16Start: range.utf16Starts[first], utf16End: range.utf16Ends[last] },
     neurons: result.neurons,
-    matches: result.matches.map((m) => ({ start: range.starts[m.start], end: range.ends[m.end - 1], score: m.score, firing: m.firing })),
+    matches: result.matches.map((m) => ({
+      start: range.starts[m.start],
+      end: range.ends[m.end - 1],
+      utf16Start: range.utf16Starts[m.start],
+      utf16End: range.utf16Ends[m.end - 1],
+      score: m.score,
+      firing: m.firing,
+    })),
   };
+}
+
+/**
+ * One neuron's value at every code point the range covers (a token spanning
+ * several characters gives each of them its value): the text coloured
+ * character by character of Karpathy et al. 2015.
+ */
+export function characterTrace(range: ActivationRange, layer: number, kind: ActivationKind, unit: number): Float32Array {
+  if (range.count === 0) return new Float32Array(0);
+  const values = range.layers[layer]?.[kind];
+  if (!values) throw new RangeError(`layer ${layer} has no ${kind} values`);
+  const width = values.length / range.count;
+  if (!(unit >= 0 && unit < width)) throw new RangeError(`unit ${unit} is outside 0 to ${width - 1}`);
+  const origin = range.starts[0];
+  const out = new Float32Array(range.ends[range.count - 1] - origin);
+  for (let t = 0; t < range.count; t++) out.fill(values[t * width + unit], range.starts[t] - origin, range.ends[t] - origin);
+  return out;
 }
 
 export interface NeuronValue {

@@ -48,6 +48,11 @@ export function samplesHtml(options: WebviewPageOptions): string {
   return webviewPage(options);
 }
 
+/** The Neurons view's page: script-built too; the document's text reaches it only as message data, set with textContent. */
+export function neuronsHtml(options: WebviewPageOptions): string {
+  return webviewPage(options);
+}
+
 /** A page whose body the script builds: no workspace text is ever put into this HTML but the escaped title. */
 function webviewPage({ cspSource, nonce, scriptUri, styleUris, codiconsUri, title }: WebviewPageOptions): string {
   const styles = styleUris.map((uri) => `<link rel="stylesheet" href="${escapeHtml(uri)}">`);
