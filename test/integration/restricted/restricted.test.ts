@@ -7,12 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Lab } from '../../../src/extension/lab';
+import { lab } from '../support';
 import type { EngineEvent } from '../../../src/protocol/engine';
-
-async function lab(): Promise<Lab> {
-  return vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!.activate();
-}
 
 describe('Restricted Mode', () => {
   it('the workspace is untrusted', () => {

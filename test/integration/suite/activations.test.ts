@@ -13,33 +13,17 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Lab } from '../../../src/extension/lab';
+import { lab, tinyTraining, trainTinyRun } from '../support';
 import type { ActivationOverlay, RenderState } from '../../../src/extension/activations/activationOverlay';
 import { covers } from '../../../src/extension/activations/lineWindows';
-import type { EngineEvent } from '../../../src/protocol/engine';
-
-const TINY = {
-  preset: 'quick-lstm-1x64',
-  files: 'workspace',
-  model: { hidden: 16, layers: 2 },
-  training: { steps: 200, seqLength: 32, batchSize: 8, evalEvery: 100, sampleEvery: 100, checkpointEvery: 100 },
-};
-
-async function lab(): Promise<Lab> {
-  return vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!.activate();
-}
 
 function workspaceFile(name: string): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, name);
 }
 
-async function trainTinyRun(l: Lab): Promise<string> {
-  const finished = new Promise<EngineEvent>((resolve) => {
-    const sub = l.training.onEngineEvent((e) => e.event === 'finished' && (sub.dispose(), resolve(e)));
-  });
-  const runDir = await vscode.commands.executeCommand<string | undefined>('rnnLab.train', TINY);
-  assert.ok(runDir, 'Train Model… returned a run folder');
-  const end = await finished;
-  assert.equal(end.event === 'finished' && end.status, 'completed');
+/** 200 steps: after fewer, every unit is saturated and the overlay is one colour. */
+async function trainRun(l: Lab): Promise<string> {
+  const runDir = await trainTinyRun(l, tinyTraining({ layers: 2 }, { steps: 200, seqLength: 32, batchSize: 8, evalEvery: 100, sampleEvery: 100, checkpointEvery: 100 }));
   assert.ok(fs.existsSync(path.join(runDir, 'model.onnx')), 'the run exported its model.onnx');
   return runDir;
 }
@@ -83,7 +67,7 @@ describe('neuron activations in the editor', function () {
 
   before(async () => {
     const t0 = performance.now();
-    runDir = await trainTinyRun(await lab());
+    runDir = await trainRun(await lab());
     console.log(`      trained ${path.basename(runDir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.action.closeSidebar');

@@ -6,38 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Lab } from '../../../src/extension/lab';
-import type { EngineEvent, GenerateResult } from '../../../src/protocol/engine';
-
-const TINY = {
-  preset: 'quick-lstm-1x64',
-  files: 'workspace',
-  model: { hidden: 16 },
-  training: { steps: 12, seqLength: 16, batchSize: 4, evalEvery: 6, sampleEvery: 6, checkpointEvery: 6 },
-};
-
-async function lab(): Promise<Lab> {
-  return vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!.activate();
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Trains a tiny run to the end (which writes its model.onnx). */
-async function trainTinyRun(l: Lab): Promise<string> {
-  const finished = new Promise<EngineEvent>((resolve) => {
-    const sub = l.training.onEngineEvent((e) => e.event === 'finished' && (sub.dispose(), resolve(e)));
-  });
-  const runDir = await vscode.commands.executeCommand<string | undefined>('rnnLab.train', TINY);
-  assert.ok(runDir, 'Train Model… returned a run folder');
-  const end = await finished;
-  assert.equal(end.event === 'finished' && end.status, 'completed');
-  return runDir;
-}
+import { lab, trainTinyRun, until } from '../support';
+import type { GenerateResult } from '../../../src/protocol/engine';
 
 /** Why a generation gave no result, for the assertion message. */
 function failure(l: Lab): string {
