@@ -123,7 +123,9 @@ test('neuronTrace: the value at every code point equals the document, in a windo
   trace.values.forEach((v, i) => assert.ok(Math.abs(v - expected[i * 6 + 4]) < 1e-4, `character ${i}`));
   await doc.close();
   assert.equal(trace.centre, 0);
-  assert.ok(Math.abs(trace.half - Math.max(...trace.values.map(Math.abs))) < 1e-4, 'a cell state is scaled by its largest |value|');
+  const magnitudes = trace.values.map(Math.abs).sort((a, b) => a - b);
+  const p98 = magnitudes[Math.ceil(0.98 * magnitudes.length) - 1];
+  assert.ok(Math.abs(trace.half - p98) < 1e-4, 'a cell state is scaled by the 98th percentile of |value| (robust to one extreme step)');
 
   const gate = await ok('neuronTrace', { source: { onnxFile: file }, text: CODE, layer: 0, kind: 'f', unit: 0 });
   assert.deepEqual([gate.centre, gate.half], [0.5, 0.5], 'gates are centred on ½');

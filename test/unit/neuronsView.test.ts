@@ -39,6 +39,9 @@ test('windowAround centres on the focus, gives unused room to the other side, an
 test('valueScale: h on [−1, 1], c by its largest |value|, gates centred on ½; buckets are clamped and symmetric', () => {
   assert.deepEqual(valueScale('h', [0.2, -3]), { centre: 0, half: 1 });
   assert.deepEqual(valueScale('c', [0.5, -4, 2]), { centre: 0, half: 4 });
+  // 100 values of magnitude 1..100 and one outlier of 10,000: the 98th percentile (nearest rank, 99th of 101) is 99, not the outlier.
+  const withOutlier = [...Array.from({ length: 100 }, (_, i) => (i % 2 ? -1 : 1) * (i + 1)), 10_000];
+  assert.deepEqual(valueScale('c', withOutlier), { centre: 0, half: 99 });
   assert.deepEqual(valueScale('f', [0.2]), { centre: 0.5, half: 0.5 });
   assert.ok(valueScale('c', [0, 0]).half > 0, 'never a zero scale');
   const h = valueScale('h', []);

@@ -18,7 +18,7 @@ export interface ColouredSegments {
  * fixed decoration types: neighbouring tokens of one bucket on one line make
  * one segment, the neutral bucket and line breaks are left out. Values are
  * placed on the kind's scale (core/neurons/valueScale: h in [−1, 1], gates
- * around ½, c by its largest |value| in these ranges).
+ * around ½, c by the 98th percentile of |value| in these ranges).
  */
 export function colourSegments(snapshot: TextSnapshot, ranges: readonly ActivationRangeResult[], kind: NeuronKind): ColouredSegments {
   const all: number[] = [];
