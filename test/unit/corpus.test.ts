@@ -210,14 +210,9 @@ test('files reached twice are read once; documents are sorted by path', async ()
   assert.deepEqual(docPaths(c), ['B.txt', 'a.txt', 'b.txt', 'sub/z.txt']);
 });
 
-test('symlinked directories are not followed', async (t) => {
+test('symlinked directories are not followed', async () => {
   const dir = makeTree({ 'sub/a.txt': 'a' });
-  try {
-    fs.symlinkSync(dir, path.join(dir, 'sub', 'loop'), 'dir');
-  } catch {
-    t.skip('symlinks not permitted here');
-    return;
-  }
+  fs.symlinkSync(dir, path.join(dir, 'sub', 'loop'), 'dir'); // a loop back to the root
   const c = await gatherCorpus([dir]);
   assert.deepEqual(docPaths(c), ['sub/a.txt']);
 });
