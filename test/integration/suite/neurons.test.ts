@@ -59,6 +59,12 @@ describe('Neurons view', () => {
     const other = l.neurons.shown.selection!.neurons[1];
     await l.neurons.handleMessage({ type: 'chooseNeuron', layer: other.layer, kind: other.kind, unit: other.unit });
     assert.equal(l.neurons.shown.trace?.neuron.label, other.label);
+    // Choosing it there also switches the editor overlay (started on the view's model if it was off).
+    await until(() => {
+      const shown = l.activations.overlay?.neuron;
+      return shown !== undefined && shown.layer === other.layer && shown.kind === other.kind && shown.unit === other.unit;
+    }, 'the overlay shows the chosen neuron');
+    await vscode.commands.executeCommand('rnnLab.hideActivations');
   });
 
   it('Show Neurons ranks the features of the active file (screenshot)', async () => {
