@@ -87,6 +87,34 @@ describe('training from the Command Palette', () => {
     assert.ok(bytes.includes(Buffer.from('rnnlab.vocab')), 'the vocabulary travels in the metadata');
   });
 
+  it('Delete Run… asks first, then removes the run folder and its entry in the Runs view', async () => {
+    const l = await lab();
+    const finished = waitFor(l, (e) => e.event === 'finished');
+    const { runDir } = await train(3);
+    await finished;
+    await vscode.commands.executeCommand('rnnLab.refreshRuns');
+    // Answer the modal confirmation as a user would (first "Cancel", then "Delete").
+    const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
+    const original = window.showWarningMessage;
+    const questions: string[] = [];
+    let answer: string | undefined;
+    window.showWarningMessage = async (message: unknown) => {
+      questions.push(String(message));
+      return answer;
+    };
+    try {
+      assert.equal(await vscode.commands.executeCommand('rnnLab.deleteRun', runDir), 0, 'nothing deleted without a yes');
+      assert.ok(fs.existsSync(runDir));
+      answer = 'Delete';
+      assert.equal(await vscode.commands.executeCommand('rnnLab.deleteRun', runDir), 1);
+    } finally {
+      window.showWarningMessage = original;
+    }
+    assert.match(questions[0], new RegExp(`Delete run ${path.basename(runDir)}\\?`));
+    assert.ok(!fs.existsSync(runDir), 'the run folder is gone');
+    assert.ok(!l.registry.all.some((r) => r.dir === runDir), 'and so is its entry');
+  });
+
   it('the Runs view lists the run with its status', async () => {
     const l = await lab();
     await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
