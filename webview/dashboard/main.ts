@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import 'uplot/dist/uPlot.min.css';
+import '../shared/base.css';
 import './dashboard.css';
 import { parseHostToDashboardMessage, type DashboardRun, type DashboardToHost, type HostToDashboard } from '../../src/protocol/dashboard';
 import { onThemeChange, readThemeColours } from '../shared/theme';

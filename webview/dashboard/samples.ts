@@ -56,7 +56,7 @@ function entry(run: DashboardRun, sample: SampleRecord, colourIndex: number): HT
   meta.textContent = `step ${sample.step} · temperature ${formatNumber(sample.temperature)}`;
 
   const text = article.appendChild(document.createElement('pre'));
-  text.className = 'sample-text';
+  text.className = 'code-block sample-text';
   if (sample.prime) {
     // The prime is what the model was given, not what it wrote: shown apart.
     const prime = text.appendChild(document.createElement('span'));

@@ -5,6 +5,7 @@
  * is posted to the host, which computes the trace and moves the editor.
  */
 import 'uplot/dist/uPlot.min.css';
+import '../shared/base.css';
 import './neurons.css';
 import type { NeuronId } from '../../src/protocol/activations';
 import { neuronLabel } from '../../src/core/neurons/neuronColumns';

@@ -40,7 +40,7 @@ export function renderTrace(container: HTMLElement, trace: NeuronsTrace): void {
   }
 
   const pre = document.createElement('pre');
-  pre.className = 'trace-text';
+  pre.className = 'code-block trace-text';
   const fragment = document.createDocumentFragment();
   for (const cell of traceCells(trace.text, trace.values, trace, trace.highlights)) {
     if (cell.text === '\n' || cell.text === '\r') {

@@ -75,7 +75,7 @@ export function buildLayout(root: HTMLElement): SamplesLayout {
   const insert = outputActions.appendChild(iconButton('Insert at Cursor', 'insert', 'insert'));
   const open = outputActions.appendChild(iconButton('Open in Editor', 'open', 'new-file'));
   const copy = outputActions.appendChild(iconButton('Copy', 'copy', 'copy'));
-  const output = outputField.appendChild(element('pre', 'output empty'));
+  const output = outputField.appendChild(element('pre', 'code-block output empty'));
   output.tabIndex = 0;
   output.setAttribute('aria-label', 'Generated text');
   const status = outputField.appendChild(element('div', 'status'));

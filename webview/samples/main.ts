@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '../shared/base.css';
 import './samples.css';
 import { parseHostToSamplesMessage, type HostToSamples, type SampleModelChoice, type SamplesToHost } from '../../src/protocol/samples';
 import { vscodeApi } from '../shared/vscodeApi';
