@@ -3,6 +3,7 @@
 // wasm binaries from their installed packages (src/core/features finds the
 // grammars with require.resolve), and tfjs-node must share one tfjs-core with our code.
 import { cpSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -35,9 +36,19 @@ for (const file of ['codicon.css', 'codicon.ttf']) {
   cpSync(`node_modules/@vscode/codicons/dist/${file}`, `media/codicons/${file}`);
 }
 
+// The fused training kernels (assembly/): AssemblyScript → dist/fused.wasm, 128-bit SIMD, one
+// memory shared by the worker threads (imported, so no instance owns it). The memory maximum must
+// match src/engine/fused/kernels.ts.
+execFileSync(process.execPath, [
+  'node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '-o', 'dist/fused.wasm', '-O3',
+  '--runtime', 'stub', '--noAssert', '--use', 'abort=',
+  '--enable', 'simd', '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768',
+], { stdio: 'inherit' });
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' }),
+  build({ ...common, entryPoints: ['src/engine/fused/worker.ts'], outfile: 'dist/fusedWorker.js' }),
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
   build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: 'media/samples' }),

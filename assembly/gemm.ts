@@ -1,0 +1,153 @@
+// Single-precision matrix products for the fused training step.
+//
+// C[M, 8·p0 … 8·p1) (+)= A[M, K] · B[K, N], one 4×8 tile of C in eight f32x4
+// accumulators at a time. B is packed once into panels of 8 columns (k-major,
+// K×8 contiguous floats, zero past N) so its two vectors load with one
+// instruction each; A is packed per block of rows into panels of 4 rows
+// (k-major, K×4) so the four broadcasts read consecutive floats. Packing is
+// O(K·(M+N)) against O(M·N·K) of arithmetic. Pointers are byte offsets into
+// the (shared) linear memory; leading dimensions count floats.
+
+/** Packs B's panels p0 … p1 (8 columns each) into `dst`, panel p at (p − p0)·K·8 floats. `trans`: B[k][n] = src[n·ld + k]. */
+export function packB(src: usize, ld: i32, trans: i32, K: i32, N: i32, dst: usize, p0: i32, p1: i32): void {
+  const ldBytes = <usize>ld << 2;
+  for (let p = p0; p < p1; p++) {
+    const n0 = p << 3;
+    const width = min(8, N - n0);
+    let out = dst + (<usize>(p - p0) * <usize>K << 5);
+    if (!trans && width == 8) {
+      let row = src + (<usize>n0 << 2);
+      for (let k = 0; k < K; k++) {
+        v128.store(out, v128.load(row));
+        v128.store(out, v128.load(row, 16), 16);
+        row += ldBytes;
+        out += 32;
+      }
+    } else if (!trans) {
+      let row = src + (<usize>n0 << 2);
+      for (let k = 0; k < K; k++) {
+        for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(row + (<usize>c << 2)) : 0);
+        row += ldBytes;
+        out += 32;
+      }
+    } else {
+      // Column n of B is row n of src: walk eight source rows side by side.
+      for (let k = 0; k < K; k++) {
+        const at = src + (<usize>k << 2);
+        for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(at + <usize>(n0 + c) * ldBytes) : 0);
+        out += 32;
+      }
+    }
+  }
+}
+
+/** Packs rows m0 … m0+rows of A into 4-row panels (k-major) at `dst`; rows past M are zero. */
+function packA(src: usize, ld: i32, trans: i32, M: i32, K: i32, m0: i32, rows: i32, dst: usize): void {
+  const ldBytes = <usize>ld << 2;
+  let out = dst;
+  for (let r = 0; r < rows; r += 4) {
+    const m = m0 + r;
+    const valid = min(4, M - m);
+    if (!trans && valid == 4) {
+      let a0 = src + <usize>m * ldBytes;
+      const a1 = a0 + ldBytes, a2 = a1 + ldBytes, a3 = a2 + ldBytes;
+      for (let k = 0; k < K; k++) {
+        const o = <usize>k << 2;
+        store<f32>(out, load<f32>(a0 + o));
+        store<f32>(out, load<f32>(a1 + o), 4);
+        store<f32>(out, load<f32>(a2 + o), 8);
+        store<f32>(out, load<f32>(a3 + o), 12);
+        out += 16;
+      }
+    } else if (trans && valid == 4) {
+      // A[m][k] = src[k·ld + m]: the four rows of a panel are four consecutive floats of one source row.
+      let at = src + (<usize>m << 2);
+      for (let k = 0; k < K; k++) {
+        v128.store(out, v128.load(at));
+        at += ldBytes;
+        out += 16;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let i = 0; i < 4; i++) {
+          let v: f32 = 0;
+          if (i < valid) v = trans ? load<f32>(src + (<usize>k * ldBytes) + (<usize>(m + i) << 2)) : load<f32>(src + <usize>(m + i) * ldBytes + (<usize>k << 2));
+          store<f32>(out + (<usize>i << 2), v);
+        }
+        out += 16;
+      }
+    }
+  }
+}
+
+/** Rows of A packed at a time: a block of A stays in the L2 cache while every panel of B passes over it. */
+const BLOCK_FLOATS: i32 = 32768;
+
+/**
+ * C[0…M, 8·p0 … 8·p1) = (acc ? C : 0) + A·B, with B's panels p0 … p1 packed
+ * by packB at `Bp` and `scratch` room for max(BLOCK_FLOATS, 4·K) floats.
+ */
+export function gemm(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: usize, p0: i32, p1: i32, C: usize, ldc: i32, acc: i32, scratch: usize): void {
+  if (M <= 0 || p1 <= p0) return;
+  if (K == 0) {
+    if (!acc) for (let m = 0; m < M; m++) memory.fill(C + ((<usize>m * <usize>ldc + (<usize>p0 << 3)) << 2), 0, <usize>(p1 - p0) << 5);
+    return;
+  }
+  let block = (BLOCK_FLOATS / K) & ~3;
+  if (block < 4) block = 4;
+  const ldcBytes = <usize>ldc << 2;
+  for (let m0 = 0; m0 < M; m0 += block) {
+    const rows = min(block, M - m0);
+    const padded = (rows + 3) & ~3;
+    packA(A, lda, transA, M, K, m0, padded, scratch);
+    for (let p = p0; p < p1; p++) {
+      const bp = Bp + (<usize>(p - p0) * <usize>K << 5);
+      for (let r = 0; r < padded; r += 4) {
+        const c = C + <usize>(m0 + r) * ldcBytes + (<usize>p << 5);
+        tile4x8(K, scratch + (<usize>r * <usize>K << 2), bp, c, ldcBytes, min(4, rows - r), acc);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x8(K: i32, a: usize, b: usize, c: usize, ldcBytes: usize, rows: i32, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
+  }
+  storeRow(c, c00, c01, acc);
+  if (rows > 1) storeRow(c + ldcBytes, c10, c11, acc);
+  if (rows > 2) storeRow(c + 2 * ldcBytes, c20, c21, acc);
+  if (rows > 3) storeRow(c + 3 * ldcBytes, c30, c31, acc);
+}
+
+// @ts-ignore: decorator
+@inline
+function storeRow(c: usize, lo: v128, hi: v128, acc: i32): void {
+  if (acc) {
+    lo = f32x4.add(lo, v128.load(c));
+    hi = f32x4.add(hi, v128.load(c, 16));
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
+}

@@ -1,0 +1,224 @@
+import { gateCount, type CellType, type ModelSpec } from '../../core/spec';
+
+/**
+ * Where every buffer of a fused training step lives in the shared wasm
+ * memory, and which part of the work each thread owns. A pure function of
+ * (spec, batch, time, threads): the main thread and every worker compute the
+ * same plan from the same numbers (it is also posted, so they cannot drift).
+ *
+ * Internal layouts (all row-major, leading dimensions in floats):
+ * - hidden size H padded to Hp = 8·⌈H/8⌉ (padding units have zero weights, so
+ *   they stay 0 and change nothing); vocabulary V → Vp, embedding E → Ep.
+ * - gate columns interleaved by blocks of 8 units: unit j, gate g of a group of
+ *   G gates sits at column ⌊j/8⌋·8G + 8g + j mod 8. A thread owning unit blocks
+ *   j0 … j1 then owns whole columns ranges of every gate matrix, one barrier per
+ *   time step suffices, and a block of 8 units × G gates is G packed panels.
+ * - the GRU has two gate groups: z,r (G = 2, from h₋₁) and the candidate n (G = 1, from r⊙h₋₁).
+ * - rows of sequences are time-major: row t·B + b.
+ */
+export interface FusedPlan {
+  cell: CellType;
+  layers: LayerPlan[];
+  batch: number;
+  time: number;
+  /** batch · time */
+  rows: number;
+  hidden: number;
+  hp: number;
+  vocab: number;
+  vp: number;
+  embedding: number;
+  ep: number;
+  threads: ThreadPlan[];
+  /** Byte offsets: */
+  control: number;
+  ids: number;
+  targets: number;
+  /** [rows, 2]: Σ exp(logit − max) and target logit − max per row. */
+  stats: number;
+  embeddingTable?: number;
+  embeddingGrad?: number;
+  /** Layer 0's input rows looked up from the embedding, and their gradient: [rows, Ep]. */
+  embedded?: number;
+  embeddedGrad?: number;
+  outKernel: number;
+  outBias: number;
+  outKernelPacked: number;
+  outKernelTPacked: number;
+  logits: number;
+  outKernelGrad: number;
+  outBiasGrad: number;
+  /** Gradients of layer outputs [rows, Hp], alternating between layers. */
+  hiddenGrad: [number, number];
+  /** [batch, Hp] per step: ∂L/∂h₋₁ through the recurrence, ∂L/∂c carried, and the GRU's ∂L/∂(r⊙h₋₁). */
+  recurrentGrad: number;
+  cellGrad: number;
+  resetGrad: number;
+  /** Total bytes the memory must hold. */
+  bytes: number;
+}
+
+export interface LayerPlan {
+  /** Rows of the input kernel: V for one-hot input (looked up, not multiplied), Ep or Hp otherwise. */
+  inRows: number;
+  oneHot: boolean;
+  groups: GroupPlan[];
+  /** [(time + 1)·batch, Hp]: block 0 is the initial state, block t + 1 the state after step t. */
+  hiddenSeq: number;
+  cellSeq?: number;
+  /** GRU: r ⊙ h₋₁ per step [rows, Hp]. */
+  resetHidden?: number;
+}
+
+export interface GroupPlan {
+  /** Index of the first Keras gate block this group holds (LSTM i,f,c,o: 0; GRU z,r: 0, n: 2). */
+  firstGate: number;
+  gates: number;
+  /** gates · Hp */
+  cols: number;
+  kernel: number;
+  recurrent: number;
+  bias: number;
+  kernelPacked?: number;
+  kernelTPacked?: number;
+  recurrentPacked: number;
+  recurrentTPacked: number;
+  /** [rows, cols]: pre-activations → activated gates → their gradients. */
+  gatesSeq: number;
+  kernelGrad: number;
+  recurrentGrad: number;
+  biasGrad: number;
+}
+
+/** A thread's share: [from, to) ranges of 8-unit blocks, vocabulary panels, embedding panels and rows. */
+export interface ThreadPlan {
+  units: [number, number];
+  vocabPanels: [number, number];
+  embeddingPanels: [number, number];
+  rows: [number, number];
+  /** Its own packed right-hand operand of the weight-gradient products. */
+  packScratch: number;
+  /** Its own packed left-hand operand (gemm's scratch). */
+  gemmScratch: number;
+}
+
+/** First byte the plan uses: below it nothing (the kernels keep no data). */
+export const PLAN_BASE = 64 * 1024;
+export const CONTROL_INTS = 16;
+/** Mirrors assembly/gemm.ts: rows of A packed per block. */
+const GEMM_BLOCK_FLOATS = 32768;
+
+export const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** [from, to) of `count` items for thread `index` of `threads`, in order, as even as possible. */
+export function share(count: number, index: number, threads: number): [number, number] {
+  return [Math.floor((count * index) / threads), Math.floor((count * (index + 1)) / threads)];
+}
+
+export function planFusedStep(spec: ModelSpec, batch: number, time: number, threads: number): FusedPlan {
+  const rows = batch * time;
+  const hp = roundUp8(spec.hidden);
+  const vp = roundUp8(spec.vocabSize);
+  const ep = roundUp8(spec.embedding);
+  let next = PLAN_BASE;
+  const floats = (n: number): number => {
+    const at = next;
+    next += Math.ceil((n * 4) / 64) * 64; // cache-line aligned, so v128 accesses never split lines
+    return at;
+  };
+  const control = floats(CONTROL_INTS);
+  const ids = floats(rows);
+  const targets = floats(rows);
+  const stats = floats(rows * 2);
+
+  const groupShapes = spec.cell === 'gru' ? [{ firstGate: 0, gates: 2 }, { firstGate: 2, gates: 1 }] : [{ firstGate: 0, gates: gateCount(spec.cell) }];
+  const layers: LayerPlan[] = [];
+  let maxK = Math.max(rows, vp, hp);
+  for (let l = 0; l < spec.layers; l++) {
+    const oneHot = l === 0 && spec.embedding === 0;
+    const inRows = l > 0 ? hp : oneHot ? spec.vocabSize : ep;
+    const groups = groupShapes.map(({ firstGate, gates }): GroupPlan => {
+      const cols = gates * hp;
+      maxK = Math.max(maxK, cols);
+      return {
+        firstGate,
+        gates,
+        cols,
+        kernel: floats(inRows * cols),
+        recurrent: floats(hp * cols),
+        bias: floats(cols),
+        kernelPacked: oneHot ? undefined : floats(inRows * cols),
+        kernelTPacked: oneHot ? undefined : floats(cols * inRows),
+        recurrentPacked: floats(hp * cols),
+        recurrentTPacked: floats(cols * hp),
+        gatesSeq: floats(rows * cols),
+        kernelGrad: floats(inRows * cols),
+        recurrentGrad: floats(hp * cols),
+        biasGrad: floats(cols),
+      };
+    });
+    layers.push({
+      inRows,
+      oneHot,
+      groups,
+      hiddenSeq: floats((time + 1) * batch * hp),
+      cellSeq: spec.cell === 'lstm' ? floats((time + 1) * batch * hp) : undefined,
+      resetHidden: spec.cell === 'gru' ? floats(rows * hp) : undefined,
+    });
+  }
+  const embedded = spec.embedding > 0 ? floats(rows * ep) : undefined;
+  const plan: FusedPlan = {
+    cell: spec.cell,
+    layers,
+    batch,
+    time,
+    rows,
+    hidden: spec.hidden,
+    hp,
+    vocab: spec.vocabSize,
+    vp,
+    embedding: spec.embedding,
+    ep,
+    threads: [],
+    control,
+    ids,
+    targets,
+    stats,
+    embeddingTable: spec.embedding > 0 ? floats(spec.vocabSize * ep) : undefined,
+    embeddingGrad: spec.embedding > 0 ? floats(spec.vocabSize * ep) : undefined,
+    embedded,
+    embeddedGrad: spec.embedding > 0 ? floats(rows * ep) : undefined,
+    outKernel: floats(hp * vp),
+    outBias: floats(vp),
+    outKernelPacked: floats(hp * vp),
+    outKernelTPacked: floats(vp * hp),
+    logits: floats(rows * vp),
+    outKernelGrad: floats(hp * vp),
+    outBiasGrad: floats(vp),
+    hiddenGrad: [floats(rows * Math.max(hp, ep)), floats(rows * Math.max(hp, ep))],
+    recurrentGrad: floats(batch * hp),
+    cellGrad: floats(batch * hp),
+    resetGrad: floats(batch * hp),
+    bytes: 0,
+  };
+  const blocks = hp / 8;
+  for (let t = 0; t < threads; t++) {
+    const units = share(blocks, t, threads);
+    const ownCols = Math.max(...groupShapes.map((g) => (units[1] - units[0]) * 8 * g.gates), 8);
+    plan.threads.push({
+      units,
+      vocabPanels: share(vp / 8, t, threads),
+      embeddingPanels: share(ep / 8, t, threads),
+      rows: share(rows, t, threads),
+      packScratch: floats(rows * Math.max(ownCols, vp)),
+      gemmScratch: floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
+    });
+  }
+  plan.bytes = next;
+  return plan;
+}
+
+/** Column of Keras gate block `gate`, unit `unit`, inside a group of `gates` gates starting at Keras block `firstGate`. */
+export function internalColumn(gates: number, gateInGroup: number, unit: number): number {
+  return (unit >> 3) * 8 * gates + gateInGroup * 8 + (unit & 7);
+}

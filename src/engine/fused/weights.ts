@@ -1,0 +1,138 @@
+import { gateCount, type ModelSpec } from '../../core/spec';
+import { internalColumn, type FusedPlan, type GroupPlan } from './layout';
+
+/**
+ * Moves weights, gradients and states between the model's Keras layout
+ * (src/engine/model.ts: kernel [in, G·H] with gate g, unit j at column g·H + j)
+ * and the fused plan's padded, gate-interleaved layout (layout.ts). Padding is
+ * never written here, so it keeps the zeros the memory started with.
+ */
+export type NamedArrays = Map<string, Float32Array>;
+
+export interface StateArrays {
+  /** Per layer [batch·hidden], batch-major (as the model's [batch, hidden] tensors). */
+  h: Float32Array[];
+  c?: Float32Array[];
+}
+
+type Direction = 'in' | 'out';
+
+export function writeWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, weights: NamedArrays): void {
+  transferWeights(heap, plan, spec, weights, 'in');
+}
+
+/** The gradients in Keras layout, one fresh array per weight (names as the model's). */
+export function readGradients(heap: Float32Array, plan: FusedPlan, spec: ModelSpec): NamedArrays {
+  const grads: NamedArrays = new Map();
+  transferWeights(heap, plan, spec, grads, 'out');
+  return grads;
+}
+
+function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction): void {
+  const H = spec.hidden;
+  const G = gateCount(spec.cell);
+  const grad = direction === 'out';
+  const take = (name: string, size: number): Float32Array => {
+    if (grad) {
+      const fresh = new Float32Array(size);
+      arrays.set(name, fresh);
+      return fresh;
+    }
+    const array = arrays.get(name);
+    if (!array || array.length !== size) throw new Error(`fused step: weight "${name}" is missing or has ${array?.length} values instead of ${size}`);
+    return array;
+  };
+  if (spec.embedding > 0) {
+    const keras = take('embedding', spec.vocabSize * spec.embedding);
+    copyRows(heap, (grad ? plan.embeddingGrad : plan.embeddingTable)! / 4, plan.ep, keras, spec.vocabSize, spec.embedding, direction);
+  }
+  plan.layers.forEach((layer, l) => {
+    const inputs = l > 0 ? H : spec.embedding || spec.vocabSize;
+    const kernel = take(`layer${l}/kernel`, inputs * G * H);
+    const recurrent = take(`layer${l}/recurrentKernel`, H * G * H);
+    const bias = take(`layer${l}/bias`, G * H);
+    for (const group of layer.groups) {
+      copyGates(heap, (grad ? group.kernelGrad : group.kernel) / 4, group, kernel, inputs, G * H, H, direction);
+      copyGates(heap, (grad ? group.recurrentGrad : group.recurrent) / 4, group, recurrent, H, G * H, H, direction);
+      copyGates(heap, (grad ? group.biasGrad : group.bias) / 4, group, bias, 1, G * H, H, direction);
+    }
+  });
+  const outKernel = take('output/kernel', H * spec.vocabSize);
+  copyRows(heap, (grad ? plan.outKernelGrad : plan.outKernel) / 4, plan.vp, outKernel, H, spec.vocabSize, direction);
+  const outBias = take('output/bias', spec.vocabSize);
+  copyRows(heap, (grad ? plan.outBiasGrad : plan.outBias) / 4, plan.vp, outBias, 1, spec.vocabSize, direction);
+}
+
+/** A [rows, width] Keras matrix ↔ rows of `ld` floats at heap index `base`. */
+function copyRows(heap: Float32Array, base: number, ld: number, keras: Float32Array, rows: number, width: number, direction: Direction): void {
+  for (let r = 0; r < rows; r++) {
+    if (direction === 'in') heap.set(keras.subarray(r * width, (r + 1) * width), base + r * ld);
+    else keras.set(heap.subarray(base + r * ld, base + r * ld + width), r * width);
+  }
+}
+
+/** The gate blocks of `group` in a [rows, G·H] Keras matrix ↔ the group's interleaved [rows, cols] matrix. */
+function copyGates(heap: Float32Array, base: number, group: GroupPlan, keras: Float32Array, rows: number, kerasWidth: number, H: number, direction: Direction): void {
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < group.gates; g++) {
+      const from = r * kerasWidth + (group.firstGate + g) * H;
+      const row = base + r * group.cols;
+      for (let j = 0; j < H; j += 8) {
+        // Eight consecutive units of one gate are contiguous on both sides.
+        const n = Math.min(8, H - j);
+        const at = row + internalColumn(group.gates, g, j);
+        if (direction === 'in') heap.set(keras.subarray(from + j, from + j + n), at);
+        else keras.set(heap.subarray(at, at + n), from + j);
+      }
+    }
+  }
+}
+
+/** The token ids and targets, time-major (row t·B + b) from the batch-major window. */
+export function writeWindow(heap: Float32Array, plan: FusedPlan, inputs: Int32Array, targets: Int32Array): void {
+  const ints = new Int32Array(heap.buffer, heap.byteOffset, heap.length);
+  const { batch: B, time: T } = plan;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      ints[plan.ids / 4 + t * B + b] = inputs[b * T + t];
+      ints[plan.targets / 4 + t * B + b] = targets[b * T + t];
+    }
+  }
+}
+
+/** The state carried into the window (zeros when undefined) into block 0 of each layer's sequences. */
+export function writeInitialState(heap: Float32Array, plan: FusedPlan, state: StateArrays | undefined): void {
+  plan.layers.forEach((layer, l) => {
+    const slots: Array<[number | undefined, Float32Array | undefined]> = [
+      [layer.hiddenSeq, state?.h[l]],
+      [layer.cellSeq, state?.c?.[l]],
+    ];
+    for (const [at, values] of slots) {
+      if (at === undefined) continue;
+      if (values) copyRows(heap, at / 4, plan.hp, values, plan.batch, plan.hidden, 'in');
+      else heap.fill(0, at / 4, at / 4 + plan.batch * plan.hp);
+    }
+  });
+}
+
+/** The state after the window's last step. */
+export function readFinalState(heap: Float32Array, plan: FusedPlan): StateArrays {
+  const last = plan.time * plan.batch * plan.hp;
+  const read = (at: number): Float32Array => {
+    const values = new Float32Array(plan.batch * plan.hidden);
+    copyRows(heap, at / 4 + last, plan.hp, values, plan.batch, plan.hidden, 'out');
+    return values;
+  };
+  return {
+    h: plan.layers.map((layer) => read(layer.hiddenSeq)),
+    c: plan.cell === 'lstm' ? plan.layers.map((layer) => read(layer.cellSeq!)) : undefined,
+  };
+}
+
+/** Mean cross-entropy (nats) from the per-row statistics the kernel left: ln Σ exp − (target − max). */
+export function readLoss(heap: Float32Array, plan: FusedPlan): number {
+  let total = 0;
+  const base = plan.stats / 4;
+  for (let r = 0; r < plan.rows; r++) total += Math.log(heap[base + 2 * r]) - heap[base + 2 * r + 1];
+  return total / plan.rows;
+}

@@ -1,0 +1,37 @@
+import { parentPort, workerData } from 'worker_threads';
+import { Barrier, BarrierAbortedError } from './barrier';
+import { instantiateKernels } from './kernels';
+import { CONTROL_INTS, type FusedPlan } from './layout';
+import type { FromFusedWorker, FusedWorkerData, ToFusedWorker } from './messages';
+import { runFusedStep } from './schedule';
+
+// A fused-kernel thread: its own instance of the kernels on the shared memory,
+// running its share of each step when the main thread asks.
+const data = workerData as FusedWorkerData;
+const port = parentPort!;
+const kernels = instantiateKernels(data.module, data.memory);
+let plan: FusedPlan | undefined;
+let steps = 0;
+
+const reply = (message: FromFusedWorker): void => port.postMessage(message);
+
+port.on('message', (message: ToFusedWorker) => {
+  if (message.kind === 'plan') {
+    plan = message.plan;
+    return;
+  }
+  try {
+    if (!plan) throw new Error('no plan before the first step');
+    steps++;
+    // Views are made per step: the memory may have grown since the last one.
+    const heap = new Float32Array(data.memory.buffer);
+    const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
+    if (steps === data.exitDuringStep) process.exit(70);
+    runFusedStep(kernels, plan, data.thread, barrier, heap);
+    reply({ kind: 'done', id: message.id });
+  } catch (err) {
+    const text = err instanceof BarrierAbortedError ? err.message : `fused kernel thread ${data.thread + 1}: ${(err as Error).message}`;
+    reply({ kind: 'failed', id: message.id, message: text });
+  }
+});
+reply({ kind: 'ready' });
