@@ -39,6 +39,21 @@ export interface BackendInfo {
   simd?: boolean;
   /** True when transposed matMuls are rewritten to the fast wasm path (DESIGN.md measured facts). */
   matMulPatched?: boolean;
+  /** Which code computed the gradients: the fused WebAssembly kernels or tfjs ops. Absent in runs made before the kernels. */
+  training?: TrainingPath;
+  /** Worker threads of the fused kernels. */
+  threads?: number;
+  /** Why the fused kernels were not used although asked for (automatically or by name). */
+  notice?: string;
+}
+
+export type TrainingPath = 'fused' | 'tfjs';
+
+/** "wasm (SIMD) · fused kernels, 2 threads", for people. */
+export function describeBackend(b: BackendInfo): string {
+  const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'tfjs-node' : b.name;
+  if (b.training !== 'fused') return name;
+  return `fused kernels, ${b.threads} thread${b.threads === 1 ? '' : 's'} (tfjs ${name} for the rest)`;
 }
 
 export interface RunInfo {

@@ -4,12 +4,15 @@ export type Resolution = 'char' | 'token';
 export type CellType = 'rnn' | 'lstm' | 'gru';
 export type ClipMode = 'norm' | 'value' | 'none';
 export type OptimizerName = 'adam' | 'rmsprop' | 'sgd';
-export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
+/** `fused`: our WebAssembly training kernels (src/engine/fused) with tfjs wasm (or cpu) for the rest; `wasm`/`cpu`/`node`: tfjs ops only. */
+export type BackendPreference = 'auto' | 'node' | 'fused' | 'wasm' | 'cpu';
 
 export const CELL_TYPES: readonly CellType[] = ['rnn', 'lstm', 'gru'];
 export const CLIP_MODES: readonly ClipMode[] = ['norm', 'value', 'none'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'rmsprop', 'sgd'];
-export const BACKENDS: readonly BackendPreference[] = ['auto', 'node', 'wasm', 'cpu'];
+export const BACKENDS: readonly BackendPreference[] = ['auto', 'node', 'fused', 'wasm', 'cpu'];
+/** Most worker threads the fused kernels may use. */
+export const MAX_TRAINING_THREADS = 8;
 export const MAX_LAYERS = 4;
 export const MAX_HIDDEN = 2048;
 

@@ -17,14 +17,14 @@ let active: BackendInfo | undefined;
  */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
   if (active) {
-    if (preference !== 'auto' && backendNameFor(preference) !== active.name) {
+    if (!tfjsCandidates(preference).some((c) => backendNameFor(c) === active!.name)) {
       throw new BackendError(`backend "${active.name}" is already active in this process; cannot switch to "${preference}"`);
     }
     return active;
   }
   // tfjs-core's "install tfjs-node" banner and similar warnings are not for our users: the run records the backend.
   tf.env().set('PROD', true);
-  const order: BackendPreference[] = preference === 'auto' ? ['node', 'wasm', 'cpu'] : [preference];
+  const order = tfjsCandidates(preference);
   const failures: string[] = [];
   for (const candidate of order) {
     try {
@@ -43,6 +43,13 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
 
 export function activeBackend(): BackendInfo | undefined {
   return active;
+}
+
+/** tfjs backends to try, best first. `fused` still needs tfjs for the optimizer, evaluation and sampling. */
+function tfjsCandidates(preference: BackendPreference): BackendPreference[] {
+  if (preference === 'auto') return ['node', 'wasm', 'cpu'];
+  if (preference === 'fused') return ['wasm', 'cpu'];
+  return [preference];
 }
 
 function backendNameFor(preference: BackendPreference): string {

@@ -11,9 +11,13 @@ import { RecurrentModel } from './model';
 import { createOptimizer } from './optimizers';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
 import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
+import { chooseStepRunner } from './stepRunner';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
-export type TrainRequest = TrainParams;
+export type TrainRequest = TrainParams & {
+  /** Tests only: a fused worker thread exits during a given step (see FusedStepperOptions). */
+  exitDuringStep?: { thread: number; step: number };
+};
 export type ResumeRequest = ResumeParams;
 
 /** Something the user gave us is wrong (exit 2 territory is decided by the CLI; this is a runtime failure with a clear message). */
@@ -99,7 +103,16 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   const batcher = new StreamBatcher(data.train, training.batchSize, training.seqLength, training.seed);
   if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
   const validation = evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS);
-  const backend = await initBackend(request.backend);
+  const tfjsBackend = await initBackend(request.backend);
+  const { runner, backend } = await chooseStepRunner({
+    spec: modelSpec,
+    batch: training.batchSize,
+    time: training.seqLength,
+    preference: request.backend,
+    tfjsBackend,
+    threads: request.threads,
+    exitDuringStep: request.exitDuringStep,
+  });
 
   const run = RunFolder.create(request.outDir, newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden));
   const now = new Date().toISOString();
@@ -121,7 +134,8 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   run.writeInfo(info);
   const model = new RecurrentModel(modelSpec, training.seed);
   const optimizer = createOptimizer(training.optimizer, training.learningRate);
-  const outcome = runTrainingLoop({ run, info, model, optimizer, vocab: data.vocab, batcher, validation, startStep: 0, state: undefined }, events, signal).finally(() => {
+  const outcome = runTrainingLoop({ run, info, model, optimizer, vocab: data.vocab, batcher, validation, startStep: 0, state: undefined, runner }, events, signal).finally(() => {
+    runner.dispose();
     optimizer.dispose();
     model.dispose();
   });
@@ -157,13 +171,22 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
     batcher.setPosition({ epoch: loaded.manifest.position.epoch + 1, window: 0 }); // the corpus changed size: start the next epoch
   }
   const validation = evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS);
-  const backend = await initBackend(request.backend);
+  const tfjsBackend = await initBackend(request.backend);
+  const { runner, backend } = await chooseStepRunner({
+    spec: info.model,
+    batch: training.batchSize,
+    time: training.seqLength,
+    preference: request.backend,
+    tfjsBackend,
+    threads: request.threads,
+  });
   const model = new RecurrentModel(info.model, training.seed);
   const optimizer = createOptimizer(training.optimizer, training.learningRate);
   try {
     model.setWeights(loaded.weights);
     await restoreOptimizer(optimizer, loaded);
   } catch (err) {
+    runner.dispose();
     optimizer.dispose();
     model.dispose();
     throw new CheckpointError(`checkpoint ${info.checkpoint} does not fit run ${run.id}: ${(err as Error).message}`);
@@ -181,10 +204,11 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
   // Metrics and samples past the checkpoint belong to steps that will be trained again.
   run.truncateHistoryAfter(loaded.manifest.step);
   const outcome = runTrainingLoop(
-    { run, info: resumed, model, optimizer, vocab, batcher, validation, startStep: loaded.manifest.step, state: restoreState(loaded) },
+    { run, info: resumed, model, optimizer, vocab, batcher, validation, startStep: loaded.manifest.step, state: restoreState(loaded), runner },
     events,
     signal,
   ).finally(() => {
+    runner.dispose();
     optimizer.dispose();
     model.dispose();
   });

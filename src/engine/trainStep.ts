@@ -2,6 +2,7 @@ import * as tf from './tfjs';
 import type { ClipMode } from '../core/spec';
 import { clipGradients } from './clipping';
 import { crossEntropy, type RecurrentModel, type RecurrentState } from './model';
+import type { FusedStepper } from './fused/fusedStepper';
 
 export interface StepInput {
   inputs: Int32Array;
@@ -28,9 +29,9 @@ export interface StepSettings {
 }
 
 /**
- * One optimizer step, as DESIGN.md writes it: gradients → global norm g →
- * record g → clip → record the clipped norm → apply. A non-finite loss or
- * gradient leaves the weights untouched and reports `applied: false`.
+ * One optimizer step on the tfjs path, as DESIGN.md writes it: gradients →
+ * global norm g → record g → clip → record the clipped norm → apply. A
+ * non-finite loss or gradient leaves the weights untouched and reports `applied: false`.
  */
 export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): StepOutcome {
   const tokens = tf.tensor2d(window.inputs, [window.batch, window.time], 'int32');
@@ -45,24 +46,44 @@ export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window
     }, variables);
     const loss = value.dataSync()[0];
     value.dispose();
-    const ordered = variables.map((v) => grads[v.name]);
-    const clipped = clipGradients(ordered, settings.clipMode, settings.clipValue);
-    tf.dispose(ordered);
-    const finite = Number.isFinite(loss) && Number.isFinite(clipped.norm);
-    if (finite) {
-      // The same variable order every step: tfjs optimizers index their moments by position.
-      optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: clipped.gradients[i] })));
-    }
-    tf.dispose(clipped.gradients);
-    if (!finite) {
-      disposeState(finalState);
-      finalState = undefined;
-    }
-    return { loss, gradNorm: clipped.norm, clippedGradNorm: clipped.clippedNorm, finalState, applied: finite };
+    return applyGradients(model, optimizer, loss, variables.map((v) => grads[v.name]), finalState!, settings);
   } finally {
     tokens.dispose();
     targets.dispose();
   }
+}
+
+/**
+ * The same step with the loss and gradients from the fused WebAssembly kernels
+ * (src/engine/fused); clipping and the optimizer are the tfjs path's, so the
+ * two differ only by the kernels' rounding.
+ */
+export async function fusedTrainStep(stepper: FusedStepper, model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome> {
+  const weights = new Map(model.weightNames.map((name) => [name, model.variable(name).dataSync() as Float32Array]));
+  const carried = state && { h: state.h.map((t) => t.dataSync() as Float32Array), c: state.c?.map((t) => t.dataSync() as Float32Array) };
+  const result = await stepper.step(weights, window.inputs, window.targets, window.batch, window.time, carried);
+  const gradients = model.weightNames.map((name) => tf.tensor(result.gradients.get(name)!, model.variable(name).shape, 'float32'));
+  const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, model.spec.hidden]));
+  const finalState: RecurrentState = { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) };
+  return applyGradients(model, optimizer, result.loss, gradients, finalState, settings);
+}
+
+/**
+ * gradients → global norm g → record g → clip → record the clipped norm →
+ * apply, unless the loss or g is not finite. Takes ownership of `gradients` and `finalState`.
+ */
+function applyGradients(model: RecurrentModel, optimizer: tf.Optimizer, loss: number, gradients: tf.Tensor[], finalState: RecurrentState, settings: StepSettings): StepOutcome {
+  const variables = model.trainableVariables;
+  const clipped = clipGradients(gradients, settings.clipMode, settings.clipValue);
+  tf.dispose(gradients);
+  const finite = Number.isFinite(loss) && Number.isFinite(clipped.norm);
+  if (finite) {
+    // The same variable order every step: tfjs optimizers index their moments by position.
+    optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: clipped.gradients[i] })));
+  }
+  tf.dispose(clipped.gradients);
+  if (!finite) disposeState(finalState);
+  return { loss, gradNorm: clipped.norm, clippedGradNorm: clipped.clippedNorm, finalState: finite ? finalState : undefined, applied: finite };
 }
 
 /** Marks a state's tensors as surviving the surrounding tidy scope. */

@@ -10,7 +10,9 @@ import { writeOnnxModel } from './onnx/onnxExport';
 import { setLearningRate } from './optimizers';
 import type { RunFolder } from '../core/runStore';
 import { sampleText } from './sampler';
-import { disposeState, trainStep } from './trainStep';
+import { disposeState } from './trainStep';
+import type { StepRunner } from './stepRunner';
+import { FusedWorkerError } from './fused/fusedStepper';
 
 /** Everything a training session needs, already built and validated. */
 export interface TrainingJob {
@@ -25,6 +27,8 @@ export interface TrainingJob {
   startStep: number;
   /** Hidden state carried in from a checkpoint, if any. */
   state: RecurrentState | undefined;
+  /** Computes each step's gradients (fused kernels or tfjs ops). */
+  runner: StepRunner;
 }
 
 export interface TrainerEvents {
@@ -94,7 +98,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
         state = undefined;
       }
       const started = performance.now();
-      const outcome = trainStep(model, optimizer, window, state, {
+      const outcome = await job.runner.step(model, optimizer, window, state, {
         clipMode: training.clipMode,
         clipValue: training.clipValue,
         dropoutSeed: (training.seed * 1_000_003 + step) >>> 0,
@@ -157,6 +161,11 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
     }
     return await finish('completed');
   } catch (err) {
+    if (err instanceof FusedWorkerError) {
+      // The step that failed applied nothing: the weights are those of `step`, worth a checkpoint.
+      await save().catch(() => undefined);
+      return await finish('failed', `${err.message} during step ${step + 1}; the weights of step ${step} are saved in a checkpoint — resume the run to continue`);
+    }
     return await finish('failed', (err as Error).message);
   }
 }

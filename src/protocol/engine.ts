@@ -5,7 +5,7 @@
  * validate what they receive with the checks below.
  */
 import type { MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
-import { BACKENDS, CELL_TYPES, CLIP_MODES, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
+import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
 import { NEURON_KINDS, type ActivationRangeParams, type ActivationRangeResult, type HoverInfoParams, type HoverInfoResult, type OpenDocumentParams, type OpenDocumentResult, type UpdateDocumentParams, type UpdateDocumentResult } from './activations';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 import { MAX_DOCUMENT_LENGTH } from './limits';
@@ -22,6 +22,8 @@ export interface TrainParams {
   /** Parent folder of run folders. */
   outDir: string;
   backend: BackendPreference;
+  /** Worker threads for the fused kernels (default: 2, or 1 when only one core is free). */
+  threads?: number;
 }
 
 export interface ResumeParams {
@@ -29,6 +31,7 @@ export interface ResumeParams {
   /** A new total step count (to train further than planned). */
   steps?: number;
   backend: BackendPreference;
+  threads?: number;
 }
 
 /** Where a model comes from: a run folder (its model.onnx) or an RNN Lab .onnx file. */
@@ -150,6 +153,9 @@ const neuronFields = { layer: offset, kind: oneOf(...NEURON_KINDS), unit: offset
 const languageName: Check = (v, p) => (typeof v === 'string' && v.length <= 200 ? undefined : `${p} must be a string of at most 200 characters`);
 const topNeurons: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`);
 
+const trainingThreads: Check = (v, p) =>
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TRAINING_THREADS ? undefined : `${p} must be a whole number from 1 to ${MAX_TRAINING_THREADS}`;
+
 const paramChecks: { [M in EngineMethod]: Check } = {
   ping: shape({}),
   train: shape({
@@ -160,8 +166,9 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     training: trainingCheck,
     outDir: str,
     backend: oneOf(...BACKENDS),
+    threads: optional(trainingThreads),
   }),
-  resume: shape({ runDir: str, steps: optional(int), backend: oneOf(...BACKENDS) }),
+  resume: shape({ runDir: str, steps: optional(int), backend: oneOf(...BACKENDS), threads: optional(trainingThreads) }),
   stop: shape({ runDir: optional(str) }),
   generate: shape({
     requestId: str,

@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
+import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, MAX_TRAINING_THREADS, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
+import { describeBackend } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
 import { resumeTraining, startTraining, type StartedTraining } from '../../engine/session';
 import type { TrainerEvents } from '../../engine/trainer';
@@ -35,7 +36,8 @@ export const trainCommand: CommandSpec = {
     seed: { type: 'string', help: `<N>  seed for weights, data order and samples (default ${DEFAULT_TRAINING.seed})` },
     include: { type: 'string', multiple: true, help: "<GLOB>  only files matching GLOB under the given folders, e.g. '**/*.ts' (repeatable)" },
     'max-file-bytes': { type: 'string', help: `<N>  skip files larger than N bytes (default ${DEFAULT_TRAINING.maxFileBytes})` },
-    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  tfjs backend (default auto: node, then wasm, then cpu)` },
+    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  what computes (default auto: tfjs-node if installed, else the fused wasm kernels; wasm/cpu: tfjs ops only)` },
+    threads: { type: 'string', help: `<N>  worker threads of the fused kernels (default 2, or 1 when only one core is free)` },
     out: { type: 'string', help: `<DIR>  parent folder of run folders (default ${DEFAULT_RUNS_DIR})` },
     resume: { type: 'string', help: '<RUN_DIR>  continue a run from its newest checkpoint' },
   },
@@ -45,6 +47,8 @@ export const trainCommand: CommandSpec = {
 export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommandLine(trainCommand, argv);
   const backend = choiceOption(values, 'backend', BACKENDS, 'auto');
+  const threads = values.threads === undefined ? undefined : intOption(values, 'threads', 1);
+  if (threads !== undefined && !(threads >= 1 && threads <= MAX_TRAINING_THREADS)) throw new UsageError(`--threads must be from 1 to ${MAX_TRAINING_THREADS}`);
   const resume = stringOption(values, 'resume');
 
   let reporter: ProgressReporter | undefined;
@@ -58,7 +62,7 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
   if (resume !== undefined) {
     if (positionals.length > 0) throw new UsageError('--resume continues an existing run: give no paths with it');
     const steps = values.steps === undefined ? undefined : intOption(values, 'steps', 0);
-    started = await resumeTraining({ runDir: resume, steps, backend }, events, signal);
+    started = await resumeTraining({ runDir: resume, steps, backend, threads }, events, signal);
   } else {
     if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
@@ -90,7 +94,7 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
       dropout: numberOption(values, 'dropout', DEFAULT_MODEL.dropout),
     };
     const include = values.include as string[] | undefined;
-    started = await startTraining({ inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR, backend }, events, signal);
+    started = await startTraining({ inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR, backend, threads }, events, signal);
   }
 
   const { info } = started;
@@ -98,6 +102,7 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
   io.stderr.write(
     `${resume ? 'resuming' : 'training'} ${m.layers}×${m.cell.toUpperCase()}-${m.hidden} (${m.embedding ? `embedding ${m.embedding}` : 'one-hot'}, vocabulary ${m.vocabSize}) on ${info.corpus.documents} files, ${info.corpus.trainTokens.toLocaleString('en-US')} training tokens; backend ${describeBackend(info.backend)}\n`,
   );
+  if (info.backend.notice) io.stderr.write(`note: ${info.backend.notice}\n`);
   if (started.skippedSummary) io.stderr.write(`skipped: ${started.skippedSummary}\n`);
   io.stderr.write(`run folder: ${started.run.dir}\n`);
   reporter = new ProgressReporter(io.stderr, info.training.steps, info.progress.step, Math.max(1, Math.round(info.training.steps / 20)));
@@ -113,10 +118,6 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
   if (outcome.status === 'failed') io.stderr.write(`rnn-lab: error: ${outcome.message}\n`);
   io.stdout.write(started.run.dir + '\n');
   return outcome.status === 'completed' ? 0 : outcome.status === 'cancelled' ? 130 : 1;
-}
-
-function describeBackend(b: { name: string; simd?: boolean }): string {
-  return b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'tfjs-node' : b.name;
 }
 
 function indent(text: string): string {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { markRunInterrupted } from '../../core/runIndex';
 import { natsToBits } from '../../core/units';
+import { describeBackend, type RunInfo } from '../../core/runFormat';
 import type { EngineEvent, ResumeParams, TrainParams } from '../../protocol/engine';
 import type { EngineClient } from '../engine/engineClient';
 
@@ -65,12 +66,16 @@ export class TrainingController implements vscode.Disposable {
     return stopped;
   }
 
-  private async begin(start: () => Promise<{ runDir: string; info: { progress: { step: number; totalSteps: number } }; skipped: string }>, label: string): Promise<string> {
+  private async begin(start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend'>; skipped: string }>, label: string): Promise<string> {
     if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
     const { runDir, info, skipped } = await start();
     this.active = { runDir, label, step: info.progress.step, totalSteps: info.progress.totalSteps };
-    this.log.info(`training ${label} in ${runDir}`);
+    this.log.info(`training ${label} in ${runDir} with ${describeBackend(info.backend)}`);
     if (skipped) this.log.info(`skipped files: ${skipped}`);
+    if (info.backend.notice) {
+      this.log.warn(info.backend.notice);
+      void vscode.window.showInformationMessage(`RNN Lab: ${info.backend.notice}`);
+    }
     this.showProgress();
     this.updateStatus();
     return runDir;

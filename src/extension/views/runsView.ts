@@ -3,6 +3,7 @@ import type { RunSummary } from '../../core/runIndex';
 import { lossUnit, modelLabel, runDescription } from '../../core/runLabels';
 import { natsToBits } from '../../core/units';
 import type { RunRegistry } from '../runs/runRegistry';
+import { describeBackend } from '../../core/runFormat';
 
 /** A run in the Runs view; commands receive it as their argument. */
 export class RunItem extends vscode.TreeItem {
@@ -49,7 +50,7 @@ function tooltipFor(run: RunSummary): vscode.MarkdownString {
   md.appendText(`${modelLabel(info)} · ${m.embedding ? `embedding ${m.embedding}` : 'one-hot'} · vocabulary ${m.vocabSize} (${t.resolution})\n`);
   md.appendText(`steps ${info.progress.step}/${info.progress.totalSteps} · ${t.optimizer} lr ${t.learningRate} · clip ${t.clipMode}${t.clipMode === 'none' ? '' : ` ${t.clipValue}`}\n`);
   if (info.progress.bestValLoss !== undefined) md.appendText(`best validation ${natsToBits(info.progress.bestValLoss).toFixed(3)} ${lossUnit(info)}\n`);
-  md.appendText(`${info.corpus.documents} files · backend ${info.backend.name}\n`);
+  md.appendText(`${info.corpus.documents} files · ${describeBackend(info.backend)}\n`);
   if (info.message) md.appendText(`\n${info.message}`);
   return md;
 }
