@@ -5,3 +5,4 @@ export { packB, gemm } from './gemm';
 export { applyActivation } from './activations';
 export { lstmForward, lstmBackward, rnnForward, rnnBackward, gruForwardGates, gruForwardOutput, gruBackwardCandidate, gruBackwardReset } from './cells';
 export { gatherRows, broadcastRows, columnSums, scatterAddRows, softmaxCrossEntropy } from './rows';
+export { sumSquares, clampRange, adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers';

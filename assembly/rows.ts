@@ -32,13 +32,15 @@ export function broadcastRows(n: i32, vector: usize, dst: usize, ldd: i32, c0: i
   }
 }
 
-/** dst[c] = Σ_r src[r, c] over rows 0 … n, in row order (a bias gradient). */
+/** dst[c] = Σ_r src[r, c] over rows 0 … n, in row order (a bias gradient); rows are read in memory order. */
 export function columnSums(n: i32, src: usize, lds: i32, dst: usize, c0: i32, c1: i32): void {
-  for (let c = c0; c < c1; c += 4) {
-    const o = <usize>c << 2;
-    let sum = f32x4.splat(0);
-    for (let r = 0; r < n; r++) sum = f32x4.add(sum, v128.load(rowAt(src, r, lds) + o));
-    v128.store(dst + o, sum);
+  for (let c = c0; c < c1; c += 4) v128.store(dst + (<usize>c << 2), f32x4.splat(0));
+  for (let r = 0; r < n; r++) {
+    const row = rowAt(src, r, lds);
+    for (let c = c0; c < c1; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(row + o)));
+    }
   }
 }
 

@@ -37,13 +37,16 @@ for (const file of ['codicon.css', 'codicon.ttf']) {
 }
 
 // The fused training kernels (assembly/): AssemblyScript → dist/fused.wasm, 128-bit SIMD, one
-// memory shared by the worker threads (imported, so no instance owns it). The memory maximum must
-// match src/engine/fused/kernels.ts.
-execFileSync(process.execPath, [
-  'node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '-o', 'dist/fused.wasm', '-O3',
-  '--runtime', 'stub', '--noAssert', '--use', 'abort=',
-  '--enable', 'simd', '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768',
-], { stdio: 'inherit' });
+// memory shared by the worker threads (imported, so no instance owns it), and
+// dist/fused-relaxed.wasm with relaxed SIMD (fused multiply-add), used where the runtime validates
+// it. The memory maximum must match src/engine/fused/kernels.ts.
+for (const [output, extra] of [['dist/fused.wasm', []], ['dist/fused-relaxed.wasm', ['--enable', 'relaxed-simd']]]) {
+  execFileSync(process.execPath, [
+    'node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '-o', output, '-O3',
+    '--runtime', 'stub', '--noAssert', '--use', 'abort=',
+    '--enable', 'simd', ...extra, '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768',
+  ], { stdio: 'inherit' });
+}
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),

@@ -43,17 +43,20 @@ export interface BackendInfo {
   training?: TrainingPath;
   /** Worker threads of the fused kernels. */
   threads?: number;
+  /** Build of the fused kernels: relaxed SIMD (fused multiply-add) or plain SIMD. */
+  fusedSimd?: 'relaxed' | 'plain';
   /** Why the fused kernels were not used although asked for (automatically or by name). */
   notice?: string;
 }
 
 export type TrainingPath = 'fused' | 'tfjs';
 
-/** "wasm (SIMD) · fused kernels, 2 threads", for people. */
+/** "fused kernels (relaxed SIMD), 2 threads (TensorFlow.js wasm for the rest)", for people. */
 export function describeBackend(b: BackendInfo): string {
-  const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'tfjs-node' : b.name;
-  if (b.training !== 'fused') return name;
-  return `fused kernels, ${b.threads} thread${b.threads === 1 ? '' : 's'} (tfjs ${name} for the rest)`;
+  const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'native (TensorFlow C library)' : b.name;
+  if (b.training !== 'fused') return `TensorFlow.js ${name}`;
+  const simd = b.fusedSimd === 'relaxed' ? 'relaxed SIMD' : 'SIMD';
+  return `fused kernels (${simd}), ${b.threads} thread${b.threads === 1 ? '' : 's'} (TensorFlow.js ${name} for the rest)`;
 }
 
 export interface RunInfo {

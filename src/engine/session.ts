@@ -104,41 +104,54 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
   const validation = evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS);
   const tfjsBackend = await initBackend(request.backend);
+  const model = new RecurrentModel(modelSpec, training.seed);
+  const optimizer = createOptimizer(training.optimizer, training.learningRate);
   const { runner, backend } = await chooseStepRunner({
-    spec: modelSpec,
+    model,
+    optimizer,
     batch: training.batchSize,
     time: training.seqLength,
     preference: request.backend,
     tfjsBackend,
     threads: request.threads,
     exitDuringStep: request.exitDuringStep,
-  });
-
-  const run = RunFolder.create(request.outDir, newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden));
-  const now = new Date().toISOString();
-  const info: RunInfo = {
-    format: 'rnnlab-run',
-    version: 1,
-    id: run.id,
-    status: 'running',
-    createdAt: now,
-    updatedAt: now,
-    model: modelSpec,
-    training,
-    corpus: summarize(request.inputs, filters, data),
-    backend,
-    progress: { step: 0, totalSteps: training.steps, epoch: 0 },
-    timings: { trainingMs: 0, startedAt: now },
-  };
-  run.writeVocabulary(data.vocab.toJSON());
-  run.writeInfo(info);
-  const model = new RecurrentModel(modelSpec, training.seed);
-  const optimizer = createOptimizer(training.optimizer, training.learningRate);
-  const outcome = runTrainingLoop({ run, info, model, optimizer, vocab: data.vocab, batcher, validation, startStep: 0, state: undefined, runner }, events, signal).finally(() => {
-    runner.dispose();
+  }).catch((err: unknown) => {
     optimizer.dispose();
     model.dispose();
+    throw err;
   });
+
+  const release = () => {
+    runner.dispose(); // worker threads: they would keep the process alive
+    optimizer.dispose();
+    model.dispose();
+  };
+  let run: RunFolder;
+  let info: RunInfo;
+  try {
+    run = RunFolder.create(request.outDir, newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden));
+    const now = new Date().toISOString();
+    info = {
+      format: 'rnnlab-run',
+      version: 1,
+      id: run.id,
+      status: 'running',
+      createdAt: now,
+      updatedAt: now,
+      model: modelSpec,
+      training,
+      corpus: summarize(request.inputs, filters, data),
+      backend,
+      progress: { step: 0, totalSteps: training.steps, epoch: 0 },
+      timings: { trainingMs: 0, startedAt: now },
+    };
+    run.writeVocabulary(data.vocab.toJSON());
+    run.writeInfo(info);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const outcome = runTrainingLoop({ run, info, model, optimizer, vocab: data.vocab, batcher, validation, startStep: 0, state: undefined, runner }, events, signal).finally(release);
   return { run, info, skippedSummary: describeSkipped(data.corpus.skipped, training.maxFileBytes), outcome };
 }
 
@@ -172,25 +185,29 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
   }
   const validation = evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS);
   const tfjsBackend = await initBackend(request.backend);
-  const { runner, backend } = await chooseStepRunner({
-    spec: info.model,
-    batch: training.batchSize,
-    time: training.seqLength,
-    preference: request.backend,
-    tfjsBackend,
-    threads: request.threads,
-  });
   const model = new RecurrentModel(info.model, training.seed);
   const optimizer = createOptimizer(training.optimizer, training.learningRate);
   try {
     model.setWeights(loaded.weights);
     await restoreOptimizer(optimizer, loaded);
   } catch (err) {
-    runner.dispose();
     optimizer.dispose();
     model.dispose();
     throw new CheckpointError(`checkpoint ${info.checkpoint} does not fit run ${run.id}: ${(err as Error).message}`);
   }
+  const { runner, backend } = await chooseStepRunner({
+    model,
+    optimizer,
+    batch: training.batchSize,
+    time: training.seqLength,
+    preference: request.backend,
+    tfjsBackend,
+    threads: request.threads,
+  }).catch((err: unknown) => {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
+  });
   const resumed: RunInfo = {
     ...info,
     training,

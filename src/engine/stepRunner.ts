@@ -1,14 +1,17 @@
 import type * as tf from './tfjs';
 import type { BackendInfo } from '../core/runFormat';
-import type { BackendPreference, ModelSpec } from '../core/spec';
+import type { BackendPreference } from '../core/spec';
 import { FusedStepper } from './fused/fusedStepper';
 import { defaultFusedThreads, fusedUnsupportedReason } from './fused/support';
 import type { RecurrentModel, RecurrentState } from './model';
-import { fusedTrainStep, trainStep, type StepInput, type StepOutcome, type StepSettings } from './trainStep';
+import { trainStep, type StepInput, type StepOutcome, type StepSettings } from './trainStep';
+import { FusedTraining } from './fused/fusedTraining';
 
-/** Computes one optimizer step, on the fused kernels or on tfjs ops. */
+/** Computes one optimizer step of the job's model and optimizer, on the fused kernels or on tfjs ops. */
 export interface StepRunner {
-  step(model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome>;
+  step(window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome>;
+  /** Brings the tfjs model and optimizer up to date (before evaluation, sampling, checkpoints). */
+  sync(): Promise<void>;
   dispose(): void;
 }
 
@@ -19,7 +22,8 @@ export interface ChosenStepRunner {
 }
 
 export interface StepRunnerRequest {
-  spec: ModelSpec;
+  model: RecurrentModel;
+  optimizer: tf.Optimizer;
   batch: number;
   time: number;
   preference: BackendPreference;
@@ -37,25 +41,32 @@ export interface StepRunnerRequest {
  * tfjs ops with a one-line notice in the run's backend record.
  */
 export async function chooseStepRunner(request: StepRunnerRequest): Promise<ChosenStepRunner> {
-  const { spec, tfjsBackend } = request;
+  const { model, optimizer, tfjsBackend } = request;
+  const spec = model.spec;
   const wantsFused = request.preference === 'fused' || (request.preference === 'auto' && tfjsBackend.name !== 'tensorflow');
+  const tfjsRunner = tfjsStepRunner(model, optimizer);
   if (!wantsFused) return { runner: tfjsRunner, backend: { ...tfjsBackend, training: 'tfjs' } };
   const reason = fusedUnsupportedReason(spec, request.batch, request.time);
   if (reason) {
     return { runner: tfjsRunner, backend: { ...tfjsBackend, training: 'tfjs', notice: `Fused kernels not used: ${reason}; training with tfjs ${tfjsBackend.name} ops (slower).` } };
   }
   const threads = request.threads ?? (await defaultFusedThreads());
-  const stepper = await FusedStepper.create(spec, { threads, exitDuringStep: request.exitDuringStep });
+  const stepper = await FusedStepper.create(spec, { threads, batch: request.batch, time: request.time, exitDuringStep: request.exitDuringStep });
+  const training = new FusedTraining(stepper, model, optimizer);
   return {
     runner: {
-      step: (model, optimizer, window, state, settings) => fusedTrainStep(stepper, model, optimizer, window, state, settings),
+      step: (window, state, settings) => training.step(window, state, settings),
+      sync: () => training.sync(),
       dispose: () => stepper.dispose(),
     },
-    backend: { ...tfjsBackend, training: 'fused', threads },
+    backend: { ...tfjsBackend, training: 'fused', threads, fusedSimd: stepper.simd },
   };
 }
 
-const tfjsRunner: StepRunner = {
-  step: async (model, optimizer, window, state, settings) => trainStep(model, optimizer, window, state, settings),
-  dispose: () => {},
-};
+function tfjsStepRunner(model: RecurrentModel, optimizer: tf.Optimizer): StepRunner {
+  return {
+    step: async (window, state, settings) => trainStep(model, optimizer, window, state, settings),
+    sync: async () => {},
+    dispose: () => {},
+  };
+}

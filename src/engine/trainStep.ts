@@ -2,7 +2,6 @@ import * as tf from './tfjs';
 import type { ClipMode } from '../core/spec';
 import { clipGradients } from './clipping';
 import { crossEntropy, type RecurrentModel, type RecurrentState } from './model';
-import type { FusedStepper } from './fused/fusedStepper';
 
 export interface StepInput {
   inputs: Int32Array;
@@ -54,23 +53,9 @@ export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window
 }
 
 /**
- * The same step with the loss and gradients from the fused WebAssembly kernels
- * (src/engine/fused); clipping and the optimizer are the tfjs path's, so the
- * two differ only by the kernels' rounding.
- */
-export async function fusedTrainStep(stepper: FusedStepper, model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome> {
-  const weights = new Map(model.weightNames.map((name) => [name, model.variable(name).dataSync() as Float32Array]));
-  const carried = state && { h: state.h.map((t) => t.dataSync() as Float32Array), c: state.c?.map((t) => t.dataSync() as Float32Array) };
-  const result = await stepper.step(weights, window.inputs, window.targets, window.batch, window.time, carried);
-  const gradients = model.weightNames.map((name) => tf.tensor(result.gradients.get(name)!, model.variable(name).shape, 'float32'));
-  const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, model.spec.hidden]));
-  const finalState: RecurrentState = { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) };
-  return applyGradients(model, optimizer, result.loss, gradients, finalState, settings);
-}
-
-/**
  * gradients → global norm g → record g → clip → record the clipped norm →
- * apply, unless the loss or g is not finite. Takes ownership of `gradients` and `finalState`.
+ * apply, unless the loss or g is not finite. Takes ownership of `gradients` and
+ * `finalState`. (The fused kernels do the same in src/engine/fused/schedule.ts.)
  */
 function applyGradients(model: RecurrentModel, optimizer: tf.Optimizer, loss: number, gradients: tf.Tensor[], finalState: RecurrentState, settings: StepSettings): StepOutcome {
   const variables = model.trainableVariables;

@@ -68,6 +68,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
   let sessionMs = 0;
   let sessionChars = 0;
   const save = async (): Promise<void> => {
+    await job.runner.sync();
     info.checkpoint = await saveCheckpoint(run.dir, { step, position: batcher.getPosition(), model, vocabulary: vocab, optimizerName: training.optimizer, optimizer, state });
     // model.onnx follows every checkpoint, so the Samples view and `rnn-lab sample` see the newest
     // weights. Bidirectional models see the future: they cannot generate, so they get no model.onnx.
@@ -85,6 +86,9 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
     return { status, info, message };
   };
 
+  // Where the data stood before the current step's window: a step that fails without applying
+  // anything is checkpointed as not taken, so resuming trains that window.
+  let positionBeforeStep = batcher.getPosition();
   try {
     if (!info.checkpoint) await save(); // a fresh run is resumable (and recoverable) from the start
     run.writeInfo(info);
@@ -92,13 +96,14 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
       if (signal?.aborted) return await finish('cancelled', 'stopped by the user');
       const lr = learningRateAt(step, training.learningRate, training.lrDecay, training.lrDecayEvery);
       setLearningRate(optimizer, lr);
+      positionBeforeStep = batcher.getPosition();
       const window = batcher.next();
       if (window.resetState) {
         disposeState(state);
         state = undefined;
       }
       const started = performance.now();
-      const outcome = await job.runner.step(model, optimizer, window, state, {
+      const outcome = await job.runner.step(window, state, {
         clipMode: training.clipMode,
         clipValue: training.clipValue,
         dropoutSeed: (training.seed * 1_000_003 + step) >>> 0,
@@ -134,6 +139,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
 
       const last = step === training.steps;
       if (job.validation.length > 0 && (step % training.evalEvery === 0 || last)) {
+        await job.runner.sync();
         const valLoss = evaluateLoss(model, job.validation);
         const evalRecord = { kind: 'eval' as const, step, valLoss, time: Date.now() };
         run.appendMetrics(evalRecord);
@@ -142,6 +148,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
         run.writeInfo(info);
       }
       if (step % training.sampleEvery === 0 || last) {
+        await job.runner.sync();
         const sample: SampleRecord = {
           step,
           temperature: SAMPLE_TEMPERATURE,
@@ -163,6 +170,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
   } catch (err) {
     if (err instanceof FusedWorkerError) {
       // The step that failed applied nothing: the weights are those of `step`, worth a checkpoint.
+      batcher.setPosition(positionBeforeStep);
       await save().catch(() => undefined);
       return await finish('failed', `${err.message} during step ${step + 1}; the weights of step ${step} are saved in a checkpoint — resume the run to continue`);
     }

@@ -27,6 +27,7 @@ interface Case {
   batch: number;
   time: number;
   threads: number;
+  simd: 'plain' | 'relaxed';
 }
 
 function spec(c: Case): ModelSpec {
@@ -77,17 +78,19 @@ async function compare(c: Case): Promise<void> {
     return crossEntropy(result.logits, targets);
   }, model.trainableVariables);
 
-  const stepper = await FusedStepper.create(model.spec, { threads: c.threads });
+  const stepper = await FusedStepper.create(model.spec, { threads: c.threads, simd: c.simd, batch: c.batch, time: c.time });
   steppers.push(stepper);
   const weights = new Map(model.weightNames.map((name) => [name, model.variable(name).dataSync() as Float32Array]));
   const stateArrays = { h: state.h.map((t) => t.dataSync() as Float32Array), c: state.c?.map((t) => t.dataSync() as Float32Array) };
-  const fused = await stepper.step(weights, window.inputs, window.targets, c.batch, c.time, stateArrays);
+  stepper.loadParameters({ weights });
+  const fused = await stepper.step(window.inputs, window.targets, c.batch, c.time, stateArrays);
+  const fusedGradients = stepper.readGradients();
 
   const loss = value.dataSync()[0];
   assert.ok(Math.abs(fused.loss - loss) / loss < 1e-5, `loss ${fused.loss} vs tfjs ${loss}`);
   for (const name of model.weightNames) {
     const expected = grads[model.variable(name).name].dataSync() as Float32Array;
-    const actual = fused.gradients.get(name)!;
+    const actual = fusedGradients.get(name)!;
     assert.equal(actual.length, expected.length, name);
     const err = relativeError(actual, expected);
     assert.ok(err < 1e-4, `${name}: gradient differs by ${err.toExponential(2)} (relative to its largest entry)`);
@@ -103,14 +106,15 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
   for (const layers of [1, 2]) {
     for (const embedding of [0, 12]) {
       // Hidden 20 and vocabulary 13 are not multiples of 8: padding is exercised; batch 6 leaves a 2-row tail.
-      cases.push({ cell, layers, hidden: 20, embedding, vocab: 13, batch: 6, time: 5, threads: 1 });
+      cases.push({ cell, layers, hidden: 20, embedding, vocab: 13, batch: 6, time: 5, threads: 1, simd: 'plain' });
     }
   }
-  cases.push({ cell, layers: 2, hidden: 40, embedding: 0, vocab: 30, batch: 8, time: 7, threads: 2 });
-  cases.push({ cell, layers: 1, hidden: 16, embedding: 9, vocab: 11, batch: 3, time: 4, threads: 3 });
+  cases.push({ cell, layers: 2, hidden: 40, embedding: 0, vocab: 30, batch: 8, time: 7, threads: 2, simd: 'plain' });
+  cases.push({ cell, layers: 2, hidden: 40, embedding: 10, vocab: 30, batch: 8, time: 7, threads: 2, simd: 'relaxed' });
+  cases.push({ cell, layers: 1, hidden: 16, embedding: 9, vocab: 11, batch: 3, time: 4, threads: 3, simd: 'relaxed' });
 }
 
 for (const c of cases) {
-  const label = `${c.cell} ${c.layers}×${c.hidden} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'} vocab ${c.vocab}, batch ${c.batch} × ${c.time}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+  const label = `${c.cell} ${c.layers}×${c.hidden} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'} vocab ${c.vocab}, batch ${c.batch} × ${c.time}, ${c.threads} thread${c.threads > 1 ? 's' : ''}, ${c.simd} SIMD`;
   test(`fused = tfjs reference: loss, every gradient, final state (${label})`, () => compare(c));
 }

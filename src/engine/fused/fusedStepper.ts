@@ -3,16 +3,21 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
-import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES } from './kernels';
-import { CONTROL_INTS, planFusedStep, type FusedPlan } from './layout';
-import type { FromFusedWorker, FusedWorkerData, ToFusedWorker } from './messages';
-import { readFinalState, readGradients, readLoss, writeInitialState, writeWeights, writeWindow, type NamedArrays, type StateArrays } from './weights';
+import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
+import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, type FusedPlan } from './layout';
+import type { FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
+import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
 
 /** A fused-kernel thread died or failed: the step produced nothing and the stepper cannot be used again. */
 export class FusedWorkerError extends Error {}
 
 export interface FusedStepperOptions {
   threads: number;
+  /** The window shape the memory is planned for (another shape re-plans, keeping the parameters). */
+  batch: number;
+  time: number;
+  /** Which build of the kernels (default auto: relaxed SIMD where the runtime has it). */
+  simd?: SimdFlavour | 'auto';
   /** Tests only: make worker `thread` exit during its step number `step`. */
   exitDuringStep?: { thread: number; step: number };
 }
@@ -20,9 +25,19 @@ export interface FusedStepperOptions {
 export interface FusedStepResult {
   /** Mean cross-entropy in nats per token. */
   loss: number;
-  /** ∂loss/∂weight for every weight, Keras layout, named as the model's weights. */
-  gradients: NamedArrays;
+  /** Global gradient norm before and after clipping. */
+  gradNorm: number;
+  clippedGradNorm: number;
+  /** True when the update was asked for and made (loss and norm finite). */
+  applied: boolean;
   finalState: StateArrays;
+}
+
+/** Weights and optimizer moments in the model's Keras layout and names. */
+export interface FusedParameters {
+  weights: NamedArrays;
+  /** Adam's m and v, RMSprop's mean square and momentum; absent means zeros. */
+  moments?: [NamedArrays, NamedArrays];
 }
 
 interface PendingStep {
@@ -34,16 +49,18 @@ interface PendingStep {
 
 /**
  * The main thread's handle on the fused training kernels: a shared wasm
- * memory and one worker thread per share of the work. `step` copies weights,
- * tokens and state in, lets every worker run its share (schedule.ts), and
- * copies the loss, gradients and final state out; the optimizer stays with
- * tfjs. The event loop stays free while a step runs.
+ * memory holding the parameters, their gradients and optimizer moments, and
+ * one worker thread per share of the work. `step` copies tokens and state in,
+ * lets every worker run its share (schedule.ts: forward, backward, clipping,
+ * update) and copies the loss, norms and final state out. The event loop stays
+ * free while a step runs.
  */
 export class FusedStepper {
   readonly threads: number;
+  readonly simd: SimdFlavour;
   private readonly memory: WebAssembly.Memory;
   private readonly workers: Worker[] = [];
-  private plan: FusedPlan | undefined;
+  private plan: FusedPlan;
   private pending: PendingStep | undefined;
   private nextId = 1;
   private failure: FusedWorkerError | undefined;
@@ -54,8 +71,11 @@ export class FusedStepper {
     options: FusedStepperOptions,
   ) {
     this.threads = options.threads;
-    this.memory = createSharedMemory(64 * 1024 * 4);
-    const module = fusedModule();
+    this.plan = planFusedStep(spec, options.batch, options.time, options.threads);
+    if (this.plan.bytes > MAX_MEMORY_PAGES * 65536) throw new Error(`a fused step of batch ${options.batch} × ${options.time} needs ${Math.round(this.plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
+    this.memory = createSharedMemory(this.plan.bytes);
+    const { module, simd } = fusedModule(options.simd);
+    this.simd = simd;
     for (let thread = 0; thread < this.threads; thread++) {
       const data: FusedWorkerData = {
         module,
@@ -65,6 +85,7 @@ export class FusedStepper {
         exitDuringStep: options.exitDuringStep?.thread === thread ? options.exitDuringStep.step : undefined,
       };
       const worker = new Worker(workerScript(), { workerData: data });
+      worker.postMessage({ kind: 'plan', plan: this.plan } satisfies ToFusedWorker);
       worker.on('message', (message: FromFusedWorker) => this.onMessage(message));
       worker.on('error', (err) => this.fail(`fused kernel thread ${thread + 1} of ${this.threads} failed: ${err.message}`));
       worker.on('exit', (code) => {
@@ -99,32 +120,61 @@ export class FusedStepper {
     return stepper;
   }
 
-  /** Bytes a step of this shape needs, or undefined when it is more than the kernels' memory can hold. */
-  static memoryFor(spec: ModelSpec, batch: number, time: number, threads: number): number | undefined {
-    const bytes = planFusedStep(spec, batch, time, threads).bytes;
-    return bytes <= MAX_MEMORY_PAGES * 65536 ? bytes : undefined;
+  /** Replaces the parameters (and moments: zeros when not given). */
+  loadParameters(parameters: FusedParameters): void {
+    this.usable();
+    const heap = new Float32Array(this.memory.buffer);
+    writeParameters(heap, this.plan, this.spec, parameters.weights, 'value');
+    for (const [index, buffer] of (['moment1', 'moment2'] as const).entries()) {
+      const moments = parameters.moments?.[index];
+      if (moments) writeParameters(heap, this.plan, this.spec, moments, buffer);
+      else for (const p of this.plan.parameters) heap.fill(0, p[buffer] / 4, p[buffer] / 4 + p.rows * p.ld);
+    }
   }
 
-  /** One forward and backward pass over a [batch, time] window from `state` (zeros when undefined). */
-  async step(weights: NamedArrays, inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined): Promise<FusedStepResult> {
-    if (this.failure) throw this.failure;
-    if (this.disposed) throw new FusedWorkerError('the fused kernels were disposed');
+  /**
+   * The parameters and moments as the last completed step left them. Works
+   * after a worker died too: the memory outlives the threads, and a step that
+   * fails before its update barrier changes nothing.
+   */
+  readParameters(): Required<FusedParameters> {
+    const heap = new Float32Array(this.memory.buffer);
+    return {
+      weights: readParameters(heap, this.plan, this.spec, 'value'),
+      moments: [readParameters(heap, this.plan, this.spec, 'moment1'), readParameters(heap, this.plan, this.spec, 'moment2')],
+    };
+  }
+
+  /** The last step's gradients (clipped, when that step clipped by value). */
+  readGradients(): NamedArrays {
+    this.usable();
+    return readParameters(new Float32Array(this.memory.buffer), this.plan, this.spec, 'grad');
+  }
+
+  /**
+   * One forward and backward pass over a [batch, time] window from `state`
+   * (zeros when undefined), then, with `update`, clipping and the optimizer's
+   * update of the parameters in place.
+   */
+  async step(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined, update?: UpdateSettings): Promise<FusedStepResult> {
+    this.usable();
     if (this.pending) throw new Error('a fused step is already running');
-    const plan = this.planFor(batch, time);
+    if (batch !== this.plan.batch || time !== this.plan.time) this.replan(batch, time);
+    const plan = this.plan;
     let heap = new Float32Array(this.memory.buffer);
-    writeWeights(heap, plan, this.spec, weights);
     writeWindow(heap, plan, inputs, targets);
     writeInitialState(heap, plan, state);
     Barrier.reset(new Int32Array(this.memory.buffer, plan.control, CONTROL_INTS));
     const id = this.nextId++;
     await new Promise<void>((resolve, reject) => {
       this.pending = { id, remaining: this.threads, resolve, reject };
-      for (const worker of this.workers) worker.postMessage({ kind: 'step', id } satisfies ToFusedWorker);
+      for (const worker of this.workers) worker.postMessage({ kind: 'step', id, update } satisfies ToFusedWorker);
     }).finally(() => {
       this.pending = undefined;
     });
     heap = new Float32Array(this.memory.buffer);
-    return { loss: readLoss(heap, plan), gradients: readGradients(heap, plan, this.spec), finalState: readFinalState(heap, plan) };
+    const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
+    return { loss: readLoss(heap, plan), gradNorm: results[0], clippedGradNorm: results[1], applied: results[2] === 1, finalState: readFinalState(heap, plan) };
   }
 
   dispose(): void {
@@ -134,19 +184,23 @@ export class FusedStepper {
     this.pending?.reject(new FusedWorkerError('the fused kernels were disposed'));
   }
 
-  private planFor(batch: number, time: number): FusedPlan {
-    if (this.plan && this.plan.batch === batch && this.plan.time === time) return this.plan;
+  private usable(): void {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new FusedWorkerError('the fused kernels were disposed');
+  }
+
+  /** Another window shape: a new plan, with the parameters and moments carried over. */
+  private replan(batch: number, time: number): void {
+    const kept = this.readParameters();
     const plan = planFusedStep(this.spec, batch, time, this.threads);
+    if (plan.bytes > MAX_MEMORY_PAGES * 65536) throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
     const missing = plan.bytes - this.memory.buffer.byteLength;
-    if (missing > 0) {
-      if (plan.bytes > MAX_MEMORY_PAGES * 65536) throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
-      this.memory.grow(Math.ceil(missing / 65536));
-    }
-    // Weights' padding must be zero: a new plan may place buffers over old data.
+    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    // Padding must read as zero: the new plan may place buffers over old data.
     new Float32Array(this.memory.buffer).fill(0);
     this.plan = plan;
     for (const worker of this.workers) worker.postMessage({ kind: 'plan', plan } satisfies ToFusedWorker);
-    return plan;
+    this.loadParameters(kept);
   }
 
   private onMessage(message: FromFusedWorker): void {
@@ -162,7 +216,7 @@ export class FusedStepper {
   private fail(message: string): void {
     if (this.failure) return;
     this.failure = new FusedWorkerError(message);
-    if (this.plan) Barrier.abort(new Int32Array(this.memory.buffer, this.plan.control, CONTROL_INTS));
+    Barrier.abort(new Int32Array(this.memory.buffer, this.plan.control, CONTROL_INTS));
     this.pending?.reject(this.failure);
     // The survivors are of no use without their partner: stop them too.
     this.disposed = true;

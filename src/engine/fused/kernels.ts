@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
 
 /** The exports of dist/fused.wasm (assembly/index.ts). Pointers are byte offsets; dimensions count floats. */
 export interface FusedKernels {
@@ -19,28 +20,58 @@ export interface FusedKernels {
   columnSums(n: number, src: number, lds: number, dst: number, c0: number, c1: number): void;
   scatterAddRows(ids: number, n: number, src: number, lds: number, dst: number, ldd: number, c0: number, c1: number): void;
   softmaxCrossEntropy(r0: number, r1: number, logits: number, ld: number, vocab: number, targets: number, scale: number, stats: number): void;
+  sumSquares(g: number, rows: number, ld: number, c0: number, c1: number): number;
+  clampRange(g: number, rows: number, ld: number, c0: number, c1: number, bound: number): void;
+  adamUpdate(w: number, g: number, m: number, v: number, rows: number, ld: number, c0: number, c1: number, scale: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, learningRate: number, epsilon: number): void;
+  rmspropUpdate(w: number, g: number, s: number, mom: number, rows: number, ld: number, c0: number, c1: number, scale: number, decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number): void;
+  sgdUpdate(w: number, g: number, rows: number, ld: number, c0: number, c1: number, scale: number, learningRate: number): void;
 }
 
 /** The module's declared memory maximum (pages of 64 KiB): 2 GiB. */
 export const MAX_MEMORY_PAGES = 32768;
 
-/** dist/fused.wasm, found from the bundle (dist/) or from compiled sources (out/src/engine/fused/). */
-export function fusedWasmPath(): string {
+export type SimdFlavour = 'relaxed' | 'plain';
+
+/** dist/<file>, found from the bundle (dist/) or from compiled sources (out/src/engine/fused/). */
+function distFile(file: string): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'dist', 'fused.wasm');
+    const candidate = path.join(dir, 'dist', file);
     if (fs.existsSync(candidate)) return candidate;
-    const inBundle = path.join(dir, 'fused.wasm');
-    if (fs.existsSync(inBundle)) return inBundle;
-    if (path.dirname(dir) === dir) throw new Error('dist/fused.wasm is missing: run `npm run build`');
+    const inBundle = path.join(dir, file);
+    if (fs.existsSync(inBundle) && path.basename(dir) === 'dist') return inBundle;
+    if (path.dirname(dir) === dir) throw new Error(`dist/${file} is missing: run \`npm run build\``);
   }
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<SimdFlavour, WebAssembly.Module>();
 
-/** Compiles the kernels once per thread that asks (workers receive the compiled module instead). */
-export function fusedModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(fs.readFileSync(fusedWasmPath()));
-  return compiled;
+/**
+ * The kernels, compiled once per process (workers receive the compiled
+ * module). `auto` takes the relaxed-SIMD build (fused multiply-add) when this
+ * V8 validates it: Node 20 needs --experimental-wasm-relaxed-simd, which is
+ * set here before compiling (our engine and CLI are processes of their own);
+ * newer V8s run it by default.
+ */
+export function fusedModule(preference: SimdFlavour | 'auto' = 'auto'): { module: WebAssembly.Module; simd: SimdFlavour } {
+  const simd: SimdFlavour = preference === 'plain' ? 'plain' : relaxedSimdAvailable() ? 'relaxed' : 'plain';
+  if (preference === 'relaxed' && simd !== 'relaxed') throw new Error('this runtime does not support relaxed SIMD');
+  let module = compiled.get(simd);
+  if (!module) {
+    module = new WebAssembly.Module(fs.readFileSync(distFile(simd === 'relaxed' ? 'fused-relaxed.wasm' : 'fused.wasm')));
+    compiled.set(simd, module);
+  }
+  return { module, simd };
+}
+
+let relaxedChecked: boolean | undefined;
+
+function relaxedSimdAvailable(): boolean {
+  if (relaxedChecked === undefined) {
+    const bytes = fs.readFileSync(distFile('fused-relaxed.wasm'));
+    if (!WebAssembly.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedChecked = WebAssembly.validate(bytes);
+  }
+  return relaxedChecked;
 }
 
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): FusedKernels {

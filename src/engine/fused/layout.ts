@@ -30,6 +30,8 @@ export interface FusedPlan {
   embedding: number;
   ep: number;
   threads: ThreadPlan[];
+  /** Every trainable matrix with its gradient and optimizer moments, for clipping and the update. */
+  parameters: ParameterPlan[];
   /** Byte offsets: */
   control: number;
   ids: number;
@@ -90,6 +92,41 @@ export interface GroupPlan {
   biasGrad: number;
 }
 
+/**
+ * A parameter as the update sees it: `rows` × `ld` floats (padding included,
+ * where gradients are 0 and weights stay 0). Each thread updates the columns
+ * whose gradients it computed: its units' gate columns (`units`, G gates), its
+ * vocabulary panels or its embedding panels.
+ */
+export interface ParameterPlan {
+  value: number;
+  grad: number;
+  /** Adam's m and v, RMSprop's mean square and momentum; unused by SGD. */
+  moment1: number;
+  moment2: number;
+  rows: number;
+  ld: number;
+  split: 'units' | 'vocab' | 'embedding';
+  gates: number;
+}
+
+/** The columns [from, to) of `p` that thread `thread` computes and updates. */
+export function ownColumns(plan: FusedPlan, p: ParameterPlan, thread: number): [number, number] {
+  const t = plan.threads[thread];
+  const [from, to] = p.split === 'units' ? t.units : p.split === 'vocab' ? t.vocabPanels : t.embeddingPanels;
+  const width = p.split === 'units' ? 8 * p.gates : 8;
+  return [from * width, to * width];
+}
+
+/** Control block layout (byte offsets from plan.control): barrier ints, then float64 slots. */
+export const CONTROL_BYTES = 256;
+/** Per-thread Σg² before clipping (threads ≤ 8). */
+export const CONTROL_PARTIALS = 64;
+/** Per-thread Σg² after clipping by value. */
+export const CONTROL_CLIPPED_PARTIALS = 128;
+/** Results written by thread 0: [global norm, clipped norm, applied (1/0)]. */
+export const CONTROL_RESULTS = 192;
+
 /** A thread's share: [from, to) ranges of 8-unit blocks, vocabulary panels, embedding panels and rows. */
 export interface ThreadPlan {
   units: [number, number];
@@ -126,11 +163,22 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
     next += Math.ceil((n * 4) / 64) * 64; // cache-line aligned, so v128 accesses never split lines
     return at;
   };
-  const control = floats(CONTROL_INTS);
+  const control = floats(CONTROL_BYTES / 4);
   const ids = floats(rows);
   const targets = floats(rows);
   const stats = floats(rows * 2);
 
+  const parameters: ParameterPlan[] = [];
+  const parameter = (value: number, grad: number, rows: number, ld: number, split: ParameterPlan['split'], gates = 1): ParameterPlan => ({
+    value,
+    grad,
+    moment1: floats(rows * ld),
+    moment2: floats(rows * ld),
+    rows,
+    ld,
+    split,
+    gates,
+  });
   const groupShapes = spec.cell === 'gru' ? [{ firstGate: 0, gates: 2 }, { firstGate: 2, gates: 1 }] : [{ firstGate: 0, gates: gateCount(spec.cell) }];
   const layers: LayerPlan[] = [];
   let maxK = Math.max(rows, vp, hp);
@@ -157,6 +205,11 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
         biasGrad: floats(cols),
       };
     });
+    for (const g of groups) {
+      parameters.push(parameter(g.kernel, g.kernelGrad, inRows, g.cols, 'units', g.gates));
+      parameters.push(parameter(g.recurrent, g.recurrentGrad, hp, g.cols, 'units', g.gates));
+      parameters.push(parameter(g.bias, g.biasGrad, 1, g.cols, 'units', g.gates));
+    }
     layers.push({
       inRows,
       oneHot,
@@ -180,6 +233,7 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
     embedding: spec.embedding,
     ep,
     threads: [],
+    parameters,
     control,
     ids,
     targets,
@@ -201,6 +255,9 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
     resetGrad: floats(batch * hp),
     bytes: 0,
   };
+  parameters.push(parameter(plan.outKernel, plan.outKernelGrad, hp, vp, 'vocab'));
+  parameters.push(parameter(plan.outBias, plan.outBiasGrad, 1, vp, 'vocab'));
+  if (plan.embeddingTable !== undefined) parameters.push(parameter(plan.embeddingTable, plan.embeddingGrad!, spec.vocabSize, ep, 'embedding'));
   const blocks = hp / 8;
   for (let t = 0; t < threads; t++) {
     const units = share(blocks, t, threads);

@@ -1,3 +1,4 @@
+import type { ClipMode } from '../../core/spec';
 import type { FusedPlan } from './layout';
 
 /** What a fused-kernel worker thread is given when it starts (worker_threads' workerData). */
@@ -10,8 +11,20 @@ export interface FusedWorkerData {
   exitDuringStep?: number;
 }
 
-/** Main thread → worker. */
-export type ToFusedWorker = { kind: 'plan'; plan: FusedPlan } | { kind: 'step'; id: number };
+/** Clipping and optimizer settings of one step, as numbers the kernels take (see assembly/optimizers.ts). */
+export interface UpdateSettings {
+  clipMode: ClipMode;
+  clipValue: number;
+  optimizer: OptimizerUpdate;
+}
+
+export type OptimizerUpdate =
+  | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number; oneMinusAccBeta1: number; oneMinusAccBeta2: number }
+  | { kind: 'rmsprop'; learningRate: number; decay: number; momentum: number; epsilon: number }
+  | { kind: 'sgd'; learningRate: number };
+
+/** Main thread → worker. Without `update` the step only computes the loss and gradients. */
+export type ToFusedWorker = { kind: 'plan'; plan: FusedPlan } | { kind: 'step'; id: number; update?: UpdateSettings };
 
 /** Worker → main thread. */
 export type FromFusedWorker = { kind: 'ready' } | { kind: 'done'; id: number } | { kind: 'failed'; id: number; message: string };

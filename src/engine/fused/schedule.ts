@@ -1,6 +1,8 @@
+import { clipScale } from '../../core/clipping';
 import type { Barrier } from './barrier';
 import type { FusedKernels } from './kernels';
-import type { FusedPlan, GroupPlan, LayerPlan } from './layout';
+import { CONTROL_BYTES, CONTROL_CLIPPED_PARTIALS, CONTROL_PARTIALS, CONTROL_RESULTS, ownColumns, type FusedPlan, type GroupPlan } from './layout';
+import type { UpdateSettings } from './messages';
 
 /**
  * One training step's share of thread `thread`: forward through every layer
@@ -177,4 +179,71 @@ function zeroColumns(heap: Float32Array, at: number, rows: number, ld: number, c
   for (let r = 0; r < rows; r++) heap.fill(0, base + r * ld + c0, base + r * ld + c1);
 }
 
-export type { LayerPlan };
+/**
+ * After the backward pass: the global gradient norm (each thread's share of
+ * Σg², summed in thread order by every thread, so all agree bit for bit),
+ * clipping, and the optimizer's update of the columns this thread computed.
+ * Nothing is applied when the loss or the norm is not finite. Thread 0 writes
+ * [norm, clipped norm, applied] into the control block.
+ */
+export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, update: UpdateSettings | undefined): void {
+  const control = new Float64Array(heap.buffer, plan.control, CONTROL_BYTES / 8);
+  const partials = CONTROL_PARTIALS / 8;
+  const clippedPartials = CONTROL_CLIPPED_PARTIALS / 8;
+  const results = CONTROL_RESULTS / 8;
+  const threads = plan.threads.length;
+  const own = plan.parameters.map((p) => ownColumns(plan, p, thread));
+
+  let squares = 0;
+  plan.parameters.forEach((p, i) => {
+    if (own[i][1] > own[i][0]) squares += k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
+  });
+  // A non-finite loss on this thread's rows poisons the sum, so every thread sees it.
+  const [r0, r1] = plan.threads[thread].rows;
+  for (let r = r0; r < r1; r++) {
+    if (!Number.isFinite(heap[plan.stats / 4 + 2 * r]) || !Number.isFinite(heap[plan.stats / 4 + 2 * r + 1])) squares = NaN;
+  }
+  control[partials + thread] = squares;
+  barrier.wait();
+  let total = 0;
+  for (let t = 0; t < threads; t++) total += control[partials + t];
+  const norm = Math.sqrt(total);
+  let clippedNorm = norm;
+  const applied = update !== undefined && Number.isFinite(norm);
+  if (applied) {
+    let scale = 1;
+    if (update.clipMode === 'norm') {
+      scale = clipScale(norm, update.clipValue);
+      clippedNorm = norm * scale;
+    } else if (update.clipMode === 'value') {
+      let clipped = 0;
+      plan.parameters.forEach((p, i) => {
+        if (own[i][1] <= own[i][0]) return;
+        k.clampRange(p.grad, p.rows, p.ld, own[i][0], own[i][1], update.clipValue);
+        clipped += k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
+      });
+      control[clippedPartials + thread] = clipped;
+      barrier.wait();
+      let clippedTotal = 0;
+      for (let t = 0; t < threads; t++) clippedTotal += control[clippedPartials + t];
+      clippedNorm = Math.sqrt(clippedTotal);
+    }
+    const o = update.optimizer;
+    plan.parameters.forEach((p, i) => {
+      const [c0, c1] = own[i];
+      if (c1 <= c0) return;
+      if (o.kind === 'adam') {
+        k.adamUpdate(p.value, p.grad, p.moment1, p.moment2, p.rows, p.ld, c0, c1, scale, o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.oneMinusAccBeta1, o.oneMinusAccBeta2, o.learningRate, o.epsilon);
+      } else if (o.kind === 'rmsprop') {
+        k.rmspropUpdate(p.value, p.grad, p.moment1, p.moment2, p.rows, p.ld, c0, c1, scale, o.decay, 1 - o.decay, o.momentum, o.learningRate, o.epsilon);
+      } else {
+        k.sgdUpdate(p.value, p.grad, p.rows, p.ld, c0, c1, scale, o.learningRate);
+      }
+    });
+  }
+  if (thread === 0) {
+    control[results] = norm;
+    control[results + 1] = clippedNorm;
+    control[results + 2] = applied ? 1 : 0;
+  }
+}

@@ -17,34 +17,44 @@ export interface StateArrays {
 
 type Direction = 'in' | 'out';
 
-export function writeWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, weights: NamedArrays): void {
-  transferWeights(heap, plan, spec, weights, 'in');
+/** Which array of each parameter: the weights, their gradients, or the optimizer's two moments. */
+export type ParameterBuffer = 'value' | 'grad' | 'moment1' | 'moment2';
+
+/** Writes one array per weight (Keras layout, the model's names) into the plan's `buffer`. */
+export function writeParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, buffer: ParameterBuffer = 'value'): void {
+  transferWeights(heap, plan, spec, arrays, 'in', buffer);
 }
 
-/** The gradients in Keras layout, one fresh array per weight (names as the model's). */
-export function readGradients(heap: Float32Array, plan: FusedPlan, spec: ModelSpec): NamedArrays {
-  const grads: NamedArrays = new Map();
-  transferWeights(heap, plan, spec, grads, 'out');
-  return grads;
+/** Reads the plan's `buffer` into one fresh array per weight (Keras layout, the model's names). */
+export function readParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, buffer: ParameterBuffer = 'value'): NamedArrays {
+  const arrays: NamedArrays = new Map();
+  transferWeights(heap, plan, spec, arrays, 'out', buffer);
+  return arrays;
 }
 
-function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction): void {
+function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction, buffer: ParameterBuffer): void {
   const H = spec.hidden;
   const G = gateCount(spec.cell);
-  const grad = direction === 'out';
+  // Every buffer of a parameter is laid out like its value: find it by the value's offset.
+  const pick = (value: number): number => {
+    if (buffer === 'value') return value / 4;
+    const p = plan.parameters.find((q) => q.value === value);
+    if (!p) throw new Error(`fused plan has no parameter at ${value}`);
+    return p[buffer] / 4;
+  };
   const take = (name: string, size: number): Float32Array => {
-    if (grad) {
+    if (direction === 'out') {
       const fresh = new Float32Array(size);
       arrays.set(name, fresh);
       return fresh;
     }
     const array = arrays.get(name);
-    if (!array || array.length !== size) throw new Error(`fused step: weight "${name}" is missing or has ${array?.length} values instead of ${size}`);
+    if (!array || array.length !== size) throw new Error(`fused step: "${name}" is missing or has ${array?.length} values instead of ${size}`);
     return array;
   };
   if (spec.embedding > 0) {
     const keras = take('embedding', spec.vocabSize * spec.embedding);
-    copyRows(heap, (grad ? plan.embeddingGrad : plan.embeddingTable)! / 4, plan.ep, keras, spec.vocabSize, spec.embedding, direction);
+    copyRows(heap, pick(plan.embeddingTable!), plan.ep, keras, spec.vocabSize, spec.embedding, direction);
   }
   plan.layers.forEach((layer, l) => {
     const inputs = l > 0 ? H : spec.embedding || spec.vocabSize;
@@ -52,37 +62,38 @@ function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, a
     const recurrent = take(`layer${l}/recurrentKernel`, H * G * H);
     const bias = take(`layer${l}/bias`, G * H);
     for (const group of layer.groups) {
-      copyGates(heap, (grad ? group.kernelGrad : group.kernel) / 4, group, kernel, inputs, G * H, H, direction);
-      copyGates(heap, (grad ? group.recurrentGrad : group.recurrent) / 4, group, recurrent, H, G * H, H, direction);
-      copyGates(heap, (grad ? group.biasGrad : group.bias) / 4, group, bias, 1, G * H, H, direction);
+      copyGates(heap, pick(group.kernel), group, kernel, inputs, G * H, H, direction);
+      copyGates(heap, pick(group.recurrent), group, recurrent, H, G * H, H, direction);
+      copyGates(heap, pick(group.bias), group, bias, 1, G * H, H, direction);
     }
   });
   const outKernel = take('output/kernel', H * spec.vocabSize);
-  copyRows(heap, (grad ? plan.outKernelGrad : plan.outKernel) / 4, plan.vp, outKernel, H, spec.vocabSize, direction);
+  copyRows(heap, pick(plan.outKernel), plan.vp, outKernel, H, spec.vocabSize, direction);
   const outBias = take('output/bias', spec.vocabSize);
-  copyRows(heap, (grad ? plan.outBiasGrad : plan.outBias) / 4, plan.vp, outBias, 1, spec.vocabSize, direction);
+  copyRows(heap, pick(plan.outBias), plan.vp, outBias, 1, spec.vocabSize, direction);
 }
 
 /** A [rows, width] Keras matrix ↔ rows of `ld` floats at heap index `base`. */
 function copyRows(heap: Float32Array, base: number, ld: number, keras: Float32Array, rows: number, width: number, direction: Direction): void {
   for (let r = 0; r < rows; r++) {
-    if (direction === 'in') heap.set(keras.subarray(r * width, (r + 1) * width), base + r * ld);
-    else keras.set(heap.subarray(base + r * ld, base + r * ld + width), r * width);
+    const at = base + r * ld;
+    const from = r * width;
+    // Index loops, not subarray().set(): these rows are short and there are many of them.
+    if (direction === 'in') for (let c = 0; c < width; c++) heap[at + c] = keras[from + c];
+    else for (let c = 0; c < width; c++) keras[from + c] = heap[at + c];
   }
 }
 
 /** The gate blocks of `group` in a [rows, G·H] Keras matrix ↔ the group's interleaved [rows, cols] matrix. */
 function copyGates(heap: Float32Array, base: number, group: GroupPlan, keras: Float32Array, rows: number, kerasWidth: number, H: number, direction: Direction): void {
   for (let r = 0; r < rows; r++) {
+    const row = base + r * group.cols;
     for (let g = 0; g < group.gates; g++) {
       const from = r * kerasWidth + (group.firstGate + g) * H;
-      const row = base + r * group.cols;
-      for (let j = 0; j < H; j += 8) {
-        // Eight consecutive units of one gate are contiguous on both sides.
-        const n = Math.min(8, H - j);
+      for (let j = 0; j < H; j++) {
         const at = row + internalColumn(group.gates, g, j);
-        if (direction === 'in') heap.set(keras.subarray(from + j, from + j + n), at);
-        else keras.set(heap.subarray(at, at + n), from + j);
+        if (direction === 'in') heap[at] = keras[from + j];
+        else keras[from + j] = heap[at];
       }
     }
   }

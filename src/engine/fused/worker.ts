@@ -3,7 +3,7 @@ import { Barrier, BarrierAbortedError } from './barrier';
 import { instantiateKernels } from './kernels';
 import { CONTROL_INTS, type FusedPlan } from './layout';
 import type { FromFusedWorker, FusedWorkerData, ToFusedWorker } from './messages';
-import { runFusedStep } from './schedule';
+import { runFusedStep, runFusedUpdate } from './schedule';
 
 // A fused-kernel thread: its own instance of the kernels on the shared memory,
 // running its share of each step when the main thread asks.
@@ -28,6 +28,7 @@ port.on('message', (message: ToFusedWorker) => {
     const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
     if (steps === data.exitDuringStep) process.exit(70);
     runFusedStep(kernels, plan, data.thread, barrier, heap);
+    runFusedUpdate(kernels, plan, data.thread, barrier, heap, message.update);
     reply({ kind: 'done', id: message.id });
   } catch (err) {
     const text = err instanceof BarrierAbortedError ? err.message : `fused kernel thread ${data.thread + 1}: ${(err as Error).message}`;
