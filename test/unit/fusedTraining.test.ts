@@ -21,7 +21,7 @@ import type { NamedArrays, StateArrays } from '../../src/engine/fused/weights';
 import { chooseStepRunner } from '../../src/engine/stepRunner';
 import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/session';
 import type { BackendInfo } from '../../src/core/runFormat';
-import { DEFAULT_MODEL, DEFAULT_TRAINING, type CellType, type ModelSpec } from '../../src/core/spec';
+import { DEFAULT_MODEL, DEFAULT_TRAINING, type CellType, type ClipMode, type ModelSpec, type OptimizerName } from '../../src/core/spec';
 import { SeededRandom } from '../../src/core/random';
 import { uniformLoss } from '../../src/core/units';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
@@ -106,6 +106,8 @@ interface TrainingCase {
   layers: number;
   embedding: number;
   threads: number;
+  optimizer?: OptimizerName;
+  clipMode?: ClipMode;
 }
 
 const HIDDEN = 20; // not a multiple of 8: the kernels' padding is exercised
@@ -122,6 +124,10 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
   trainingCases.push({ cell, layers: 2, embedding: 0, threads: 2 });
   trainingCases.push({ cell, layers: 2, embedding: 12, threads: cell === 'gru' ? 1 : 2 });
 }
+// The other optimizers and clipping modes the fused update implements.
+trainingCases.push({ cell: 'lstm', layers: 2, embedding: 0, threads: 2, optimizer: 'rmsprop', clipMode: 'value' });
+trainingCases.push({ cell: 'gru', layers: 1, embedding: 12, threads: 2, optimizer: 'sgd', clipMode: 'norm' });
+trainingCases.push({ cell: 'rnn', layers: 1, embedding: 0, threads: 1, optimizer: 'adam', clipMode: 'none' });
 
 async function compareTraining(c: TrainingCase): Promise<void> {
   const spec = modelSpec(c.cell, c.layers, HIDDEN, c.embedding, VOCAB);
@@ -130,10 +136,12 @@ async function compareTraining(c: TrainingCase): Promise<void> {
   for (const name of reference.weightNames) {
     assert.ok(bitIdentical(fused.variable(name).dataSync() as Float32Array, reference.variable(name).dataSync() as Float32Array), `${name} starts identical`);
   }
-  const referenceOptimizer = createOptimizer('adam', LEARNING_RATE);
-  const fusedOptimizer = createOptimizer('adam', LEARNING_RATE);
+  const referenceOptimizer = createOptimizer(c.optimizer ?? 'adam', LEARNING_RATE);
+  const fusedOptimizer = createOptimizer(c.optimizer ?? 'adam', LEARNING_RATE);
   const stepper = await newStepper(spec, c.threads, BATCH, TIME);
-  const settings: StepSettings = { clipMode: 'norm', clipValue: CLIP, dropoutSeed: 0 };
+  const clipMode = c.clipMode ?? 'norm';
+  // Clipping by value bounds elements, not the norm: a threshold some elements exceed.
+  const settings: StepSettings = { clipMode, clipValue: clipMode === 'value' ? CLIP / 10 : CLIP, dropoutSeed: 0 };
   const rng = new SeededRandom(29);
   const initial = randomStateArrays(spec, BATCH, rng);
   let referenceState: RecurrentState | undefined = toState(initial, BATCH, HIDDEN);
@@ -153,16 +161,17 @@ async function compareTraining(c: TrainingCase): Promise<void> {
       assert.ok(close(actual.loss, expected.loss), `step ${step}: loss ${actual.loss} vs tfjs ${expected.loss}`);
       assert.ok(close(actual.gradNorm, expected.gradNorm), `step ${step}: gradNorm ${actual.gradNorm} vs tfjs ${expected.gradNorm}`);
       assert.ok(close(actual.clippedGradNorm, expected.clippedGradNorm), `step ${step}: clippedGradNorm ${actual.clippedGradNorm} vs tfjs ${expected.clippedGradNorm}`);
-      if (expected.gradNorm > CLIP) {
+      if (clipMode === 'norm' && expected.gradNorm > CLIP) {
         clipped++;
         assert.ok(Math.abs(actual.clippedGradNorm - CLIP) < 1e-6, `step ${step}: the clipped norm is the threshold`);
       }
+      if (clipMode === 'value' && expected.clippedGradNorm < expected.gradNorm) clipped++;
       for (const name of reference.weightNames) {
         const err = relativeError(fused.variable(name).dataSync() as Float32Array, reference.variable(name).dataSync() as Float32Array);
         assert.ok(err < 1e-4, `after step ${step}, ${name} differs by ${err.toExponential(2)} (relative to its largest entry)`);
       }
     }
-    assert.ok(clipped > 0, `clipping triggered (gradient norm above ${CLIP}) in at least one step`);
+    if (clipMode !== 'none') assert.ok(clipped > 0, `clipping (${clipMode}) triggered in at least one step`);
     // The carried states agree too (they feed the next window).
     referenceState!.h.forEach((h, l) => {
       const err = relativeError(fusedState!.h[l].dataSync() as Float32Array, h.dataSync() as Float32Array);
@@ -181,7 +190,7 @@ async function compareTraining(c: TrainingCase): Promise<void> {
 
 for (const c of trainingCases) {
   const label = `${c.cell} ${c.layers}×${HIDDEN} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
-  test(`${STEPS} Adam steps with norm clipping: fused = tfjs parameters, gradNorm and clippedGradNorm (${label})`, () => compareTraining(c));
+  test(`${STEPS} ${c.optimizer ?? 'adam'} steps, clipping ${c.clipMode ?? 'norm'}: fused = tfjs parameters, gradNorm and clippedGradNorm (${label})`, () => compareTraining(c));
 }
 
 // ---- 2. determinism: the thread count and repetition change no bit ----
@@ -369,4 +378,38 @@ test('a fused worker that dies mid-step fails the run with a checkpoint of the l
     assert.ok(Math.abs(resumedLoss - m.loss) <= 1e-5 * m.loss, `step ${m.step}: loss ${resumedLoss} after failing and resuming vs ${m.loss} straight through`);
   }
   await assertNoLiveWorkers('the uninterrupted run');
+});
+
+// ---- 7. tensors do not leak: steps and syncs, as the trainer runs them ----
+
+test('the fused runner leaks no tensors: tf.memory() is flat over steps, syncs to tfjs and a second optimizer kind', async () => {
+  for (const optimizerName of ['adam', 'rmsprop'] as const) {
+    const spec = modelSpec('lstm', 2, 24, 0, VOCAB);
+    const model = new RecurrentModel(spec, 5);
+    const optimizer = createOptimizer(optimizerName, LEARNING_RATE);
+    const { runner, backend } = await chooseStepRunner({ model, optimizer, batch: BATCH, time: TIME, preference: 'fused', tfjsBackend: wasm, threads: 2 });
+    assert.equal(backend.training, 'fused');
+    const rng = new SeededRandom(3);
+    let state: RecurrentState | undefined;
+    const settings: StepSettings = { clipMode: 'value', clipValue: 0.01, dropoutSeed: 0 };
+    const round = async () => {
+      for (let i = 0; i < 4; i++) {
+        const outcome = await runner.step(randomWindow(BATCH, TIME, VOCAB, rng), state, settings);
+        assert.ok(outcome.applied);
+        assert.ok(outcome.clippedGradNorm < outcome.gradNorm, 'clipping by value shrinks the norm');
+        disposeState(state);
+        state = outcome.finalState;
+      }
+      await runner.sync();
+    };
+    await round(); // the optimizer's moments come to exist on the first sync
+    const settled = tf.memory().numTensors;
+    await round();
+    await round();
+    assert.equal(tf.memory().numTensors, settled, `${optimizerName}: tensors stay at ${settled}`);
+    disposeState(state);
+    runner.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
 });
