@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { createSharedMemory, fusedModule, instantiateKernels, type FusedKernels, type SimdFlavour } from '../../src/engine/fused/kernels';
+import { SeededRandom } from '../../src/core/random';
+
+// The kernels' building blocks against plain double-precision JavaScript:
+// activation functions against Math.exp/Math.tanh, the packed SIMD matrix
+// product against a triple loop, for both builds (plain and relaxed SIMD).
+
+const FLAVOURS: SimdFlavour[] = ['plain', 'relaxed'];
+
+function kernelsWithHeap(flavour: SimdFlavour, bytes = 64 * 2 ** 20): { k: FusedKernels; heap: Float32Array } {
+  const memory = createSharedMemory(bytes);
+  return { k: instantiateKernels(fusedModule(flavour).module, memory), heap: new Float32Array(memory.buffer) };
+}
+
+for (const flavour of FLAVOURS) {
+  test(`exp, σ and tanh agree with Math.exp/Math.tanh to 1e-6 (relative for exp, absolute for σ and tanh) over [-40, 40] (${flavour} SIMD)`, () => {
+    const { k, heap } = kernelsWithHeap(flavour, 8 * 2 ** 20);
+    const n = 80_000;
+    const input = 1 << 20;
+    const output = 2 << 20;
+    const xs = Float32Array.from({ length: n }, (_, i) => Math.fround(-40 + (80 * i) / n));
+    heap.set(xs, input / 4);
+    const reference: Array<(x: number) => number> = [Math.exp, (x) => 1 / (1 + Math.exp(-x)), Math.tanh];
+    for (const [kind, f] of reference.entries()) {
+      k.applyActivation(kind, input, output, n);
+      let worst = 0;
+      let worstAt = 0;
+      for (let i = 0; i < n; i++) {
+        const expected = f(xs[i]);
+        const got = heap[output / 4 + i];
+        const err = kind === 0 ? Math.abs(got - expected) / expected : Math.abs(got - expected);
+        if (err > worst) {
+          worst = err;
+          worstAt = xs[i];
+        }
+      }
+      assert.ok(worst < 1e-6, `${['exp', 'σ', 'tanh'][kind]}: error ${worst.toExponential(2)} at x = ${worstAt}`);
+    }
+    // Far outside the range: finite, saturated, never NaN.
+    heap.set([-1e30, -100, 100, 1e30], input / 4);
+    k.applyActivation(2, input, output, 4);
+    assert.deepEqual([...heap.subarray(output / 4, output / 4 + 4)], [-1, -1, 1, 1]);
+    k.applyActivation(1, input, output, 4);
+    assert.deepEqual([...heap.subarray(output / 4, output / 4 + 4)].map((v) => Math.round(v)), [0, 0, 1, 1]);
+  });
+
+  test(`the packed GEMM equals a triple loop: transposes, shapes off the 4×8 tile, row blocks, accumulate, a column range (${flavour} SIMD)`, () => {
+    const { k, heap } = kernelsWithHeap(flavour);
+    const rng = new SeededRandom(9);
+    const shapes: Array<[number, number, number]> = [
+      [1, 8, 1],
+      [5, 13, 7],
+      [33, 40, 29],
+      [130, 24, 300], // K·rows exceeds one packed block of A: several row blocks
+      [3, 17, 2000],
+    ];
+    for (const [M, N, K] of shapes) {
+      for (const transA of [0, 1]) {
+        for (const transB of [0, 1]) {
+          for (const acc of [0, 1]) {
+            const panels = Math.ceil(N / 8);
+            const ldc = panels * 8;
+            let next = 1 << 20;
+            const alloc = (floats: number) => {
+              const at = next;
+              next += Math.ceil((floats * 4) / 64) * 64;
+              return at;
+            };
+            const A = alloc(M * K);
+            const B = alloc(K * N);
+            const C = alloc(M * ldc);
+            const packed = alloc(K * ldc);
+            const scratch = alloc(Math.max(32768, 4 * K) + 16);
+            const a = Float32Array.from({ length: M * K }, () => rng.next() - 0.5);
+            const b = Float32Array.from({ length: K * N }, () => rng.next() - 0.5);
+            const c0 = Float32Array.from({ length: M * ldc }, () => rng.next() - 0.5);
+            heap.set(a, A / 4);
+            heap.set(b, B / 4);
+            heap.set(c0, C / 4);
+            // Only panels 1… (a thread's share) when there are several: panel 0 must stay untouched.
+            const p0 = panels > 1 ? 1 : 0;
+            k.packB(B, transB ? K : N, transB, K, N, packed + p0 * K * 32, p0, panels);
+            k.gemm(M, K, A, transA ? M : K, transA, packed + p0 * K * 32, p0, panels, C, ldc, acc, scratch);
+            for (let m = 0; m < M; m++) {
+              for (let n = 0; n < N; n++) {
+                const got = heap[C / 4 + m * ldc + n];
+                if (n < p0 * 8) {
+                  assert.equal(got, c0[m * ldc + n], 'columns outside the range are untouched');
+                  continue;
+                }
+                let sum = acc ? c0[m * ldc + n] : 0;
+                for (let kk = 0; kk < K; kk++) {
+                  // a is stored [M, K], or [K, M] when transposed; b is [K, N], or [N, K].
+                  const av = transA ? a[kk * M + m] : a[m * K + kk];
+                  const bv = transB ? b[n * K + kk] : b[kk * N + n];
+                  sum += av * bv;
+                }
+                assert.ok(Math.abs(got - sum) <= 1e-5 * Math.sqrt(K), `M${M} N${N} K${K} tA${transA} tB${transB} acc${acc}: C[${m}][${n}] = ${got}, expected ${sum}`);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
