@@ -1,26 +1,44 @@
 /**
- * Training throughput of our engine (RecurrentModel + trainStep) on every
- * tfjs backend that loads, beside PyTorch on the same shapes and data.
+ * Training throughput of our engine (RecurrentModel + the step runners of
+ * src/engine/stepRunner.ts) on every training path that loads, beside PyTorch
+ * on the same shapes and data.
  *
- *   npm run bench        # every model on wasm, tensorflow (if tfjs-node loads) and PyTorch; cpu for the first model only
- *   node out/bench/trainThroughput.js --quick --backends wasm,pytorch --models lstm-1x256
+ *   npm run bench        # see "Default plan" below
+ *   node out/bench/trainThroughput.js --quick --models lstm-1x256 --backends fused,fused-1,pytorch
  *
- * Options: --models (ids below), --backends (tensorflow,wasm,cpu,pytorch),
- * --steps per timed run, --runs (≥ 3), --quick (fewer steps). PyTorch runs on
- * /usr/bin/python3 (BENCH_PYTHON overrides); without torch it is reported as
- * skipped. The machine should be otherwise idle: PyTorch's two threads slow
- * down several-fold when another process holds a core.
+ * Paths (--backends, comma-separated):
+ *   fused       the fused wasm-SIMD kernels on 2 worker threads: forward, BPTT, clipping and
+ *               Adam all in the kernels' memory (tfjs wasm only loads the model)
+ *   fused-N     the same on N threads (fused-1: one thread)
+ *   wasm        tfjs wasm ops: the old reference path (≈ 3–10k chars/s)
+ *   tensorflow  tfjs-node, when it loads
+ *   cpu         tfjs cpu ops (≈ 230 chars/s): the first model only, one step a run
+ *   pytorch     bench/torch_train.py on /usr/bin/python3 (BENCH_PYTHON overrides),
+ *               OPENBLAS_NUM_THREADS=1, torch.set_num_threads(2); skipped without torch
  *
- * chars/s = batch·seq tokens per optimizer step ÷ step time; warm-up steps are
+ * Default plan: every model below on fused, fused-1, tensorflow (if it loads)
+ * and pytorch; wasm on the *-256 models only (it is slow); cpu on the first
+ * model only.
+ *
+ * Options: --models (ids below, comma-separated), --backends (above),
+ * --steps per timed run (PyTorch and fused paths run 5× as many: they are
+ * ~10× faster, and more steps give a steadier figure), --runs (≥ 3),
+ * --quick (fewer steps), --wasm-all (run wasm on every selected model, not
+ * only the *-256 ones). The machine should be otherwise idle: a two-thread
+ * path slows down several-fold when another process holds a core.
+ *
+ * chars/s = batch·seq tokens per optimizer step ÷ step time; a step ends after
+ * Adam has updated the weights and the loss has been read; warm-up steps are
  * not timed; each figure is the median of `runs` timed runs of `steps` steps.
- * A tfjs backend is chosen once per process, so each backend runs in a child
+ * A tfjs backend is chosen once per process, so each path runs in a child
  * process (this script with `--child`); PyTorch runs bench/torch_train.py.
+ * Peak RSS is the child's maximum resident set (worker threads included).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CellType } from '../src/core/spec';
+import type { BackendPreference, CellType, ModelSpec } from '../src/core/spec';
 
 interface ModelShape {
   id: string;
@@ -49,13 +67,14 @@ interface Measurement {
   loss: number;
   maxRssKB: number;
   version?: string;
+  /** The fused kernels' SIMD build (relaxed or plain), as the run would record it. */
+  simd?: string;
   error?: string;
 }
 
+const CELLS: CellType[] = ['lstm', 'gru', 'rnn'];
 const MODELS: ModelShape[] = [
-  { id: 'lstm-1x256', cell: 'lstm', layers: 1, hidden: 256 },
-  { id: 'gru-1x256', cell: 'gru', layers: 1, hidden: 256 },
-  { id: 'rnn-1x256', cell: 'rnn', layers: 1, hidden: 256 },
+  ...CELLS.flatMap((cell) => [128, 256, 512].map((hidden) => ({ id: `${cell}-1x${hidden}`, cell, layers: 1, hidden }))),
   { id: 'lstm-2x128', cell: 'lstm', layers: 2, hidden: 128 },
 ];
 const VOCAB = 96;
@@ -65,6 +84,13 @@ const TIME = 64;
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** `fused` means two threads (the default on two free cores); `fused-N` asks for N. */
+function fusedThreads(backend: string): number | undefined {
+  if (backend === 'fused') return 2;
+  const m = /^fused-(\d+)$/.exec(backend);
+  return m ? Number(m[1]) : undefined;
+}
+
 // ---------------------------------------------------------------- child side
 
 async function runChild(job: Job): Promise<Measurement> {
@@ -72,35 +98,53 @@ async function runChild(job: Job): Promise<Measurement> {
   const { initBackend } = await import('../src/engine/backend');
   const { RecurrentModel } = await import('../src/engine/model');
   const { createOptimizer } = await import('../src/engine/optimizers');
-  const { trainStep, disposeState } = await import('../src/engine/trainStep');
+  const { chooseStepRunner } = await import('../src/engine/stepRunner');
+  const { disposeState } = await import('../src/engine/trainStep');
   type State = import('../src/engine/model').RecurrentState;
 
-  await initBackend(job.backend === 'tensorflow' ? 'node' : (job.backend as 'wasm' | 'cpu'));
-  const model = new RecurrentModel({ cell: job.cell, layers: job.layers, hidden: job.hidden, embedding: 0, dropout: 0, vocabSize: job.vocab, bidirectional: false }, 1);
+  const threads = fusedThreads(job.backend);
+  const preference: BackendPreference = threads !== undefined ? 'fused' : job.backend === 'tensorflow' ? 'node' : (job.backend as BackendPreference);
+  const tfjsBackend = await initBackend(preference);
+  const spec: ModelSpec = { cell: job.cell, layers: job.layers, hidden: job.hidden, embedding: 0, dropout: 0, vocabSize: job.vocab, bidirectional: false };
+  const model = new RecurrentModel(spec, 1);
   const optimizer = createOptimizer('adam', job.lr);
-  const next = windowReader(fs.readFileSync(job.data), job.batch, job.time);
-  let state: State | undefined;
-  let loss = NaN;
-  const step = () => {
-    const w = next();
-    if (w.reset) {
-      disposeState(state);
-      state = undefined;
+  // The same selection the trainer makes, so the bench measures what training runs.
+  const { runner, backend } = await chooseStepRunner({ model, optimizer, batch: job.batch, time: job.time, preference, tfjsBackend, threads });
+  try {
+    // A silent fallback to tfjs ops would be reported under the fused label: refuse it.
+    if (threads !== undefined && (backend.training !== 'fused' || backend.threads !== threads)) {
+      throw new Error(backend.notice ?? `asked for fused on ${threads} threads, got ${JSON.stringify(backend)}`);
     }
-    const outcome = trainStep(model, optimizer, w, state, { clipMode: 'norm', clipValue: job.clip, dropoutSeed: 0 });
+    const next = windowReader(fs.readFileSync(job.data), job.batch, job.time);
+    let state: State | undefined;
+    let loss = NaN;
+    const step = async () => {
+      const w = next();
+      if (w.reset) {
+        disposeState(state);
+        state = undefined;
+      }
+      // Resolves after clipping and Adam were applied and the loss read back: the step is complete.
+      const outcome = await runner.step(w, state, { clipMode: 'norm', clipValue: job.clip, dropoutSeed: 0 });
+      disposeState(state);
+      state = outcome.finalState;
+      loss = outcome.loss;
+    };
+    for (let i = 0; i < job.warmup; i++) await step();
+    const rates: number[] = [];
+    for (let r = 0; r < job.runs; r++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < job.steps; i++) await step();
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      rates.push((job.steps * job.batch * job.time) / seconds);
+    }
     disposeState(state);
-    state = outcome.finalState;
-    loss = outcome.loss; // trainStep reads the loss back, so the step has finished when it returns
-  };
-  for (let i = 0; i < job.warmup; i++) step();
-  const rates: number[] = [];
-  for (let r = 0; r < job.runs; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < job.steps; i++) step();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    rates.push((job.steps * job.batch * job.time) / seconds);
+    // Untimed: the trainer syncs the tfjs copy only before evaluation, samples and checkpoints, not every step.
+    await runner.sync();
+    return { backend: job.backend, rates, loss, maxRssKB: process.resourceUsage().maxRSS, simd: backend.fusedSimd };
+  } finally {
+    runner.dispose();
   }
-  return { backend: job.backend, rates, loss, maxRssKB: process.resourceUsage().maxRSS };
 }
 
 /**
@@ -160,9 +204,17 @@ function parseJson(stdout: string, what: string): Measurement {
   return JSON.parse(line) as Measurement;
 }
 
-function runTfjs(job: Job): Measurement {
+function failure(backend: string, error: string): Measurement {
+  return { backend, rates: [], loss: NaN, maxRssKB: 0, error };
+}
+
+function runNode(job: Job): Measurement {
   const r = spawnSync(process.execPath, [__filename, '--child', JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) return { backend: job.backend, rates: [], loss: NaN, maxRssKB: 0, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') };
+  if (r.status !== 0) {
+    // The error's own line, not the stack trace under it.
+    const lines = (r.stderr || r.stdout).trim().split('\n');
+    return failure(job.backend, lines.find((l) => /Error\b/.test(l))?.trim() ?? lines.pop() ?? `exit code ${r.status}`);
+  }
   return parseJson(r.stdout, `${job.backend} child`);
 }
 
@@ -171,8 +223,8 @@ function runTorch(job: Job): Measurement {
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
   });
-  if (r.error) return { backend: 'pytorch', rates: [], loss: NaN, maxRssKB: 0, error: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { backend: 'pytorch', rates: [], loss: NaN, maxRssKB: 0, error: r.stderr.trim().split('\n').pop() };
+  if (r.error) return failure('pytorch', `${PYTHON}: ${r.error.message}`);
+  if (r.status !== 0) return failure('pytorch', r.stderr.trim().split('\n').pop() ?? `exit code ${r.status}`);
   return parseJson(r.stdout, 'torch_train.py');
 }
 
@@ -191,14 +243,26 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** Prints rows as aligned columns; `right` lists the numeric columns. */
+function printTable(rows: string[][], right: Set<number>): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log(r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
 async function runParent(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const wasmAll = args.includes('--wasm-all');
   const models = (option(args, '--models') ?? MODELS.map((m) => m.id).join(',')).split(',').map((id) => {
     const m = MODELS.find((x) => x.id === id);
     if (!m) throw new Error(`unknown model "${id}" (known: ${MODELS.map((x) => x.id).join(', ')})`);
     return m;
   });
-  const backends = (option(args, '--backends') ?? 'tensorflow,wasm,cpu,pytorch').split(',');
+  const backends = (option(args, '--backends') ?? 'fused,fused-1,tensorflow,wasm,cpu,pytorch').split(',');
+  const known = (b: string) => ['tensorflow', 'wasm', 'cpu', 'pytorch'].includes(b) || fusedThreads(b) !== undefined;
+  const unknown = backends.filter((b) => !known(b));
+  if (unknown.length) throw new Error(`unknown backend "${unknown[0]}" (known: fused, fused-N, tensorflow, wasm, cpu, pytorch)`);
   const steps = Number(option(args, '--steps') ?? (quick ? 5 : 15));
   const runs = Math.max(3, Number(option(args, '--runs') ?? 3));
   const data = writeBenchData();
@@ -206,53 +270,85 @@ async function runParent(args: string[]): Promise<void> {
 
   const plans: Array<{ backend: string; model: ModelShape; warmup: number; steps: number }> = [];
   const withTensorflow = backends.includes('tensorflow') && tfjsNodeLoads();
+  const wasmSkipped: string[] = [];
   for (const model of models) {
+    // The paths of one model run back to back, so a change in machine load hits all of them alike.
+    for (const b of backends.filter((x) => fusedThreads(x) !== undefined)) plans.push({ backend: b, model, warmup: 3, steps: steps * 5 });
     if (withTensorflow) plans.push({ backend: 'tensorflow', model, warmup: 3, steps });
-    if (backends.includes('wasm')) plans.push({ backend: 'wasm', model, warmup: 3, steps });
+    if (backends.includes('wasm')) {
+      // ≈ 3–10k chars/s: a minute or more per model, so by default only the *-256 models.
+      if (wasmAll || (model.layers === 1 && model.hidden === 256)) plans.push({ backend: 'wasm', model, warmup: 3, steps });
+      else wasmSkipped.push(model.id);
+    }
     // The cpu backend manages ≈ 230 chars/s (9 s a step): one model, one step a run.
     if (backends.includes('cpu') && model === models[0]) plans.push({ backend: 'cpu', model, warmup: 1, steps: 1 });
-    // PyTorch is ~10× faster: more steps per run for a steadier figure.
     if (backends.includes('pytorch')) plans.push({ backend: 'pytorch', model, warmup: 5, steps: steps * 5 });
   }
 
   const results: Array<{ backend: string; model: ModelShape; steps: string; m: Measurement }> = [];
+  const started = Date.now();
   try {
     for (const p of plans) {
       const job: Job = { ...base, ...p.model, backend: p.backend, warmup: p.warmup, steps: p.steps, runs };
       process.stderr.write(`${p.model.id} on ${p.backend}: ${p.warmup} warm-up + ${runs}×${p.steps} steps … `);
-      const m = p.backend === 'pytorch' ? runTorch(job) : runTfjs(job);
-      process.stderr.write(m.error ? `failed\n` : `${Math.round(median(m.rates))} chars/s\n`);
+      const m = p.backend === 'pytorch' ? runTorch(job) : runNode(job);
+      process.stderr.write(m.error ? `failed: ${m.error}\n` : `${fmt(median(m.rates))} chars/s\n`);
       results.push({ backend: p.backend, model: p.model, steps: `${p.warmup}+${runs}×${p.steps}`, m });
     }
   } finally {
     fs.rmSync(data, { force: true });
   }
+  const ok = (model: ModelShape, backend: string) => results.find((r) => r.model === model && r.backend === backend && !r.m.error);
+  const ratio = (model: ModelShape, rate: number) => {
+    const torch = ok(model, 'pytorch');
+    return torch ? (rate / median(torch.m.rates)).toFixed(2) : '—';
+  };
 
-  console.log(`\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot, Adam, global-norm clip; ${os.cpus().length} cores, node ${process.versions.node}`);
-  console.log('chars/s: median of the timed runs (min–max); steps: warm-up + runs × steps; peak RSS of the process; ratio = ours ÷ PyTorch\n');
-  const rows = [['model', 'backend', 'chars/s', 'min–max', 'steps', 'peak RSS', '÷ PyTorch']];
+  console.log(`\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot, Adam lr ${base.lr}, global-norm clip ${base.clip}; ${os.cpus().length} cores, node ${process.versions.node}; ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log('chars/s: median of the timed runs (min–max); steps: warm-up + runs × steps; peak RSS of the process; ratio = ours ÷ PyTorch; loss: the last step\'s\n');
+  const rows = [['model', 'path', 'chars/s', 'min–max', 'steps', 'peak RSS', 'loss', '÷ PyTorch']];
   for (const model of models) {
-    const torch = results.find((r) => r.model === model && r.backend === 'pytorch' && !r.m.error);
     for (const r of results.filter((x) => x.model === model)) {
       if (r.m.error) {
-        rows.push([model.id, r.backend, 'skipped', r.m.error.slice(0, 70), '', '', '']);
+        rows.push([model.id, r.backend, 'failed', r.m.error.slice(0, 90), '', '', '', '']);
         continue;
       }
       const rate = median(r.m.rates);
+      const threads = fusedThreads(r.backend);
       rows.push([
         model.id,
-        r.backend === 'pytorch' ? `pytorch ${r.m.version ?? ''}`.trim() : r.backend,
-        Math.round(rate).toLocaleString('en-US'),
-        `${Math.round(Math.min(...r.m.rates))}–${Math.round(Math.max(...r.m.rates))}`,
+        r.backend === 'pytorch' ? `pytorch ${r.m.version ?? ''}`.trim() : threads !== undefined ? `fused ×${threads}${r.m.simd ? ` (${r.m.simd} SIMD)` : ''}` : r.backend,
+        fmt(rate),
+        `${fmt(Math.min(...r.m.rates))}–${fmt(Math.max(...r.m.rates))}`,
         r.steps,
         `${Math.round(r.m.maxRssKB / 1024)} MB`,
-        r.backend === 'pytorch' ? '1' : torch ? (rate / median(torch.m.rates)).toFixed(3) : '—',
+        r.m.loss.toFixed(3),
+        r.backend === 'pytorch' ? '1' : ratio(model, rate),
       ]);
     }
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const right = new Set([2, 5, 6]);
-  for (const r of rows) console.log(r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '));
+  printTable(rows, new Set([2, 5, 6, 7]));
+
+  // The compact view: one row per model, each path's chars/s with its ratio to PyTorch.
+  const columns = ['fused', 'fused-1', ...(withTensorflow ? ['tensorflow'] : []), 'wasm'].filter((b) => backends.includes(b));
+  const label = (b: string) => (fusedThreads(b) !== undefined ? `fused ×${fusedThreads(b)}` : b);
+  const summary = [['model', ...columns.flatMap((b) => [label(b), '÷ pt']), ...(backends.includes('pytorch') ? ['pytorch'] : [])]];
+  for (const model of models) {
+    const row = [model.id];
+    for (const b of columns) {
+      const r = ok(model, b);
+      row.push(r ? fmt(median(r.m.rates)) : '—', r ? ratio(model, median(r.m.rates)) : '');
+    }
+    if (backends.includes('pytorch')) {
+      const t = ok(model, 'pytorch');
+      row.push(t ? fmt(median(t.m.rates)) : '—');
+    }
+    summary.push(row);
+  }
+  console.log('\nSummary (chars/s, ÷ pt = ours ÷ PyTorch):\n');
+  printTable(summary, new Set(summary[0].map((_, c) => c).filter((c) => c > 0)));
+  if (wasmSkipped.length) console.log(`\nwasm not run on ${wasmSkipped.join(', ')} (slow; --wasm-all runs it everywhere).`);
+  if (backends.includes('tensorflow') && !withTensorflow) console.log('tensorflow not run: @tensorflow/tfjs-node does not load here.');
   if (backends.includes('pytorch') && !results.some((r) => r.backend === 'pytorch' && !r.m.error)) {
     console.log(`\nPyTorch was skipped (${PYTHON} with python3-torch is needed).`);
   }
@@ -261,7 +357,11 @@ async function runParent(args: string[]): Promise<void> {
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
   runChild(JSON.parse(argv[1]) as Job)
-    .then((m) => console.log(JSON.stringify(m)))
+    .then((m) => {
+      console.log(JSON.stringify(m));
+      // Terminated workers can keep the event loop alive for a moment; the result is out.
+      process.exit(0);
+    })
     .catch((err) => {
       console.error(err);
       process.exit(1);
