@@ -141,6 +141,7 @@ export interface ThreadPlan {
 
 /** First byte the plan uses: below it nothing (the kernels keep no data). */
 export const PLAN_BASE = 64 * 1024;
+/** The barrier's Int32 slots at the start of the control block (barrier.ts). */
 export const CONTROL_INTS = 16;
 /** Mirrors assembly/gemm.ts: rows of A packed per block. */
 const GEMM_BLOCK_FLOATS = 32768;
@@ -275,7 +276,7 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
   return plan;
 }
 
-/** Column of Keras gate block `gate`, unit `unit`, inside a group of `gates` gates starting at Keras block `firstGate`. */
+/** Internal column of unit `unit` of the group's gate `gateInGroup` (0 … gates − 1), in a group of `gates` gates. */
 export function internalColumn(gates: number, gateInGroup: number, unit: number): number {
   return (unit >> 3) * 8 * gates + gateInGroup * 8 + (unit & 7);
 }
