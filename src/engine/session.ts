@@ -12,11 +12,12 @@ import { createOptimizer } from './optimizers';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
 import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
 import { chooseStepRunner } from './stepRunner';
+import type { FusedStepperOptions } from './fused/fusedStepper';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
 export type TrainRequest = TrainParams & {
   /** Tests only: a fused worker thread exits during a given step (see FusedStepperOptions). */
-  exitDuringStep?: { thread: number; step: number };
+  exitDuringStep?: FusedStepperOptions['exitDuringStep'];
 };
 export type ResumeRequest = ResumeParams;
 

@@ -1,7 +1,7 @@
 import type * as tf from './tfjs';
 import type { BackendInfo } from '../core/runFormat';
 import type { BackendPreference } from '../core/spec';
-import { FusedStepper } from './fused/fusedStepper';
+import { FusedStepper, type FusedStepperOptions } from './fused/fusedStepper';
 import { defaultFusedThreads, fusedUnsupportedReason } from './fused/support';
 import type { RecurrentModel, RecurrentState } from './model';
 import { trainStep, type StepInput, type StepOutcome, type StepSettings } from './trainStep';
@@ -31,7 +31,7 @@ export interface StepRunnerRequest {
   tfjsBackend: BackendInfo;
   threads?: number;
   /** Tests only (see FusedStepperOptions). */
-  exitDuringStep?: { thread: number; step: number };
+  exitDuringStep?: FusedStepperOptions['exitDuringStep'];
 }
 
 /**

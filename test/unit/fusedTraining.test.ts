@@ -328,10 +328,12 @@ test("backend 'auto' without tfjs-node trains on the fused kernels (1 or 2 threa
   await assertNoLiveWorkers('two completed runs');
 });
 
-test('a fused worker that dies mid-step fails the run with a checkpoint of the last good step; the run resumes to the end', async () => {
+// At the start of the step (its partner waits at the first barrier), or as the update begins (its partner has written
+// its share of the new parameters: into the inactive slot, so the checkpoint is still exactly step 3).
+for (const phase of ['start', 'update'] as const) test(`a fused worker that dies mid-step (${phase}) fails the run with a checkpoint of the last good step; the run resumes to the end`, async () => {
   const steps = 8;
   const started = await startTraining(
-    request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2, exitDuringStep: { thread: 1, step: 4 } }),
+    request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2, exitDuringStep: { thread: 1, step: 4, phase } }),
   );
   assert.equal(started.info.backend.training, 'fused');
   assert.equal(started.info.backend.threads, 2);

@@ -5,7 +5,7 @@ import type { ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
 import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
 import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, type FusedPlan } from './layout';
-import type { FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
+import type { FaultPhase, FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
 import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
 
 /** A fused-kernel thread died or failed: the step produced nothing and the stepper cannot be used again. */
@@ -18,8 +18,8 @@ export interface FusedStepperOptions {
   time: number;
   /** Which build of the kernels (default auto: relaxed SIMD where the runtime has it). */
   simd?: SimdFlavour | 'auto';
-  /** Tests only: make worker `thread` exit during its step number `step`. */
-  exitDuringStep?: { thread: number; step: number };
+  /** Tests only: make worker `thread` exit during its step number `step`, at its start (default) or as its update begins. */
+  exitDuringStep?: { thread: number; step: number; phase?: FaultPhase };
 }
 
 export interface FusedStepResult {
@@ -61,6 +61,8 @@ export class FusedStepper {
   private readonly memory: WebAssembly.Memory;
   private readonly workers: Worker[] = [];
   private plan: FusedPlan;
+  /** The parameter slot holding the last completed step's parameters (layout.ts). */
+  private active = 0;
   private pending: PendingStep | undefined;
   private nextId = 1;
   private failure: FusedWorkerError | undefined;
@@ -82,7 +84,7 @@ export class FusedStepper {
         memory: this.memory,
         thread,
         threads: this.threads,
-        exitDuringStep: options.exitDuringStep?.thread === thread ? options.exitDuringStep.step : undefined,
+        exitDuringStep: options.exitDuringStep?.thread === thread ? { step: options.exitDuringStep.step, phase: options.exitDuringStep.phase ?? 'start' } : undefined,
       };
       const worker = new Worker(workerScript(), { workerData: data });
       worker.postMessage({ kind: 'plan', plan: this.plan } satisfies ToFusedWorker);
@@ -124,25 +126,24 @@ export class FusedStepper {
   loadParameters(parameters: FusedParameters): void {
     this.usable();
     const heap = new Float32Array(this.memory.buffer);
-    writeParameters(heap, this.plan, this.spec, parameters.weights, 'value');
+    writeParameters(heap, this.plan, this.spec, parameters.weights, 'value', this.active);
+    const offset = this.active * this.plan.parameterSlotBytes;
     for (const [index, buffer] of (['moment1', 'moment2'] as const).entries()) {
       const moments = parameters.moments?.[index];
-      if (moments) writeParameters(heap, this.plan, this.spec, moments, buffer);
-      else for (const p of this.plan.parameters) heap.fill(0, p[buffer] / 4, p[buffer] / 4 + p.rows * p.ld);
+      if (moments) writeParameters(heap, this.plan, this.spec, moments, buffer, this.active);
+      else for (const p of this.plan.parameters) heap.fill(0, (p[buffer] + offset) / 4, (p[buffer] + offset) / 4 + p.rows * p.ld);
     }
   }
 
   /**
    * The parameters and moments as the last completed step left them. Works
    * after a worker died too: the memory outlives the threads, and a step that
-   * fails before its update barrier changes nothing.
+   * fails anywhere wrote only into the inactive slot.
    */
   readParameters(): Required<FusedParameters> {
     const heap = new Float32Array(this.memory.buffer);
-    return {
-      weights: readParameters(heap, this.plan, this.spec, 'value'),
-      moments: [readParameters(heap, this.plan, this.spec, 'moment1'), readParameters(heap, this.plan, this.spec, 'moment2')],
-    };
+    const read = (buffer: 'value' | 'moment1' | 'moment2') => readParameters(heap, this.plan, this.spec, buffer, this.active);
+    return { weights: read('value'), moments: [read('moment1'), read('moment2')] };
   }
 
   /** The last step's gradients (clipped, when that step clipped by value). */
@@ -168,13 +169,16 @@ export class FusedStepper {
     const id = this.nextId++;
     await new Promise<void>((resolve, reject) => {
       this.pending = { id, remaining: this.threads, resolve, reject };
-      for (const worker of this.workers) worker.postMessage({ kind: 'step', id, update } satisfies ToFusedWorker);
+      for (const worker of this.workers) worker.postMessage({ kind: 'step', id, active: this.active, update } satisfies ToFusedWorker);
     }).finally(() => {
       this.pending = undefined;
     });
     heap = new Float32Array(this.memory.buffer);
     const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
-    return { loss: readLoss(heap, plan), gradNorm: results[0], clippedGradNorm: results[1], applied: results[2] === 1, finalState: readFinalState(heap, plan) };
+    const applied = results[2] === 1;
+    // Every thread finished: the updated slot becomes the parameters.
+    if (applied) this.active = 1 - this.active;
+    return { loss: readLoss(heap, plan), gradNorm: results[0], clippedGradNorm: results[1], applied, finalState: readFinalState(heap, plan) };
   }
 
   dispose(): void {
@@ -199,6 +203,7 @@ export class FusedStepper {
     // Padding must read as zero: the new plan may place buffers over old data.
     new Float32Array(this.memory.buffer).fill(0);
     this.plan = plan;
+    this.active = 0;
     for (const worker of this.workers) worker.postMessage({ kind: 'plan', plan } satisfies ToFusedWorker);
     this.loadParameters(kept);
   }

@@ -22,9 +22,9 @@ export interface FusedKernels {
   softmaxCrossEntropy(r0: number, r1: number, logits: number, ld: number, vocab: number, targets: number, scale: number, stats: number): void;
   sumSquares(g: number, rows: number, ld: number, c0: number, c1: number): number;
   clampRange(g: number, rows: number, ld: number, c0: number, c1: number, bound: number): void;
-  adamUpdate(w: number, g: number, m: number, v: number, rows: number, ld: number, c0: number, c1: number, scale: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, learningRate: number, epsilon: number): void;
-  rmspropUpdate(w: number, g: number, s: number, mom: number, rows: number, ld: number, c0: number, c1: number, scale: number, decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number): void;
-  sgdUpdate(w: number, g: number, rows: number, ld: number, c0: number, c1: number, scale: number, learningRate: number): void;
+  adamUpdate(w: number, wOut: number, g: number, m: number, mOut: number, v: number, vOut: number, rows: number, ld: number, c0: number, c1: number, scale: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, learningRate: number, epsilon: number): void;
+  rmspropUpdate(w: number, wOut: number, g: number, s: number, sOut: number, mom: number, momOut: number, rows: number, ld: number, c0: number, c1: number, scale: number, decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number): void;
+  sgdUpdate(w: number, wOut: number, g: number, rows: number, ld: number, c0: number, c1: number, scale: number, learningRate: number): void;
 }
 
 /** The module's declared memory maximum (pages of 64 KiB): 2 GiB. */

@@ -56,6 +56,13 @@ export interface FusedPlan {
   recurrentGrad: number;
   cellGrad: number;
   resetGrad: number;
+  /**
+   * Parameters and optimizer moments exist twice: a step reads slot `active`
+   * and its update writes the other, which becomes active only when every
+   * thread has finished. A step that fails anywhere leaves the active slot as
+   * the last completed step left it. Slot s of buffer b is at b + s · this.
+   */
+  parameterSlotBytes: number;
   /** Total bytes the memory must hold. */
   bytes: number;
 }
@@ -154,14 +161,29 @@ export function share(count: number, index: number, threads: number): [number, n
 }
 
 export function planFusedStep(spec: ModelSpec, batch: number, time: number, threads: number): FusedPlan {
+  // Parameters and moments come first, twice (the two slots), then everything else: a first pass measures them.
+  const slotBytes = layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE).parameterSlotBytes;
+  return layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE + 2 * slotBytes);
+}
+
+function layOut(spec: ModelSpec, batch: number, time: number, threads: number, parameterBase: number, otherBase: number): FusedPlan {
   const rows = batch * time;
   const hp = roundUp8(spec.hidden);
   const vp = roundUp8(spec.vocabSize);
   const ep = roundUp8(spec.embedding);
-  let next = PLAN_BASE;
+  // Cache-line aligned, so v128 accesses never split lines.
+  const aligned = (n: number): number => Math.ceil((n * 4) / 64) * 64;
+  let next = otherBase;
   const floats = (n: number): number => {
     const at = next;
-    next += Math.ceil((n * 4) / 64) * 64; // cache-line aligned, so v128 accesses never split lines
+    next += aligned(n);
+    return at;
+  };
+  let nextParameter = parameterBase;
+  /** Slot 0 of a parameter buffer (weights or moments); slot 1 is `parameterSlotBytes` further. */
+  const slot = (n: number): number => {
+    const at = nextParameter;
+    nextParameter += aligned(n);
     return at;
   };
   const control = floats(CONTROL_BYTES / 4);
@@ -173,8 +195,8 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
   const parameter = (value: number, grad: number, rows: number, ld: number, split: ParameterPlan['split'], gates = 1): ParameterPlan => ({
     value,
     grad,
-    moment1: floats(rows * ld),
-    moment2: floats(rows * ld),
+    moment1: slot(rows * ld),
+    moment2: slot(rows * ld),
     rows,
     ld,
     split,
@@ -193,9 +215,9 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
         firstGate,
         gates,
         cols,
-        kernel: floats(inRows * cols),
-        recurrent: floats(hp * cols),
-        bias: floats(cols),
+        kernel: slot(inRows * cols),
+        recurrent: slot(hp * cols),
+        bias: slot(cols),
         kernelPacked: oneHot ? undefined : floats(inRows * cols),
         kernelTPacked: oneHot ? undefined : floats(cols * inRows),
         recurrentPacked: floats(hp * cols),
@@ -239,12 +261,12 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
     ids,
     targets,
     stats,
-    embeddingTable: spec.embedding > 0 ? floats(spec.vocabSize * ep) : undefined,
+    embeddingTable: spec.embedding > 0 ? slot(spec.vocabSize * ep) : undefined,
     embeddingGrad: spec.embedding > 0 ? floats(spec.vocabSize * ep) : undefined,
     embedded,
     embeddedGrad: spec.embedding > 0 ? floats(rows * ep) : undefined,
-    outKernel: floats(hp * vp),
-    outBias: floats(vp),
+    outKernel: slot(hp * vp),
+    outBias: slot(vp),
     outKernelPacked: floats(hp * vp),
     outKernelTPacked: floats(vp * hp),
     logits: floats(rows * vp),
@@ -254,6 +276,7 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
     recurrentGrad: floats(batch * hp),
     cellGrad: floats(batch * hp),
     resetGrad: floats(batch * hp),
+    parameterSlotBytes: 0,
     bytes: 0,
   };
   parameters.push(parameter(plan.outKernel, plan.outKernelGrad, hp, vp, 'vocab'));
@@ -272,7 +295,8 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
       gemmScratch: floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
     });
   }
-  plan.bytes = next;
+  plan.parameterSlotBytes = nextParameter - parameterBase;
+  plan.bytes = Math.max(next, parameterBase + 2 * plan.parameterSlotBytes);
   return plan;
 }
 

@@ -7,9 +7,11 @@ export interface FusedWorkerData {
   memory: WebAssembly.Memory;
   thread: number;
   threads: number;
-  /** Tests only: the worker exits in the middle of its step number `exitDuringStep` (1-based). */
-  exitDuringStep?: number;
+  /** Tests only: the worker exits during its step number `step` (1-based), at its start or as it begins its share of the update. */
+  exitDuringStep?: { step: number; phase: FaultPhase };
 }
+
+export type FaultPhase = 'start' | 'update';
 
 /** Clipping and optimizer settings of one step, as numbers the kernels take (see assembly/optimizers.ts). */
 export interface UpdateSettings {
@@ -23,8 +25,12 @@ export type OptimizerUpdate =
   | { kind: 'rmsprop'; learningRate: number; decay: number; momentum: number; epsilon: number }
   | { kind: 'sgd'; learningRate: number };
 
-/** Main thread → worker. Without `update` the step only computes the loss and gradients. */
-export type ToFusedWorker = { kind: 'plan'; plan: FusedPlan } | { kind: 'step'; id: number; update?: UpdateSettings };
+/**
+ * Main thread → worker. A step reads parameter slot `active`; with `update`
+ * it writes the updated parameters into the other slot, else it only computes
+ * the loss and gradients.
+ */
+export type ToFusedWorker = { kind: 'plan'; plan: FusedPlan } | { kind: 'step'; id: number; active: number; update?: UpdateSettings };
 
 /** Worker → main thread. */
 export type FromFusedWorker = { kind: 'ready' } | { kind: 'done'; id: number } | { kind: 'failed'; id: number; message: string };

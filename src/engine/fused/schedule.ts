@@ -17,8 +17,10 @@ import type { UpdateSettings } from './messages';
  * initial states into the plan's buffers; afterwards it reads the gradients,
  * the per-row loss statistics and the final states.
  */
-export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array): void {
+export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, active: number): void {
   const mine = plan.threads[thread];
+  /** A parameter's current values: slot `active` (layout.ts). */
+  const current = (buffer: number): number => buffer + active * plan.parameterSlotBytes;
   const [j0, j1] = mine.units;
   const [v0, v1] = mine.vocabPanels;
   const [e0, e1] = mine.embeddingPanels;
@@ -30,22 +32,22 @@ export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, b
   for (const layer of plan.layers) {
     for (const g of layer.groups) {
       const [c0, c1] = ownPanels(g, j0, j1);
-      k.packB(g.recurrent, g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
-      k.packB(g.recurrent, g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
+      k.packB(current(g.recurrent), g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
+      k.packB(current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
       if (!layer.oneHot) {
-        k.packB(g.kernel, g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
+        k.packB(current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
         // Wᵀ, for the gradient of the layer's input: panels over the input's columns (units below, or embedding).
         const [i0, i1] = layer === plan.layers[0] ? [e0, e1] : [j0, j1];
-        k.packB(g.kernel, g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
+        k.packB(current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
       }
     }
   }
-  k.packB(plan.outKernel, vp, 0, hp, vp, plan.outKernelPacked + v0 * hp * 32, v0, v1);
-  k.packB(plan.outKernel, vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
+  k.packB(current(plan.outKernel), vp, 0, hp, vp, plan.outKernelPacked + v0 * hp * 32, v0, v1);
+  k.packB(current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
 
   // ---- forward ----
   if (plan.embeddingTable !== undefined) {
-    k.gatherRows(plan.ids, N, plan.embeddingTable, ep, 0, plan.embedded!, ep, e0 * 8, e1 * 8);
+    k.gatherRows(plan.ids, N, current(plan.embeddingTable), ep, 0, plan.embedded!, ep, e0 * 8, e1 * 8);
     barrier.wait();
   }
   for (let l = 0; l < plan.layers.length; l++) {
@@ -54,9 +56,9 @@ export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, b
     for (const g of layer.groups) {
       const [c0, c1] = ownPanels(g, j0, j1);
       if (layer.oneHot) {
-        k.gatherRows(plan.ids, N, g.kernel, g.cols, g.bias, g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+        k.gatherRows(plan.ids, N, current(g.kernel), g.cols, current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
       } else {
-        k.broadcastRows(N, g.bias, g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+        k.broadcastRows(N, current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
         k.gemm(N, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
       }
     }
@@ -87,7 +89,7 @@ export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, b
 
   // ---- output layer and loss ----
   const top = plan.layers[plan.layers.length - 1].hiddenSeq + B * rowBytes;
-  k.broadcastRows(N, plan.outBias, plan.logits, vp, v0 * 8, v1 * 8);
+  k.broadcastRows(N, current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
   k.gemm(N, hp, top, hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, scratch);
   barrier.wait();
   k.softmaxCrossEntropy(mine.rows[0], mine.rows[1], plan.logits, vp, plan.vocab, plan.targets, 1 / N, plan.stats);
@@ -182,11 +184,15 @@ function zeroColumns(heap: Float32Array, at: number, rows: number, ld: number, c
 /**
  * After the backward pass: the global gradient norm (each thread's share of
  * Σg², summed in thread order by every thread, so all agree bit for bit),
- * clipping, and the optimizer's update of the columns this thread computed.
- * Nothing is applied when the loss or the norm is not finite. Thread 0 writes
- * [norm, clipped norm, applied] into the control block.
+ * clipping, and the optimizer's update of the columns this thread computed,
+ * from slot `active` into the other slot. Nothing is written when the loss or
+ * the norm is not finite. Thread 0 writes [norm, clipped norm, applied] into
+ * the control block.
  */
-export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, update: UpdateSettings | undefined): void {
+export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, update: UpdateSettings | undefined, active: number): void {
+  // The update reads slot `active` and writes the other one (layout.ts).
+  const from = active * plan.parameterSlotBytes;
+  const to = (1 - active) * plan.parameterSlotBytes;
   const control = new Float64Array(heap.buffer, plan.control, CONTROL_BYTES / 8);
   const partials = CONTROL_PARTIALS / 8;
   const clippedPartials = CONTROL_CLIPPED_PARTIALS / 8;
@@ -232,12 +238,13 @@ export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number,
     plan.parameters.forEach((p, i) => {
       const [c0, c1] = own[i];
       if (c1 <= c0) return;
+      const [w, m1, m2] = [p.value, p.moment1, p.moment2];
       if (o.kind === 'adam') {
-        k.adamUpdate(p.value, p.grad, p.moment1, p.moment2, p.rows, p.ld, c0, c1, scale, o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.oneMinusAccBeta1, o.oneMinusAccBeta2, o.learningRate, o.epsilon);
+        k.adamUpdate(w + from, w + to, p.grad, m1 + from, m1 + to, m2 + from, m2 + to, p.rows, p.ld, c0, c1, scale, o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.oneMinusAccBeta1, o.oneMinusAccBeta2, o.learningRate, o.epsilon);
       } else if (o.kind === 'rmsprop') {
-        k.rmspropUpdate(p.value, p.grad, p.moment1, p.moment2, p.rows, p.ld, c0, c1, scale, o.decay, 1 - o.decay, o.momentum, o.learningRate, o.epsilon);
+        k.rmspropUpdate(w + from, w + to, p.grad, m1 + from, m1 + to, m2 + from, m2 + to, p.rows, p.ld, c0, c1, scale, o.decay, 1 - o.decay, o.momentum, o.learningRate, o.epsilon);
       } else {
-        k.sgdUpdate(p.value, p.grad, p.rows, p.ld, c0, c1, scale, o.learningRate);
+        k.sgdUpdate(w + from, w + to, p.grad, p.rows, p.ld, c0, c1, scale, o.learningRate);
       }
     });
   }

@@ -20,27 +20,29 @@ type Direction = 'in' | 'out';
 /** Which array of each parameter: the weights, their gradients, or the optimizer's two moments. */
 export type ParameterBuffer = 'value' | 'grad' | 'moment1' | 'moment2';
 
-/** Writes one array per weight (Keras layout, the model's names) into the plan's `buffer`. */
-export function writeParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, buffer: ParameterBuffer = 'value'): void {
-  transferWeights(heap, plan, spec, arrays, 'in', buffer);
+/** Writes one array per weight (Keras layout, the model's names) into the plan's `buffer` (of parameter slot `slot`). */
+export function writeParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, buffer: ParameterBuffer = 'value', slot = 0): void {
+  transferWeights(heap, plan, spec, arrays, 'in', buffer, slot);
 }
 
-/** Reads the plan's `buffer` into one fresh array per weight (Keras layout, the model's names). */
-export function readParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, buffer: ParameterBuffer = 'value'): NamedArrays {
+/** Reads the plan's `buffer` (of parameter slot `slot`) into one fresh array per weight (Keras layout, the model's names). */
+export function readParameters(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, buffer: ParameterBuffer = 'value', slot = 0): NamedArrays {
   const arrays: NamedArrays = new Map();
-  transferWeights(heap, plan, spec, arrays, 'out', buffer);
+  transferWeights(heap, plan, spec, arrays, 'out', buffer, slot);
   return arrays;
 }
 
-function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction, buffer: ParameterBuffer): void {
+function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction, buffer: ParameterBuffer, slot: number): void {
   const H = spec.hidden;
   const G = gateCount(spec.cell);
   // Every buffer of a parameter is laid out like its value: find it by the value's offset.
+  // Gradients have one copy; weights and moments one per slot (layout.ts).
+  const offset = buffer === 'grad' ? 0 : slot * plan.parameterSlotBytes;
   const pick = (value: number): number => {
-    if (buffer === 'value') return value / 4;
+    if (buffer === 'value') return (value + offset) / 4;
     const p = plan.parameters.find((q) => q.value === value);
     if (!p) throw new Error(`fused plan has no parameter at ${value}`);
-    return p[buffer] / 4;
+    return (p[buffer] + offset) / 4;
   };
   const take = (name: string, size: number): Float32Array => {
     if (direction === 'out') {

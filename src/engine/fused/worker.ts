@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
 import { Barrier, BarrierAbortedError } from './barrier';
-import { instantiateKernels } from './kernels';
+import { instantiateKernels, type FusedKernels } from './kernels';
 import { CONTROL_INTS, type FusedPlan } from './layout';
 import type { FromFusedWorker, FusedWorkerData, ToFusedWorker } from './messages';
 import { runFusedStep, runFusedUpdate } from './schedule';
@@ -26,9 +26,10 @@ port.on('message', (message: ToFusedWorker) => {
     // Views are made per step: the memory may have grown since the last one.
     const heap = new Float32Array(data.memory.buffer);
     const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
-    if (steps === data.exitDuringStep) process.exit(70);
-    runFusedStep(kernels, plan, data.thread, barrier, heap);
-    runFusedUpdate(kernels, plan, data.thread, barrier, heap, message.update);
+    const fault = steps === data.exitDuringStep?.step ? data.exitDuringStep.phase : undefined;
+    if (fault === 'start') process.exit(70);
+    runFusedStep(kernels, plan, data.thread, barrier, heap, message.active);
+    runFusedUpdate(fault === 'update' ? exitingOnUpdate(kernels) : kernels, plan, data.thread, barrier, heap, message.update, message.active);
     reply({ kind: 'done', id: message.id });
   } catch (err) {
     const text = err instanceof BarrierAbortedError ? err.message : `fused kernel thread ${data.thread + 1}: ${(err as Error).message}`;
@@ -36,3 +37,9 @@ port.on('message', (message: ToFusedWorker) => {
   }
 });
 reply({ kind: 'ready' });
+
+/** Tests only: the kernels, except that the first optimizer update ends this thread (the others update theirs). */
+function exitingOnUpdate(k: FusedKernels): FusedKernels {
+  const exit = (): never => process.exit(70);
+  return { ...k, adamUpdate: exit, rmspropUpdate: exit, sgdUpdate: exit };
+}
