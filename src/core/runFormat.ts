@@ -51,6 +51,12 @@ export interface BackendInfo {
 
 export type TrainingPath = 'fused' | 'tfjs';
 
+/** "fused kernels ×2" or "TensorFlow.js wasm": what trained, in a few words (lists, charts). */
+export function shortBackendLabel(b: BackendInfo): string {
+  if (b.training === 'fused') return `fused kernels ×${b.threads}`;
+  return b.name === 'tensorflow' ? 'TensorFlow.js native' : `TensorFlow.js ${b.name}`;
+}
+
 /** "fused kernels (relaxed SIMD), 2 threads (TensorFlow.js wasm for the rest)", for people. */
 export function describeBackend(b: BackendInfo): string {
   const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'native (TensorFlow C library)' : b.name;

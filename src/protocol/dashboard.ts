@@ -3,7 +3,7 @@
  * The webview only renders: all data comes from the host. Losses are nats per
  * token, as on disk; the webview shows bits.
  */
-import { describeBackend, type RunInfo, type RunStatus, type SampleRecord } from '../core/runFormat';
+import { shortBackendLabel, type RunInfo, type RunStatus, type SampleRecord } from '../core/runFormat';
 import { modelLabel } from '../core/runLabels';
 import type { EvalRecord, StepRecord } from './engine';
 import { arrayOf, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
@@ -18,7 +18,7 @@ export function toDashboardRunInfo(info: RunInfo): DashboardRunInfo {
     clipMode: info.training.clipMode,
     clipValue: info.training.clipValue,
     totalSteps: info.progress.totalSteps,
-    backend: describeBackend(info.backend),
+    backend: shortBackendLabel(info.backend),
     resolution: info.training.resolution,
     ...(info.message ? { message: info.message } : {}),
   };

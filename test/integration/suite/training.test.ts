@@ -72,6 +72,9 @@ describe('training from the Command Palette', () => {
     assert.equal(info.status, 'completed');
     assert.equal(info.progress.step, 12);
     assert.equal(info.corpus.documents, 2, 'greeter.ts and stats.py, not the run files');
+    // Without tfjs-node the engine trains on the fused kernels, in worker threads of the engine process.
+    assert.equal(info.backend.training, 'fused');
+    assert.ok(info.backend.threads === 1 || info.backend.threads === 2, `threads ${info.backend.threads}`);
   });
 
   it('Export Model to ONNX… writes the run as an .onnx file where asked', async () => {
