@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { StreamBatcher, evaluationWindows } from '../core/batching';
 import { CorpusError, describeSkipped, gatherCorpus, requireDocuments, splitByDocument, type GatheredCorpus } from '../core/corpus';
-import { RUN_FILES, type CorpusSummary, type RunInfo } from '../core/runFormat';
+import { RUN_FILES, type BackendInfo, type CorpusSummary, type RunInfo } from '../core/runFormat';
 import { SpecError, validateModelSpec, validateTrainingSpec, type TrainingSpec } from '../core/spec';
 import type { ResumeParams, TrainParams } from '../protocol/engine';
 import { Vocabulary } from '../core/vocabulary';
@@ -11,7 +11,8 @@ import { RecurrentModel } from './model';
 import { createOptimizer } from './optimizers';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
 import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
-import { chooseStepRunner } from './stepRunner';
+import { chooseStepRunner, type ChosenStepRunner } from './stepRunner';
+import type * as tf from './tfjs';
 import type { FusedStepperOptions } from './fused/fusedStepper';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
@@ -78,6 +79,32 @@ function summarize(inputs: string[], filters: CorpusFilters, data: PreparedData)
   };
 }
 
+/** The step runner for this model (fused kernels or tfjs ops); if none can start, the model and optimizer are freed. */
+async function chooseRunnerOrRelease(
+  model: RecurrentModel,
+  optimizer: tf.Optimizer,
+  training: TrainingSpec,
+  tfjsBackend: BackendInfo,
+  request: Pick<TrainRequest, 'backend' | 'threads' | 'exitDuringStep'>,
+): Promise<ChosenStepRunner> {
+  try {
+    return await chooseStepRunner({
+      model,
+      optimizer,
+      batch: training.batchSize,
+      time: training.seqLength,
+      preference: request.backend,
+      tfjsBackend,
+      threads: request.threads,
+      exitDuringStep: request.exitDuringStep,
+    });
+  } catch (err) {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
+  }
+}
+
 export interface StartedTraining {
   run: RunFolder;
   info: RunInfo;
@@ -107,20 +134,7 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   const tfjsBackend = await initBackend(request.backend);
   const model = new RecurrentModel(modelSpec, training.seed);
   const optimizer = createOptimizer(training.optimizer, training.learningRate);
-  const { runner, backend } = await chooseStepRunner({
-    model,
-    optimizer,
-    batch: training.batchSize,
-    time: training.seqLength,
-    preference: request.backend,
-    tfjsBackend,
-    threads: request.threads,
-    exitDuringStep: request.exitDuringStep,
-  }).catch((err: unknown) => {
-    optimizer.dispose();
-    model.dispose();
-    throw err;
-  });
+  const { runner, backend } = await chooseRunnerOrRelease(model, optimizer, training, tfjsBackend, request);
 
   const release = () => {
     runner.dispose(); // worker threads: they would keep the process alive
@@ -196,19 +210,7 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
     model.dispose();
     throw new CheckpointError(`checkpoint ${info.checkpoint} does not fit run ${run.id}: ${(err as Error).message}`);
   }
-  const { runner, backend } = await chooseStepRunner({
-    model,
-    optimizer,
-    batch: training.batchSize,
-    time: training.seqLength,
-    preference: request.backend,
-    tfjsBackend,
-    threads: request.threads,
-  }).catch((err: unknown) => {
-    optimizer.dispose();
-    model.dispose();
-    throw err;
-  });
+  const { runner, backend } = await chooseRunnerOrRelease(model, optimizer, training, tfjsBackend, request);
   const resumed: RunInfo = {
     ...info,
     training,

@@ -6,6 +6,7 @@ import { crossEntropy, RecurrentModel, type RecurrentState } from '../../src/eng
 import { FusedStepper } from '../../src/engine/fused/fusedStepper';
 import type { CellType, ModelSpec } from '../../src/core/spec';
 import { SeededRandom } from '../../src/core/random';
+import { relativeError } from './support/arrays';
 
 // The fused kernels against the tfjs reference path (the model's own ops,
 // whose cells match PyTorch: cells.*.test.ts): same weights, same window,
@@ -44,16 +45,6 @@ function randomState(model: RecurrentModel, batch: number, seed: number): Recurr
   const rng = new SeededRandom(seed);
   const make = () => Array.from({ length: model.spec.layers }, () => tf.tensor2d(Float32Array.from({ length: batch * model.spec.hidden }, () => rng.next() - 0.5), [batch, model.spec.hidden]));
   return model.spec.cell === 'lstm' ? { h: make(), c: make() } : { h: make() };
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    norm = Math.max(norm, Math.abs(expected[i]));
-  }
-  return diff / Math.max(norm, 1e-12);
 }
 
 async function compare(c: Case): Promise<void> {

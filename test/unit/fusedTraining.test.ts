@@ -23,6 +23,7 @@ import { startTraining, resumeTraining, type TrainRequest } from '../../src/engi
 import type { BackendInfo } from '../../src/core/runFormat';
 import { DEFAULT_MODEL, DEFAULT_TRAINING, type CellType, type ClipMode, type ModelSpec, type OptimizerName } from '../../src/core/spec';
 import { SeededRandom } from '../../src/core/random';
+import { relativeError } from './support/arrays';
 import { uniformLoss } from '../../src/core/units';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
 
@@ -81,18 +82,6 @@ function randomStateArrays(spec: ModelSpec, batch: number, rng: SeededRandom): {
 function toState(arrays: { h: Float32Array[]; c?: Float32Array[] }, batch: number, hidden: number): RecurrentState {
   const t = (a: Float32Array) => tf.tensor2d(a, [batch, hidden]);
   return { h: arrays.h.map(t), c: arrays.c?.map(t) };
-}
-
-/** max |a − b| over max |b|: the error relative to the weight's largest entry. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    norm = Math.max(norm, Math.abs(expected[i]));
-  }
-  return diff / Math.max(norm, 1e-12);
 }
 
 function bitIdentical(a: Float32Array, b: Float32Array): boolean {
