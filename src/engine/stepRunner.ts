@@ -37,8 +37,9 @@ export interface StepRunnerRequest {
 /**
  * The issue's rule: tfjs-node where it loaded (native, fastest), the fused
  * kernels otherwise (`auto` or `fused`), plain tfjs ops when asked for by name
- * (`wasm`, `cpu`: the reference). A model the kernels do not support trains on
- * tfjs ops with a one-line notice in the run's backend record.
+ * (`wasm`, `cpu`: the reference). A model the kernels do not support, or
+ * kernels that cannot start here, train on tfjs ops with a one-line notice in
+ * the run's backend record.
  */
 export async function chooseStepRunner(request: StepRunnerRequest): Promise<ChosenStepRunner> {
   const { model, optimizer, tfjsBackend } = request;
@@ -46,12 +47,20 @@ export async function chooseStepRunner(request: StepRunnerRequest): Promise<Chos
   const wantsFused = request.preference === 'fused' || (request.preference === 'auto' && tfjsBackend.name !== 'tensorflow');
   const tfjsRunner = tfjsStepRunner(model, optimizer);
   if (!wantsFused) return { runner: tfjsRunner, backend: { ...tfjsBackend, training: 'tfjs' } };
+  const fallBack = (why: string): ChosenStepRunner => ({
+    runner: tfjsRunner,
+    backend: { ...tfjsBackend, training: 'tfjs', notice: `Fused kernels not used: ${why}; training with tfjs ${tfjsBackend.name} ops (slower).` },
+  });
   const reason = fusedUnsupportedReason(spec, request.batch, request.time);
-  if (reason) {
-    return { runner: tfjsRunner, backend: { ...tfjsBackend, training: 'tfjs', notice: `Fused kernels not used: ${reason}; training with tfjs ${tfjsBackend.name} ops (slower).` } };
-  }
+  if (reason) return fallBack(reason);
   const threads = request.threads ?? (await defaultFusedThreads());
-  const stepper = await FusedStepper.create(spec, { threads, batch: request.batch, time: request.time, exitDuringStep: request.exitDuringStep });
+  let stepper: FusedStepper;
+  try {
+    stepper = await FusedStepper.create(spec, { threads, batch: request.batch, time: request.time, exitDuringStep: request.exitDuringStep });
+  } catch (err) {
+    // A missing or unloadable dist/fused.wasm, a runtime without wasm SIMD or threads: still train.
+    return fallBack(`they could not start (${(err as Error).message.split('\n')[0]})`);
+  }
   const training = new FusedTraining(stepper, model, optimizer);
   return {
     runner: {

@@ -404,3 +404,26 @@ test('the fused runner leaks no tensors: tf.memory() is flat over steps, syncs t
     model.dispose();
   }
 });
+
+test('fused kernels that cannot start (here: a missing kernel file, simulated) leave training on tfjs ops with a one-line notice', async () => {
+  const spec = modelSpec('lstm', 1, 16, 0, 11);
+  const model = new RecurrentModel(spec, 1);
+  const optimizer = createOptimizer('adam', LEARNING_RATE);
+  const create = FusedStepper.create;
+  FusedStepper.create = async () => {
+    throw new Error('dist/fused.wasm is missing: run `npm run build`\nat somewhere');
+  };
+  try {
+    const chosen = await chooseStepRunner({ model, optimizer, batch: 4, time: 8, preference: 'auto', tfjsBackend: wasm, threads: 1 });
+    assert.equal(chosen.backend.training, 'tfjs');
+    assert.match(chosen.backend.notice ?? '', /^Fused kernels not used: they could not start \(dist\/fused\.wasm is missing: run `npm run build`\); training with tfjs wasm ops \(slower\)\.$/);
+    const outcome = await chosen.runner.step(randomWindow(4, 8, 11, new SeededRandom(1)), undefined, { clipMode: 'norm', clipValue: 5, dropoutSeed: 0 });
+    assert.ok(outcome.applied && Number.isFinite(outcome.loss), 'the tfjs path trains');
+    disposeState(outcome.finalState);
+    chosen.runner.dispose();
+  } finally {
+    FusedStepper.create = create;
+    optimizer.dispose();
+    model.dispose();
+  }
+});
