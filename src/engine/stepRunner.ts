@@ -6,11 +6,15 @@ import { defaultFusedThreads, fusedUnsupportedReason } from './fused/support';
 import type { RecurrentModel, RecurrentState } from './model';
 import { trainStep, type StepInput, type StepOutcome, type StepSettings } from './trainStep';
 import { FusedTraining } from './fused/fusedTraining';
+import { evaluateLoss } from './evaluate';
+import type { Window } from '../core/batching';
 
 /** Computes one optimizer step of the job's model and optimizer, on the fused kernels or on tfjs ops. */
 export interface StepRunner {
   step(window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome>;
-  /** Brings the tfjs model and optimizer up to date (before evaluation, sampling, checkpoints). */
+  /** Mean loss (nats per token) over held-out windows with the current parameters. */
+  evaluate(windows: Window[]): Promise<number>;
+  /** Brings the tfjs model and optimizer up to date (before sampling and checkpoints). */
   sync(): Promise<void>;
   dispose(): void;
 }
@@ -65,6 +69,7 @@ export async function chooseStepRunner(request: StepRunnerRequest): Promise<Chos
   return {
     runner: {
       step: (window, state, settings) => training.step(window, state, settings),
+      evaluate: (windows) => training.evaluate(windows),
       sync: () => training.sync(),
       dispose: () => stepper.dispose(),
     },
@@ -75,6 +80,7 @@ export async function chooseStepRunner(request: StepRunnerRequest): Promise<Chos
 function tfjsStepRunner(model: RecurrentModel, optimizer: tf.Optimizer): StepRunner {
   return {
     step: async (window, state, settings) => trainStep(model, optimizer, window, state, settings),
+    evaluate: async (windows) => evaluateLoss(model, windows),
     sync: async () => {},
     dispose: () => {},
   };

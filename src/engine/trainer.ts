@@ -4,7 +4,6 @@ import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from '
 import { learningRateAt } from '../core/schedule';
 import type { Vocabulary } from '../core/vocabulary';
 import { saveCheckpoint } from './checkpoint';
-import { evaluateLoss } from './evaluate';
 import type { RecurrentModel, RecurrentState } from './model';
 import { writeOnnxModel } from './onnx/onnxExport';
 import { setLearningRate } from './optimizers';
@@ -139,8 +138,7 @@ export async function runTrainingLoop(job: TrainingJob, events: TrainerEvents = 
 
       const last = step === training.steps;
       if (job.validation.length > 0 && (step % training.evalEvery === 0 || last)) {
-        await job.runner.sync();
-        const valLoss = evaluateLoss(model, job.validation);
+        const valLoss = await job.runner.evaluate(job.validation);
         const evalRecord = { kind: 'eval' as const, step, valLoss, time: Date.now() };
         run.appendMetrics(evalRecord);
         if (!(valLoss >= (info.progress.bestValLoss ?? Infinity))) info.progress.bestValLoss = valLoss;

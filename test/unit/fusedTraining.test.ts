@@ -24,6 +24,8 @@ import type { BackendInfo } from '../../src/core/runFormat';
 import { DEFAULT_MODEL, DEFAULT_TRAINING, type CellType, type ClipMode, type ModelSpec, type OptimizerName } from '../../src/core/spec';
 import { SeededRandom } from '../../src/core/random';
 import { relativeError } from './support/arrays';
+import { evaluationWindows } from '../../src/core/batching';
+import { evaluateLoss } from '../../src/engine/evaluate';
 import { uniformLoss } from '../../src/core/units';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
 
@@ -425,5 +427,45 @@ test('fused kernels that cannot start (here: a missing kernel file, simulated) l
     FusedStepper.create = create;
     optimizer.dispose();
     model.dispose();
+  }
+});
+
+test('validation on the fused kernels equals evaluateLoss on tfjs (state carried across windows), after training steps too, and for windows of another shape', async () => {
+  for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+    const spec = modelSpec(cell, 2, HIDDEN, cell === 'gru' ? 12 : 0, VOCAB);
+    const model = new RecurrentModel(spec, 8);
+    const optimizer = createOptimizer('adam', LEARNING_RATE);
+    const { runner, backend } = await chooseStepRunner({ model, optimizer, batch: BATCH, time: TIME, preference: 'fused', tfjsBackend: wasm, threads: 2 });
+    assert.equal(backend.training, 'fused');
+    const rng = new SeededRandom(13);
+    const data = Int32Array.from({ length: 2000 }, () => rng.nextInt(VOCAB));
+    const windows = evaluationWindows(data, BATCH, TIME, 6);
+    assert.ok(windows.length === 6 && windows[0].batch === BATCH);
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * b;
+    try {
+      const before = await runner.evaluate(windows);
+      assert.ok(close(before, evaluateLoss(model, windows)), `${cell}: ${before} vs tfjs ${evaluateLoss(model, windows)}`);
+      let state: RecurrentState | undefined;
+      for (let i = 0; i < 3; i++) {
+        const outcome = await runner.step(randomWindow(BATCH, TIME, VOCAB, rng), state, { clipMode: 'norm', clipValue: 5, dropoutSeed: 0 });
+        disposeState(state);
+        state = outcome.finalState;
+      }
+      disposeState(state);
+      // The kernels evaluate their resident parameters; tfjs sees them after a sync.
+      const after = await runner.evaluate(windows);
+      await runner.sync();
+      const reference = evaluateLoss(model, windows);
+      assert.ok(close(after, reference), `${cell} after 3 steps: ${after} vs tfjs ${reference}`);
+      assert.notEqual(after, before, 'the steps changed the parameters');
+      // A validation split too small for the training batch: other window shapes are evaluated by tfjs.
+      const small = evaluationWindows(data.subarray(0, 40), BATCH, TIME, 6);
+      assert.ok(small.length > 0 && small[0].batch < BATCH);
+      assert.ok(close(await runner.evaluate(small), evaluateLoss(model, small)));
+    } finally {
+      runner.dispose();
+      optimizer.dispose();
+      model.dispose();
+    }
   }
 });

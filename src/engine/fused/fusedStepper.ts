@@ -122,6 +122,11 @@ export class FusedStepper {
     return stepper;
   }
 
+  /** The window shape the memory is planned for. */
+  get windowShape(): { batch: number; time: number } {
+    return { batch: this.plan.batch, time: this.plan.time };
+  }
+
   /** Replaces the parameters (and moments: zeros when not given). */
   loadParameters(parameters: FusedParameters): void {
     this.usable();
@@ -158,27 +163,40 @@ export class FusedStepper {
    * update of the parameters in place.
    */
   async step(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined, update?: UpdateSettings): Promise<FusedStepResult> {
+    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'step', id, active: this.active, update }));
+    const heap = new Float32Array(this.memory.buffer);
+    const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
+    const applied = results[2] === 1;
+    // Every thread finished: the updated slot becomes the parameters.
+    if (applied) this.active = 1 - this.active;
+    return { loss: readLoss(heap, plan), gradNorm: results[0], clippedGradNorm: results[1], applied, finalState: readFinalState(heap, plan) };
+  }
+
+  /** The mean loss of a window and the state after it, with the current parameters (validation). */
+  async evaluate(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined): Promise<{ loss: number; finalState: StateArrays }> {
+    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'evaluate', id, active: this.active }));
+    const heap = new Float32Array(this.memory.buffer);
+    return { loss: readLoss(heap, plan), finalState: readFinalState(heap, plan) };
+  }
+
+  /** Writes the window and state, has every worker run `message`, and resolves when all are done. */
+  private async run(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined, message: (id: number) => ToFusedWorker): Promise<FusedPlan> {
     this.usable();
     if (this.pending) throw new Error('a fused step is already running');
     if (batch !== this.plan.batch || time !== this.plan.time) this.replan(batch, time);
     const plan = this.plan;
-    let heap = new Float32Array(this.memory.buffer);
+    const heap = new Float32Array(this.memory.buffer);
     writeWindow(heap, plan, inputs, targets);
     writeInitialState(heap, plan, state);
     Barrier.reset(new Int32Array(this.memory.buffer, plan.control, CONTROL_INTS));
     const id = this.nextId++;
     await new Promise<void>((resolve, reject) => {
       this.pending = { id, remaining: this.threads, resolve, reject };
-      for (const worker of this.workers) worker.postMessage({ kind: 'step', id, active: this.active, update } satisfies ToFusedWorker);
+      for (const worker of this.workers) worker.postMessage(message(id));
     }).finally(() => {
       this.pending = undefined;
     });
-    heap = new Float32Array(this.memory.buffer);
-    const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
-    const applied = results[2] === 1;
-    // Every thread finished: the updated slot becomes the parameters.
-    if (applied) this.active = 1 - this.active;
-    return { loss: readLoss(heap, plan), gradNorm: results[0], clippedGradNorm: results[1], applied, finalState: readFinalState(heap, plan) };
+    return plan;
   }
 
   dispose(): void {

@@ -3,7 +3,9 @@ import type { RecurrentModel, RecurrentState } from '../model';
 import type { StepInput, StepOutcome, StepSettings } from '../trainStep';
 import type { FusedStepper } from './fusedStepper';
 import type { OptimizerUpdate, UpdateSettings } from './messages';
-import type { NamedArrays } from './weights';
+import type { NamedArrays, StateArrays } from './weights';
+import type { Window } from '../../core/batching';
+import { evaluateLoss } from '../evaluate';
 
 /**
  * Trains a tfjs model on the fused kernels with its parameters and optimizer
@@ -43,6 +45,32 @@ export class FusedTraining {
     const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, this.model.spec.hidden]));
     const finalState: RecurrentState | undefined = applied ? { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) } : undefined;
     return { loss: result.loss, gradNorm: result.gradNorm, clippedGradNorm: result.clippedGradNorm, finalState, applied };
+  }
+
+  /**
+   * Mean loss (nats per token) over held-out windows, state carried as in
+   * training: evaluateLoss's arithmetic on the kernels, with the resident
+   * parameters. Windows of another shape (a small validation split) go to
+   * tfjs instead, rather than re-planning the kernels' memory twice.
+   */
+  async evaluate(windows: Window[]): Promise<number> {
+    const { batch, time } = this.stepper.windowShape;
+    if (windows.some((w) => w.batch !== batch || w.time !== time)) {
+      await this.sync();
+      return evaluateLoss(this.model, windows);
+    }
+    if (!this.loaded) await this.load();
+    let state: StateArrays | undefined;
+    let total = 0;
+    let count = 0;
+    for (const w of windows) {
+      if (w.resetState) state = undefined;
+      const result = await this.stepper.evaluate(w.inputs, w.targets, w.batch, w.time, state);
+      state = result.finalState;
+      total += result.loss * w.inputs.length;
+      count += w.inputs.length;
+    }
+    return count > 0 ? total / count : NaN;
   }
 
   /** Writes the parameters and moments back into the tfjs model and optimizer, if steps changed them. */

@@ -30,7 +30,11 @@ export type OptimizerUpdate =
  * it writes the updated parameters into the other slot, else it only computes
  * the loss and gradients.
  */
-export type ToFusedWorker = { kind: 'plan'; plan: FusedPlan } | { kind: 'step'; id: number; active: number; update?: UpdateSettings };
+export type ToFusedWorker =
+  | { kind: 'plan'; plan: FusedPlan }
+  | { kind: 'step'; id: number; active: number; update?: UpdateSettings }
+  /** Forward and loss only: validation. */
+  | { kind: 'evaluate'; id: number; active: number };
 
 /** Worker → main thread. */
 export type FromFusedWorker = { kind: 'ready' } | { kind: 'done'; id: number } | { kind: 'failed'; id: number; message: string };

@@ -15,9 +15,10 @@ import type { UpdateSettings } from './messages';
  *
  * Before the call the main thread has written the weights, ids, targets and
  * initial states into the plan's buffers; afterwards it reads the gradients,
- * the per-row loss statistics and the final states.
+ * the per-row loss statistics and the final states. Without `backward` it
+ * stops at the loss (evaluation).
  */
-export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, active: number): void {
+export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, active: number, backward = true): void {
   const mine = plan.threads[thread];
   /** A parameter's current values: slot `active` (layout.ts). */
   const current = (buffer: number): number => buffer + active * plan.parameterSlotBytes;
@@ -33,17 +34,17 @@ export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, b
     for (const g of layer.groups) {
       const [c0, c1] = ownPanels(g, j0, j1);
       k.packB(current(g.recurrent), g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
-      k.packB(current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
+      if (backward) k.packB(current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
       if (!layer.oneHot) {
         k.packB(current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
         // Wᵀ, for the gradient of the layer's input: panels over the input's columns (units below, or embedding).
         const [i0, i1] = layer === plan.layers[0] ? [e0, e1] : [j0, j1];
-        k.packB(current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
+        if (backward) k.packB(current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
       }
     }
   }
   k.packB(current(plan.outKernel), vp, 0, hp, vp, plan.outKernelPacked + v0 * hp * 32, v0, v1);
-  k.packB(current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
+  if (backward) k.packB(current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
 
   // ---- forward ----
   if (plan.embeddingTable !== undefined) {
@@ -93,6 +94,7 @@ export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, b
   k.gemm(N, hp, top, hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, scratch);
   barrier.wait();
   k.softmaxCrossEntropy(mine.rows[0], mine.rows[1], plan.logits, vp, plan.vocab, plan.targets, 1 / N, plan.stats);
+  if (!backward) return; // evaluation: the loss statistics and the final state are all it needs
   barrier.wait();
   // The logits now hold ∂L/∂logits.
   let dHidden = plan.hiddenGrad[0];

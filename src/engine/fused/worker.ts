@@ -22,14 +22,18 @@ port.on('message', (message: ToFusedWorker) => {
   }
   try {
     if (!plan) throw new Error('no plan before the first step');
-    steps++;
+    if (message.kind === 'step') steps++;
     // Views are made per step: the memory may have grown since the last one.
     const heap = new Float32Array(data.memory.buffer);
     const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
-    const fault = steps === data.exitDuringStep?.step ? data.exitDuringStep.phase : undefined;
-    if (fault === 'start') process.exit(70);
-    runFusedStep(kernels, plan, data.thread, barrier, heap, message.active);
-    runFusedUpdate(fault === 'update' ? exitingOnUpdate(kernels) : kernels, plan, data.thread, barrier, heap, message.update, message.active);
+    if (message.kind === 'evaluate') {
+      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, false);
+    } else {
+      const fault = steps === data.exitDuringStep?.step ? data.exitDuringStep.phase : undefined;
+      if (fault === 'start') process.exit(70);
+      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active);
+      runFusedUpdate(fault === 'update' ? exitingOnUpdate(kernels) : kernels, plan, data.thread, barrier, heap, message.update, message.active);
+    }
     reply({ kind: 'done', id: message.id });
   } catch (err) {
     const text = err instanceof BarrierAbortedError ? err.message : `fused kernel thread ${data.thread + 1}: ${(err as Error).message}`;
