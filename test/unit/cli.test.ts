@@ -114,10 +114,15 @@ test('Ctrl-C stops after the current step with a checkpoint, exit 130, and the r
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
+  let interrupted = false;
   const code = await new Promise<number | null>((resolve) => {
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (/run folder:/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 500);
+      // One Ctrl-C only: a second one quits at once (and training is fast enough to print many lines in 500 ms).
+      if (/run folder:/.test(stderr) && !interrupted) {
+        interrupted = true;
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
     });
     child.on('exit', (c) => resolve(c));
   });
