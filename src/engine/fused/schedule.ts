@@ -1,7 +1,7 @@
 import { clipScale } from '../../core/clipping';
 import type { Barrier } from './barrier';
 import type { FusedKernels } from './kernels';
-import { CONTROL_BYTES, CONTROL_CLIPPED_PARTIALS, CONTROL_PARTIALS, CONTROL_RESULTS, ownColumns, type FusedPlan, type GroupPlan } from './layout';
+import { CONTROL_BYTES, CONTROL_CLIPPED_PARTIALS, CONTROL_PARTIALS, CONTROL_RESULTS, ownColumns, type FusedPlan, type GroupPlan, type ThreadPlan } from './layout';
 import type { UpdateSettings } from './messages';
 
 /**
@@ -19,151 +19,203 @@ import type { UpdateSettings } from './messages';
  * stops at the loss (evaluation).
  */
 export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, active: number, backward = true): void {
-  const mine = plan.threads[thread];
+  const share = new ThreadShare(k, plan, thread, barrier, heap, active);
+  share.packWeights(backward);
+  share.forward();
+  share.outputAndLoss();
+  if (!backward) return; // evaluation: the loss statistics and the final state are all it needs
+  share.backward();
+}
+
+/** One thread's part of a step, phase by phase; fields are the thread's ranges and the plan's shapes. */
+class ThreadShare {
+  private readonly mine: ThreadPlan;
+  private readonly j0: number;
+  private readonly j1: number;
+  private readonly v0: number;
+  private readonly v1: number;
+  private readonly e0: number;
+  private readonly e1: number;
+  private readonly rowBytes: number;
+  private readonly scratch: number;
+
+  constructor(
+    private readonly k: FusedKernels,
+    private readonly plan: FusedPlan,
+    thread: number,
+    private readonly barrier: Barrier,
+    private readonly heap: Float32Array,
+    private readonly active: number,
+  ) {
+    this.mine = plan.threads[thread];
+    [this.j0, this.j1] = this.mine.units;
+    [this.v0, this.v1] = this.mine.vocabPanels;
+    [this.e0, this.e1] = this.mine.embeddingPanels;
+    this.rowBytes = plan.hp * 4;
+    this.scratch = this.mine.gemmScratch;
+  }
+
   /** A parameter's current values: slot `active` (layout.ts). */
-  const current = (buffer: number): number => buffer + active * plan.parameterSlotBytes;
-  const [j0, j1] = mine.units;
-  const [v0, v1] = mine.vocabPanels;
-  const [e0, e1] = mine.embeddingPanels;
-  const { batch: B, time: T, rows: N, hp, vp, ep } = plan;
-  const rowBytes = hp * 4;
-  const scratch = mine.gemmScratch;
+  private current(buffer: number): number {
+    return buffer + this.active * this.plan.parameterSlotBytes;
+  }
 
-  // Pack this thread's panels of every weight matrix it multiplies by (weights change every step).
-  for (const layer of plan.layers) {
-    for (const g of layer.groups) {
-      const [c0, c1] = ownPanels(g, j0, j1);
-      k.packB(current(g.recurrent), g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
-      if (backward) k.packB(current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
-      if (!layer.oneHot) {
-        k.packB(current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
-        // Wᵀ, for the gradient of the layer's input: panels over the input's columns (units below, or embedding).
-        const [i0, i1] = layer === plan.layers[0] ? [e0, e1] : [j0, j1];
-        if (backward) k.packB(current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
+  /** This thread's panels of every weight matrix it multiplies by (weights change every step); transposes only for a backward pass. */
+  packWeights(backward: boolean): void {
+    const { k, plan, j0, j1, e0, e1 } = this;
+    const { hp, vp } = plan;
+    for (const layer of plan.layers) {
+      for (const g of layer.groups) {
+        const [c0, c1] = ownPanels(g, j0, j1);
+        k.packB(this.current(g.recurrent), g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
+        if (backward) k.packB(this.current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
+        if (!layer.oneHot) {
+          k.packB(this.current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
+          // Wᵀ, for the gradient of the layer's input: panels over the input's columns (units below, or embedding).
+          const [i0, i1] = layer === plan.layers[0] ? [e0, e1] : [j0, j1];
+          if (backward) k.packB(this.current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
+        }
       }
     }
+    k.packB(this.current(plan.outKernel), vp, 0, hp, vp, plan.outKernelPacked + this.v0 * hp * 32, this.v0, this.v1);
+    if (backward) k.packB(this.current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
   }
-  k.packB(current(plan.outKernel), vp, 0, hp, vp, plan.outKernelPacked + v0 * hp * 32, v0, v1);
-  if (backward) k.packB(current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
 
-  // ---- forward ----
-  if (plan.embeddingTable !== undefined) {
-    k.gatherRows(plan.ids, N, current(plan.embeddingTable), ep, 0, plan.embedded!, ep, e0 * 8, e1 * 8);
-    barrier.wait();
-  }
-  for (let l = 0; l < plan.layers.length; l++) {
-    const layer = plan.layers[l];
-    const input = layerInput(plan, l);
-    for (const g of layer.groups) {
-      const [c0, c1] = ownPanels(g, j0, j1);
-      if (layer.oneHot) {
-        k.gatherRows(plan.ids, N, current(g.kernel), g.cols, current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-      } else {
-        k.broadcastRows(N, current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-        k.gemm(N, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
-      }
-    }
-    for (let t = 0; t < T; t++) {
-      const hPrev = layer.hiddenSeq + t * B * rowBytes;
-      const hOut = hPrev + B * rowBytes;
-      const first = layer.groups[0];
-      const [c0, c1] = ownPanels(first, j0, j1);
-      const z = first.gatesSeq + t * B * first.cols * 4;
-      k.gemm(B, hp, hPrev, hp, 0, first.recurrentPacked + c0 * hp * 32, c0, c1, z, first.cols, 1, scratch);
-      if (plan.cell === 'lstm') {
-        const cPrev = layer.cellSeq! + t * B * rowBytes;
-        k.lstmForward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, hOut);
-      } else if (plan.cell === 'rnn') {
-        k.rnnForward(B, hp, j0, j1, z, hOut);
-      } else {
-        const rh = layer.resetHidden! + t * B * rowBytes;
-        k.gruForwardGates(B, hp, j0, j1, z, hPrev, rh);
-        barrier.wait();
-        const cand = layer.groups[1];
-        const n = cand.gatesSeq + t * B * cand.cols * 4;
-        k.gemm(B, hp, rh, hp, 0, cand.recurrentPacked + j0 * hp * 32, j0, j1, n, cand.cols, 1, scratch);
-        k.gruForwardOutput(B, hp, j0, j1, z, n, hPrev, hOut);
-      }
+  /** Every layer over every time step: one barrier per step (two for the GRU). */
+  forward(): void {
+    const { k, plan, barrier, j0, j1, rowBytes, scratch } = this;
+    const { batch: B, time: T, rows: N, hp, ep } = plan;
+    if (plan.embeddingTable !== undefined) {
+      k.gatherRows(plan.ids, N, this.current(plan.embeddingTable), ep, 0, plan.embedded!, ep, this.e0 * 8, this.e1 * 8);
       barrier.wait();
     }
-  }
-
-  // ---- output layer and loss ----
-  const top = plan.layers[plan.layers.length - 1].hiddenSeq + B * rowBytes;
-  k.broadcastRows(N, current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
-  k.gemm(N, hp, top, hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, scratch);
-  barrier.wait();
-  k.softmaxCrossEntropy(mine.rows[0], mine.rows[1], plan.logits, vp, plan.vocab, plan.targets, 1 / N, plan.stats);
-  if (!backward) return; // evaluation: the loss statistics and the final state are all it needs
-  barrier.wait();
-  // The logits now hold ∂L/∂logits.
-  let dHidden = plan.hiddenGrad[0];
-  k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
-  k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
-  k.gemm(hp, N, top, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
-  k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
-
-  // ---- backpropagation through time, top layer first ----
-  for (let l = plan.layers.length - 1; l >= 0; l--) {
-    const layer = plan.layers[l];
-    zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
-    if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
-    for (let t = T - 1; t >= 0; t--) {
-      const hPrev = layer.hiddenSeq + t * B * rowBytes;
-      const dAbove = dHidden + t * B * rowBytes;
-      const first = layer.groups[0];
-      const z = first.gatesSeq + t * B * first.cols * 4;
-      if (plan.cell === 'gru') {
-        const cand = layer.groups[1];
-        const n = cand.gatesSeq + t * B * cand.cols * 4;
-        k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
-        barrier.wait();
-        k.gemm(B, hp, n, hp, 0, cand.recurrentTPacked + j0 * hp * 32, j0, j1, plan.resetGrad, hp, 0, scratch);
-        k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
-        barrier.wait();
-        if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 1, scratch);
-      } else {
+    for (let l = 0; l < plan.layers.length; l++) {
+      const layer = plan.layers[l];
+      const input = layerInput(plan, l);
+      for (const g of layer.groups) {
+        const [c0, c1] = ownPanels(g, j0, j1);
+        if (layer.oneHot) {
+          k.gatherRows(plan.ids, N, this.current(g.kernel), g.cols, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+        } else {
+          k.broadcastRows(N, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+          k.gemm(N, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
+        }
+      }
+      for (let t = 0; t < T; t++) {
+        const hPrev = layer.hiddenSeq + t * B * rowBytes;
+        const hOut = hPrev + B * rowBytes;
+        const first = layer.groups[0];
+        const [c0, c1] = ownPanels(first, j0, j1);
+        const z = first.gatesSeq + t * B * first.cols * 4;
+        k.gemm(B, hp, hPrev, hp, 0, first.recurrentPacked + c0 * hp * 32, c0, c1, z, first.cols, 1, scratch);
         if (plan.cell === 'lstm') {
           const cPrev = layer.cellSeq! + t * B * rowBytes;
-          k.lstmBackward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
+          k.lstmForward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, hOut);
+        } else if (plan.cell === 'rnn') {
+          k.rnnForward(B, hp, j0, j1, z, hOut);
         } else {
-          k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
+          const rh = layer.resetHidden! + t * B * rowBytes;
+          k.gruForwardGates(B, hp, j0, j1, z, hPrev, rh);
+          barrier.wait();
+          const cand = layer.groups[1];
+          const n = cand.gatesSeq + t * B * cand.cols * 4;
+          k.gemm(B, hp, rh, hp, 0, cand.recurrentPacked + j0 * hp * 32, j0, j1, n, cand.cols, 1, scratch);
+          k.gruForwardOutput(B, hp, j0, j1, z, n, hPrev, hOut);
         }
         barrier.wait();
-        if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 0, scratch);
       }
     }
-    // Every gate gradient of this layer is now written (the last barrier above).
-    const input = layerInput(plan, l);
-    for (const g of layer.groups) {
-      const [c0, c1] = ownPanels(g, j0, j1);
-      k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
-      // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
-      const recurrentInput = g.firstGate === 2 ? layer.resetHidden! : layer.hiddenSeq;
-      k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
-      k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
-      if (layer.oneHot) {
-        zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
-        k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
+  }
+
+  /** Logits (this thread's vocabulary panels), then softmax cross-entropy (its rows). */
+  outputAndLoss(): void {
+    const { k, plan, v0, v1 } = this;
+    const { rows: N, hp, vp } = plan;
+    k.broadcastRows(N, this.current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
+    k.gemm(N, hp, this.topHidden(), hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, this.scratch);
+    this.barrier.wait();
+    k.softmaxCrossEntropy(this.mine.rows[0], this.mine.rows[1], plan.logits, vp, plan.vocab, plan.targets, 1 / N, plan.stats);
+  }
+
+  /** The output layer's gradients, then backpropagation through time, top layer first, and every weight gradient. */
+  backward(): void {
+    const { k, plan, barrier, heap, j0, j1, v0, v1, e0, e1, mine, rowBytes, scratch } = this;
+    const { batch: B, time: T, rows: N, hp, vp, ep } = plan;
+    barrier.wait();
+    // The logits now hold ∂L/∂logits.
+    const top = this.topHidden();
+    let dHidden = plan.hiddenGrad[0];
+    k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
+    k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
+    k.gemm(hp, N, top, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
+    k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
+
+    for (let l = plan.layers.length - 1; l >= 0; l--) {
+      const layer = plan.layers[l];
+      zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
+      if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
+      for (let t = T - 1; t >= 0; t--) {
+        const hPrev = layer.hiddenSeq + t * B * rowBytes;
+        const dAbove = dHidden + t * B * rowBytes;
+        const first = layer.groups[0];
+        const z = first.gatesSeq + t * B * first.cols * 4;
+        if (plan.cell === 'gru') {
+          const cand = layer.groups[1];
+          const n = cand.gatesSeq + t * B * cand.cols * 4;
+          k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
+          barrier.wait();
+          k.gemm(B, hp, n, hp, 0, cand.recurrentTPacked + j0 * hp * 32, j0, j1, plan.resetGrad, hp, 0, scratch);
+          k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
+          barrier.wait();
+          if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 1, scratch);
+        } else {
+          if (plan.cell === 'lstm') {
+            const cPrev = layer.cellSeq! + t * B * rowBytes;
+            k.lstmBackward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
+          } else {
+            k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
+          }
+          barrier.wait();
+          if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 0, scratch);
+        }
+      }
+      // Every gate gradient of this layer is now written (the last barrier above).
+      const input = layerInput(plan, l);
+      for (const g of layer.groups) {
+        const [c0, c1] = ownPanels(g, j0, j1);
+        k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
+        // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
+        const recurrentInput = g.firstGate === 2 ? layer.resetHidden! : layer.hiddenSeq;
+        k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
+        k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
+        if (layer.oneHot) {
+          zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
+          k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
+        } else {
+          k.gemm(layer.inRows, N, input.at, input.ld, 1, mine.packScratch, c0, c1, g.kernelGrad, g.cols, 0, scratch);
+        }
+      }
+      if (layer.oneHot) continue;
+      // ∂L/∂(layer input) = Σ_groups ∂L/∂gates · Wᵀ, over this thread's columns of the input.
+      const below = l > 0;
+      const [i0, i1] = below ? [j0, j1] : [e0, e1];
+      const width = below ? hp : ep;
+      const dInput = below ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : plan.embeddedGrad!;
+      layer.groups.forEach((g, index) => {
+        k.gemm(N, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, i0, i1, dInput, width, index > 0 ? 1 : 0, scratch);
+      });
+      if (below) {
+        dHidden = dInput;
       } else {
-        k.gemm(layer.inRows, N, input.at, input.ld, 1, mine.packScratch, c0, c1, g.kernelGrad, g.cols, 0, scratch);
+        zeroColumns(heap, plan.embeddingGrad!, plan.vocab, ep, e0 * 8, e1 * 8);
+        k.scatterAddRows(plan.ids, N, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
       }
     }
-    if (layer.oneHot) continue;
-    // ∂L/∂(layer input) = Σ_groups ∂L/∂gates · Wᵀ, over this thread's columns of the input.
-    const below = l > 0;
-    const [i0, i1] = below ? [j0, j1] : [e0, e1];
-    const width = below ? hp : ep;
-    const dInput = below ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : plan.embeddedGrad!;
-    layer.groups.forEach((g, index) => {
-      k.gemm(N, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, i0, i1, dInput, width, index > 0 ? 1 : 0, scratch);
-    });
-    if (below) {
-      dHidden = dInput;
-    } else {
-      zeroColumns(heap, plan.embeddingGrad!, plan.vocab, ep, e0 * 8, e1 * 8);
-      k.scatterAddRows(plan.ids, N, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
-    }
+  }
+
+  /** The top layer's outputs, rows t·B + b for steps 0 … T−1. */
+  private topHidden(): number {
+    return this.plan.layers[this.plan.layers.length - 1].hiddenSeq + this.plan.batch * this.rowBytes;
   }
 }
 
