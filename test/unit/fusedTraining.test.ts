@@ -469,3 +469,24 @@ test('validation on the fused kernels equals evaluateLoss on tfjs (state carried
     }
   }
 });
+
+test('a run can change paths when resumed: tfjs ops → fused kernels → tfjs ops gives the losses of a run on tfjs ops throughout (Adam moments carried both ways)', async () => {
+  const mixed = await startTraining(request({ backend: 'wasm', training: { steps: 4, checkpointEvery: 4 } }));
+  assert.equal((await mixed.outcome).status, 'completed');
+  assert.equal(mixed.info.backend.training, 'tfjs');
+  const second = await resumeTraining({ runDir: mixed.run.dir, steps: 8, backend: 'fused', threads: 2 });
+  assert.equal(second.info.backend.training, 'fused');
+  assert.equal((await second.outcome).status, 'completed');
+  const third = await resumeTraining({ runDir: mixed.run.dir, steps: 12, backend: 'wasm' });
+  assert.equal(third.info.backend.training, 'tfjs');
+  assert.equal((await third.outcome).status, 'completed');
+  const straight = await startTraining(request({ backend: 'wasm', training: { steps: 12, checkpointEvery: 4 } }));
+  assert.equal((await straight.outcome).status, 'completed');
+  const losses = (run: typeof mixed.run) => run.readMetrics().flatMap((m) => (m.kind === 'step' ? [m.loss] : []));
+  const expected = losses(straight.run);
+  const actual = losses(mixed.run);
+  assert.equal(actual.length, 12);
+  // Rounding differs between the paths (1e-7 per operation), nothing else: a lost or reset moment would show at once.
+  actual.forEach((loss, i) => assert.ok(Math.abs(loss - expected[i]) <= 1e-4 * expected[i], `step ${i + 1}: ${loss} vs ${expected[i]} on tfjs ops throughout`));
+  await assertNoLiveWorkers('runs that changed paths');
+});
