@@ -109,6 +109,28 @@ test('chunked computation (7 tokens a chunk) equals one-shot, every kind', async
   for (const d of [chunked, oneShot, fresh]) await d.close();
 });
 
+test('without internals a document computes h alone; the first request for c turns them on, keeps boundary states and gives the values of a full document', async () => {
+  const file = await lstmFile('lazy-internals');
+  const lazy = await ActivationDocument.open(file, LONG, { chunkTokens: 16, internals: false });
+  const full = await ActivationDocument.open(file, LONG, { chunkTokens: 16 });
+  assert.deepEqual(lazy.kinds, full.kinds, 'it can still give every kind');
+  const h = await lazy.range(0, lazy.length);
+  assert.deepEqual(Object.keys(h.layers[0]), ['h'], 'a request naming no kind gets what is computed: h');
+  const expected = await full.range(0, full.length);
+  assert.ok(maxAbsDiff(h.layers[1].h!, expected.layers[1].h!) <= 1e-6);
+  const states = lazy.stats.computedTokens;
+  // The first request for the cell state: chunks are computed again from kept boundary states, only those asked for.
+  const c = await lazy.range(200, 230, ['c']);
+  assert.deepEqual(Object.keys(c.layers[0]), ['c']);
+  assert.equal(lazy.stats.computedTokens - states, 48, 'the three chunks of 16 covering tokens 200…229 (192…239), not the text before them');
+  assert.ok(maxAbsDiff(c.layers[1].c!, expected.layers[1].c!.subarray(200 * 8, 230 * 8)) <= 1e-6);
+  const gates = await lazy.range(0, lazy.length, ['h', 'f']);
+  assert.ok(maxAbsDiff(gates.layers[0].f!, expected.layers[0].f!) <= 1e-6);
+  assert.ok(maxAbsDiff(gates.layers[1].h!, expected.layers[1].h!) <= 1e-6);
+  await assert.rejects(lazy.range(0, 5, ['z']), /kind z: the model has h, c, i, f, o/);
+  for (const d of [lazy, full]) await d.close();
+});
+
 test('an edit recomputes only from the chunk that holds it, and equals a full recompute', async () => {
   const file = await lstmFile('edits');
   const doc = await ActivationDocument.open(file, LONG, { chunkTokens: 16 });

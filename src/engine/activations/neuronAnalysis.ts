@@ -189,7 +189,7 @@ export interface NeuronValue {
 
 /** The k neurons of `kind` (every layer) with the largest |value| at the token covering a code-point position (hovers). */
 export async function strongestNeuronsAt(document: ActivationDocument, position: number, k = 5, kind: ActivationKind = 'h'): Promise<NeuronValue[]> {
-  const range = await document.range(position, position + 1);
+  const range = await document.range(position, position + 1, [kind]);
   if (range.count === 0) return [];
   const all: NeuronValue[] = [];
   range.layers.forEach((layer, l) => {

@@ -59,7 +59,8 @@ export class OpenDocuments {
     await this.closeNow(documentId);
     let doc: ActivationDocument;
     try {
-      doc = await ActivationDocument.open(source, text);
+      // The overlay starts on h: the cell state and gates are computed when first asked for.
+      doc = await ActivationDocument.open(source, text, { internals: false });
     } catch (err) {
       if (err instanceof OnnxModelError) throw new RequestError('failed', err.message);
       throw err;
@@ -109,7 +110,8 @@ export class OpenDocuments {
     const length = doc.text.length;
     const from = Math.min(params.from, length);
     const to = Math.min(params.to, length);
-    const range = await current(to > from ? doc.tokenRange(doc.tokenAtUtf16(from), doc.tokenAtUtf16(to - 1) + 1) : doc.tokenRange(0, 0));
+    const kinds = [column.kind];
+    const range = await current(to > from ? doc.tokenRange(doc.tokenAtUtf16(from), doc.tokenAtUtf16(to - 1) + 1, kinds) : doc.tokenRange(0, 0, kinds));
     const values = range.layers[params.layer][column.kind]!;
     const H = column.hidden;
     const spans = new Array<number>(range.count * 2);
@@ -140,7 +142,7 @@ export class OpenDocuments {
     const [position] = doc.spanOf(token);
     // h and c are compared by size; gates live in [0, 1], where "strongest" says little: their hover lists h.
     const listed: ActivationKind = params.kind === 'c' ? 'c' : 'h';
-    const [range, top, predictions] = await current(Promise.all([doc.range(position, position + 1), strongestNeuronsAt(doc, position, HOVER_TOP, listed), doc.predictions(position, HOVER_TOP)]));
+    const [range, top, predictions] = await current(Promise.all([doc.range(position, position + 1, [column.kind]), strongestNeuronsAt(doc, position, HOVER_TOP, listed), doc.predictions(position, HOVER_TOP)]));
     const start = range.utf16Starts[0];
     const end = range.utf16Ends[0];
     return {
