@@ -1,6 +1,5 @@
 import * as os from 'os';
 import type { ModelSpec } from '../../core/spec';
-import { MAX_TRAINING_THREADS } from '../../core/spec';
 import { MAX_MEMORY_PAGES } from './kernels';
 import { planFusedStep } from './layout';
 
@@ -29,5 +28,5 @@ export async function defaultFusedThreads(sampleMs = 200): Promise<number> {
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, sampleMs));
   const free = (idle() - before) / (performance.now() - started);
-  return Math.max(1, Math.min(2, Math.round(free), MAX_TRAINING_THREADS));
+  return Math.max(1, Math.min(2, Math.round(free)));
 }
