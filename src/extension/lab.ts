@@ -2,15 +2,15 @@ import * as vscode from 'vscode';
 import { EngineClient } from './engine/engineClient';
 import { RunRegistry } from './runs/runRegistry';
 import { TrainingController } from './training/trainingController';
-import { RunsTreeProvider } from './views/runsView';
-import { DashboardPanel } from './webviews/dashboardPanel';
-import { SamplesViewProvider } from './views/samplesView';
-import { generateSample } from './commands/generateCommand';
-import { trainModel } from './commands/trainCommand';
-import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './commands/runCommands';
+import { RunsTreeProvider } from './runs/runsView';
+import { DashboardPanel } from './dashboard/dashboardPanel';
+import { SamplesViewProvider } from './samples/samplesView';
+import { generateSample } from './samples/generateCommand';
+import { trainModel } from './training/trainCommand';
+import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './runs/runCommands';
 import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
-import { NeuronsPanel } from './webviews/neuronsPanel';
+import { NeuronsPanel } from './neurons/neuronsPanel';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.

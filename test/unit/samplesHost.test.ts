@@ -12,7 +12,7 @@ import type { RunInfo } from '../../src/core/runFormat';
 import { DEFAULT_TRAINING } from '../../src/core/spec';
 import type { EngineEvent, GenerateResult } from '../../src/protocol/engine';
 import { parseHostToSamplesMessage, parseSamplesMessage, parseSamplesState, type GenerationSettings } from '../../src/protocol/samples';
-import { contentSecurityPolicy, samplesHtml } from '../../src/extension/webviews/webviewHtml';
+import { contentSecurityPolicy, samplesHtml } from '../../src/extension/webview/webviewHtml';
 import { TextBatcher } from '../../src/extension/samples/textBatcher';
 import { Generation, type GenerationEngine } from '../../src/extension/samples/generation';
 import { MAX_REMEMBERED_FILES, modelSourceOf, onnxFileChoices, rememberFile, runModelChoices } from '../../src/extension/samples/modelChoices';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, createNonce, dashboardHtml, escapeHtml } from '../../src/extension/webviews/webviewHtml';
+import { contentSecurityPolicy, createNonce, dashboardHtml, escapeHtml } from '../../src/extension/webview/webviewHtml';
 
 const page = (title = 'RNN Lab Dashboard') =>
   dashboardHtml({

@@ -12,7 +12,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createNonce, dashboardHtml, neuronsHtml, samplesHtml } from '../../src/extension/webviews/webviewHtml';
+import { createNonce, dashboardHtml, neuronsHtml, samplesHtml } from '../../src/extension/webview/webviewHtml';
 import type { WebviewTheme } from './themes';
 
 const REPO = path.resolve(__dirname, '../../..');

@@ -8,7 +8,7 @@ import type { ModelSource } from '../../protocol/engine';
 import { defaultOverlayModel, modelFromId, type OverlayModel } from '../activations/overlayModel';
 import type { EngineClient } from '../engine/engineClient';
 import type { RunRegistry } from '../runs/runRegistry';
-import { NeuronsPanel, type NeuronsPanelHandlers } from '../webviews/neuronsPanel';
+import { NeuronsPanel, type NeuronsPanelHandlers } from './neuronsPanel';
 import { parseNeuronsArgs, type NeuronsCommandArgs } from './neuronsArgs';
 import { neuronHints, rankingContent, selectionContent, traceContent } from './neuronsContent';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { parseNeuronsMessage, type HostToNeurons, type NeuronsToHost } from '../../protocol/neuronsView';
-import { createNonce, neuronsHtml } from './webviewHtml';
+import { createNonce, neuronsHtml } from '../webview/webviewHtml';
 
 /**
  * The Neurons view: an editor-area webview panel, opened beside the source

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
 import { lossUnit, modelLabel, runDescription } from '../../core/runLabels';
 import { natsToBits } from '../../core/units';
-import type { RunRegistry } from '../runs/runRegistry';
+import type { RunRegistry } from './runRegistry';
 import { describeBackend } from '../../core/runFormat';
 
 /** A run in the Runs view; commands receive it as their argument. */

@@ -5,7 +5,7 @@ import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type Da
 import type { EngineEvent, EvalRecord, StepRecord } from '../../protocol/engine';
 import type { SampleRecord } from '../../core/runFormat';
 import type { TrainingController } from '../training/trainingController';
-import { createNonce, dashboardHtml } from './webviewHtml';
+import { createNonce, dashboardHtml } from '../webview/webviewHtml';
 
 /**
  * The training dashboard: one panel showing one or several runs overlaid.

@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
 import { modelLabel } from '../../core/runLabels';
 import type { EngineClient } from '../engine/engineClient';
-import type { RunRegistry } from '../runs/runRegistry';
+import type { RunRegistry } from './runRegistry';
 import type { TrainingController } from '../training/trainingController';
 import { backendPreference } from '../settings';
-import { RunItem } from '../views/runsView';
+import { RunItem } from './runsView';
 
 /**
  * Which runs a command is about: the clicked item and the rest of the

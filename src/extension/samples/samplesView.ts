@@ -3,10 +3,10 @@ import type { ModelSource } from '../../protocol/engine';
 import { parseSamplesMessage, type GenerationSettings, type HostToSamples, type SamplesToHost } from '../../protocol/samples';
 import { arrayOf, str } from '../../protocol/guards';
 import type { RunRegistry } from '../runs/runRegistry';
-import { Generation, type GenerationEngine, type GenerationOutcome } from '../samples/generation';
-import { primeFromSelection } from '../samples/generateArgs';
-import { onnxFileChoices, rememberFile, runModelChoices, type ModelChoice } from '../samples/modelChoices';
-import { createNonce, samplesHtml } from '../webviews/webviewHtml';
+import { Generation, type GenerationEngine, type GenerationOutcome } from './generation';
+import { primeFromSelection } from './generateArgs';
+import { onnxFileChoices, rememberFile, runModelChoices, type ModelChoice } from './modelChoices';
+import { createNonce, samplesHtml } from '../webview/webviewHtml';
 
 /** Said in the view, or by the command, when the workspace is not trusted. */
 export const RESTRICTED_MODE_MESSAGE = 'RNN Lab does not load model files in Restricted Mode. Trust the workspace to generate samples.';

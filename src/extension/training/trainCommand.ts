@@ -7,8 +7,8 @@ import { isRecord } from '../../protocol/guards';
 import { isInside } from '../../core/paths';
 import { backendPreference, defaultPreset, maxFileBytes } from '../settings';
 import type { RunRegistry } from '../runs/runRegistry';
-import type { TrainingController } from '../training/trainingController';
-import { globsForLanguage } from '../training/languageGlobs';
+import type { TrainingController } from './trainingController';
+import { globsForLanguage } from './languageGlobs';
 
 /**
  * Arguments that skip the questions (for keybindings, scripts and tests):

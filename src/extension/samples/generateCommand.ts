@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { GenerateResult } from '../../protocol/engine';
 import type { RunRegistry } from '../runs/runRegistry';
-import { parseGenerateSampleArgs, settingsFromArgs } from '../samples/generateArgs';
-import { modelSourceOf, type ModelChoice } from '../samples/modelChoices';
-import { RESTRICTED_MODE_MESSAGE, type SamplesViewProvider } from '../views/samplesView';
+import { parseGenerateSampleArgs, settingsFromArgs } from './generateArgs';
+import { modelSourceOf, type ModelChoice } from './modelChoices';
+import { RESTRICTED_MODE_MESSAGE, type SamplesViewProvider } from './samplesView';
 
 /**
  * `RNN Lab: Generate Sample…` — pick a model, prime with the editor selection,
