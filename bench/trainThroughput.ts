@@ -97,9 +97,9 @@ async function runChild(job: Job): Promise<Measurement> {
   // Imported here so the parent process never loads tfjs.
   const { initBackend } = await import('../src/engine/backend');
   const { RecurrentModel } = await import('../src/engine/model');
-  const { createOptimizer } = await import('../src/engine/optimizers');
-  const { chooseStepRunner } = await import('../src/engine/stepRunner');
-  const { disposeState } = await import('../src/engine/trainStep');
+  const { createOptimizer } = await import('../src/engine/training/optimizers');
+  const { chooseStepRunner } = await import('../src/engine/training/stepRunner');
+  const { disposeState } = await import('../src/engine/recurrentState');
   type State = import('../src/engine/model').RecurrentState;
 
   const threads = fusedThreads(job.backend);

@@ -3,7 +3,7 @@ import { SeededRandom } from '../core/random';
 import { MAX_GENERATE_LENGTH } from '../protocol/limits';
 import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
-import { disposeState, keepState } from './trainStep';
+import { disposeState, keepState } from './recurrentState';
 
 export interface SampleOptions {
   prime?: string;

@@ -7,8 +7,8 @@ import { OnnxModelError } from './onnx/onnxModelError';
 import { exportRunToOnnx } from './onnx/onnxExport';
 import { RequestError } from './requestError';
 import { SampleError } from './sampler';
-import { resumeTraining, startTraining, type StartedTraining } from './session';
-import type { TrainerEvents } from './trainer';
+import { resumeTraining, startTraining, type StartedTraining } from './training/trainingRun';
+import type { TrainerEvents } from './training/trainingLoop';
 
 type Send = (message: EngineResponse | EngineEvent) => void;
 

@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { initBackend } from '../../src/engine/backend';
-import { createOptimizer } from '../../src/engine/optimizers';
+import { createOptimizer } from '../../src/engine/training/optimizers';
 import { FusedStepper } from '../../src/engine/fused/fusedStepper';
 import { fusedTrainStep } from '../../src/engine/fused/fusedTraining';
-import { disposeState } from '../../src/engine/trainStep';
+import { disposeState } from '../../src/engine/recurrentState';
 import * as tf from '../../src/engine/tfjs';
 import { assertClose, loadCellCases, modelFromCase, type CellCase } from './support/torchCells';
 

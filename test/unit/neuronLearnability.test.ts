@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../src/engine/backend';
-import { startTraining } from '../../src/engine/session';
+import { startTraining } from '../../src/engine/training/trainingRun';
 import { DEFAULT_MODEL, DEFAULT_TRAINING } from '../../src/core/spec';
 import { SeededRandom } from '../../src/core/random';
 import { rankNeurons, type NeuronScore } from '../../src/core/neurons/featureRanking';

@@ -14,7 +14,7 @@ import { DEFAULT_MODEL, DEFAULT_TRAINING } from '../../src/core/spec';
 import { RUN_FILES } from '../../src/core/runFormat';
 import { UNK_TEXT } from '../../src/core/vocabulary';
 import { SampleError, sampleText } from '../../src/engine/sampler';
-import { startTraining } from '../../src/engine/session';
+import { startTraining } from '../../src/engine/training/trainingRun';
 import { generate } from '../../src/engine/inference/generate';
 import { scoreText } from '../../src/engine/inference/score';
 import { OnnxLanguageModel } from '../../src/engine/inference/onnxLanguageModel';

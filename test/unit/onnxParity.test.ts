@@ -16,7 +16,7 @@ import { initBackend } from '../../src/engine/backend';
 import { SeededRandom } from '../../src/core/random';
 import { CELL_TYPES } from '../../src/core/spec';
 import { sampleText } from '../../src/engine/sampler';
-import { disposeState } from '../../src/engine/trainStep';
+import { disposeState } from '../../src/engine/recurrentState';
 import { generate } from '../../src/engine/inference/generate';
 import { OnnxLanguageModel } from '../../src/engine/inference/onnxLanguageModel';
 import { releaseAll } from '../../src/engine/inference/sessionCache';

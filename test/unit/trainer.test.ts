@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../../src/engine/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/session';
+import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
 import { CheckpointError, loadCheckpoint } from '../../src/engine/checkpoint';
 import { loadRunModel } from '../../src/engine/runModel';
 import { sampleText } from '../../src/engine/sampler';

@@ -2,8 +2,8 @@ import * as path from 'path';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, MAX_TRAINING_THREADS, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
 import { describeBackend } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
-import { resumeTraining, startTraining, type StartedTraining } from '../../engine/session';
-import type { TrainerEvents } from '../../engine/trainer';
+import { resumeTraining, startTraining, type StartedTraining } from '../../engine/training/trainingRun';
+import type { TrainerEvents } from '../../engine/training/trainingLoop';
 import { ProgressReporter } from '../progress';
 import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
 

@@ -1,11 +1,11 @@
 import * as tf from '../tfjs';
 import type { RecurrentModel, RecurrentState } from '../model';
-import type { StepInput, StepOutcome, StepSettings } from '../trainStep';
+import type { StepInput, StepOutcome, StepSettings } from '../training/stepTypes';
 import type { FusedStepper } from './fusedStepper';
 import type { OptimizerUpdate, UpdateSettings } from './messages';
 import type { NamedArrays, StateArrays } from './weights';
 import type { Window } from '../../core/batching';
-import { evaluateLoss } from '../evaluate';
+import { evaluateLoss } from '../training/evaluate';
 
 /**
  * Trains a tfjs model on the fused kernels with its parameters and optimizer

@@ -1,6 +1,6 @@
-import * as tf from './tfjs';
-import { clipScale } from '../core/clipping';
-import type { ClipMode } from '../core/spec';
+import * as tf from '../tfjs';
+import { clipScale } from '../../core/clipping';
+import type { ClipMode } from '../../core/spec';
 
 export interface ClipResult {
   gradients: tf.Tensor[];

@@ -1,7 +1,7 @@
-import * as tf from './tfjs';
-import type { Window } from '../core/batching';
-import { crossEntropy, type RecurrentModel, type RecurrentState } from './model';
-import { disposeState, keepState } from './trainStep';
+import * as tf from '../tfjs';
+import type { Window } from '../../core/batching';
+import { crossEntropy, type RecurrentModel, type RecurrentState } from '../model';
+import { disposeState, keepState } from '../recurrentState';
 
 /**
  * Mean loss (nats per token) over held-out windows, state carried from window

@@ -1,5 +1,5 @@
-import * as tf from './tfjs';
-import type { OptimizerName } from '../core/spec';
+import * as tf from '../tfjs';
+import type { OptimizerName } from '../../core/spec';
 
 /**
  * Optimizers with the hyper-parameters PyTorch uses by default (Adam ε = 1e-8,

@@ -1,13 +1,14 @@
-import type * as tf from './tfjs';
-import type { BackendInfo } from '../core/runFormat';
-import type { BackendPreference } from '../core/spec';
-import { FusedStepper, type FusedStepperOptions } from './fused/fusedStepper';
-import { defaultFusedThreads, fusedUnsupportedReason } from './fused/support';
-import type { RecurrentModel, RecurrentState } from './model';
-import { trainStep, type StepInput, type StepOutcome, type StepSettings } from './trainStep';
-import { FusedTraining } from './fused/fusedTraining';
+import type * as tf from '../tfjs';
+import type { BackendInfo } from '../../core/runFormat';
+import type { BackendPreference } from '../../core/spec';
+import { FusedStepper, type FusedStepperOptions } from '../fused/fusedStepper';
+import { defaultFusedThreads, fusedUnsupportedReason } from '../fused/support';
+import type { RecurrentModel, RecurrentState } from '../model';
+import { trainStep } from './tfjsStep';
+import type { StepInput, StepOutcome, StepSettings } from './stepTypes';
+import { FusedTraining } from '../fused/fusedTraining';
 import { evaluateLoss } from './evaluate';
-import type { Window } from '../core/batching';
+import type { Window } from '../../core/batching';
 
 /** Computes one optimizer step of the job's model and optimizer, on the fused kernels or on tfjs ops. */
 export interface StepRunner {

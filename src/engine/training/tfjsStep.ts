@@ -1,34 +1,11 @@
-import * as tf from './tfjs';
-import type { ClipMode } from '../core/spec';
+import * as tf from '../tfjs';
 import { clipGradients } from './clipping';
-import { crossEntropy, type RecurrentModel, type RecurrentState } from './model';
-
-export interface StepInput {
-  inputs: Int32Array;
-  targets: Int32Array;
-  batch: number;
-  time: number;
-}
-
-export interface StepOutcome {
-  /** Mean cross-entropy in nats per token. */
-  loss: number;
-  gradNorm: number;
-  clippedGradNorm: number;
-  /** The state to carry into the next window (owned by the caller). Undefined when the step was rejected. */
-  finalState?: RecurrentState;
-  /** False when the loss or the gradient was NaN or infinite: nothing was applied. */
-  applied: boolean;
-}
-
-export interface StepSettings {
-  clipMode: ClipMode;
-  clipValue: number;
-  dropoutSeed: number;
-}
+import { crossEntropy, type RecurrentModel, type RecurrentState } from '../model';
+import { disposeState, keepState } from '../recurrentState';
+import type { StepInput, StepOutcome, StepSettings } from './stepTypes';
 
 /**
- * One optimizer step on the tfjs path, as DESIGN.md writes it: gradients →
+ * One optimizer step on tfjs ops (the reference path): gradients →
  * global norm g → record g → clip → record the clipped norm → apply. A
  * non-finite loss or gradient leaves the weights untouched and reports `applied: false`.
  */
@@ -69,15 +46,4 @@ function applyGradients(model: RecurrentModel, optimizer: tf.Optimizer, loss: nu
   tf.dispose(clipped.gradients);
   if (!finite) disposeState(finalState);
   return { loss, gradNorm: clipped.norm, clippedGradNorm: clipped.clippedNorm, finalState: finite ? finalState : undefined, applied: finite };
-}
-
-/** Marks a state's tensors as surviving the surrounding tidy scope. */
-export function keepState(state: RecurrentState): RecurrentState {
-  return { h: state.h.map((t) => tf.keep(t)), c: state.c?.map((t) => tf.keep(t)) };
-}
-
-export function disposeState(state: RecurrentState | undefined): void {
-  if (!state) return;
-  tf.dispose(state.h);
-  if (state.c) tf.dispose(state.c);
 }

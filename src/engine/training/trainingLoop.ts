@@ -1,17 +1,17 @@
-import * as tf from './tfjs';
-import type { StreamBatcher, Window } from '../core/batching';
-import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from '../core/runFormat';
-import { learningRateAt } from '../core/schedule';
-import type { Vocabulary } from '../core/vocabulary';
-import { saveCheckpoint } from './checkpoint';
-import type { RecurrentModel, RecurrentState } from './model';
-import { writeOnnxModel } from './onnx/onnxExport';
+import * as tf from '../tfjs';
+import type { StreamBatcher, Window } from '../../core/batching';
+import { RUN_FILES, type MetricsRecord, type RunInfo, type SampleRecord } from '../../core/runFormat';
+import { learningRateAt } from '../../core/schedule';
+import type { Vocabulary } from '../../core/vocabulary';
+import { saveCheckpoint } from '../checkpoint';
+import type { RecurrentModel, RecurrentState } from '../model';
+import { writeOnnxModel } from '../onnx/onnxExport';
 import { setLearningRate } from './optimizers';
-import type { RunFolder } from '../core/runStore';
-import { sampleText } from './sampler';
-import { disposeState } from './trainStep';
+import type { RunFolder } from '../../core/runStore';
+import { sampleText } from '../sampler';
+import { disposeState } from '../recurrentState';
 import type { StepRunner } from './stepRunner';
-import { FusedWorkerError } from './fused/fusedStepper';
+import { FusedWorkerError } from '../fused/fusedStepper';
 
 /** Everything a training session needs, already built and validated. */
 export interface TrainingJob {

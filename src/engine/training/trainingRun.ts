@@ -1,19 +1,19 @@
 import * as path from 'path';
-import { StreamBatcher, evaluationWindows } from '../core/batching';
-import { CorpusError, describeSkipped, gatherCorpus, requireDocuments, splitByDocument, type GatheredCorpus } from '../core/corpus';
-import { RUN_FILES, type BackendInfo, type CorpusSummary, type RunInfo } from '../core/runFormat';
-import { SpecError, validateModelSpec, validateTrainingSpec, type TrainingSpec } from '../core/spec';
-import type { ResumeParams, TrainParams } from '../protocol/engine';
-import { Vocabulary } from '../core/vocabulary';
-import { initBackend } from './backend';
-import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState } from './checkpoint';
-import { RecurrentModel } from './model';
+import { StreamBatcher, evaluationWindows } from '../../core/batching';
+import { CorpusError, describeSkipped, gatherCorpus, requireDocuments, splitByDocument, type GatheredCorpus } from '../../core/corpus';
+import { RUN_FILES, type BackendInfo, type CorpusSummary, type RunInfo } from '../../core/runFormat';
+import { SpecError, validateModelSpec, validateTrainingSpec, type TrainingSpec } from '../../core/spec';
+import type { ResumeParams, TrainParams } from '../../protocol/engine';
+import { Vocabulary } from '../../core/vocabulary';
+import { initBackend } from '../backend';
+import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState } from '../checkpoint';
+import { RecurrentModel } from '../model';
 import { createOptimizer } from './optimizers';
-import { RunFolder, ensureWritableDirectory, newRunId } from '../core/runStore';
-import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainer';
+import { RunFolder, ensureWritableDirectory, newRunId } from '../../core/runStore';
+import { MAX_EVAL_WINDOWS, runTrainingLoop, type TrainerEvents, type TrainOutcome } from './trainingLoop';
 import { chooseStepRunner, type ChosenStepRunner } from './stepRunner';
-import type * as tf from './tfjs';
-import type { FusedStepperOptions } from './fused/fusedStepper';
+import type * as tf from '../tfjs';
+import type { FusedStepperOptions } from '../fused/fusedStepper';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
 export type TrainRequest = TrainParams & {

@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../../../src/engine/tfjs';
 import { RecurrentModel, crossEntropy } from '../../../src/engine/model';
-import { createOptimizer } from '../../../src/engine/optimizers';
-import { trainStep, disposeState } from '../../../src/engine/trainStep';
+import { createOptimizer } from '../../../src/engine/training/optimizers';
+import { trainStep } from '../../../src/engine/training/tfjsStep';
+import { disposeState } from '../../../src/engine/recurrentState';
 import type { CellType } from '../../../src/core/spec';
 
 interface Arr { shape: number[]; values: number[] }
