@@ -61,3 +61,15 @@ test('a model with dropout and --backend fused trains on tfjs ops with one `note
   assert.equal(info.backend.training, 'tfjs');
   assert.equal(`note: ${info.backend.notice}`, notes[0], 'the note is the notice the run records');
 });
+
+test('a resume that fails after the kernel threads started (a garbled metrics.jsonl line) exits with one error line instead of hanging', () => {
+  const out = path.join(dir, 'garbled-history-runs');
+  const first = rnnLab(['train', corpus, ...TINY, '--backend', 'fused', '--threads', '2', '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  const { runDir } = readRun(first.stdout);
+  const metrics = path.join(runDir, 'metrics.jsonl');
+  fs.writeFileSync(metrics, '{garbled\n' + fs.readFileSync(metrics, 'utf8'));
+  const r = runCli(['train', '--resume', runDir, '--steps', '6', '--backend', 'fused', '--threads', '2'], dir, 30_000);
+  assert.notEqual(r.code, null, 'the process exits (its worker threads are released)');
+  assertCleanFailure(r, 1, /metrics\.jsonl line 1 is not valid JSON/);
+});

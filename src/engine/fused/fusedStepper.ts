@@ -7,9 +7,13 @@ import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } f
 import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, type FusedPlan } from './layout';
 import type { FaultPhase, FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
 import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
+import { StepNotTakenError } from '../training/stepTypes';
 
-/** A fused-kernel thread died or failed: the step produced nothing and the stepper cannot be used again. */
-export class FusedWorkerError extends Error {}
+/**
+ * A fused-kernel thread died or failed: the step produced nothing (the two
+ * parameter slots keep the last step whole) and the stepper cannot be used again.
+ */
+export class FusedWorkerError extends StepNotTakenError {}
 
 export interface FusedStepperOptions {
   threads: number;

@@ -25,3 +25,10 @@ export interface StepSettings {
   clipValue: number;
   dropoutSeed: number;
 }
+
+/**
+ * A step that failed before it changed anything (a kernel thread died, say):
+ * the weights are still those of the last completed step, so the loop
+ * checkpoints them and the run can be resumed exactly.
+ */
+export class StepNotTakenError extends Error {}
