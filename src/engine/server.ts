@@ -1,5 +1,15 @@
 import { SpecError } from '../core/spec';
-import { checkEngineRequest, type EngineErrorCode, type EngineEvent, type EngineMethods, type EngineRequest, type EngineResponse } from '../protocol/engine';
+import {
+  checkEngineRequest,
+  type EngineErrorCode,
+  type EngineEvent,
+  type EngineMethod,
+  type EngineMethods,
+  type EngineRequest,
+  type EngineResponse,
+  type GenerateParams,
+  type GenerateResult,
+} from '../protocol/engine';
 import { NeuronRequests } from './activations/neuronRequests';
 import { OpenDocuments } from './activations/openDocuments';
 import { generate } from './inference/generate';
@@ -9,8 +19,13 @@ import { RequestError } from './requestError';
 import { SampleError } from './sampler';
 import { resumeTraining, startTraining, type StartedTraining } from './training/trainingRun';
 import type { TrainerEvents } from './training/trainingLoop';
+import { modelSourcePath } from '../protocol/modelSource';
 
 type Send = (message: EngineResponse | EngineEvent) => void;
+
+type EngineHandlers = {
+  [M in EngineMethod]: (params: EngineMethods[M]['params']) => Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'];
+};
 
 /**
  * The engine's request handler, independent of the transport (an IPC channel
@@ -36,7 +51,7 @@ export class EngineServer {
       else this.send({ kind: 'event', event: 'log', level: 'error', message: `ignored a malformed message: ${problem}` });
       return;
     }
-    const request = message as EngineRequest;
+    const request = message as EngineRequest; // checked just above
     try {
       const result = await this.dispatch(request);
       this.reply({ kind: 'response', id: request.id, ok: true, result });
@@ -54,52 +69,39 @@ export class EngineServer {
     void this.neurons.close();
   }
 
-  private async dispatch(request: EngineRequest): Promise<unknown> {
-    switch (request.method) {
-      case 'ping':
-        return { time: Date.now(), pid: process.pid } satisfies EngineMethods['ping']['result'];
-      case 'train':
-      case 'resume':
-        return this.train(request as EngineRequest<'train'> | EngineRequest<'resume'>);
-      case 'stop': {
-        const { runDir } = (request as EngineRequest<'stop'>).params;
-        if (!this.current || (runDir !== undefined && runDir !== this.current.runDir)) return { stopped: false };
-        this.current.controller.abort();
-        return { stopped: true };
-      }
-      case 'generate':
-        return this.generate(request as EngineRequest<'generate'>);
-      case 'stopGeneration': {
-        const controller = this.generations.get((request as EngineRequest<'stopGeneration'>).params.requestId);
-        controller?.abort();
-        return { stopped: controller !== undefined };
-      }
-      case 'export': {
-        const { runDir, out } = (request as EngineRequest<'export'>).params;
-        return { file: exportRunToOnnx(runDir, out).file };
-      }
-      case 'openDocument':
-        return this.documents.open((request as EngineRequest<'openDocument'>).params);
-      case 'updateDocument':
-        return this.documents.update((request as EngineRequest<'updateDocument'>).params);
-      case 'closeDocument':
-        return { closed: await this.documents.close((request as EngineRequest<'closeDocument'>).params.documentId) };
-      case 'activationRange':
-        return this.documents.range((request as EngineRequest<'activationRange'>).params);
-      case 'hoverInfo':
-        return this.documents.hover((request as EngineRequest<'hoverInfo'>).params);
-      case 'rankNeurons':
-        return this.neurons.rank((request as EngineRequest<'rankNeurons'>).params);
-      case 'matchSelection':
-        return this.neurons.match((request as EngineRequest<'matchSelection'>).params);
-      case 'neuronTrace':
-        return this.neurons.trace((request as EngineRequest<'neuronTrace'>).params);
-      default:
-        throw new RequestError('invalid', `this engine does not handle "${request.method}"`);
-    }
+  /** One handler per method: the compiler checks that none is missing and that each returns its method's result. */
+  private readonly handlers: EngineHandlers = {
+    ping: () => ({ time: Date.now(), pid: process.pid }),
+    train: (params) => this.train((events, signal) => startTraining(params, events, signal)),
+    resume: (params) => this.train((events, signal) => resumeTraining(params, events, signal)),
+    stop: ({ runDir }) => {
+      if (!this.current || (runDir !== undefined && runDir !== this.current.runDir)) return { stopped: false };
+      this.current.controller.abort();
+      return { stopped: true };
+    },
+    generate: (params) => this.generate(params),
+    stopGeneration: ({ requestId }) => {
+      const controller = this.generations.get(requestId);
+      controller?.abort();
+      return { stopped: controller !== undefined };
+    },
+    export: ({ runDir, out }) => ({ file: exportRunToOnnx(runDir, out).file }),
+    openDocument: (params) => this.documents.open(params),
+    updateDocument: (params) => this.documents.update(params),
+    closeDocument: async ({ documentId }) => ({ closed: await this.documents.close(documentId) }),
+    activationRange: (params) => this.documents.range(params),
+    hoverInfo: (params) => this.documents.hover(params),
+    rankNeurons: (params) => this.neurons.rank(params),
+    matchSelection: (params) => this.neurons.match(params),
+    neuronTrace: (params) => this.neurons.trace(params),
+  };
+
+  private dispatch<M extends EngineMethod>(request: EngineRequest<M>): Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'] {
+    const handler: EngineHandlers[M] = this.handlers[request.method];
+    return handler(request.params);
   }
 
-  private async train(request: EngineRequest<'train'> | EngineRequest<'resume'>): Promise<EngineMethods['train']['result']> {
+  private async train(start: (events: TrainerEvents, signal: AbortSignal) => Promise<StartedTraining>): Promise<EngineMethods['train']['result']> {
     if (this.current) throw new RequestError('busy', `a training is already running (${this.current.runDir}); stop it first`);
     const controller = new AbortController();
     let runDir = '';
@@ -113,10 +115,7 @@ export class EngineServer {
     this.current = { runDir: '(starting)', controller };
     let started: StartedTraining;
     try {
-      started =
-        request.method === 'train'
-          ? await startTraining((request as EngineRequest<'train'>).params, events, controller.signal)
-          : await resumeTraining((request as EngineRequest<'resume'>).params, events, controller.signal);
+      started = await start(events, controller.signal);
     } catch (err) {
       this.current = undefined;
       throw err;
@@ -136,8 +135,8 @@ export class EngineServer {
     return { runDir, info: started.info, skipped: started.skippedSummary };
   }
 
-  private async generate(request: EngineRequest<'generate'>): Promise<EngineMethods['generate']['result']> {
-    const { requestId, source, prime, length, temperature, topK, seed } = request.params;
+  private async generate(params: GenerateParams): Promise<GenerateResult> {
+    const { requestId, source, prime, length, temperature, topK, seed } = params;
     if (this.generations.has(requestId)) throw new RequestError('busy', `generation ${requestId} is already running`);
     const controller = new AbortController();
     this.generations.set(requestId, controller);
@@ -151,8 +150,7 @@ export class EngineServer {
       buffered = '';
     };
     try {
-      const file = 'runDir' in source ? source.runDir : source.onnxFile;
-      return await generate(file, { prime, length, temperature, topK, seed }, (text) => {
+      return await generate(modelSourcePath(source), { prime, length, temperature, topK, seed }, (text) => {
         buffered += text;
         timer ??= setTimeout(flush, 30);
       }, controller.signal);

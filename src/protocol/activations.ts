@@ -4,7 +4,7 @@
  * in engine.ts). Offsets are UTF-16 code units of the text the host sent, as
  * editors count them.
  */
-import type { ModelSource } from './engine';
+import type { ModelSource } from './modelSource';
 
 /** What can be read of a neuron: hidden state h, LSTM cell state c and gates i, f, o, GRU gates z, r. */
 export const NEURON_KINDS = ['h', 'c', 'i', 'f', 'o', 'z', 'r'] as const;

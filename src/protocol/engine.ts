@@ -9,6 +9,7 @@ import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, typ
 import { NEURON_KINDS, type ActivationRangeParams, type ActivationRangeResult, type HoverInfoParams, type HoverInfoResult, type OpenDocumentParams, type OpenDocumentResult, type UpdateDocumentParams, type UpdateDocumentResult } from './activations';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 import { MAX_DOCUMENT_LENGTH } from './limits';
+import { modelSourceCheck, type ModelSource } from './modelSource';
 import { MAX_TOP_NEURONS, type MatchSelectionParams, type MatchSelectionResult, type NeuronTraceParams, type NeuronTraceResult, type RankNeuronsParams, type RankNeuronsResult } from './neurons';
 
 export interface TrainParams {
@@ -33,9 +34,6 @@ export interface ResumeParams {
   backend: BackendPreference;
   threads?: number;
 }
-
-/** Where a model comes from: a run folder (its model.onnx) or an RNN Lab .onnx file. */
-export type ModelSource = { runDir: string } | { onnxFile: string };
 
 export interface GenerateParams {
   /** Chosen by the host; names the stream of `generated` events and the `stopGeneration` target. */
@@ -145,7 +143,6 @@ const trainingCheck = shape({
   maxFileBytes: int,
 });
 
-const modelSourceCheck: Check = (v, p) => (isRecord(v) && typeof v.runDir === 'string' ? shape({ runDir: str })(v, p) : shape({ onnxFile: str })(v, p));
 const documentId: Check = (v, p) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? undefined : `${p} must be a non-empty string of at most 200 characters`);
 const documentText: Check = (v, p) => (typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined);
 const offset: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${p} must be a whole number ≥ 0`);
@@ -211,7 +208,8 @@ const paramChecks: { [M in EngineMethod]: Check } = {
 export function checkEngineRequest(value: unknown): string | undefined {
   if (!isRecord(value) || value.kind !== 'request') return 'not a request';
   if (!Number.isSafeInteger(value.id)) return 'request id must be a whole number';
-  if (typeof value.method !== 'string' || !(value.method in paramChecks)) return `unknown method ${JSON.stringify(value.method)}`;
+  // Own properties only: `__proto__` or `constructor` must not reach Object.prototype.
+  if (typeof value.method !== 'string' || !Object.hasOwn(paramChecks, value.method)) return `unknown method ${JSON.stringify(value.method).slice(0, 100)}`;
   return paramChecks[value.method as EngineMethod](value.params, 'params');
 }
 

@@ -5,7 +5,7 @@
  * are code points, the model's positions.
  */
 import type { NeuronId } from './activations';
-import type { ModelSource } from './engine';
+import type { ModelSource } from './modelSource';
 
 /** Code points ranked by `rankNeurons`: the first ones of the text (the CLI's default --max-chars too). */
 export const MAX_RANK_CHARACTERS = 50_000;

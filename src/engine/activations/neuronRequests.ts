@@ -4,7 +4,7 @@ import { valueScale } from '../../core/neurons/valueScale';
 import { CodePointOffsets } from '../../core/features';
 import { windowAround, windowFrom, type TextWindow } from '../../core/textWindow';
 import type { NeuronId, NeuronKind } from '../../protocol/activations';
-import type { ModelSource } from '../../protocol/engine';
+import { modelSourcePath, type ModelSource } from '../../protocol/modelSource';
 import {
   MAX_RANK_CHARACTERS,
   MAX_TRACE_CHARACTERS,
@@ -150,7 +150,7 @@ export class NeuronRequests {
     let file: string;
     let stamp: string;
     try {
-      file = resolveModelFile('runDir' in source ? source.runDir : source.onnxFile);
+      file = resolveModelFile(modelSourcePath(source));
       const stat = fs.statSync(file);
       stamp = `${stat.size}:${stat.mtimeMs}`;
     } catch (err) {

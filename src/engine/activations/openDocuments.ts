@@ -15,6 +15,7 @@ import { RequestError } from '../requestError';
 import { ActivationDocument, DocumentChangedError, type TokenPrediction } from './activationDocument';
 import type { ActivationKind } from './activationModel';
 import { strongestNeuronsAt } from './neuronAnalysis';
+import { modelSourcePath } from '../../protocol/modelSource';
 
 /** Neurons and next-token predictions a hover lists. */
 const HOVER_TOP = 5;
@@ -45,7 +46,7 @@ export class OpenDocuments {
   /** Opens of the same id run one after another; a close waits for the open before it. */
   open({ documentId, source, text }: OpenDocumentParams): Promise<OpenDocumentResult> {
     const before = this.opening.get(documentId) ?? Promise.resolve();
-    const opened = before.then(() => this.openNew(documentId, 'runDir' in source ? source.runDir : source.onnxFile, text));
+    const opened = before.then(() => this.openNew(documentId, modelSourcePath(source), text));
     const settled = opened.then(
       () => undefined,
       () => undefined,

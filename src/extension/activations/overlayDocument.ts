@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import type { ActivationRangeResult, HoverInfoResult, NeuronId } from '../../protocol/activations';
-import type { ModelSource } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import { MAX_DOCUMENT_LENGTH } from '../../protocol/limits';
 import { EngineExitedError, EngineRequestError, type EngineClient } from '../engine/engineClient';
 import type { LineWindow } from './lineWindows';

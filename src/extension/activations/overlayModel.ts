@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../core/runFormat';
-import type { ModelSource } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import { isRecord } from '../../protocol/guards';
 import type { RunRegistry } from '../runs/runRegistry';
 import { modelSourceOf, runModelChoices } from '../samples/modelChoices';

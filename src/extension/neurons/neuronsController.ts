@@ -4,7 +4,7 @@ import { modelLabel } from '../../core/runLabels';
 import type { NeuronId } from '../../protocol/activations';
 import type { MatchSelectionResult, NeuronTraceResult, RankNeuronsResult } from '../../protocol/neurons';
 import type { HostToNeurons, NeuronsRanking, NeuronsSelection, NeuronsStatus, NeuronsToHost, NeuronsTrace } from '../../protocol/neuronsView';
-import type { ModelSource } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import { defaultOverlayModel, modelFromId, type OverlayModel } from '../activations/overlayModel';
 import type { EngineClient } from '../engine/engineClient';
 import type { RunRegistry } from '../runs/runRegistry';

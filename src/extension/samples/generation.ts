@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
-import type { EngineEvent, GenerateResult, ModelSource } from '../../protocol/engine';
+import type { EngineEvent, GenerateResult } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import type { GenerationSettings } from '../../protocol/samples';
 import type { EngineClient } from '../engine/engineClient';
 import { TextBatcher } from './textBatcher';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { RUN_FILES } from '../../core/runFormat';
 import type { RunSummary } from '../../core/runIndex';
 import { modelLabel, runDescription } from '../../core/runLabels';
-import type { ModelSource } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import type { SampleModelChoice } from '../../protocol/samples';
 
 /** A model offered for generation, with where the engine finds it (the view sees only id, label, detail). */

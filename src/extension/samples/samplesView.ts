@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ModelSource } from '../../protocol/engine';
+import type { ModelSource } from '../../protocol/modelSource';
 import { parseSamplesMessage, type GenerationSettings, type HostToSamples, type SamplesToHost } from '../../protocol/samples';
 import { arrayOf, str } from '../../protocol/guards';
 import type { RunRegistry } from '../runs/runRegistry';
