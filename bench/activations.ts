@@ -81,7 +81,16 @@ async function main(): Promise<void> {
     return performance.now() - t;
   };
 
-  const results: Record<string, number[]> = { full: [], fullInternals: [], window: [], updateDiff: [], updateLine: [], updateWindow: [], updateRest: [], updateFull: [] };
+  const results: Record<string, number[]> = {
+    full: [],
+    fullInternals: [],
+    window: [],
+    updateDiff: [],
+    updateLine: [],
+    updateWindow: [],
+    updateRest: [],
+    updateFull: [],
+  };
   const options = { cacheBytes: 512 * 1024 * 1024 };
   const computed: Record<string, number> = {};
   await new ActivationDocument(model, text.slice(0, 600)).range(0, 600); // warm-up
@@ -116,11 +125,16 @@ async function main(): Promise<void> {
   const ms = (key: string) => `${median(results[key]).toFixed(1).padStart(8)} ms`;
   const rate = (key: string, tokens: number) => `${Math.round(tokens / (median(results[key]) / 1000)).toLocaleString('en-US')} chars/s`;
   const out = process.stdout;
-  out.write(`activations, ${LAYERS}×LSTM-${HIDDEN}, vocabulary ${vocab.size}, ${length.toLocaleString('en-US')} characters of TypeScript, chunks of 256, onnxruntime 1 thread, whole file cached, median of ${runs}\n`);
+  out.write(
+    `activations, ${LAYERS}×LSTM-${HIDDEN}, vocabulary ${vocab.size}, ${length.toLocaleString('en-US')} characters of TypeScript, ` +
+      `chunks of 256, onnxruntime 1 thread, whole file cached, median of ${runs}\n`,
+  );
   out.write(`  open model (session + probe)        ${openMs.toFixed(1).padStart(8)} ms\n`);
   out.write(`  whole file, h only                  ${ms('full')}  (${rate('full', length)})\n`);
   out.write(`  whole file, h, c and gates i, f, o  ${ms('fullInternals')}  (${rate('fullInternals', length)})\n`);
-  out.write(`  cold window of ${String(visible.to - visible.from).padEnd(5)} chars mid-file  ${ms('window')}  (from the start of the file to the window's end)\n`);
+  out.write(
+    `  cold window of ${String(visible.to - visible.from).padEnd(5)} chars mid-file  ${ms('window')}  (from the start of the file to the window's end)\n`,
+  );
   out.write(`  one-character edit at ${middle}:\n`);
   out.write(`    update() (diff, re-split)         ${ms('updateDiff')}\n`);
   out.write(`    the edited line                   ${ms('updateLine')}  (${computed.line} tokens recomputed: the chunk holding the edit)\n`);

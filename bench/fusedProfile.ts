@@ -44,18 +44,27 @@ const kernels = timed as unknown as FusedKernels;
 const rng = new SeededRandom(1);
 const random = (n: number) => Float32Array.from({ length: n }, () => (rng.next() - 0.5) * 0.2);
 const heap = new Float32Array(memory.buffer);
-writeParameters(heap, plan, spec, new Map([
-  ['layer0/kernel', random(V * G * hidden)],
-  ['layer0/recurrentKernel', random(hidden * G * hidden)],
-  ['layer0/bias', random(G * hidden)],
-  ['output/kernel', random(hidden * V)],
-  ['output/bias', random(V)],
-]));
+writeParameters(
+  heap,
+  plan,
+  spec,
+  new Map([
+    ['layer0/kernel', random(V * G * hidden)],
+    ['layer0/recurrentKernel', random(hidden * G * hidden)],
+    ['layer0/bias', random(G * hidden)],
+    ['output/kernel', random(hidden * V)],
+    ['output/bias', random(V)],
+  ]),
+);
 const ids = Int32Array.from({ length: B * T }, () => rng.nextInt(V));
 writeWindow(heap, plan, ids, ids);
 writeInitialState(heap, plan, undefined);
 const barrier = new Barrier(new Int32Array(memory.buffer, plan.control, 16), 1);
-const update = { clipMode: 'norm' as const, clipValue: 5, optimizer: { kind: 'adam' as const, learningRate: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, oneMinusAccBeta1: 0.1, oneMinusAccBeta2: 0.001 } };
+const update = {
+  clipMode: 'norm' as const,
+  clipValue: 5,
+  optimizer: { kind: 'adam' as const, learningRate: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, oneMinusAccBeta1: 0.1, oneMinusAccBeta2: 0.001 },
+};
 let active = 0;
 const step = () => {
   runFusedStep(kernels, plan, 0, barrier, heap, active);
@@ -72,7 +81,10 @@ const ms = (performance.now() - started) / steps;
 // Multiply-adds of the products: recurrent (forward, ∂h, ∂U), output layer (forward, ∂h, ∂W); one-hot input needs none.
 const H = hidden;
 const flops = 2 * (3 * B * T * H * G * H + 3 * B * T * H * V);
-console.log(`${cell} 1×${hidden}, batch ${B} × ${T}, vocabulary ${V}, ${flavour} SIMD, 1 thread: ${ms.toFixed(1)} ms/step = ${Math.round((B * T * 1000) / ms).toLocaleString('en-US')} chars/s`);
+console.log(
+  `${cell} 1×${hidden}, batch ${B} × ${T}, vocabulary ${V}, ${flavour} SIMD, 1 thread: ` +
+    `${ms.toFixed(1)} ms/step = ${Math.round((B * T * 1000) / ms).toLocaleString('en-US')} chars/s`,
+);
 const gemm = (totals.get('gemm') ?? 0) / steps;
 for (const [name, total] of [...totals].sort((a, b) => b[1] - a[1])) {
   const each = total / steps;

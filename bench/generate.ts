@@ -63,16 +63,26 @@ async function main(): Promise<void> {
   writeOnnxModel(file, { spec, weights, vocab });
   // The same weights for PyTorch, as one float32 blob and a list of names and shapes.
   const names = [...weights.keys()];
-  fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.concat(names.map((n) => { const v = weights.get(n)!.values; return Buffer.from(v.buffer, v.byteOffset, v.byteLength); })));
+  fs.writeFileSync(
+    path.join(dir, 'weights.bin'),
+    Buffer.concat(
+      names.map((n) => {
+        const v = weights.get(n)!.values;
+        return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      }),
+    ),
+  );
   const manifest = names.map((n) => ({ name: n, shape: weights.get(n)!.shape }));
 
-  process.stdout.write(`generation, ${LAYERS}×LSTM-${HIDDEN}, vocabulary ${vocab.size}, batch 1, ${tokens} tokens × ${runs} runs (median), temperature ${TEMPERATURE}\n`);
+  process.stdout.write(
+    `generation, ${LAYERS}×LSTM-${HIDDEN}, vocabulary ${vocab.size}, batch 1, ${tokens} tokens × ${runs} runs (median), temperature ${TEMPERATURE}\n`,
+  );
   const results: Result[] = [];
 
   const onnxRates: number[] = [];
   await generate(file, { length: 200, temperature: TEMPERATURE, seed: 0 }); // warm-up: session, allocations
   for (let r = 0; r < runs; r++) onnxRates.push((await generate(file, { length: tokens, temperature: TEMPERATURE, seed: r + 1 })).charsPerSec);
-  results.push({ engine: 'onnxruntime-node', rates: onnxRates, note: `${require('onnxruntime-node/package.json').version}, 1 intra-op thread` });
+  results.push({ engine: 'onnxruntime-node', rates: onnxRates, note: `${onnxruntimeVersion()}, 1 intra-op thread` });
   await releaseAll();
 
   const tfRates: number[] = [];
@@ -85,11 +95,18 @@ async function main(): Promise<void> {
   results.push({ engine: 'tfjs', rates: tfRates, note: `${backend.name}${backend.simd ? ' SIMD' : ''}, RecurrentModel.forward per token` });
   model.dispose();
 
-  const torch = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'torch_generate.py'), JSON.stringify({ dir, manifest, vocab: vocab.size, layers: LAYERS, hidden: HIDDEN, tokens, runs, temperature: TEMPERATURE })], {
-    encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
-    timeout: 600_000,
-  });
+  const torch = spawnSync(
+    PYTHON,
+    [
+      path.join(ROOT, 'bench', 'torch_generate.py'),
+      JSON.stringify({ dir, manifest, vocab: vocab.size, layers: LAYERS, hidden: HIDDEN, tokens, runs, temperature: TEMPERATURE }),
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+      timeout: 600_000,
+    },
+  );
   try {
     const out = JSON.parse(torch.stdout.trim().split('\n').pop() ?? '') as { rates?: number[]; version?: string; error?: string };
     results.push({ engine: 'pytorch', rates: out.rates ?? [], note: out.version ? `${out.version}, 1 thread` : undefined, error: out.error });
@@ -99,7 +116,9 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   for (const r of results) {
-    const line = r.rates.length ? `${Math.round(median(r.rates)).toLocaleString('en-US').padStart(8)} chars/s  (runs: ${r.rates.map((x) => Math.round(x)).join(', ')})` : `skipped: ${r.error}`;
+    const line = r.rates.length
+      ? `${Math.round(median(r.rates)).toLocaleString('en-US').padStart(8)} chars/s  (runs: ${r.rates.map((x) => Math.round(x)).join(', ')})`
+      : `skipped: ${r.error}`;
     process.stdout.write(`  ${r.engine.padEnd(18)}${line}${r.note ? `  [${r.note}]` : ''}\n`);
   }
   const rate = (engine: string) => {
@@ -117,3 +136,8 @@ main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
 });
+
+function onnxruntimeVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed package's version
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}

@@ -21,7 +21,10 @@ function option(name: string, fallback: number): number {
 function typescriptText(chars: number): string {
   const dir = path.join(ROOT, 'src', 'core');
   let text = '';
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     text += fs.readFileSync(path.join(dir, file), 'utf8');
     if (text.length >= chars) break;
   }

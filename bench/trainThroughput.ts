@@ -39,6 +39,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BackendPreference, CellType, ModelSpec } from '../src/core/spec';
+import type { RecurrentState as State } from '../src/engine/model';
 
 interface ModelShape {
   id: string;
@@ -100,7 +101,6 @@ async function runChild(job: Job): Promise<Measurement> {
   const { createOptimizer } = await import('../src/engine/training/optimizers');
   const { chooseStepRunner } = await import('../src/engine/training/stepRunner');
   const { disposeState } = await import('../src/engine/recurrentState');
-  type State = import('../src/engine/model').RecurrentState;
 
   const threads = fusedThreads(job.backend);
   const preference: BackendPreference = threads !== undefined ? 'fused' : job.backend === 'tensorflow' ? 'node' : (job.backend as BackendPreference);
@@ -199,7 +199,11 @@ function median(xs: number[]): number {
 }
 
 function parseJson(stdout: string, what: string): Measurement {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`${what} printed no result`);
   return JSON.parse(line) as Measurement;
 }
@@ -248,7 +252,13 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 /** Prints rows as aligned columns; `right` lists the numeric columns. */
 function printTable(rows: string[][], right: Set<number>): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 async function runParent(args: string[]): Promise<void> {
@@ -304,8 +314,13 @@ async function runParent(args: string[]): Promise<void> {
     return torch ? (rate / median(torch.m.rates)).toFixed(2) : '—';
   };
 
-  console.log(`\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot, Adam lr ${base.lr}, global-norm clip ${base.clip}; ${os.cpus().length} cores, node ${process.versions.node}; ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log('chars/s: median of the timed runs (min–max); steps: warm-up + runs × steps; peak RSS of the process; ratio = ours ÷ PyTorch; loss: the last step\'s\n');
+  console.log(
+    `\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot, Adam lr ${base.lr}, global-norm clip ${base.clip}; ` +
+      `${os.cpus().length} cores, node ${process.versions.node}; ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  console.log(
+    "chars/s: median of the timed runs (min–max); steps: warm-up + runs × steps; peak RSS of the process; ratio = ours ÷ PyTorch; loss: the last step's\n",
+  );
   const rows = [['model', 'path', 'chars/s', 'min–max', 'steps', 'peak RSS', 'loss', '÷ PyTorch']];
   for (const model of models) {
     for (const r of results.filter((x) => x.model === model)) {
@@ -317,7 +332,11 @@ async function runParent(args: string[]): Promise<void> {
       const threads = fusedThreads(r.backend);
       rows.push([
         model.id,
-        r.backend === 'pytorch' ? `pytorch ${r.m.version ?? ''}`.trim() : threads !== undefined ? `fused ×${threads}${r.m.simd ? ` (${r.m.simd} SIMD)` : ''}` : r.backend,
+        r.backend === 'pytorch'
+          ? `pytorch ${r.m.version ?? ''}`.trim()
+          : threads !== undefined
+            ? `fused ×${threads}${r.m.simd ? ` (${r.m.simd} SIMD)` : ''}`
+            : r.backend,
         fmt(rate),
         `${fmt(Math.min(...r.m.rates))}–${fmt(Math.max(...r.m.rates))}`,
         r.steps,

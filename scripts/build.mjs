@@ -2,11 +2,12 @@
 // onnxruntime and @vscode/tree-sitter-wasm stay external: they load native or
 // wasm binaries from their installed packages (src/core/features finds the
 // grammars with require.resolve), and tfjs-node must share one tfjs-core with our code.
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
+const memoryLimits = JSON.parse(readFileSync('assembly/memory.json', 'utf8'));
 const common = {
   bundle: true,
   platform: 'node',
@@ -39,13 +40,38 @@ for (const file of ['codicon.css', 'codicon.ttf']) {
 // The fused training kernels (assembly/): AssemblyScript → dist/fused.wasm, 128-bit SIMD, one
 // memory shared by the worker threads (imported, so no instance owns it), and
 // dist/fused-relaxed.wasm with relaxed SIMD (fused multiply-add), used where the runtime validates
-// it. The memory maximum must match src/engine/fused/kernels.ts.
-for (const [output, extra] of [['dist/fused.wasm', []], ['dist/fused-relaxed.wasm', ['--enable', 'relaxed-simd']]]) {
-  execFileSync(process.execPath, [
-    'node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '-o', output, '-O3',
-    '--runtime', 'stub', '--noAssert', '--use', 'abort=',
-    '--enable', 'simd', ...extra, '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768',
-  ], { stdio: 'inherit' });
+// it. The memory maximum comes from assembly/memory.json, as in src/engine/fused/kernels.ts.
+for (const [output, extra] of [
+  ['dist/fused.wasm', []],
+  ['dist/fused-relaxed.wasm', ['--enable', 'relaxed-simd']],
+]) {
+  execFileSync(
+    process.execPath,
+    [
+      'node_modules/assemblyscript/bin/asc.js',
+      'assembly/index.ts',
+      '-o',
+      output,
+      '-O3',
+      '--runtime',
+      'stub',
+      '--noAssert',
+      '--use',
+      'abort=',
+      '--enable',
+      'simd',
+      ...extra,
+      '--enable',
+      'threads',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory',
+      '1',
+      '--maximumMemory',
+      String(memoryLimits.maximumPages),
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 await Promise.all([

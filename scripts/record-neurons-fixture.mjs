@@ -57,5 +57,9 @@ const recorded = {
 };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(recorded) + '\n');
-console.log(`${out}: ${rank.features.length} features, ${rank.gates.length} gates, trace of ${trace.values.length} characters, ${match.neurons.length} selected neurons, ${match.matches.length} matches`);
-for (const f of rank.features) console.log(`  ${f.feature.padEnd(18)} ${f.top.map((n) => `${n.label} ${n.score.toFixed(3)}${n.sign < 0 ? '−' : '+'}`).join('  ')}`);
+console.log(
+  `${out}: ${rank.features.length} features, ${rank.gates.length} gates, trace of ${trace.values.length} characters, ` +
+    `${match.neurons.length} selected neurons, ${match.matches.length} matches`,
+);
+for (const f of rank.features)
+  console.log(`  ${f.feature.padEnd(18)} ${f.top.map((n) => `${n.label} ${n.score.toFixed(3)}${n.sign < 0 ? '−' : '+'}`).join('  ')}`);

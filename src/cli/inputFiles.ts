@@ -11,7 +11,9 @@ export function readTextFile(file: string): string {
     bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputFileError(code === 'ENOENT' ? `file not found: ${file}` : code === 'EISDIR' ? `${file} is a folder; give text files` : `cannot read ${file} (${code})`);
+    throw new InputFileError(
+      code === 'ENOENT' ? `file not found: ${file}` : code === 'EISDIR' ? `${file} is a folder; give text files` : `cannot read ${file} (${code})`,
+    );
   }
   const decoded = decodeUtf8Text(bytes);
   if (!decoded.ok) throw new InputFileError(decoded.reason === 'binary' ? `${file} is a binary file, not text` : `${file} is not UTF-8 text`);

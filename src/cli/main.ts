@@ -25,7 +25,15 @@ const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
   const list = COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`).join('\n');
-  return `rnn-lab: train recurrent networks (RNN, LSTM, GRU) on your code and look inside them.\n\nUsage: rnn-lab <command> [options]\n\nCommands:\n${list}\n\nRun rnn-lab <command> --help for a command's options.\n`;
+  return [
+    'rnn-lab: train recurrent networks (RNN, LSTM, GRU) on your code and look inside them.',
+    '',
+    'Usage: rnn-lab <command> [options]',
+    '',
+    `Commands:\n${list}`,
+    '',
+    "Run rnn-lab <command> --help for a command's options.\n",
+  ].join('\n');
 }
 
 /**
@@ -41,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write(`${require('../../package.json').version}\n`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json, bundled by esbuild
+    process.stdout.write(`${(require('../../package.json') as { version: string }).version}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
@@ -71,7 +80,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof SpecError || err instanceof CorpusError || err instanceof BatchingError || err instanceof VocabularyError || err instanceof OnnxModelError || err instanceof SampleError || err instanceof InputFileError;
+    const known =
+      err instanceof UsageError ||
+      err instanceof SpecError ||
+      err instanceof CorpusError ||
+      err instanceof BatchingError ||
+      err instanceof VocabularyError ||
+      err instanceof OnnxModelError ||
+      err instanceof SampleError ||
+      err instanceof InputFileError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

@@ -23,7 +23,8 @@ export class ProgressReporter {
     const done = step - this.startStep;
     const eta = done > 0 ? ((Date.now() - this.startedAt) / done) * (this.totalSteps - step) : 0;
     const val = this.lastVal !== undefined ? `  val ${natsToBits(this.lastVal).toFixed(3)}` : '';
-    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} bits${val}  ${Math.round(charsPerSec).toLocaleString('en-US')} chars/s  eta ${formatDuration(eta)}`;
+    const speed = `${Math.round(charsPerSec).toLocaleString('en-US')} chars/s`;
+    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} bits${val}  ${speed}  eta ${formatDuration(eta)}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((step / this.totalSteps) * width);

@@ -28,10 +28,7 @@ export interface Parsed {
 export function parseCommandLine(command: CommandSpec, argv: string[]): Parsed {
   const all: Record<string, OptionSpec> = { ...command.options, help: { type: 'boolean', short: 'h', help: '' } };
   const options = Object.fromEntries(
-    Object.entries(all).map(([name, o]) => [
-      name,
-      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
-    ]),
+    Object.entries(all).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
   );
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

@@ -50,7 +50,8 @@ export class StreamBatcher {
     this.windowsPerEpoch = Math.floor(this.streamLength / seqLength);
     if (this.windowsPerEpoch < 1) {
       throw new BatchingError(
-        `the training text has ${data.length} tokens; batch ${batchSize} × sequence ${seqLength} needs at least ${batchSize * seqLength + seqLength}: add files or lower the batch size or sequence length`,
+        `the training text has ${data.length} tokens; batch ${batchSize} × sequence ${seqLength} needs at least ${batchSize * seqLength + seqLength}: ` +
+          'add files or lower the batch size or sequence length',
       );
     }
   }
@@ -65,7 +66,13 @@ export class StreamBatcher {
   }
 
   setPosition(position: BatchPosition): void {
-    if (!(Number.isInteger(position.window) && Number.isInteger(position.epoch) && position.window >= 0 && position.window < this.windowsPerEpoch && position.epoch >= 0)) {
+    if (!(
+      Number.isInteger(position.window) &&
+      Number.isInteger(position.epoch) &&
+      position.window >= 0 &&
+      position.window < this.windowsPerEpoch &&
+      position.epoch >= 0
+    )) {
       throw new BatchingError(`batch position ${JSON.stringify(position)} does not fit this data`);
     }
     this.position = { ...position };

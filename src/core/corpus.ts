@@ -122,11 +122,20 @@ interface WalkContext {
  */
 export async function gatherCorpus(inputs: string[], options: GatherOptions = {}): Promise<GatheredCorpus> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const includeMatcher = options.include?.length ? includeFilter(options.include) : undefined;
   const exclude = options.exclude?.length ? includeFilter(options.exclude) : undefined;
   const ctx: WalkContext = { followGitignore: options.followGitignore ?? true, exclude, found: [], skipped: [] };
-  const roots: string[] = [];
+  const roots = await findFiles(inputs, options.include?.length ? includeFilter(options.include) : undefined, ctx);
+  const root = commonDir(roots);
+  const display = (abs: string) => (root ? toPosix(path.relative(root, abs)) : abs);
+  const { documents, skipped } = await readFound(ctx, display, maxFileBytes);
+  documents.sort((a, b) => compareStrings(a.path, b.path));
+  skipped.sort((a, b) => compareStrings(a.path, b.path));
+  return { documents, skipped, root, inputs: [...inputs], maxFileBytes };
+}
 
+/** Walks the inputs into `ctx.found` and `ctx.skipped`; returns the folders they lie in (for display names). */
+async function findFiles(inputs: string[], includeMatcher: ((rel: string) => boolean) | undefined, ctx: WalkContext): Promise<string[]> {
+  const roots: string[] = [];
   for (const input of inputs) {
     const abs = path.resolve(input);
     let stat: fs.Stats | undefined;
@@ -164,10 +173,15 @@ export async function gatherCorpus(inputs: string[], options: GatherOptions = {}
       ctx.found.push(abs);
     }
   }
+  return roots;
+}
 
-  const root = commonDir(roots);
-  const display = (abs: string) => (root ? toPosix(path.relative(root, abs)) : abs);
-
+/** Reads every file found once (by real path), and lists what was skipped on the way or on reading. */
+async function readFound(
+  ctx: WalkContext,
+  display: (abs: string) => string,
+  maxFileBytes: number,
+): Promise<{ documents: CorpusDocument[]; skipped: SkippedFile[] }> {
   const documents: CorpusDocument[] = [];
   const skipped: SkippedFile[] = [];
   const seen = new Set<string>();
@@ -187,10 +201,7 @@ export async function gatherCorpus(inputs: string[], options: GatherOptions = {}
     seen.add(s.abs);
     skipped.push({ path: display(s.abs), reason: s.reason, ...(s.detail ? { detail: s.detail } : {}) });
   }
-
-  documents.sort((a, b) => compareStrings(a.path, b.path));
-  skipped.sort((a, b) => compareStrings(a.path, b.path));
-  return { documents, skipped, root, inputs: [...inputs], maxFileBytes };
+  return { documents, skipped };
 }
 
 /**
@@ -198,13 +209,7 @@ export async function gatherCorpus(inputs: string[], options: GatherOptions = {}
  * `rel` is dir's path relative to the walk root, '' for the root itself.
  * Symlinked directories are not followed, which rules out loops.
  */
-async function walk(
-  dir: string,
-  rel: string,
-  scopes: IgnoreScope[],
-  accept: (relPath: string) => boolean,
-  ctx: WalkContext,
-): Promise<void> {
+async function walk(dir: string, rel: string, scopes: IgnoreScope[], accept: (relPath: string) => boolean, ctx: WalkContext): Promise<void> {
   let entries: fs.Dirent[];
   try {
     entries = await fs.promises.readdir(dir, { withFileTypes: true });

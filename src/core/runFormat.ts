@@ -3,7 +3,7 @@ import type { ModelSpec, TrainingSpec } from './spec';
 export type SkipReason = 'binary' | 'invalid-utf8' | 'too-large' | 'empty' | 'ignored' | 'unreadable';
 
 /**
- * The files of a run folder (DESIGN.md "A run on disk"), shared by the engine
+ * The files of a run folder (docs/architecture.md, "Run folders"), shared by the engine
  * that writes them and the extension and CLI that read them.
  */
 export const RUN_FILES = {
@@ -37,7 +37,7 @@ export interface BackendInfo {
   /** tfjs backend name: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
   name: string;
   simd?: boolean;
-  /** True when transposed matMuls are rewritten to the fast wasm path (DESIGN.md measured facts). */
+  /** True when transposed matMuls are rewritten to the fast wasm path (docs/architecture.md, "Measured facts behind the design"). */
   matMulPatched?: boolean;
   /** Which code computed the gradients: the fused WebAssembly kernels or tfjs ops. Absent in runs made before the kernels. */
   training?: TrainingPath;

@@ -16,7 +16,10 @@ export interface RunSummary {
 export function listRuns(runsDir: string): RunSummary[] {
   let names: string[];
   try {
-    names = fs.readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+    names = fs
+      .readdirSync(runsDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name);
   } catch {
     return [];
   }

@@ -42,7 +42,7 @@ export function newRunId(cell: string, layers: number, hidden: number, now = new
 }
 
 /**
- * One run folder (DESIGN.md "A run on disk"). JSON files are replaced
+ * One run folder (docs/architecture.md, "Run folders"). JSON files are replaced
  * atomically; jsonl files are appended one whole line per write, so a killed
  * process loses at most the line being written.
  */
@@ -141,7 +141,11 @@ function readJson(file: string): unknown {
 export function readJsonLines(file: string): unknown[] {
   if (!fs.existsSync(file)) return [];
   // Keep each line's number in the file (blank lines are skipped, not renumbered) for the error message.
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((text, i) => ({ text, number: i + 1 })).filter((l) => l.text.trim() !== '');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((text, i) => ({ text, number: i + 1 }))
+    .filter((l) => l.text.trim() !== '');
   const out: unknown[] = [];
   lines.forEach((line, i) => {
     try {

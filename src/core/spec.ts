@@ -100,11 +100,12 @@ export function validateModelSpec(spec: ModelSpec): ModelSpec {
 }
 
 export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
-  if (spec.resolution !== 'char' && spec.resolution !== 'token') throw new SpecError(`resolution must be char or token; got "${spec.resolution}"`);
+  if (spec.resolution !== 'char' && spec.resolution !== 'token') throw new SpecError(`resolution must be char or token; got "${String(spec.resolution)}"`);
   checkInt('seq', spec.seqLength, 1, 10_000);
   checkInt('batch', spec.batchSize, 1, 4096);
   checkInt('steps', spec.steps, 1, 100_000_000);
-  if (spec.epochs !== undefined && !(spec.epochs > 0 && Number.isFinite(spec.epochs))) throw new SpecError(`epochs must be a positive number; got ${spec.epochs}`);
+  if (spec.epochs !== undefined && !(spec.epochs > 0 && Number.isFinite(spec.epochs)))
+    throw new SpecError(`epochs must be a positive number; got ${spec.epochs}`);
   if (!OPTIMIZERS.includes(spec.optimizer)) throw new SpecError(`optimizer must be one of ${OPTIMIZERS.join(', ')}; got "${spec.optimizer}"`);
   checkPositive('lr', spec.learningRate);
   if (!(spec.lrDecay > 0 && spec.lrDecay <= 1)) throw new SpecError(`lr decay must be in (0, 1]; got ${spec.lrDecay}`);
@@ -115,7 +116,8 @@ export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
   checkInt('sample-every', spec.sampleEvery, 1, Number.MAX_SAFE_INTEGER);
   checkInt('checkpoint-every', spec.checkpointEvery, 1, Number.MAX_SAFE_INTEGER);
   checkInt('seed', spec.seed, 0, 2 ** 32 - 1);
-  if (!(spec.validationFraction >= 0 && spec.validationFraction < 1)) throw new SpecError(`validation fraction must be in [0, 1); got ${spec.validationFraction}`);
+  if (!(spec.validationFraction >= 0 && spec.validationFraction < 1))
+    throw new SpecError(`validation fraction must be in [0, 1); got ${spec.validationFraction}`);
   checkInt('min token count', spec.minTokenCount, 1, Number.MAX_SAFE_INTEGER);
   checkInt('max file bytes', spec.maxFileBytes, 1, Number.MAX_SAFE_INTEGER);
   return spec;

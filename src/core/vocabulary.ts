@@ -147,7 +147,9 @@ export class Vocabulary {
 
   /** True when both map the same units to the same ids (a checkpoint fits a model). */
   equals(other: Vocabulary): boolean {
-    return this.kind === other.kind && this.unk === other.unk && this.tokens.length === other.tokens.length && this.tokens.every((t, i) => t === other.tokens[i]);
+    return (
+      this.kind === other.kind && this.unk === other.unk && this.tokens.length === other.tokens.length && this.tokens.every((t, i) => t === other.tokens[i])
+    );
   }
 }
 

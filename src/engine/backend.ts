@@ -1,4 +1,5 @@
 import * as path from 'path';
+import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tfjs';
 import type { BackendPreference } from '../core/spec';
 import type { BackendInfo } from '../core/runFormat';
@@ -11,7 +12,7 @@ export class BackendError extends Error {}
 let active: BackendInfo | undefined;
 
 /**
- * Picks the tfjs backend once per process, in DESIGN.md's order of preference:
+ * Picks the tfjs backend once per process, in this order of preference (docs/architecture.md, "Training"):
  * tfjs-node (native, optional dependency) → wasm with SIMD → cpu. A specific
  * preference that cannot load is an error, not a silent fallback.
  */
@@ -61,6 +62,7 @@ async function tryBackend(candidate: BackendPreference): Promise<BackendInfo | u
     case 'node': {
       // An optional dependency whose install needs libtensorflow: often absent.
       try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when installed (an optional dependency)
         require('@tensorflow/tfjs-node');
       } catch {
         return undefined;
@@ -69,8 +71,8 @@ async function tryBackend(candidate: BackendPreference): Promise<BackendInfo | u
       return { name: 'tensorflow' };
     }
     case 'wasm': {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when this backend is chosen
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof WasmBackend;
       wasm.setWasmPaths(wasmDirectory());
       if (!(await tf.setBackend('wasm'))) return undefined;
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

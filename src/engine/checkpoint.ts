@@ -120,7 +120,10 @@ export async function saveCheckpoint(runDir: string, contents: CheckpointContent
 export function listCheckpoints(runDir: string): string[] {
   const root = path.join(runDir, RUN_FILES.checkpoints);
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root).filter((n) => /^step-\d+$/.test(n)).sort();
+  return fs
+    .readdirSync(root)
+    .filter((n) => /^step-\d+$/.test(n))
+    .sort();
 }
 
 /** Reads and verifies a checkpoint folder: manifest fields, file size and checksum. */
@@ -144,7 +147,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const loaded: LoadedCheckpoint = { manifest, weights: new Map(), optimizerWeights: [], stateH: [], stateC: [] };
   for (const t of manifest.tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (!(t.offset >= 0 && t.offset + size <= all.length)) throw new CheckpointError(`checkpoint ${where} is corrupted (tensor ${t.name} lies outside the file)`);
+    if (!(t.offset >= 0 && t.offset + size <= all.length))
+      throw new CheckpointError(`checkpoint ${where} is corrupted (tensor ${t.name} lies outside the file)`);
     const values = all.slice(t.offset, t.offset + size);
     if (t.group === 'weight') loaded.weights.set(t.name, { shape: t.shape, values });
     else if (t.group === 'optimizer') loaded.optimizerWeights.push({ name: t.name, shape: t.shape, values });

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../core/random';
+import { type SeededRandom } from '../core/random';
 
 /**
  * Weight initialisers computed in plain JavaScript from a seeded generator, so

@@ -102,7 +102,7 @@ export class RecurrentModel {
 
   zeroState(batch: number): RecurrentState {
     const H = this.spec.hidden * (this.spec.bidirectional ? 2 : 1);
-    const zeros = () => Array.from({ length: this.spec.layers }, () => tf.zeros([batch, H]) as tf.Tensor2D);
+    const zeros = () => Array.from({ length: this.spec.layers }, () => tf.zeros<tf.Rank.R2>([batch, H]));
     return this.spec.cell === 'lstm' ? { h: zeros(), c: zeros() } : { h: zeros() };
   }
 
@@ -118,7 +118,7 @@ export class RecurrentModel {
     const applyDropout = (x: tf.Tensor2D): tf.Tensor2D =>
       options.training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D) : x;
 
-    const flatTokens = tf.reshape(tokens, [batch * time]) as tf.Tensor1D;
+    const flatTokens = tf.reshape<tf.Rank.R1>(tokens, [batch * time]);
     let x: tf.Tensor2D | undefined = this.spec.embedding > 0 ? lookupRows(this.variable('embedding') as tf.Tensor2D, flatTokens) : undefined;
 
     const finalH: tf.Tensor2D[] = [];
@@ -137,7 +137,7 @@ export class RecurrentModel {
         if (r.c) finalC.push(r.c);
       } else {
         const H = this.spec.hidden;
-        const half = (s: tf.Tensor2D | undefined, k: number) => (s ? (tf.slice(s, [0, k * H], [batch, H]) as tf.Tensor2D) : undefined);
+        const half = (s: tf.Tensor2D | undefined, k: number) => (s ? tf.slice(s, [0, k * H], [batch, H]) : undefined);
         const fw = run('', false, half(stateH, 0), half(stateC, 0));
         const bw = run('backward/', true, half(stateH, 1), half(stateC, 1));
         out = tf.concat([fw.sequence, bw.sequence], 2);
@@ -145,9 +145,9 @@ export class RecurrentModel {
         if (fw.c && bw.c) finalC.push(tf.concat([fw.c, bw.c], 1));
       }
       layerOutputs.push(out);
-      x = applyDropout(tf.reshape(out, [batch * time, out.shape[2]]) as tf.Tensor2D);
+      x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]));
     }
-    const logits = tf.add(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias')) as tf.Tensor2D;
+    const logits = tf.add<tf.Tensor2D>(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias'));
     const finalState: RecurrentState = this.spec.cell === 'lstm' ? { h: finalH, c: finalC } : { h: finalH };
     return { logits, finalState, layerOutputs };
   }
@@ -173,7 +173,7 @@ export class RecurrentModel {
     const steps = tf.unstack(tf.reshape(tf.add(projected, b), [batch, time, gateCount(cell) * H]), 1) as tf.Tensor2D[];
     let h: tf.Tensor2D = h0 ?? tf.zeros([batch, H]);
     let c: tf.Tensor2D = c0 ?? tf.zeros([batch, H]);
-    const outputs: tf.Tensor2D[] = new Array(time);
+    const outputs = new Array<tf.Tensor2D>(time);
     const order = reverse ? [...Array(time).keys()].reverse() : [...Array(time).keys()];
     // h·U with a gradient that transposes U once per window (see recurrentProduct).
     const hU = cell === 'gru' ? undefined : recurrentProduct(U as tf.Tensor2D);
@@ -184,12 +184,12 @@ export class RecurrentModel {
       if (cell === 'rnn') {
         h = tf.tanh(tf.add(xt, hU!(h))) as tf.Tensor2D;
       } else if (cell === 'lstm') {
-        const [i, f, g, o] = tf.split(tf.add(xt, hU!(h)), 4, 1) as tf.Tensor2D[];
+        const [i, f, g, o] = tf.split<tf.Tensor2D>(tf.add(xt, hU!(h)), 4, 1);
         c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
         h = tf.mul(tf.sigmoid(o), tf.tanh(c));
       } else {
-        const [xzr, xh] = tf.split(xt, [2 * H, H], 1) as tf.Tensor2D[];
-        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, hUzr!(h))), 2, 1) as tf.Tensor2D[];
+        const [xzr, xh] = tf.split<tf.Tensor2D>(xt, [2 * H, H], 1);
+        const [z, r] = tf.split<tf.Tensor2D>(tf.sigmoid(tf.add(xzr, hUzr!(h))), 2, 1);
         const candidate = tf.tanh(tf.add(xh, hUh!(tf.mul(r, h))));
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
       }
@@ -224,7 +224,7 @@ function recurrentProduct(U: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
       value: tf.matMul(x, u),
       gradFunc: (dy: tf.Tensor, [xSaved, uSaved]: tf.Tensor[]) => {
         Ut ??= tf.transpose(uSaved as tf.Tensor2D);
-        return [tf.matMul(dy as tf.Tensor2D, Ut), tf.matMul(xSaved as tf.Tensor2D, dy as tf.Tensor2D, true, false)];
+        return [tf.matMul(dy, Ut), tf.matMul(xSaved, dy, true, false)];
       },
     };
   });
@@ -237,7 +237,7 @@ function recurrentProduct(U: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
  * it, and cpuKernels.ts replaces the cpu backend's very slow one.
  */
 export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  return tf.gather(table, ids) as tf.Tensor2D;
+  return tf.gather(table, ids);
 }
 
 /** Mean cross-entropy in nats of `logits` [n, vocab] against target ids [n]. */

@@ -150,10 +150,15 @@ export class EngineServer {
       buffered = '';
     };
     try {
-      return await generate(modelSourcePath(source), { prime, length, temperature, topK, seed }, (text) => {
-        buffered += text;
-        timer ??= setTimeout(flush, 30);
-      }, controller.signal);
+      return await generate(
+        modelSourcePath(source),
+        { prime, length, temperature, topK, seed },
+        (text) => {
+          buffered += text;
+          timer ??= setTimeout(flush, 30);
+        },
+        controller.signal,
+      );
     } catch (err) {
       if (err instanceof OnnxModelError) throw new RequestError('failed', err.message);
       throw err;

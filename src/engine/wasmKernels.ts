@@ -45,26 +45,58 @@ interface WasmBackend extends tf.KernelBackend {
 
 let patched = false;
 
+/** A kernel of ours, given the wasm original it leaves the cases it does not handle to (strings, other axes). */
+type Replacement = (original: tf.KernelFunc) => tf.KernelFunc;
+
+/** Ours by kernel name (1–4 above). */
+const REPLACEMENTS: Record<string, Replacement> = {
+  Slice: sliceKernel,
+  SplitV: splitVKernel,
+  Unpack: unpackKernel,
+  GatherV2: gatherV2Kernel,
+  Sum: sumKernel,
+  Identity: identityKernel,
+  Cast: castKernel,
+};
+
 export function installWasmKernels(): boolean {
   if (patched) return true;
-  const originals = ['Slice', 'SplitV', 'Unpack', 'GatherV2', 'Sum', 'Identity', 'Cast'].map((name) => tf.getKernel(name, 'wasm'));
+  const names = Object.keys(REPLACEMENTS);
+  const originals = names.map((name) => tf.getKernel(name, 'wasm'));
+  // Every original first: without the wasm backend's kernels there is nothing to replace.
   if (originals.some((k) => !k)) return false;
-  const [originalSlice, originalSplit, originalUnpack, originalGather, originalSum, originalIdentity, originalCast] = originals.map((k) => k!.kernelFunc);
+  names.forEach((name, i) => reregister(name, REPLACEMENTS[name](originals[i].kernelFunc)));
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumKernel });
+  }
+  patched = true;
+  return true;
+}
 
-  reregister('Slice', ({ inputs, backend, attrs }) => {
+function reregister(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  const original = tf.getKernel(kernelName, 'wasm');
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
+
+function sliceKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    if (x.dtype === 'string') return originalSlice({ inputs, backend, attrs });
+    if (x.dtype === 'string') return original({ inputs, backend, attrs });
     const { begin, size } = attrs as unknown as { begin: number | number[]; size?: number | number[] };
     const [begin_, size_] = tf.slice_util.parseSliceParams(x, begin, size);
     return sliceFromHeap(x, begin_, size_, backend as WasmBackend);
-  });
+  };
+}
 
-  reregister('SplitV', ({ inputs, backend, attrs }) => {
+/** One slice per output, each taking only its own elements. */
+function splitVKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    if (x.dtype === 'string') return originalSplit({ inputs, backend, attrs });
+    if (x.dtype === 'string') return original({ inputs, backend, attrs });
     const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, ax);
     const begin = new Array<number>(x.shape.length).fill(0);
     return sizes.map((s) => {
       const size = x.shape.slice();
@@ -73,11 +105,14 @@ export function installWasmKernels(): boolean {
       begin[ax] += s;
       return out;
     });
-  });
+  };
+}
 
-  reregister('Unpack', ({ inputs, backend, attrs }) => {
+/** One slice of width 1 per position along the axis, which the outputs then drop. */
+function unpackKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const { value } = inputs as { value: tf.TensorInfo };
-    if (value.dtype === 'string') return originalUnpack({ inputs, backend, attrs });
+    if (value.dtype === 'string') return original({ inputs, backend, attrs });
     const rank = value.shape.length;
     const ax = ((attrs as unknown as { axis: number }).axis + rank) % rank;
     const outShape = value.shape.filter((_, i) => i !== ax);
@@ -89,59 +124,58 @@ export function installWasmKernels(): boolean {
       const out = sliceFromHeap(value, begin, size, backend as WasmBackend);
       return { ...out, shape: outShape }; // the same data without the unit axis
     });
-  });
+  };
+}
 
-  reregister('GatherV2', ({ inputs, backend, attrs }) => {
+/** Whole rows (axis 0, no batch dimensions) of numbers by int32 indices; anything else to the original. */
+function gatherV2Kernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
     const rowsAxis = x.shape.length > 0 && tf.util.parseAxisParam(axis, x.shape)[0] === 0 && !batchDims;
-    if (!rowsAxis || x.dtype === 'string' || indices.dtype !== 'int32') return originalGather({ inputs, backend, attrs });
+    if (!rowsAxis || x.dtype === 'string' || indices.dtype !== 'int32') return original({ inputs, backend, attrs });
     return gatherRowsFromHeap(x, indices, backend as WasmBackend);
-  });
+  };
+}
 
-  reregister('Sum', ({ inputs, backend, attrs }) => {
+/** Float32 sums over leading axes (not all of them); anything else to the original. */
+function sumKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-    if (!leading || x.dtype !== 'float32') return originalSum({ inputs, backend, attrs });
+    if (!leading || x.dtype !== 'float32') return original({ inputs, backend, attrs });
     return sumLeadingAxesFromHeap(x, axes.length, keepDims, backend as WasmBackend);
-  });
-
-  const share = (x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo => {
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
-  reregister('Identity', ({ inputs, backend, attrs }) => {
-    const { x } = inputs as { x: tf.TensorInfo };
-    return x.dtype === 'string' ? originalIdentity({ inputs, backend, attrs }) : share(x, backend as WasmBackend);
-  });
-  reregister('Cast', ({ inputs, backend, attrs }) => {
-    const { x } = inputs as { x: tf.TensorInfo };
-    const same = x.dtype === (attrs as unknown as { dtype: tf.DataType }).dtype && x.dtype !== 'string';
-    return same ? share(x, backend as WasmBackend) : originalCast({ inputs, backend, attrs });
-  });
-
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
-    tf.registerKernel({
-      kernelName: 'UnsortedSegmentSum',
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-        const { numSegments } = attrs as unknown as { numSegments: number };
-        return segmentSumFromHeap(x, segmentIds, numSegments, backend as WasmBackend);
-      },
-    });
-  }
-
-  patched = true;
-  return true;
 }
 
-function reregister(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  const original = tf.getKernel(kernelName, 'wasm')!;
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+function identityKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    return x.dtype === 'string' ? original({ inputs, backend, attrs }) : shareData(x, backend as WasmBackend);
+  };
+}
+
+/** A cast to the dtype x already has shares x's data. */
+function castKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const same = x.dtype === (attrs as unknown as { dtype: tf.DataType }).dtype && x.dtype !== 'string';
+    return same ? shareData(x, backend as WasmBackend) : original({ inputs, backend, attrs });
+  };
+}
+
+const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const { numSegments } = attrs as unknown as { numSegments: number };
+  return segmentSumFromHeap(x, segmentIds, numSegments, backend as WasmBackend);
+};
+
+/** A new tensor on x's data: one more reference, no copy. */
+function shareData(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /**

@@ -2,7 +2,7 @@ import * as tf from './tfjs';
 
 /**
  * The tfjs wasm backend runs BatchMatMul with transposeA/transposeB about 20×
- * slower than its plain path (DESIGN.md, measured facts), and every matMul
+ * slower than its plain path (docs/architecture.md, "Measured facts behind the design"), and every matMul
  * gradient asks for a transpose. This re-registers the wasm BatchMatMul kernel
  * so it transposes the operand explicitly (a cheap copy) and then takes the
  * plain path. Results are the same; only the memory layout work moves.

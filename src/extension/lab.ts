@@ -65,14 +65,25 @@ export class Lab implements vscode.Disposable {
       if (!(await this.training.stop())) void vscode.window.showInformationMessage('RNN Lab: no training is running.');
     });
     command('rnnLab.openDashboard', async (arg, selection) => {
-      const runs = arg === undefined && selection === undefined && this.training.current ? [{ dir: this.training.current.runDir }] : await runsFromArgs(this.registry, 'RNN Lab: Open Dashboard', arg, selection);
-      if (runs.length > 0) DashboardPanel.show(this.context.extensionUri, this.training, runs.map((r) => r.dir), this.log);
+      const runs =
+        arg === undefined && selection === undefined && this.training.current
+          ? [{ dir: this.training.current.runDir }]
+          : await runsFromArgs(this.registry, 'RNN Lab: Open Dashboard', arg, selection);
+      if (runs.length > 0)
+        DashboardPanel.show(
+          this.context.extensionUri,
+          this.training,
+          runs.map((r) => r.dir),
+          this.log,
+        );
     });
     command('rnnLab.openRun', async () => {
       const run = await pickRun(this.registry, 'RNN Lab: Open Run');
       if (run) DashboardPanel.show(this.context.extensionUri, this.training, [run.dir], this.log);
     });
-    command('rnnLab.deleteRun', async (arg, selection) => deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)));
+    command('rnnLab.deleteRun', async (arg, selection) =>
+      deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)),
+    );
     command('rnnLab.resumeTraining', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
       return run ? resumeRun(this.training, this.registry, run) : undefined;

@@ -24,20 +24,25 @@ export function runsLocation(): RunsLocation | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const config = vscode.workspace.getConfiguration(SECTION);
   const inspected = config.inspect<string>('runsDirectory');
-  const resolve = (value: string | undefined) => (value && path.isAbsolute(value) ? value : folder ? path.join(folder, value || DEFAULT_RUNS_DIRECTORY) : undefined);
+  const resolve = (value: string | undefined) =>
+    value && path.isAbsolute(value) ? value : folder ? path.join(folder, value || DEFAULT_RUNS_DIRECTORY) : undefined;
   const workspaceValue = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
   const effective = config.get<string>('runsDirectory') || DEFAULT_RUNS_DIRECTORY;
   if (!vscode.workspace.isTrusted && workspaceValue !== undefined && effective === workspaceValue) {
     const target = resolve(workspaceValue);
     if (!target || !folder || !isInside(target, folder)) {
       const fallback = resolve(inspected?.globalValue ?? DEFAULT_RUNS_DIRECTORY);
-      return fallback ? { dir: fallback, ignored: `the workspace setting rnnLab.runsDirectory (${workspaceValue}) points outside the workspace and is ignored in Restricted Mode` } : undefined;
+      return fallback
+        ? {
+            dir: fallback,
+            ignored: `the workspace setting rnnLab.runsDirectory (${workspaceValue}) points outside the workspace and is ignored in Restricted Mode`,
+          }
+        : undefined;
     }
   }
   const dir = resolve(effective);
   return dir ? { dir } : undefined;
 }
-
 
 export function defaultPreset(): Preset {
   const id = vscode.workspace.getConfiguration(SECTION).get<string>('defaultPreset');

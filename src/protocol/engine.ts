@@ -1,16 +1,34 @@
 /**
- * Messages between the extension host and the engine process (DESIGN.md
- * "Architecture: three places, one protocol"). Requests carry an id and get one
+ * Messages between the extension host and the engine process (docs/architecture.md,
+ * "Processes"). Requests carry an id and get one
  * response; events stream from the engine while a training runs. Both sides
  * validate what they receive with the checks below.
  */
 import type { MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
-import { NEURON_KINDS, type ActivationRangeParams, type ActivationRangeResult, type HoverInfoParams, type HoverInfoResult, type OpenDocumentParams, type OpenDocumentResult, type UpdateDocumentParams, type UpdateDocumentResult } from './activations';
+import {
+  NEURON_KINDS,
+  type ActivationRangeParams,
+  type ActivationRangeResult,
+  type HoverInfoParams,
+  type HoverInfoResult,
+  type OpenDocumentParams,
+  type OpenDocumentResult,
+  type UpdateDocumentParams,
+  type UpdateDocumentResult,
+} from './activations';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 import { MAX_DOCUMENT_LENGTH } from './limits';
 import { modelSourceCheck, type ModelSource } from './modelSource';
-import { MAX_TOP_NEURONS, type MatchSelectionParams, type MatchSelectionResult, type NeuronTraceParams, type NeuronTraceResult, type RankNeuronsParams, type RankNeuronsResult } from './neurons';
+import {
+  MAX_TOP_NEURONS,
+  type MatchSelectionParams,
+  type MatchSelectionResult,
+  type NeuronTraceParams,
+  type NeuronTraceResult,
+  type RankNeuronsParams,
+  type RankNeuronsResult,
+} from './neurons';
 
 export interface TrainParams {
   /** Files, folders or globs. */
@@ -96,8 +114,7 @@ export interface EngineRequest<M extends EngineMethod = EngineMethod> {
 export type EngineErrorCode = 'invalid' | 'busy' | 'failed' | 'stale';
 
 export type EngineResponse =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: { code: EngineErrorCode; message: string } };
+  { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: { code: EngineErrorCode; message: string } };
 
 export type StepRecord = Extract<MetricsRecord, { kind: 'step' }>;
 export type EvalRecord = Extract<MetricsRecord, { kind: 'eval' }>;
@@ -143,15 +160,20 @@ const trainingCheck = shape({
   maxFileBytes: int,
 });
 
-const documentId: Check = (v, p) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? undefined : `${p} must be a non-empty string of at most 200 characters`);
-const documentText: Check = (v, p) => (typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined);
+const documentId: Check = (v, p) =>
+  typeof v === 'string' && v.length > 0 && v.length <= 200 ? undefined : `${p} must be a non-empty string of at most 200 characters`;
+const documentText: Check = (v, p) =>
+  typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined;
 const offset: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${p} must be a whole number ≥ 0`);
 const neuronFields = { layer: offset, kind: oneOf(...NEURON_KINDS), unit: offset };
 const languageName: Check = (v, p) => (typeof v === 'string' && v.length <= 200 ? undefined : `${p} must be a string of at most 200 characters`);
-const topNeurons: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`);
+const topNeurons: Check = (v, p) =>
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`;
 
 const trainingThreads: Check = (v, p) =>
-  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TRAINING_THREADS ? undefined : `${p} must be a whole number from 1 to ${MAX_TRAINING_THREADS}`;
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TRAINING_THREADS
+    ? undefined
+    : `${p} must be a whole number from 1 to ${MAX_TRAINING_THREADS}`;
 
 const paramChecks: { [M in EngineMethod]: Check } = {
   ping: shape({}),
@@ -184,7 +206,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   activationRange: (v, p) => {
     const problem = shape({ documentId, version: offset, from: offset, to: offset, ...neuronFields })(v, p);
     if (problem) return problem;
-    const { from, to } = v as unknown as ActivationRangeParams;
+    const { from, to } = v as ActivationRangeParams;
     return to < from ? `${p}.to must not be before ${p}.from` : undefined;
   },
   hoverInfo: shape({ documentId, version: optional(offset), offset, ...neuronFields }),
@@ -192,14 +214,14 @@ const paramChecks: { [M in EngineMethod]: Check } = {
   matchSelection: (v, p) => {
     const problem = shape({ source: modelSourceCheck, text: documentText, start: offset, end: offset })(v, p);
     if (problem) return problem;
-    const { text, start, end } = v as unknown as MatchSelectionParams;
+    const { text, start, end } = v as MatchSelectionParams;
     if (end <= start) return `${p}: the selection is empty (end ${end} is not after start ${start})`;
     return end > text.length ? `${p}.end ${end} is past the end of the text (${text.length})` : undefined;
   },
   neuronTrace: (v, p) => {
     const problem = shape({ source: modelSourceCheck, text: documentText, ...neuronFields, start: optional(offset) })(v, p);
     if (problem) return problem;
-    const { text, start } = v as unknown as NeuronTraceParams;
+    const { text, start } = v as NeuronTraceParams;
     return start !== undefined && start > text.length ? `${p}.start ${start} is past the end of the text (${text.length})` : undefined;
   },
 };

@@ -100,7 +100,10 @@ export interface NeuronsWebviewState {
 
 const MAX_TRACE_TEXT = 2 * MAX_TRACE_CHARACTERS;
 const natural: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${p} must be a whole number ≥ 0`);
-const shortText = (max: number): Check => (v, p) => (typeof v === 'string' && v.length <= max ? undefined : `${p} must be a string of at most ${max} characters`);
+const shortText =
+  (max: number): Check =>
+  (v, p) =>
+    typeof v === 'string' && v.length <= max ? undefined : `${p} must be a string of at most ${max} characters`;
 const sign: Check = (v, p) => (v === 1 || v === -1 ? undefined : `${p} must be 1 or −1`);
 const neuronFields = { layer: natural, kind: oneOf(...NEURON_KINDS), unit: natural };
 const nullable =

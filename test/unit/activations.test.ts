@@ -67,7 +67,11 @@ for (const cell of CELL_TYPES) {
 }
 
 test('the largest differences from tfjs stay within 1e-4', () => {
-  console.log(`activations, max |onnxruntime − tfjs|: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+  console.log(
+    `activations, max |onnxruntime − tfjs|: ${Object.entries(worst)
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ')}`,
+  );
   for (const v of Object.values(worst)) assert.ok(v <= TOL);
 });
 
@@ -85,7 +89,8 @@ function maxRangeDiff(a: Awaited<ReturnType<ActivationDocument['range']>>, b: ty
   assert.equal(a.count, b.count);
   assert.deepEqual(a.starts, b.starts);
   let m = 0;
-  for (let l = 0; l < a.layers.length; l++) for (const kind of Object.keys(a.layers[l]) as ActivationKind[]) m = Math.max(m, maxAbsDiff(a.layers[l][kind]!, b.layers[l][kind]!));
+  for (let l = 0; l < a.layers.length; l++)
+    for (const kind of Object.keys(a.layers[l]) as ActivationKind[]) m = Math.max(m, maxAbsDiff(a.layers[l][kind]!, b.layers[l][kind]!));
   return m;
 }
 
@@ -117,7 +122,7 @@ test('without internals a document computes h alone; the first request for c tur
   const h = await lazy.range(0, lazy.length);
   assert.deepEqual(Object.keys(h.layers[0]), ['h'], 'a request naming no kind gets what is computed: h');
   const expected = await full.range(0, full.length);
-  assert.ok(maxAbsDiff(h.layers[1].h!, expected.layers[1].h!) <= 1e-6);
+  assert.ok(maxAbsDiff(h.layers[1].h, expected.layers[1].h) <= 1e-6);
   const states = lazy.stats.computedTokens;
   // The first request for the cell state: chunks are computed again from kept boundary states, only those asked for.
   const c = await lazy.range(200, 230, ['c']);
@@ -126,7 +131,7 @@ test('without internals a document computes h alone; the first request for c tur
   assert.ok(maxAbsDiff(c.layers[1].c!, expected.layers[1].c!.subarray(200 * 8, 230 * 8)) <= 1e-6);
   const gates = await lazy.range(0, lazy.length, ['h', 'f']);
   assert.ok(maxAbsDiff(gates.layers[0].f!, expected.layers[0].f!) <= 1e-6);
-  assert.ok(maxAbsDiff(gates.layers[1].h!, expected.layers[1].h!) <= 1e-6);
+  assert.ok(maxAbsDiff(gates.layers[1].h, expected.layers[1].h) <= 1e-6);
   await assert.rejects(lazy.range(0, 5, ['z']), /kind z: the model has h, c, i, f, o/);
   for (const d of [lazy, full]) await d.close();
 });
@@ -201,7 +206,11 @@ test('characters outside the vocabulary are unknown tokens, not errors; position
   assert.deepEqual([...r.starts], [0, 1, 2, 3]);
   assert.deepEqual([...r.utf16Starts], [0, 1, 2, 4]);
   assert.deepEqual([...r.utf16Ends], [1, 2, 4, 5]);
-  assert.deepEqual([0, 1, 2, 3, 4].map((o) => doc.tokenAtUtf16(o)), [0, 1, 2, 2, 3], 'both halves of 😀 are its token');
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((o) => doc.tokenAtUtf16(o)),
+    [0, 1, 2, 2, 3],
+    'both halves of 😀 are its token',
+  );
   assert.ok(r.layers[0].h.every(Number.isFinite));
   const p = await doc.predictions(2, 3);
   assert.equal(p.token, 2);
@@ -211,14 +220,19 @@ test('characters outside the vocabulary are unknown tokens, not errors; position
   await doc.close();
 });
 
-test('predictions are the softmax of the model\'s logits (tfjs), most likely first', async () => {
+test("predictions are the softmax of the model's logits (tfjs), most likely first", async () => {
   const spec = tinySpec('lstm', 2, 0, false, 6);
   const model = randomModel(spec, 77);
   const file = path.join(dir, 'predictions.onnx');
   await exportModel(model, file);
   const text = 'abc de';
   const ids = Array.from(TINY_VOCAB.encode('\n' + text));
-  const probs = tf.tidy(() => tf.softmax(model.forward(tf.tensor2d(ids, [1, ids.length], 'int32'), undefined).logits).dataSync().slice());
+  const probs = tf.tidy(() =>
+    tf
+      .softmax(model.forward(tf.tensor2d(ids, [1, ids.length], 'int32'), undefined).logits)
+      .dataSync()
+      .slice(),
+  );
   model.dispose();
   const doc = await ActivationDocument.open(file, text);
   const V = TINY_VOCAB.size;
@@ -227,7 +241,10 @@ test('predictions are the softmax of the model\'s logits (tfjs), most likely fir
     const row = position === -1 ? probs.subarray(0, V) : probs.subarray((p.token + 1) * V, (p.token + 2) * V);
     if (position === -1) continue;
     const order = [...row.keys()].sort((a, b) => row[b] - row[a]);
-    assert.deepEqual(p.top.map((t) => t.id), order);
+    assert.deepEqual(
+      p.top.map((t) => t.id),
+      order,
+    );
     for (const t of p.top) assert.ok(Math.abs(t.probability - row[t.id]) < 1e-5);
     if (p.token + 1 < text.length) assert.ok(Math.abs(p.actual!.probability - row[ids[p.token + 2]]) < 1e-5);
     else assert.equal(p.actual, undefined, 'nothing follows the last token');
@@ -280,7 +297,10 @@ test('a small cache drops chunks but keeps boundary states: values are recompute
 test('a garbage, truncated, bidirectional or missing model is refused with a clear OnnxModelError', async () => {
   const garbage = path.join(dir, 'garbage.onnx');
   fs.writeFileSync(garbage, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24)));
-  await assert.rejects(ActivationModel.open(garbage), (err: Error) => err instanceof OnnxModelError && /garbage\.onnx is not a readable ONNX model/.test(err.message));
+  await assert.rejects(
+    ActivationModel.open(garbage),
+    (err: Error) => err instanceof OnnxModelError && /garbage\.onnx is not a readable ONNX model/.test(err.message),
+  );
   const good = await lstmFile('good');
   const truncated = path.join(dir, 'truncated.onnx');
   fs.writeFileSync(truncated, fs.readFileSync(good).subarray(0, 700));
@@ -318,13 +338,18 @@ test('selection match and hover helpers on a document: spans in code points, str
     assert.deepEqual([m.utf16Start, m.utf16End], [m.start, m.end], 'no astral characters: UTF-16 offsets are code points');
   }
   // The text repeats every 7 characters, and so, after a few lines, do the states: the same span one line on matches.
-  assert.ok(match.matches.some((m) => m.start % 7 === 0 && m.end - m.start === 3), JSON.stringify(match.matches.slice(0, 5)));
+  assert.ok(
+    match.matches.some((m) => m.start % 7 === 0 && m.end - m.start === 3),
+    JSON.stringify(match.matches.slice(0, 5)),
+  );
   const strongest = await strongestNeuronsAt(doc, 30, 4, 'c');
   assert.equal(strongest.length, 4);
   const row = await doc.range(30, 31);
   for (const n of strongest) assert.equal(n.value, row.layers[n.layer].c![n.unit]);
   assert.ok(Math.abs(strongest[0].value) >= Math.abs(strongest[3].value));
-  const ranking = await rankDocumentNeurons(doc, [{ name: 'isSpace', kind: 'binary', values: Uint8Array.from([...text], (c) => (c === ' ' ? 1 : 0)) }], { top: 2 });
+  const ranking = await rankDocumentNeurons(doc, [{ name: 'isSpace', kind: 'binary', values: Uint8Array.from([...text], (c) => (c === ' ' ? 1 : 0)) }], {
+    top: 2,
+  });
   assert.equal(ranking[0].top.length, 2);
   await doc.close();
 });

@@ -23,7 +23,12 @@ function tfjsNodeInstalled(): boolean {
 }
 
 type ChildResult =
-  | { ok: true; info: { name: string; simd?: boolean; matMulPatched?: boolean }; tfBackend: string; second?: { ok: boolean; name?: string; error?: string; isBackendError?: boolean } }
+  | {
+      ok: true;
+      info: { name: string; simd?: boolean; matMulPatched?: boolean };
+      tfBackend: string;
+      second?: { ok: boolean; name?: string; error?: string; isBackendError?: boolean };
+    }
   | { ok: false; error: string; isBackendError: boolean };
 
 /** Runs initBackend(preference) in a fresh node process (then, optionally, initBackend(second)) and reports what happened. */
@@ -37,7 +42,8 @@ async function initInChild(preference: string, second?: string): Promise<ChildRe
       let info;
       try { info = await backend.initBackend(${JSON.stringify(preference)}); } catch (err) { return report(failure(err)); }
       const result = { ok: true, info, tfBackend: tf.getBackend() };
-      ${second ? `try { const s = await backend.initBackend(${JSON.stringify(second)}); result.second = { ok: true, name: s.name }; } catch (err) { result.second = failure(err); }` : ''}
+      ${second ? `try { const s = await backend.initBackend(${JSON.stringify(second)}); result.second = { ok: true, name: s.name }; }` : ''}
+      ${second ? 'catch (err) { result.second = failure(err); }' : ''}
       report(result);
     })();
   `;

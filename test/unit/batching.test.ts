@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BatchingError, StreamBatcher, Window, evaluationWindows } from '../../src/core/batching';
+import { BatchingError, StreamBatcher, type Window, evaluationWindows } from '../../src/core/batching';
 
 /** data[i] = i, so every id in a window is also its position in the stream. */
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -96,7 +96,10 @@ test('epoch offsets are deterministic for a seed, within [0, T), and vary across
   for (const seed of [0, 1, 2, 12345, 2 ** 32 - 1]) {
     const first = offsets(seed);
     assert.deepEqual(offsets(seed), first, `seed ${seed} is deterministic`);
-    assert.ok(first.every((o) => Number.isInteger(o) && o >= 0 && o < T), `seed ${seed}: ${first}`);
+    assert.ok(
+      first.every((o) => Number.isInteger(o) && o >= 0 && o < T),
+      `seed ${seed}: ${first}`,
+    );
   }
   // Epoch-1 offsets for seeds 0..19: not all the same (they are drawn from 16 values).
   const epoch1 = new Set(Array.from({ length: 20 }, (_, seed) => offsets(seed)[0]));
@@ -108,14 +111,25 @@ test('epoch offsets are deterministic for a seed, within [0, T), and vary across
 test('windows never read past the data in any epoch', () => {
   // With data[i] = i, a full window has targets = inputs + 1 and each row consecutive;
   // a read past the end would leave zeros and break this.
-  for (const [N, B, T] of [[20, 2, 3], [9, 2, 3], [101, 3, 7], [127, 1, 63]]) {
+  for (const [N, B, T] of [
+    [20, 2, 3],
+    [9, 2, 3],
+    [101, 3, 7],
+    [127, 1, 63],
+  ]) {
     const batcher = new StreamBatcher(range(N), B, T, 5);
     for (let i = 0; i < batcher.windowsPerEpoch * 15; i++) {
       const w = batcher.next();
       for (let b = 0; b < B; b++) {
         const r = row(w.inputs, w, b);
-        assert.deepEqual(row(w.targets, w, b), r.map((x) => x + 1));
-        assert.deepEqual(r, r.map((_, t) => r[0] + t));
+        assert.deepEqual(
+          row(w.targets, w, b),
+          r.map((x) => x + 1),
+        );
+        assert.deepEqual(
+          r,
+          r.map((_, t) => r[0] + t),
+        );
         assert.ok(r[T - 1] + 1 <= N - 1);
       }
     }
@@ -140,7 +154,12 @@ test('getPosition returns a copy; setPosition rejects positions that do not fit'
   const pos = batcher.getPosition();
   pos.window = 1;
   assert.deepEqual(batcher.getPosition(), { epoch: 0, window: 0 });
-  for (const bad of [{ epoch: 0, window: 2 }, { epoch: 0, window: -1 }, { epoch: -1, window: 0 }, { epoch: NaN, window: 0 }]) {
+  for (const bad of [
+    { epoch: 0, window: 2 },
+    { epoch: 0, window: -1 },
+    { epoch: -1, window: 0 },
+    { epoch: NaN, window: 0 },
+  ]) {
     assert.throws(() => batcher.setPosition(bad), BatchingError, JSON.stringify(bad));
   }
 });
@@ -148,14 +167,17 @@ test('getPosition returns a copy; setPosition rejects positions that do not fit'
 test('too-small data throws BatchingError naming the token count, batch, sequence and the minimum', () => {
   // B = 2, T = 3 needs N ≥ B·T + T = 9: at N = 9, usable = 6, L = 3, W = 1; at N = 8, L = 2, W = 0.
   assert.equal(new StreamBatcher(range(9), 2, 3, 1).windowsPerEpoch, 1);
-  assert.throws(() => new StreamBatcher(range(8), 2, 3, 1), (err: unknown) => {
-    assert.ok(err instanceof BatchingError);
-    assert.match(err.message, /\b8 tokens/);
-    assert.match(err.message, /batch 2/);
-    assert.match(err.message, /sequence 3/);
-    assert.match(err.message, /at least 9\b/);
-    return true;
-  });
+  assert.throws(
+    () => new StreamBatcher(range(8), 2, 3, 1),
+    (err: unknown) => {
+      assert.ok(err instanceof BatchingError);
+      assert.match(err.message, /\b8 tokens/);
+      assert.match(err.message, /batch 2/);
+      assert.match(err.message, /sequence 3/);
+      assert.match(err.message, /at least 9\b/);
+      return true;
+    },
+  );
   assert.throws(() => new StreamBatcher(new Int32Array(0), 1, 1, 1), BatchingError);
 });
 
@@ -168,21 +190,30 @@ test('evaluationWindows lays the held-out stream out at offset 0 (hand example)'
   //   w2: 6 7 8 -> 7 8 9 | 15 16 17 -> 16 17 18
   const ws = evaluationWindows(range(20), 2, 3);
   assert.equal(ws.length, 3);
-  assert.deepEqual(ws.map((w) => Array.from(w.inputs)), [
-    [0, 1, 2, 9, 10, 11],
-    [3, 4, 5, 12, 13, 14],
-    [6, 7, 8, 15, 16, 17],
-  ]);
-  assert.deepEqual(ws.map((w) => Array.from(w.targets)), [
-    [1, 2, 3, 10, 11, 12],
-    [4, 5, 6, 13, 14, 15],
-    [7, 8, 9, 16, 17, 18],
-  ]);
-  assert.deepEqual(ws.map((w) => [w.batch, w.time, w.epoch, w.index, w.resetState]), [
-    [2, 3, 0, 0, true],
-    [2, 3, 0, 1, false],
-    [2, 3, 0, 2, false],
-  ]);
+  assert.deepEqual(
+    ws.map((w) => Array.from(w.inputs)),
+    [
+      [0, 1, 2, 9, 10, 11],
+      [3, 4, 5, 12, 13, 14],
+      [6, 7, 8, 15, 16, 17],
+    ],
+  );
+  assert.deepEqual(
+    ws.map((w) => Array.from(w.targets)),
+    [
+      [1, 2, 3, 10, 11, 12],
+      [4, 5, 6, 13, 14, 15],
+      [7, 8, 9, 16, 17, 18],
+    ],
+  );
+  assert.deepEqual(
+    ws.map((w) => [w.batch, w.time, w.epoch, w.index, w.resetState]),
+    [
+      [2, 3, 0, 0, true],
+      [2, 3, 0, 1, false],
+      [2, 3, 0, 2, false],
+    ],
+  );
   // maxWindows keeps the first ones.
   assert.deepEqual(evaluationWindows(range(20), 2, 3, 2), ws.slice(0, 2));
 });

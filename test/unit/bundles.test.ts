@@ -1,5 +1,5 @@
 /**
- * The extension host must stay light and crash-proof (DESIGN.md): its bundle
+ * The extension host must stay light and crash-proof (docs/architecture.md, "Processes"): its bundle
  * holds neither TensorFlow.js nor onnxruntime; those load in the engine.
  */
 import { test } from 'node:test';

@@ -20,7 +20,10 @@ const steppers: FusedStepper[] = [];
 after(() => steppers.forEach((s) => s.dispose()));
 
 async function stepperFor(c: CellCase, threads: number): Promise<FusedStepper> {
-  const stepper = await FusedStepper.create({ cell: c.cell, layers: c.layers, hidden: c.hidden, embedding: c.embedding, dropout: 0, vocabSize: c.vocab, bidirectional: false }, { threads, batch: c.batch, time: c.time });
+  const stepper = await FusedStepper.create(
+    { cell: c.cell, layers: c.layers, hidden: c.hidden, embedding: c.embedding, dropout: 0, vocabSize: c.vocab, bidirectional: false },
+    { threads, batch: c.batch, time: c.time },
+  );
   steppers.push(stepper);
   return stepper;
 }
@@ -51,7 +54,10 @@ for (const c of loadCellCases()) {
     const { lr, clipNorm } = c.adamStep;
     const optimizer = createOptimizer('adam', lr);
     const settings = { clipMode: 'norm' as const, clipValue: clipNorm, dropoutSeed: 0 };
-    for (const [expectedNorm, weightsAfter] of [[c.gradGlobalNorm, c.adamStep.weightsAfter], [c.adamStep.gradGlobalNorm2, c.adamStep.weightsAfter2]] as const) {
+    for (const [expectedNorm, weightsAfter] of [
+      [c.gradGlobalNorm, c.adamStep.weightsAfter],
+      [c.adamStep.gradGlobalNorm2, c.adamStep.weightsAfter2],
+    ] as const) {
       const state = { h: c.h0.map((l) => tf.tensor2d(l)), c: c.c0?.map((l) => tf.tensor2d(l)) };
       const outcome = await fusedTrainStep(stepper, model, optimizer, window(c), state, settings);
       assert.ok(outcome.applied);

@@ -15,7 +15,11 @@ const corpus = writeTinyCorpus(dir);
 let runDir = '';
 
 function rnnLab(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, RNNLAB_DEBUG: '', NO_COLOR: '', FORCE_COLOR: '', ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, RNNLAB_DEBUG: '', NO_COLOR: '', FORCE_COLOR: '', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,13 +30,37 @@ function file(name: string, content: string | Buffer): string {
 }
 
 before(() => {
-  const r = rnnLab(['train', corpus, '--layers', '2', '--hidden', '8', '--seq', '16', '--batch', '4', '--steps', '4', '--checkpoint-every', '4', '--sample-every', '4', '--eval-every', '4', '--out', path.join(dir, 'runs')]);
+  const r = rnnLab([
+    'train',
+    corpus,
+    '--layers',
+    '2',
+    '--hidden',
+    '8',
+    '--seq',
+    '16',
+    '--batch',
+    '4',
+    '--steps',
+    '4',
+    '--checkpoint-every',
+    '4',
+    '--sample-every',
+    '4',
+    '--eval-every',
+    '4',
+    '--out',
+    path.join(dir, 'runs'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   runDir = r.stdout.trim().split('\n').pop()!;
 });
 
 test('activations and neurons have --help and appear in the top-level help', () => {
-  for (const [command, flag] of [['activations', '--neuron'], ['neurons', '--top']]) {
+  for (const [command, flag] of [
+    ['activations', '--neuron'],
+    ['neurons', '--top'],
+  ]) {
     const help = rnnLab([command, '--help']);
     assert.equal(help.code, 0);
     assert.ok(help.stdout.includes(flag), `${command} --help mentions ${flag}`);
@@ -69,7 +97,10 @@ test('activations --json gives the value at every code point; --layer, --neuron 
   assert.ok(out.values.every(Number.isFinite));
   assert.deepEqual(out.unknown, [5, 11], 'the snowman and the emoji are outside the vocabulary, not errors');
   const plain = rnnLab(['activations', runDir, f, '--layer', '0', '--neuron', '3', '--kind', 'c']).stdout.split('\n').slice(0, -1);
-  assert.deepEqual(plain.map((l) => Number(l.split('\t')[1])), out.values.map((v: number) => Number(v.toFixed(4))));
+  assert.deepEqual(
+    plain.map((l) => Number(l.split('\t')[1])),
+    out.values.map((v: number) => Number(v.toFixed(4))),
+  );
   for (const kind of ['h', 'i', 'f', 'o']) assert.equal(rnnLab(['activations', runDir, f, '--kind', kind, '--json']).code, 0);
 });
 
@@ -91,7 +122,10 @@ test('activations: an empty file prints nothing and exits 0', () => {
 });
 
 test('neurons prints the feature ranking and the gate saturation; --json has every score', () => {
-  const files = fs.readdirSync(corpus).slice(0, 2).map((f) => path.join(corpus, f));
+  const files = fs
+    .readdirSync(corpus)
+    .slice(0, 2)
+    .map((f) => path.join(corpus, f));
   const r = rnnLab(['neurons', runDir, ...files, '--top', '2']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /LSTM 2×8, char resolution; [\d,]+ characters in 2 files/);
@@ -101,7 +135,22 @@ test('neurons prints the feature ranking and the gate saturation; --json has eve
   assert.match(r.stdout, /^ {2}layer 0 {2}i +\d+% \| +\d+% \(\d+ \| \d+\) {3}f .* {3}o /m);
   assert.match(r.stdout, /^ {2}layer 1 /m);
   const json = JSON.parse(rnnLab(['neurons', runDir, ...files, '--json']).stdout);
-  assert.deepEqual(json.features.map((f: { feature: string }) => f.feature), ['inString', 'inComment', 'token:identifier', 'token:keyword', 'token:number', 'token:punctuation', 'token:whitespace', 'depth', 'indent', 'column', 'lineLength']);
+  assert.deepEqual(
+    json.features.map((f: { feature: string }) => f.feature),
+    [
+      'inString',
+      'inComment',
+      'token:identifier',
+      'token:keyword',
+      'token:number',
+      'token:punctuation',
+      'token:whitespace',
+      'depth',
+      'indent',
+      'column',
+      'lineLength',
+    ],
+  );
   const strings = json.features[0];
   assert.equal(strings.top.length, 3);
   assert.ok(strings.top[0].score >= strings.top[1].score && strings.top[0].auc >= 0 && strings.top[0].auc <= 1);

@@ -13,13 +13,33 @@ import { assertCleanFailure, runCli } from './support/cli';
 const dir = tempDir();
 const corpus = writeTinyCorpus(dir);
 const rnnLab = (args: string[]) => runCli(args, dir);
-const TINY = ['--layers', '1', '--hidden', '16', '--seq', '12', '--batch', '4', '--steps', '3', '--eval-every', '3', '--sample-every', '3', '--checkpoint-every', '3'];
+const TINY = [
+  '--layers',
+  '1',
+  '--hidden',
+  '16',
+  '--seq',
+  '12',
+  '--batch',
+  '4',
+  '--steps',
+  '3',
+  '--eval-every',
+  '3',
+  '--sample-every',
+  '3',
+  '--checkpoint-every',
+  '3',
+];
 
 function runFolders(out: string): string[] {
   return fs.existsSync(out) ? fs.readdirSync(out).filter((n) => !n.startsWith('.')) : [];
 }
 
-function readRun(stdout: string): { runDir: string; info: { status: string; backend: { name: string; training?: string; threads?: number; notice?: string } } } {
+function readRun(stdout: string): {
+  runDir: string;
+  info: { status: string; backend: { name: string; training?: string; threads?: number; notice?: string } };
+} {
   const runDir = path.resolve(dir, stdout.trim().split('\n').pop()!);
   return { runDir, info: JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) };
 }

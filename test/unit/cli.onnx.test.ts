@@ -16,16 +16,39 @@ const dir = tempDir('rnnlab-cli-onnx-');
 const corpus = writeTinyCorpus(dir);
 let runDir = '';
 
-
-
 before(() => {
-  const r = rnnLab(['train', corpus, '--layers', '1', '--hidden', '16', '--seq', '16', '--batch', '4', '--steps', '8', '--checkpoint-every', '4', '--sample-every', '8', '--eval-every', '8', '--out', path.join(dir, 'runs')]);
+  const r = rnnLab([
+    'train',
+    corpus,
+    '--layers',
+    '1',
+    '--hidden',
+    '16',
+    '--seq',
+    '16',
+    '--batch',
+    '4',
+    '--steps',
+    '8',
+    '--checkpoint-every',
+    '4',
+    '--sample-every',
+    '8',
+    '--eval-every',
+    '8',
+    '--out',
+    path.join(dir, 'runs'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   runDir = r.stdout.trim().split('\n').pop()!;
 });
 
 test('export, sample and score have --help and appear in the top-level help', () => {
-  for (const [command, flag] of [['export', '--out'], ['sample', '--engine'], ['score', '--json']]) {
+  for (const [command, flag] of [
+    ['export', '--out'],
+    ['sample', '--engine'],
+    ['score', '--json'],
+  ]) {
     const help = rnnLab([command, '--help']);
     assert.equal(help.code, 0);
     assert.ok(help.stdout.includes(flag), `${command} --help mentions ${flag}`);
@@ -49,14 +72,21 @@ test('export writes model.onnx (or --out) and prints its path; the bare file sam
 });
 
 test('score prints bits per character per file and overall; --json gives the numbers', () => {
-  const files = fs.readdirSync(corpus).slice(0, 2).map((f) => path.join(corpus, f));
+  const files = fs
+    .readdirSync(corpus)
+    .slice(0, 2)
+    .map((f) => path.join(corpus, f));
   const r = rnnLab(['score', runDir, ...files]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
-  for (const [i, f] of files.entries()) assert.match(lines[i], new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d{3} bits/char \\([\\d,]+ chars\\)$`));
+  for (const [i, f] of files.entries())
+    assert.match(lines[i], new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d{3} bits/char \\([\\d,]+ chars\\)$`));
   assert.match(lines[2], /^overall: \d+\.\d{3} bits\/char \([\d,]+ chars\) in 2 files$/);
-  const json = rnnLab(['score', runDir, ...files, '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const json = rnnLab(['score', runDir, ...files, '--json'])
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(json.length, 3);
   assert.ok(json[0].bitsPerChar > 0 && json[2].overall === true);
   const overall = (json[0].bits + json[1].bits) / (json[0].chars + json[1].chars);

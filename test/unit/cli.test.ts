@@ -17,8 +17,6 @@ const dir = tempDir();
 const corpus = writeTinyCorpus(dir);
 const TINY = ['--layers', '1', '--hidden', '16', '--seq', '16', '--batch', '4', '--eval-every', '5', '--sample-every', '5', '--checkpoint-every', '5'];
 
-
-
 function runFolders(out: string): string[] {
   return fs.existsSync(out) ? fs.readdirSync(out).filter((n) => !n.startsWith('.')) : [];
 }
@@ -85,7 +83,11 @@ test('train writes a run folder, prints its path last, and sample reads it', () 
   assert.equal(s.code, 0, s.stderr);
   assert.ok(s.stdout.startsWith('say'));
   assert.equal([...s.stdout.trimEnd()].length >= 3, true);
-  assert.equal(s.stdout, rnnLab(['sample', runDir, '--length', '30', '--prime', 'say', '--temperature', '0.5', '--top-k', '5', '--seed', '3']).stdout, 'same seed, same text');
+  assert.equal(
+    s.stdout,
+    rnnLab(['sample', runDir, '--length', '30', '--prime', 'say', '--temperature', '0.5', '--top-k', '5', '--seed', '3']).stdout,
+    'same seed, same text',
+  );
   assertCleanFailure(rnnLab(['sample', runDir, '--temperature', '-1']), 2, /temperature/);
   assertCleanFailure(rnnLab(['sample', path.join(dir, 'nowhere')]), 1, /nowhere not found: give an RNN Lab run folder or .onnx file/);
 
@@ -102,7 +104,11 @@ test('--resume with a corrupted checkpoint exits 1 and leaves the run untouched'
   const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
   const weights = path.join(runDir, info.checkpoint, 'weights.bin');
   fs.writeFileSync(weights, fs.readFileSync(weights).subarray(0, 100)); // truncated
-  const snapshot = () => fs.readdirSync(runDir, { recursive: true }).sort().map((f) => [f, fs.statSync(path.join(runDir, String(f))).isFile() ? fs.readFileSync(path.join(runDir, String(f))).toString('base64') : 'dir']);
+  const snapshot = () =>
+    fs
+      .readdirSync(runDir, { recursive: true })
+      .sort()
+      .map((f) => [f, fs.statSync(path.join(runDir, String(f))).isFile() ? fs.readFileSync(path.join(runDir, String(f))).toString('base64') : 'dir']);
   const before = snapshot();
   assertCleanFailure(rnnLab(['train', '--resume', runDir, '--steps', '10']), 1, /checkpoint .* is corrupted/);
   assert.deepEqual(snapshot(), before);

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { clipScale, globalNorm } from '../../src/core/clipping';
 import { learningRateAt } from '../../src/core/schedule';
 
-const close = (actual: number, expected: number, tol = 1e-12) =>
-  assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
+const close = (actual: number, expected: number, tol = 1e-12) => assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 
 test('globalNorm is the L2 norm over all gradient arrays together', () => {
   // √(3² + 4² + 12²) = √(9 + 16 + 144) = √169 = 13

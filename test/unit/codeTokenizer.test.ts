@@ -62,6 +62,9 @@ test('joining the tokens always gives the input back', () => {
   for (const s of samples) {
     const tokens = tokenizeCode(s);
     assert.equal(tokens.join(''), s, JSON.stringify(s));
-    assert.ok(tokens.every((t) => t.length > 0), 'no empty tokens');
+    assert.ok(
+      tokens.every((t) => t.length > 0),
+      'no empty tokens',
+    );
   }
 });

@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  CorpusDocument,
+  type CorpusDocument,
   CorpusError,
   DEFAULT_MAX_FILE_BYTES,
-  GatheredCorpus,
+  type GatheredCorpus,
   decodeUtf8Text,
   describeSkipped,
   gatherCorpus,
@@ -223,12 +223,15 @@ test('requireDocuments: an empty folder gives a clear "no files found" message',
   const dir = makeTree();
   const c = await gatherCorpus([dir]);
   assert.deepEqual(c.documents, []);
-  assert.throws(() => requireDocuments(c), (err: unknown) => {
-    assert.ok(err instanceof CorpusError);
-    assert.match(err.message, /^no files found in /);
-    assert.ok(err.message.includes(dir));
-    return true;
-  });
+  assert.throws(
+    () => requireDocuments(c),
+    (err: unknown) => {
+      assert.ok(err instanceof CorpusError);
+      assert.match(err.message, /^no files found in /);
+      assert.ok(err.message.includes(dir));
+      return true;
+    },
+  );
 });
 
 test('requireDocuments: a folder of only binary files says so', async () => {
@@ -255,10 +258,7 @@ test('describeSkipped counts per reason in a fixed order', () => {
     { path: 'i', reason: 'ignored' as const },
     { path: 'u', reason: 'unreadable' as const },
   ];
-  assert.equal(
-    describeSkipped(skipped),
-    '2 binary, 1 not valid UTF-8, 1 over 1 MB, 1 empty, 1 ignored by .gitignore, 1 unreadable',
-  );
+  assert.equal(describeSkipped(skipped), '2 binary, 1 not valid UTF-8, 1 over 1 MB, 1 empty, 1 ignored by .gitignore, 1 unreadable');
   assert.equal(describeSkipped(skipped.slice(0, 1), 250_000), '1 over 250 kB');
   assert.equal(DEFAULT_MAX_FILE_BYTES, 1_000_000);
 });
@@ -295,7 +295,10 @@ test('split: whole documents, deterministic for a seed and independent of input 
   assert.equal(a.validation.length, 4); // 10% of equal-sized documents
 
   const seeds = [1, 2, 3, 4, 5].map((seed) => names(splitByDocument(docs, 0.1, seed).validation).join());
-  assert.ok(seeds.some((v) => v !== names(a.validation).join()), 'different seeds should give different splits');
+  assert.ok(
+    seeds.some((v) => v !== names(a.validation).join()),
+    'different seeds should give different splits',
+  );
 });
 
 test('split: aims at the fraction of characters, not of files', () => {
@@ -322,7 +325,10 @@ test('exclude globs pass over matching files and whole folders while walking, ne
     fs.writeFileSync(path.join(root, 'src', 'a.ts'), 'let a = 1;\n');
     fs.writeFileSync(path.join(root, 'src', 'a.min.js'), 'minified\n');
     const walked = await gatherCorpus([root], { exclude: ['**/build', '**/*.min.js'] });
-    assert.deepEqual(walked.documents.map((d) => d.path), ['src/a.ts']);
+    assert.deepEqual(
+      walked.documents.map((d) => d.path),
+      ['src/a.ts'],
+    );
     assert.deepEqual(walked.skipped, [], 'excluded paths are not reported as skipped');
     const explicit = await gatherCorpus([path.join(root, 'src', 'a.min.js')], { exclude: ['**/*.min.js'] });
     assert.equal(explicit.documents.length, 1);

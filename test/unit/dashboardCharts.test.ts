@@ -24,7 +24,11 @@ test('StepTable appends steps in order and keeps every column aligned with nulls
   table.set(2, 0, 4.1);
   table.set(2, 1, 4.3);
   table.set(3, 0, 3.9);
-  assert.deepEqual(table.aligned(), [[1, 2, 3], [4.5, 4.1, 3.9], [null, 4.3, null]]);
+  assert.deepEqual(table.aligned(), [
+    [1, 2, 3],
+    [4.5, 4.1, 3.9],
+    [null, 4.3, null],
+  ]);
 });
 
 test('StepTable inserts a step that falls between known ones, and overwrites a known step', () => {
@@ -34,7 +38,11 @@ test('StepTable inserts a step that falls between known ones, and overwrites a k
   table.set(5, 1, 0.5);
   table.set(20, 1, 2);
   table.set(30, 0, 31);
-  assert.deepEqual(table.aligned(), [[5, 10, 15, 20, 30], [null, 10, null, 20, 31], [0.5, null, 1.5, 2, null]]);
+  assert.deepEqual(table.aligned(), [
+    [5, 10, 15, 20, 30],
+    [null, 10, null, 20, 31],
+    [0.5, null, 1.5, 2, null],
+  ]);
   table.set(25, 0, 25);
   assert.deepEqual(table.steps, [5, 10, 15, 20, 25, 30]);
   assert.equal(table.columns[0][5], 31, 'rows after an insertion are still found by step');
@@ -67,7 +75,13 @@ test('the gradient chart is log-scale, drops non-positive norms, and draws one �
   const step = { kind: 'step', step: 1, epoch: 0, loss: 1, gradNorm: 0, clippedGradNorm: 7, lr: 0.002, charsPerSec: 1, time: 0 } as const;
   assert.equal(grad.metrics[0].fromStep!(step), null);
   assert.equal(grad.metrics[1].fromStep!(step), 7);
-  const runs = [run('a', 'A'), run('b', 'B'), run('c', 'C', { clipValue: 1 }), run('d', 'D', { clipMode: 'value', clipValue: 0.5 }), run('e', 'E', { clipMode: 'none' })];
+  const runs = [
+    run('a', 'A'),
+    run('b', 'B'),
+    run('c', 'C', { clipValue: 1 }),
+    run('d', 'D', { clipMode: 'value', clipValue: 0.5 }),
+    run('e', 'E', { clipMode: 'none' }),
+  ];
   assert.deepEqual(grad.referenceLines(runs), [
     { label: 'τ = 5', value: 5 },
     { label: 'τ = 1', value: 1 },

@@ -46,7 +46,10 @@ test('ping answers from a separate process', async () => {
 
 test('a malformed request is refused with a reason, and the engine keeps serving', async () => {
   const bad = { ...params(5), model: { ...params(5).model, cell: 'transformer' } } as unknown as TrainParams;
-  await assert.rejects(client.request('train', bad), (err: Error) => err instanceof EngineRequestError && err.code === 'invalid' && /cell must be one of/.test(err.message));
+  await assert.rejects(
+    client.request('train', bad),
+    (err: Error) => err instanceof EngineRequestError && err.code === 'invalid' && /cell must be one of/.test(err.message),
+  );
   await assert.rejects(client.request('train', { ...params(5), model: { ...params(5).model, hidden: 0 } }), /hidden must be an integer/);
   assert.ok((await client.request('ping', {})).pid > 0);
 });
@@ -115,7 +118,7 @@ test('a killed engine rejects pending work with the reason, and the next request
   assert.equal(end.event === 'finished' && end.status, 'completed');
 });
 
-test('generate streams text from the run\'s ONNX model in pieces that add up to the result; stopGeneration ends a long one; export writes a file', async () => {
+test("generate streams text from the run's ONNX model in pieces that add up to the result; stopGeneration ends a long one; export writes a file", async () => {
   const finished = nextEvent((e) => e.event === 'finished');
   const { runDir } = await client.request('train', params(10));
   await finished;
@@ -129,14 +132,25 @@ test('generate streams text from the run\'s ONNX model in pieces that add up to 
   assert.equal(result.stopped, false);
   assert.equal(streamed, result.text);
 
-  const long = client.request('generate', { requestId: 'g2', source: { onnxFile: path.join(runDir, 'model.onnx') }, prime: '', length: 1_000_000, temperature: 1, topK: 0, seed: 1 });
+  const long = client.request('generate', {
+    requestId: 'g2',
+    source: { onnxFile: path.join(runDir, 'model.onnx') },
+    prime: '',
+    length: 1_000_000,
+    temperature: 1,
+    topK: 0,
+    seed: 1,
+  });
   await nextEvent((e) => e.event === 'generated' && e.requestId === 'g2');
   assert.deepEqual(await client.request('stopGeneration', { requestId: 'g2' }), { stopped: true });
   const stopped = await long;
   assert.equal(stopped.stopped, true);
   assert.ok(stopped.tokens < 1_000_000);
 
-  await assert.rejects(client.request('generate', { requestId: 'g3', source: { runDir }, prime: '', length: 5, temperature: -1, topK: 0, seed: 1 }), (err: Error) => err instanceof EngineRequestError && err.code === 'invalid' && /temperature/.test(err.message));
+  await assert.rejects(
+    client.request('generate', { requestId: 'g3', source: { runDir }, prime: '', length: 5, temperature: -1, topK: 0, seed: 1 }),
+    (err: Error) => err instanceof EngineRequestError && err.code === 'invalid' && /temperature/.test(err.message),
+  );
   const out = path.join(dir, 'exported.onnx');
   assert.deepEqual(await client.request('export', { runDir, out }), { file: out });
   assert.ok(fs.statSync(out).size > 1000);

@@ -108,7 +108,12 @@ test('initBackend("wasm") reports the BatchMatMul patch as applied', () => {
   assert.equal(matMulPatched, true);
 });
 
-for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+for (const [transposeA, transposeB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const) {
   test(`patched wasm matMul (transposeA=${transposeA}, transposeB=${transposeB}) equals a JavaScript triple loop to 1e-4`, () => {
     const rng = new SeededRandom(11 + Number(transposeA) * 2 + Number(transposeB));
     const [m, k, n] = [7, 13, 5];
@@ -126,11 +131,18 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
 test('patched wasm matMul on batched 3-D tensors equals a per-batch triple loop for every transpose combination', () => {
   const rng = new SeededRandom(99);
   const [batch, m, k, n] = [3, 4, 9, 6];
-  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const a = randomArray(batch * m * k, rng);
     const b = randomArray(batch * k * n, rng);
     const got = tf.tidy(() =>
-      tf.matMul(tf.tensor3d(a, transposeA ? [batch, k, m] : [batch, m, k]), tf.tensor3d(b, transposeB ? [batch, n, k] : [batch, k, n]), transposeA, transposeB).dataSync(),
+      tf
+        .matMul(tf.tensor3d(a, transposeA ? [batch, k, m] : [batch, m, k]), tf.tensor3d(b, transposeB ? [batch, n, k] : [batch, k, n]), transposeA, transposeB)
+        .dataSync(),
     );
     const expected = new Float64Array(batch * m * n);
     for (let i = 0; i < batch; i++) {
@@ -208,11 +220,21 @@ test('Adam (β1 0.9, β2 0.999, ε 1e-8): with a constant gradient every bias-co
   const opt = createOptimizer('adam', 0.01);
   opt.applyGradients({ [w.name]: g });
   const first = Array.from(w.dataSync());
-  assertClose(first, g0.map((x) => (-0.01 * x) / (Math.abs(x) + 1e-8)), 1e-6, 'first Adam step');
+  assertClose(
+    first,
+    g0.map((x) => (-0.01 * x) / (Math.abs(x) + 1e-8)),
+    1e-6,
+    'first Adam step',
+  );
   setLearningRate(opt, 0.001);
   opt.applyGradients({ [w.name]: g });
   const delta = Array.from(w.dataSync()).map((v, i) => v - first[i]);
-  assertClose(delta, g0.map((x) => (-0.001 * x) / (Math.abs(x) + 1e-8)), 1e-6, 'second Adam step at lr 0.001');
+  assertClose(
+    delta,
+    g0.map((x) => (-0.001 * x) / (Math.abs(x) + 1e-8)),
+    1e-6,
+    'second Adam step at lr 0.001',
+  );
   opt.dispose();
   g.dispose();
   w.dispose();
@@ -225,12 +247,22 @@ test('RMSprop (ρ 0.95, ε 1e-8): steps are lr·g/√(ms+ε) with ms = 0.05g² t
   const opt = createOptimizer('rmsprop', 0.01);
   opt.applyGradients({ [w.name]: g });
   const first = Array.from(w.dataSync());
-  assertClose(first, g0.map((x) => (-0.01 * x) / Math.sqrt(0.05 * x * x + 1e-8)), 1e-5, 'first RMSprop step');
+  assertClose(
+    first,
+    g0.map((x) => (-0.01 * x) / Math.sqrt(0.05 * x * x + 1e-8)),
+    1e-5,
+    'first RMSprop step',
+  );
   setLearningRate(opt, 0.002);
   opt.applyGradients({ [w.name]: g });
   const delta = Array.from(w.dataSync()).map((v, i) => v - first[i]);
   // ms₂ = 0.95·0.05g² + 0.05g² = 0.0975g²
-  assertClose(delta, g0.map((x) => (-0.002 * x) / Math.sqrt(0.0975 * x * x + 1e-8)), 1e-5, 'second RMSprop step at lr 0.002');
+  assertClose(
+    delta,
+    g0.map((x) => (-0.002 * x) / Math.sqrt(0.0975 * x * x + 1e-8)),
+    1e-5,
+    'second RMSprop step at lr 0.002',
+  );
   opt.dispose();
   g.dispose();
   w.dispose();
@@ -274,7 +306,7 @@ test('glorotUniform(64, 128) stays within ±√(6/192) and looks uniform: mean �
   // The mean of 8192 draws of U(−a, a) has standard deviation a/√(3·8192) ≈ 0.0064a.
   assert.ok(Math.abs(mean) < 0.03 * limit, `mean ${mean}`);
   const variance = sumSq / values.length - mean * mean;
-  assert.ok(Math.abs(variance - (limit * limit) / 3) < 0.05 * (limit * limit) / 3, `variance ${variance} vs a²/3 = ${(limit * limit) / 3}`);
+  assert.ok(Math.abs(variance - (limit * limit) / 3) < (0.05 * (limit * limit)) / 3, `variance ${variance} vs a²/3 = ${(limit * limit) / 3}`);
   for (const q of quarters) assert.ok(Math.abs(q / values.length - 0.25) < 0.02, `quarter fractions ${quarters.map((c) => c / values.length)}`);
 });
 
@@ -287,7 +319,11 @@ test('initialisers are deterministic for a seed and differ between seeds', () =>
 
 // ---------------------------------------------------------------- bidirectional
 
-for (const [cell, embedding] of [['lstm', 0], ['gru', 5], ['rnn', 0]] as [CellType, number][]) {
+for (const [cell, embedding] of [
+  ['lstm', 0],
+  ['gru', 5],
+  ['rnn', 0],
+] as [CellType, number][]) {
   test(`bidirectional ${cell} (embedding ${embedding}): output is [B,T,2H]; the backward half at t is a forward run on the reversed input at T−1−t`, async () => {
     const [B, T, H, V] = [2, 6, 4, 5];
     const bi = new RecurrentModel(spec({ cell, hidden: H, vocabSize: V, embedding, bidirectional: true }), 21);
@@ -314,9 +350,9 @@ for (const [cell, embedding] of [['lstm', 0], ['gru', 5], ['rnn', 0]] as [CellTy
       backwardOnly.forward(tf.tensor2d(reversed, [B, T], 'int32'), undefined).layerOutputs[0],
     ]);
     assert.deepEqual(biOut.shape, [B, T, 2 * H]);
-    const biArr = biOut.arraySync() as number[][][];
-    const fwArr = fwOut.arraySync() as number[][][];
-    const bwArr = bwOut.arraySync() as number[][][];
+    const biArr = biOut.arraySync();
+    const fwArr = fwOut.arraySync();
+    const bwArr = bwOut.arraySync();
     tf.dispose([biOut, fwOut, bwOut]);
     assert.equal(tf.memory().numTensors, start, 'no tensor leaks');
     for (let b = 0; b < B; b++) {
@@ -354,7 +390,10 @@ test('dropout in training differs between dropout seeds, repeats for the same se
   const model = new RecurrentModel(s, 9);
   const plain = new RecurrentModel({ ...s, dropout: 0 }, 1);
   plain.setWeights(await model.readWeights());
-  const tokens = [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0]];
+  const tokens = [
+    [0, 1, 2, 3, 4, 5],
+    [5, 4, 3, 2, 1, 0],
+  ];
   const logits = (m: RecurrentModel, training: boolean, dropoutSeed: number) =>
     tf.tidy(() => Array.from(m.forward(tf.tensor2d(tokens, [2, 6], 'int32'), undefined, { training, dropoutSeed }).logits.dataSync()));
   const a1 = logits(model, true, 1);

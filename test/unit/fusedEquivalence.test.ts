@@ -43,7 +43,13 @@ function randomWindow(c: Case, seed: number): { inputs: Int32Array; targets: Int
 
 function randomState(model: RecurrentModel, batch: number, seed: number): RecurrentState {
   const rng = new SeededRandom(seed);
-  const make = () => Array.from({ length: model.spec.layers }, () => tf.tensor2d(Float32Array.from({ length: batch * model.spec.hidden }, () => rng.next() - 0.5), [batch, model.spec.hidden]));
+  const make = () =>
+    Array.from({ length: model.spec.layers }, () =>
+      tf.tensor2d(
+        Float32Array.from({ length: batch * model.spec.hidden }, () => rng.next() - 0.5),
+        [batch, model.spec.hidden],
+      ),
+    );
   return model.spec.cell === 'lstm' ? { h: make(), c: make() } : { h: make() };
 }
 
@@ -106,6 +112,8 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
 }
 
 for (const c of cases) {
-  const label = `${c.cell} ${c.layers}×${c.hidden} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'} vocab ${c.vocab}, batch ${c.batch} × ${c.time}, ${c.threads} thread${c.threads > 1 ? 's' : ''}, ${c.simd} SIMD`;
+  const input = c.embedding ? `embedding ${c.embedding}` : 'one-hot';
+  const threads = `${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+  const label = `${c.cell} ${c.layers}×${c.hidden} ${input} vocab ${c.vocab}, batch ${c.batch} × ${c.time}, ${threads}, ${c.simd} SIMD`;
   test(`fused = tfjs reference: loss, every gradient, final state (${label})`, () => compare(c));
 }

@@ -43,7 +43,10 @@ for (const flavour of FLAVOURS) {
     k.applyActivation(2, input, output, 4);
     assert.deepEqual([...heap.subarray(output / 4, output / 4 + 4)], [-1, -1, 1, 1]);
     k.applyActivation(1, input, output, 4);
-    assert.deepEqual([...heap.subarray(output / 4, output / 4 + 4)].map((v) => Math.round(v)), [0, 0, 1, 1]);
+    assert.deepEqual(
+      [...heap.subarray(output / 4, output / 4 + 4)].map((v) => Math.round(v)),
+      [0, 0, 1, 1],
+    );
   });
 
   test(`the packed GEMM equals a triple loop: transposes, shapes off the 4×8 tile, row blocks, accumulate, a column range (${flavour} SIMD)`, () => {
@@ -97,7 +100,10 @@ for (const flavour of FLAVOURS) {
                   const bv = transB ? b[n * K + kk] : b[kk * N + n];
                   sum += av * bv;
                 }
-                assert.ok(Math.abs(got - sum) <= 1e-5 * Math.sqrt(K), `M${M} N${N} K${K} tA${transA} tB${transB} acc${acc}: C[${m}][${n}] = ${got}, expected ${sum}`);
+                assert.ok(
+                  Math.abs(got - sum) <= 1e-5 * Math.sqrt(K),
+                  `M${M} N${N} K${K} tA${transA} tB${transB} acc${acc}: C[${m}][${n}] = ${got}, expected ${sum}`,
+                );
               }
             }
           }

@@ -153,7 +153,10 @@ async function compareTraining(c: TrainingCase): Promise<void> {
       const close = (a: number, e: number) => Math.abs(a - e) <= 1e-4 * Math.abs(e);
       assert.ok(close(actual.loss, expected.loss), `step ${step}: loss ${actual.loss} vs tfjs ${expected.loss}`);
       assert.ok(close(actual.gradNorm, expected.gradNorm), `step ${step}: gradNorm ${actual.gradNorm} vs tfjs ${expected.gradNorm}`);
-      assert.ok(close(actual.clippedGradNorm, expected.clippedGradNorm), `step ${step}: clippedGradNorm ${actual.clippedGradNorm} vs tfjs ${expected.clippedGradNorm}`);
+      assert.ok(
+        close(actual.clippedGradNorm, expected.clippedGradNorm),
+        `step ${step}: clippedGradNorm ${actual.clippedGradNorm} vs tfjs ${expected.clippedGradNorm}`,
+      );
       if (clipMode === 'norm' && expected.gradNorm > CLIP) {
         clipped++;
         assert.ok(Math.abs(actual.clippedGradNorm - CLIP) < 1e-6, `step ${step}: the clipped norm is the threshold`);
@@ -183,7 +186,8 @@ async function compareTraining(c: TrainingCase): Promise<void> {
 
 for (const c of trainingCases) {
   const label = `${c.cell} ${c.layers}×${HIDDEN} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
-  test(`${STEPS} ${c.optimizer ?? 'adam'} steps, clipping ${c.clipMode ?? 'norm'}: fused = tfjs parameters, gradNorm and clippedGradNorm (${label})`, () => compareTraining(c));
+  test(`${STEPS} ${c.optimizer ?? 'adam'} steps, clipping ${c.clipMode ?? 'norm'}: fused = tfjs parameters, gradNorm and clippedGradNorm (${label})`, () =>
+    compareTraining(c));
 }
 
 // ---- 2. determinism: the thread count and repetition change no bit ----
@@ -194,7 +198,12 @@ function perturbedModel(spec: ModelSpec): RecurrentModel {
   const rng = new SeededRandom(17);
   for (const name of model.weightNames) {
     const v = model.variable(name);
-    v.assign(tf.tensor((v.dataSync() as Float32Array).map((x) => x + (rng.next() - 0.5) * 0.2), v.shape));
+    v.assign(
+      tf.tensor(
+        (v.dataSync() as Float32Array).map((x) => x + (rng.next() - 0.5) * 0.2),
+        v.shape,
+      ),
+    );
   }
   return model;
 }
@@ -244,7 +253,10 @@ for (const [cell, embedding] of [
     }
     const [reference] = results.get(1)!;
     assert.ok(Number.isFinite(reference.loss) && reference.loss > 0);
-    assert.ok([...reference.gradients.values()].every((g) => g.some((x) => x !== 0)), 'every weight has a non-zero gradient');
+    assert.ok(
+      [...reference.gradients.values()].every((g) => g.some((x) => x !== 0)),
+      'every weight has a non-zero gradient',
+    );
     for (const [threads, [first, second]] of results) {
       assertSameBits(first, reference, `${threads} thread(s), first step`);
       assertSameBits(second, reference, `${threads} thread(s), repeated step`);
@@ -257,12 +269,24 @@ for (const [cell, embedding] of [
 const dir = tempDir();
 const corpus = writeTinyCorpus(dir);
 
-function request(overrides: Partial<Omit<TrainRequest, 'model' | 'training'>> & { model?: Partial<TrainRequest['model']>; training?: Partial<TrainRequest['training']> } = {}): TrainRequest {
+function request(
+  overrides: Partial<Omit<TrainRequest, 'model' | 'training'>> & { model?: Partial<TrainRequest['model']>; training?: Partial<TrainRequest['training']> } = {},
+): TrainRequest {
   const { model, training, ...rest } = overrides;
   return {
     inputs: [corpus],
     model: { ...DEFAULT_MODEL, layers: 1, hidden: 24, ...model },
-    training: { ...DEFAULT_TRAINING, seqLength: 12, batchSize: 6, steps: 4, evalEvery: 100, sampleEvery: 100, checkpointEvery: 100, learningRate: 1e-2, ...training },
+    training: {
+      ...DEFAULT_TRAINING,
+      seqLength: 12,
+      batchSize: 6,
+      steps: 4,
+      evalEvery: 100,
+      sampleEvery: 100,
+      checkpointEvery: 100,
+      learningRate: 1e-2,
+      ...training,
+    },
     outDir: path.join(dir, 'runs'),
     backend: 'fused',
     ...rest,
@@ -323,57 +347,68 @@ test("backend 'auto' without tfjs-node trains on the fused kernels (1 or 2 threa
 
 // At the start of the step (its partner waits at the first barrier), or as the update begins (its partner has written
 // its share of the new parameters: into the inactive slot, so the checkpoint is still exactly step 3).
-for (const phase of ['start', 'update'] as const) test(`a fused worker that dies mid-step (${phase}) fails the run with a checkpoint of the last good step; the run resumes to the end`, async () => {
-  const steps = 8;
-  const started = await startTraining(
-    request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2, exitDuringStep: { thread: 1, step: 4, phase } }),
-  );
-  assert.equal(started.info.backend.training, 'fused');
-  assert.equal(started.info.backend.threads, 2);
-  const outcome = await started.outcome;
-  assert.equal(outcome.status, 'failed');
-  assert.match(outcome.message!, /fused kernel thread 2 of 2 stopped unexpectedly/);
-  assert.match(outcome.message!, /during step 4/);
-  assert.match(outcome.message!, /weights of step 3 are saved in a checkpoint/);
-  const failed = started.run.readInfo();
-  assert.equal(failed.status, 'failed');
-  assert.equal(failed.message, outcome.message);
-  assert.equal(failed.progress.step, 3);
-  assert.equal(failed.checkpoint, path.join('checkpoints', 'step-0000003'));
-  const before = started.run.readMetrics().filter((m) => m.kind === 'step');
-  assert.deepEqual(before.map((m) => m.step), [1, 2, 3]);
-  await assertNoLiveWorkers('a worker died');
+for (const phase of ['start', 'update'] as const)
+  test(`a fused worker that dies mid-step (${phase}) fails the run with a checkpoint of the last good step; the run resumes to the end`, async () => {
+    const steps = 8;
+    const started = await startTraining(
+      request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2, exitDuringStep: { thread: 1, step: 4, phase } }),
+    );
+    assert.equal(started.info.backend.training, 'fused');
+    assert.equal(started.info.backend.threads, 2);
+    const outcome = await started.outcome;
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.message!, /fused kernel thread 2 of 2 stopped unexpectedly/);
+    assert.match(outcome.message!, /during step 4/);
+    assert.match(outcome.message!, /weights of step 3 are saved in a checkpoint/);
+    const failed = started.run.readInfo();
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.message, outcome.message);
+    assert.equal(failed.progress.step, 3);
+    assert.equal(failed.checkpoint, path.join('checkpoints', 'step-0000003'));
+    const before = started.run.readMetrics().filter((m) => m.kind === 'step');
+    assert.deepEqual(
+      before.map((m) => m.step),
+      [1, 2, 3],
+    );
+    await assertNoLiveWorkers('a worker died');
 
-  const resumed = await resumeTraining({ runDir: started.run.dir, backend: 'fused', threads: 2 });
-  assert.equal(resumed.info.backend.training, 'fused');
-  const resumedOutcome = await resumed.outcome;
-  assert.equal(resumedOutcome.status, 'completed', resumedOutcome.message);
-  const info = resumed.run.readInfo();
-  assert.equal(info.progress.step, steps);
-  assert.deepEqual(info.resumedAt, [3]);
-  assert.equal(info.message, undefined);
-  const metrics = resumed.run.readMetrics().filter((m) => m.kind === 'step');
-  assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8], 'each step once');
-  const ceiling = uniformLoss(info.model.vocabSize) * 1.2;
-  for (const m of metrics) {
-    assert.ok(Number.isFinite(m.loss) && m.loss > 0 && m.loss < ceiling, `step ${m.step}: loss ${m.loss} finite and below ${ceiling.toFixed(2)}`);
-    assert.ok(Number.isFinite(m.gradNorm));
-  }
-  // Resuming continues where the checkpoint left off: no jump back up to where training started.
-  const lossAt = (step: number) => metrics.find((m) => m.step === step)!.loss;
-  assert.ok(lossAt(4) < lossAt(1) + 0.1, `loss after resuming ${lossAt(4)} vs at step 1 ${lossAt(1)}`);
-  await assertNoLiveWorkers('the resumed run');
+    const resumed = await resumeTraining({ runDir: started.run.dir, backend: 'fused', threads: 2 });
+    assert.equal(resumed.info.backend.training, 'fused');
+    const resumedOutcome = await resumed.outcome;
+    assert.equal(resumedOutcome.status, 'completed', resumedOutcome.message);
+    const info = resumed.run.readInfo();
+    assert.equal(info.progress.step, steps);
+    assert.deepEqual(info.resumedAt, [3]);
+    assert.equal(info.message, undefined);
+    const metrics = resumed.run.readMetrics().filter((m) => m.kind === 'step');
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      'each step once',
+    );
+    const ceiling = uniformLoss(info.model.vocabSize) * 1.2;
+    for (const m of metrics) {
+      assert.ok(Number.isFinite(m.loss) && m.loss > 0 && m.loss < ceiling, `step ${m.step}: loss ${m.loss} finite and below ${ceiling.toFixed(2)}`);
+      assert.ok(Number.isFinite(m.gradNorm));
+    }
+    // Resuming continues where the checkpoint left off: no jump back up to where training started.
+    const lossAt = (step: number) => metrics.find((m) => m.step === step)!.loss;
+    assert.ok(lossAt(4) < lossAt(1) + 0.1, `loss after resuming ${lossAt(4)} vs at step 1 ${lossAt(1)}`);
+    await assertNoLiveWorkers('the resumed run');
 
-  // The same run without the fault: the failed step is trained again on the same window from the same weights and state.
-  const straight = await startTraining(request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2 }));
-  assert.equal((await straight.outcome).status, 'completed');
-  const straightMetrics = straight.run.readMetrics().filter((m) => m.kind === 'step');
-  for (const m of straightMetrics) {
-    const resumedLoss = lossAt(m.step);
-    assert.ok(Math.abs(resumedLoss - m.loss) <= 1e-5 * m.loss, `step ${m.step}: loss ${resumedLoss} after failing and resuming vs ${m.loss} straight through`);
-  }
-  await assertNoLiveWorkers('the uninterrupted run');
-});
+    // The same run without the fault: the failed step is trained again on the same window from the same weights and state.
+    const straight = await startTraining(request({ model: { cell: 'gru', layers: 2 }, training: { steps, checkpointEvery: 1000 }, threads: 2 }));
+    assert.equal((await straight.outcome).status, 'completed');
+    const straightMetrics = straight.run.readMetrics().filter((m) => m.kind === 'step');
+    for (const m of straightMetrics) {
+      const resumedLoss = lossAt(m.step);
+      assert.ok(
+        Math.abs(resumedLoss - m.loss) <= 1e-5 * m.loss,
+        `step ${m.step}: loss ${resumedLoss} after failing and resuming vs ${m.loss} straight through`,
+      );
+    }
+    await assertNoLiveWorkers('the uninterrupted run');
+  });
 
 // ---- 7. tensors do not leak: steps and syncs, as the trainer runs them ----
 
@@ -420,7 +455,10 @@ test('fused kernels that cannot start (here: a missing kernel file, simulated) l
   try {
     const chosen = await chooseStepRunner({ model, optimizer, batch: 4, time: 8, preference: 'auto', tfjsBackend: wasm, threads: 1 });
     assert.equal(chosen.backend.training, 'tfjs');
-    assert.match(chosen.backend.notice ?? '', /^Fused kernels not used: they could not start \(dist\/fused\.wasm is missing: run `npm run build`\); training with tfjs wasm ops \(slower\)\.$/);
+    assert.match(
+      chosen.backend.notice ?? '',
+      /^Fused kernels not used: they could not start \(dist\/fused\.wasm is missing: run `npm run build`\); training with tfjs wasm ops \(slower\)\.$/,
+    );
     const outcome = await chosen.runner.step(randomWindow(4, 8, 11, new SeededRandom(1)), undefined, { clipMode: 'norm', clipValue: 5, dropoutSeed: 0 });
     assert.ok(outcome.applied && Number.isFinite(outcome.loss), 'the tfjs path trains');
     disposeState(outcome.finalState);

@@ -22,7 +22,17 @@ function info(id: string, createdAt: string, overrides: Partial<RunInfo> = {}): 
     updatedAt: createdAt,
     model: { cell: 'lstm', layers: 2, hidden: 128, embedding: 0, dropout: 0, vocabSize: 80, bidirectional: false },
     training: { ...DEFAULT_TRAINING },
-    corpus: { inputs: [], documents: 1, trainDocuments: 1, validationDocuments: 0, trainTokens: 10, validationTokens: 0, characters: 10, skipped: {}, skippedExamples: [] },
+    corpus: {
+      inputs: [],
+      documents: 1,
+      trainDocuments: 1,
+      validationDocuments: 0,
+      trainTokens: 10,
+      validationTokens: 0,
+      characters: 10,
+      skipped: {},
+      skippedExamples: [],
+    },
     backend: { name: 'wasm' },
     progress: { step: 1000, totalSteps: 1000, epoch: 3, bestValLoss: Math.LN2 * 1.5 },
     timings: { trainingMs: 1, startedAt: createdAt },
@@ -41,7 +51,10 @@ test('listRuns lists run folders newest first, shows unreadable ones with the pr
   write('broken', '{ not json');
   fs.mkdirSync(path.join(dir, 'not-a-run'));
   const runs = listRuns(dir);
-  assert.deepEqual(runs.map((r) => r.id), ['new', 'old', 'broken']);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    ['new', 'old', 'broken'],
+  );
   assert.match(runs[2].problem!, /not valid JSON/);
   assert.deepEqual(listRuns(path.join(dir, 'missing')), []);
 });
@@ -49,7 +62,10 @@ test('listRuns lists run folders newest first, shows unreadable ones with the pr
 test('markRunInterrupted turns a running run into a failed, resumable one and leaves finished runs alone', () => {
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, 'r'));
-  fs.writeFileSync(path.join(dir, 'r', 'run.json'), JSON.stringify(info('r', '2026-01-01T00:00:00Z', { status: 'running', checkpoint: 'checkpoints/step-0000200' })));
+  fs.writeFileSync(
+    path.join(dir, 'r', 'run.json'),
+    JSON.stringify(info('r', '2026-01-01T00:00:00Z', { status: 'running', checkpoint: 'checkpoints/step-0000200' })),
+  );
   assert.equal(markRunInterrupted(path.join(dir, 'r'), 'the engine process was killed (SIGKILL)'), true);
   const after = JSON.parse(fs.readFileSync(path.join(dir, 'r', 'run.json'), 'utf8')) as RunInfo;
   assert.equal(after.status, 'failed');

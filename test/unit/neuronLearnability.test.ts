@@ -78,12 +78,23 @@ test('a small LSTM trained on quoted strings has a neuron the ranking finds for 
   const features = await computeSourceFeatures(text, 'javascript');
   assert.equal(features.parser, 'javascript');
   const labels = { 'reader state': insideString(text), 'tree-sitter inString': featureVector(features, 'inString') };
-  const rankings = Object.entries(labels).map(([name, values]) => ({ name, ranking: rankNeurons(characterColumns([range]), [{ name: 'inString', kind: 'binary', values }], { top: 3 })[0] }));
-  const loss = training.run.readMetrics().filter((m) => m.kind === 'step').slice(-10).reduce((s, m) => s + m.loss, 0) / 10;
-  const saturation = gateSaturations([range]).map((g) => `${g.gate} ${(g.saturation.meanLeft * 100).toFixed(0)}%/${(g.saturation.meanRight * 100).toFixed(0)}%`);
+  const rankings = Object.entries(labels).map(([name, values]) => ({
+    name,
+    ranking: rankNeurons(characterColumns([range]), [{ name: 'inString', kind: 'binary', values }], { top: 3 })[0],
+  }));
+  const loss =
+    training.run
+      .readMetrics()
+      .filter((m) => m.kind === 'step')
+      .slice(-10)
+      .reduce((s, m) => s + m.loss, 0) / 10;
+  const saturation = gateSaturations([range]).map(
+    (g) => `${g.gate} ${(g.saturation.meanLeft * 100).toFixed(0)}%/${(g.saturation.meanRight * 100).toFixed(0)}%`,
+  );
   const describe = (n: NeuronScore) => `${neuronLabel(n.neuron)} AUC ${n.auc!.toFixed(3)} r ${n.r.toFixed(3)}`;
   console.log(
-    `learnability: LSTM 1×${hidden}, ${steps} steps, trained in ${(trainedMs / 1000).toFixed(1)} s (last-10 loss ${loss.toFixed(3)} nats); inside a string, best: ` +
+    `learnability: LSTM 1×${hidden}, ${steps} steps, trained in ${(trainedMs / 1000).toFixed(1)} s ` +
+      `(last-10 loss ${loss.toFixed(3)} nats); inside a string, best: ` +
       rankings.map((r) => `${r.name} ${r.ranking.top.map(describe).join(', ')}`).join('; ') +
       `; gate saturation <0.1/>0.9: ${saturation.join(', ')}`,
   );

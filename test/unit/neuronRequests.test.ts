@@ -20,7 +20,7 @@ import { tempDir } from './support/tempDir';
 
 const dir = tempDir('rnnlab-neuron-requests-');
 /** Enough characters for code; ☃ and 😀 stay outside the vocabulary. */
-const VOCAB = Vocabulary.buildChar(["const x = 'ab'; // c\n{ y: \"de\" }\t()[]0123456789"]);
+const VOCAB = Vocabulary.buildChar(['const x = \'ab\'; // c\n{ y: "de" }\t()[]0123456789']);
 
 async function modelFile(name: string, seed = 11, cell: 'lstm' | 'gru' | 'rnn' = 'lstm'): Promise<string> {
   const spec = { cell, layers: 2, hidden: 6, embedding: 0, dropout: 0, vocabSize: VOCAB.size, bidirectional: false };
@@ -53,12 +53,12 @@ async function ok<M extends EngineMethod>(method: M, params: EngineMethods[M]['p
 async function refused(method: EngineMethod, params: unknown): Promise<{ code: string; message: string }> {
   const r = await call(method, params);
   assert.equal(r.ok, false, `${method} ${JSON.stringify(params).slice(0, 200)} was accepted`);
-  return (r as Extract<EngineResponse, { ok: false }>).error;
+  return r.error;
 }
 
 after(() => server.stopAll());
 
-const CODE = "const x = 'ab'; // c 😀\n{ y: \"de☃\" }\n\tx = (x[0] + 12);\n";
+const CODE = 'const x = \'ab\'; // c 😀\n{ y: "de☃" }\n\tx = (x[0] + 12);\n';
 
 test('rankNeurons: every feature with its top neurons (AUC or r, best first), gate saturation per layer and gate', async () => {
   const file = await modelFile('rank');
@@ -98,8 +98,11 @@ test('rankNeurons: every feature with its top neurons (AUC or r, best first), ga
       }
     });
   }
-  assert.equal(result.features[0].positives, 4 + 5, "'ab' and \"de☃\", quotes included");
-  assert.deepEqual(result.gates.map((g) => `${g.layer}${g.gate}`), ['0i', '0f', '0o', '1i', '1f', '1o']);
+  assert.equal(result.features[0].positives, 4 + 5, '\'ab\' and "de☃", quotes included');
+  assert.deepEqual(
+    result.gates.map((g) => `${g.layer}${g.gate}`),
+    ['0i', '0f', '0o', '1i', '1f', '1o'],
+  );
   for (const g of result.gates) {
     assert.equal(g.steps, [...CODE].length);
     assert.equal(g.left.length, 6);
@@ -108,7 +111,10 @@ test('rankNeurons: every feature with its top neurons (AUC or r, best first), ga
   const rnn = await ok('rankNeurons', { source: { onnxFile: await modelFile('rank-rnn', 3, 'rnn') }, text: CODE, language: 'ts' });
   assert.deepEqual(rnn.gates, [], 'a vanilla RNN has no gates');
   assert.equal(rnn.features[0].top.length, 5, 'five neurons per feature by default');
-  assert.ok(rnn.features[0].top.every((n) => n.kind === 'h'), 'a vanilla RNN has only h');
+  assert.ok(
+    rnn.features[0].top.every((n) => n.kind === 'h'),
+    'a vanilla RNN has only h',
+  );
 });
 
 test('neuronTrace: the value at every code point equals the document, in a window of at most 20,000 characters', async () => {
@@ -150,7 +156,10 @@ test('matchSelection: the neurons that set a selection apart, and other spans, i
   const result = await ok('matchSelection', { source: { onnxFile: file }, text, start, end: start + 4 });
   assert.deepEqual(result.selection, { start, end: start + 4 });
   assert.equal(result.neurons.length, 5);
-  assert.ok(result.neurons.every((n, i) => i === 0 || Math.abs(n.effect) <= Math.abs(result.neurons[i - 1].effect)), 'largest effect first');
+  assert.ok(
+    result.neurons.every((n, i) => i === 0 || Math.abs(n.effect) <= Math.abs(result.neurons[i - 1].effect)),
+    'largest effect first',
+  );
   for (const n of result.neurons) assert.ok(Math.sign(n.inside - n.outside) === Math.sign(n.effect));
   for (const m of result.matches) {
     assert.ok(m.end > m.start && (m.end <= start || m.start >= start + 4), 'outside the selection');
@@ -215,7 +224,10 @@ test('a model file replaced between requests is opened again; a deleted one fail
   const later = new Date(Date.now() + 5000);
   fs.utimesSync(file, later, later);
   const after = await ok('neuronTrace', { source, text: CODE, ...neuron });
-  assert.ok(after.values.some((v, i) => Math.abs(v - before.values[i]) > 1e-3), 'the new weights give other values');
+  assert.ok(
+    after.values.some((v, i) => Math.abs(v - before.values[i]) > 1e-3),
+    'the new weights give other values',
+  );
   fs.rmSync(file);
   const gone = await refused('rankNeurons', { source, text: CODE, language: 'ts' });
   assert.equal(gone.code, 'failed');

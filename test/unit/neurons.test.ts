@@ -28,10 +28,12 @@ test('ROC AUC equals the pairwise count on random scores with many ties', () => 
     const labels = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? 0 : rng.nextInt(2)));
     let wins = 0;
     let pairs = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (labels[i] && !labels[j]) {
-      pairs++;
-      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        if (labels[i] && !labels[j]) {
+          pairs++;
+          wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+        }
     close(rocAuc(scores, labels), wins / pairs, 1e-12);
   }
 });
@@ -56,18 +58,28 @@ test('rankNeurons finds planted neurons with their sign: AUC for binary features
     values[2 * steps + t] = 2 * depth[t] + 1; // tracks depth exactly
     values[3 * steps + t] = 0.5 * inString[t] + rng.next(); // a weaker string detector
   }
-  const ranking = rankNeurons(columnsFromMatrix(neurons, steps, values), [
-    { name: 'inString', kind: 'binary', values: inString },
-    { name: 'depth', kind: 'scalar', values: depth },
-    { name: 'inComment', kind: 'binary', values: new Float32Array(steps) },
-  ], { top: 2 });
+  const ranking = rankNeurons(
+    columnsFromMatrix(neurons, steps, values),
+    [
+      { name: 'inString', kind: 'binary', values: inString },
+      { name: 'depth', kind: 'scalar', values: depth },
+      { name: 'inComment', kind: 'binary', values: new Float32Array(steps) },
+    ],
+    { top: 2 },
+  );
   const [strings, depthRanking, comments] = ranking;
-  assert.deepEqual(strings.top.map((n) => neuronLabel(n.neuron)), ['h1:1', 'c1:3']);
+  assert.deepEqual(
+    strings.top.map((n) => neuronLabel(n.neuron)),
+    ['h1:1', 'c1:3'],
+  );
   assert.equal(strings.top[0].sign, -1);
   assert.equal(strings.top[0].score, 1);
   assert.equal(strings.top[0].auc, 0);
   assert.ok(strings.top[0].r < -0.9);
-  assert.equal(strings.positives, inString.reduce((s, v) => s + v, 0));
+  assert.equal(
+    strings.positives,
+    inString.reduce((s, v) => s + v, 0),
+  );
   assert.equal(neuronLabel(depthRanking.top[0].neuron), 'c1:2');
   close(depthRanking.top[0].r, 1, 1e-6);
   assert.equal(depthRanking.top[0].sign, 1);
@@ -112,7 +124,14 @@ test('selection match: the neurons that set the selection apart (either sign), t
   close(n0.inside, 0.9, 1e-6);
   close(n0.outside, (5 * 0.9 + 22 * 0.1) / 27, 1e-6); // the other spans where it is on count as outside
   assert.ok(n0.effect > 0 && result.neurons.find((n) => n.neuron.unit === 2)!.effect < 0);
-  assert.deepEqual(result.matches.map((m) => [m.start, m.end]), [[15, 18], [24, 26]], 'the selection itself is not a match');
+  assert.deepEqual(
+    result.matches.map((m) => [m.start, m.end]),
+    [
+      [15, 18],
+      [24, 26],
+    ],
+    'the selection itself is not a match',
+  );
   close(result.matches[0].score, 1);
   close(result.matches[1].score, 2 / 3);
   assert.equal(selectionMatch(columnsFromMatrix(neurons, steps, values), { start: 0, end: 30 }).neurons.length, 0, 'nothing outside: nothing to compare');

@@ -45,7 +45,10 @@ test('valueScale: h on [−1, 1], c by its largest |value|, gates centred on ½;
   assert.deepEqual(valueScale('f', [0.2]), { centre: 0.5, half: 0.5 });
   assert.ok(valueScale('c', [0, 0]).half > 0, 'never a zero scale');
   const h = valueScale('h', []);
-  assert.deepEqual([-2, -1, -0.5, -0.05, 0, 0.09, 0.11, 0.5, 1, 7].map((v) => colourBucket(v, h, 5)), [-5, -5, -3, 0, 0, 0, 1, 3, 5, 5]);
+  assert.deepEqual(
+    [-2, -1, -0.5, -0.05, 0, 0.09, 0.11, 0.5, 1, 7].map((v) => colourBucket(v, h, 5)),
+    [-5, -5, -3, 0, 0, 0, 1, 3, 5, 5],
+  );
   assert.equal(colourBucket(0.75, { centre: 0.5, half: 0.5 }, 5), 3);
   assert.equal(scaled(NaN, h), 0);
   assert.deepEqual([-5, -1, 0, 2, 5].map(bucketClass), ['bn5', 'bn1', 'b0', 'bp2', 'bp5']);
@@ -92,7 +95,13 @@ test('scatterTable sorts every gate’s units by x and gives each gate its own c
   ]);
   assert.deepEqual(table.unit, [1, 1, 0, 0]);
   const layers = gatesByLayer([gate(1, 'i', [0], [0]), gate(0, 'o', [0], [0]), gate(0, 'i', [0], [0])]);
-  assert.deepEqual(layers.map((l) => [l.layer, l.gates.map((g) => g.gate)]), [[0, ['o', 'i']], [1, ['i']]]);
+  assert.deepEqual(
+    layers.map((l) => [l.layer, l.gates.map((g) => g.gate)]),
+    [
+      [0, ['o', 'i']],
+      [1, ['i']],
+    ],
+  );
 });
 
 test('LineStarts and preview: 0-based line and character in UTF-16; previews on one line, shortened with an ellipsis', () => {
@@ -139,15 +148,27 @@ test('selectionContent and traceContent: spans with positions, and highlights in
 });
 
 test('neuronHints: each ranked neuron once, with the feature it tracks best, strongest first', () => {
-  const n = (unit: number, score: number, extra: object) => ({ layer: 0, kind: 'c' as const, unit, label: `c0:${unit}`, score, sign: 1 as const, r: 0.1, ...extra });
+  const n = (unit: number, score: number, extra: object) => ({
+    layer: 0,
+    kind: 'c' as const,
+    unit,
+    label: `c0:${unit}`,
+    score,
+    sign: 1 as const,
+    r: 0.1,
+    ...extra,
+  });
   const features: RankedFeature[] = [
     { feature: 'inString', kind: 'binary', positives: 3, top: [n(1, 0.9, { auc: 0.1 }), n(2, 0.7, { auc: 0.7 })] },
     { feature: 'depth', kind: 'scalar', top: [n(2, 0.8, { r: -0.8 }), n(1, 0.3, { r: 0.3 })] },
   ];
-  assert.deepEqual([...neuronHints(features)], [
-    ['0:c:1', 'in a string · AUC 0.100'],
-    ['0:c:2', 'bracket depth · r −0.800'],
-  ]);
+  assert.deepEqual(
+    [...neuronHints(features)],
+    [
+      ['0:c:1', 'in a string · AUC 0.100'],
+      ['0:c:2', 'bracket depth · r −0.800'],
+    ],
+  );
   assert.equal(featureName('token:keyword'), 'token: keyword');
 });
 

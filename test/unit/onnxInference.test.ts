@@ -77,7 +77,10 @@ test('temperature 0 is greedy and repeatable; negative, huge or NaN temperatures
   const b = await generate(lstmFile, { length: 30, temperature: 0, seed: 99 });
   assert.equal(a.text, b.text, 'greedy does not depend on the seed');
   for (const temperature of [-1, 101, 1e9, NaN]) {
-    await assert.rejects(generate(lstmFile, { length: 5, temperature }), (e: Error) => e instanceof SampleError && /temperature must be from 0 to 100/.test(e.message));
+    await assert.rejects(
+      generate(lstmFile, { length: 5, temperature }),
+      (e: Error) => e instanceof SampleError && /temperature must be from 0 to 100/.test(e.message),
+    );
   }
 });
 
@@ -108,7 +111,7 @@ test("scoring gives tfjs's cross-entropy in bits per character, whatever the win
   const inputs = [TINY_VOCAB.idOf('\n'), ...ids.slice(0, -1)];
   const nats = tf.tidy(() => {
     const logits = lstm.forward(tf.tensor2d([inputs], [1, inputs.length], 'int32'), undefined).logits;
-    const logProbs = tf.logSoftmax(logits).arraySync() as number[][];
+    const logProbs = tf.logSoftmax(logits).arraySync();
     return ids.reduce((sum, target, t) => sum - logProbs[t][target], 0);
   });
   const expected = nats / Math.LN2 / [...text].length;
@@ -182,7 +185,11 @@ test('a truncated file, random bytes and a missing file are clear errors, and th
   const empty = path.join(dir, 'empty.onnx');
   fs.writeFileSync(empty, '');
   for (const file of [truncated, random, empty]) {
-    await assert.rejects(generate(file, { length: 5, temperature: 1 }), (e: Error) => e instanceof OnnxModelError && /truncated or corrupted/.test(e.message), file);
+    await assert.rejects(
+      generate(file, { length: 5, temperature: 1 }),
+      (e: Error) => e instanceof OnnxModelError && /truncated or corrupted/.test(e.message),
+      file,
+    );
   }
   await assert.rejects(generate(path.join(dir, 'nope.onnx'), { length: 5, temperature: 1 }), /nope\.onnx not found/);
   assert.equal((await generate(lstmFile, { length: 5, temperature: 1 })).tokens, 5, 'a good model still works after the failures');
@@ -192,7 +199,10 @@ test('a truncated file, random bytes and a missing file are clear errors, and th
 test('an .onnx made elsewhere (a valid model without RNN Lab metadata) is refused by name', async () => {
   const file = path.join(dir, 'identity.onnx');
   fs.writeFileSync(file, identityModel());
-  await assert.rejects(generate(file, { length: 5, temperature: 1 }), (e: Error) => e instanceof OnnxModelError && /was not exported by RNN Lab/.test(e.message));
+  await assert.rejects(
+    generate(file, { length: 5, temperature: 1 }),
+    (e: Error) => e instanceof OnnxModelError && /was not exported by RNN Lab/.test(e.message),
+  );
   assert.throws(() => readRnnLabModelFile(file), /was not exported by RNN Lab/);
 });
 

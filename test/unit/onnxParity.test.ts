@@ -70,14 +70,21 @@ for (const cell of CELL_TYPES) {
           const dims = [D, BATCH, spec.hidden];
           const h0 = initial.h.map((v) => toOnnxState(v, BATCH, spec.hidden, D));
           const c0 = initial.c.map((v) => toOnnxState(v, BATCH, spec.hidden, D));
-          const out = await lm.run(ids, BATCH, TIME, { h: h0.map((v) => new ort.Tensor('float32', v, dims)), c: c0.map((v) => new ort.Tensor('float32', v, dims)) }, { sequences: true });
+          const out = await lm.run(
+            ids,
+            BATCH,
+            TIME,
+            { h: h0.map((v) => new ort.Tensor('float32', v, dims)), c: c0.map((v) => new ort.Tensor('float32', v, dims)) },
+            { sequences: true },
+          );
 
           const logitsDiff = maxAbsDiff(out.logits, expected.logits);
           let stateDiff = 0;
           let seqDiff = 0;
           for (let l = 0; l < layers; l++) {
             stateDiff = Math.max(stateDiff, maxAbsDiff(out.state.h[l].data as Float32Array, toOnnxState(expected.h[l], BATCH, spec.hidden, D)));
-            if (cell === 'lstm') stateDiff = Math.max(stateDiff, maxAbsDiff(out.state.c[l].data as Float32Array, toOnnxState(expected.c[l], BATCH, spec.hidden, D)));
+            if (cell === 'lstm')
+              stateDiff = Math.max(stateDiff, maxAbsDiff(out.state.c[l].data as Float32Array, toOnnxState(expected.c[l], BATCH, spec.hidden, D)));
             seqDiff = Math.max(seqDiff, maxAbsDiff(out.sequences![l], expected.seq[l]));
           }
           worst.logits = Math.max(worst.logits, logitsDiff);
@@ -120,12 +127,18 @@ for (const cell of CELL_TYPES) {
 
 test('the largest differences over the whole matrix stay within 1e-4', () => {
   // Printed so the numbers can be quoted; each case above already asserted them.
-  console.log(`onnx parity, max |onnxruntime − tfjs|: logits ${worst.logits.toExponential(2)}, final states ${worst.state.toExponential(2)}, hidden sequences ${worst.sequence.toExponential(2)}`);
+  console.log(
+    `onnx parity, max |onnxruntime − tfjs|: logits ${worst.logits.toExponential(2)}, final states ${worst.state.toExponential(2)}, ` +
+      `hidden sequences ${worst.sequence.toExponential(2)}`,
+  );
   assert.ok(worst.logits <= TOL && worst.state <= TOL && worst.sequence <= TOL);
 });
 
 test("Debian python3-onnx's checker (full_check) accepts every exported file", () => {
-  const files = fs.readdirSync(caseDir).filter((f) => f.endsWith('.onnx')).map((f) => path.join(caseDir, f));
+  const files = fs
+    .readdirSync(caseDir)
+    .filter((f) => f.endsWith('.onnx'))
+    .map((f) => path.join(caseDir, f));
   assert.equal(files.length, 36);
   const r = runPython('test/fixtures/onnx/check_models.py', files);
   assert.ok(r.verdict, `no verdict from the checker: ${r.stderr}`);
@@ -141,5 +154,7 @@ test("PyTorch rebuilt from the ONNX initializers reproduces onnxruntime's output
   assert.deepEqual(r.verdict.failures, [], JSON.stringify(r.verdict.failures));
   assert.equal(r.verdict.cases, 36);
   assert.equal(r.status, 0);
-  console.log(`torch ${r.verdict.torch}: ${r.verdict.cases} models, max |torch − onnxruntime| ${Number(r.verdict.maxDiff).toExponential(2)} (${r.verdict.worst})`);
+  console.log(
+    `torch ${r.verdict.torch}: ${r.verdict.cases} models, max |torch − onnxruntime| ${Number(r.verdict.maxDiff).toExponential(2)} (${r.verdict.worst})`,
+  );
 });

@@ -13,7 +13,15 @@ import { colourSegments } from '../../src/extension/activations/colourSegments';
 import { Debouncer } from '../../src/extension/activations/debouncer';
 import { escapeMarkdown, formatProbability, hoverMarkdown, visibleText } from '../../src/extension/activations/hoverMarkdown';
 import { covers, linesToRender } from '../../src/extension/activations/lineWindows';
-import { defaultNeuron, hasNeuron, neuronLabel, neuronPickEntries, parseNeuronLabel, toHintMap, type ModelLayout } from '../../src/extension/activations/neuronLabels';
+import {
+  defaultNeuron,
+  hasNeuron,
+  neuronLabel,
+  neuronPickEntries,
+  parseNeuronLabel,
+  toHintMap,
+  type ModelLayout,
+} from '../../src/extension/activations/neuronLabels';
 import { OverlayDocument, textProblem, type HostText } from '../../src/extension/activations/overlayDocument';
 import { BUCKET_COUNT, STEPS, bucketColours, bucketIndex } from '../../src/extension/activations/palette';
 import { neuronFromArgs, parseNeuronArg, parseShowActivationsArgs } from '../../src/extension/activations/showArgs';
@@ -65,7 +73,15 @@ test('linesToRender widens visible ranges by a margin, clamps to the text and me
   assert.deepEqual(linesToRender([{ start: 10, end: 20 }], 5, 100), [{ start: 5, end: 25 }]);
   assert.deepEqual(linesToRender([{ start: 0, end: 3 }], 5, 6), [{ start: 0, end: 5 }]);
   assert.deepEqual(
-    linesToRender([{ start: 50, end: 60 }, { start: 10, end: 20 }, { start: 26, end: 30 }], 5, 1000),
+    linesToRender(
+      [
+        { start: 50, end: 60 },
+        { start: 10, end: 20 },
+        { start: 26, end: 30 },
+      ],
+      5,
+      1000,
+    ),
     [
       { start: 5, end: 35 },
       { start: 45, end: 65 },
@@ -115,7 +131,7 @@ test('neuron labels: "layer:kind:unit" both ways, the model has it or not, hints
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 2, kind: 'h', unit: 0 }));
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 0, kind: 'z', unit: 0 }));
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 0, kind: 'h', unit: 4 }));
-  const hints = toHintMap({ ' 1:c:2 ': 'in string · AUC 0.97', 'nonsense': 'x', '0:h:1': 'indentation · r 0.85' });
+  const hints = toHintMap({ ' 1:c:2 ': 'in string · AUC 0.97', nonsense: 'x', '0:h:1': 'indentation · r 0.85' });
   assert.deepEqual([...hints.keys()], ['1:c:2', '0:h:1']);
   assert.deepEqual(defaultNeuron(LSTM_2x4, hints), { layer: 1, kind: 'c', unit: 2 }, 'the first hint the model has');
   assert.deepEqual(defaultNeuron(LSTM_2x4, new Map([['7:h:0', 'x']])), { layer: 1, kind: 'h', unit: 0 }, 'else the last layer');
@@ -130,7 +146,10 @@ test('picker rows: ranked neurons first with their feature, then every neuron by
   assert.equal(separators[1], 'Layer 0 · h (hidden state)');
   assert.deepEqual(rows[1], { neuron: { layer: 1, kind: 'c', unit: 2 }, label: '1:c:2', description: 'in string · AUC 0.97' });
   assert.equal(rows.filter((r) => r.neuron).length, 1 + 2 * 5 * 4);
-  assert.deepEqual(rows.filter((r) => r.current).map((r) => r.label), ['0:i:3']);
+  assert.deepEqual(
+    rows.filter((r) => r.current).map((r) => r.label),
+    ['0:i:3'],
+  );
   assert.equal(rows.filter((r) => r.label === '1:c:2').length, 2, 'also in its own layer, with the same description');
 });
 
@@ -152,7 +171,7 @@ function rangeOf(spans: number[], values: number[], unknown?: number[]): Activat
   return { version: 0, spans, values, unknown: unknown ?? values.map(() => 0) };
 }
 
-test('colourSegments: values into buckets on the kind\'s scale; neighbours of one bucket on one line merge; neutral and line breaks undecorated', () => {
+test("colourSegments: values into buckets on the kind's scale; neighbours of one bucket on one line merge; neutral and line breaks undecorated", () => {
   const snapshot = TextSnapshot.of('abcd\nef');
   // Tokens a b c d \n e f; h values on [−1, 1].
   const range = rangeOf([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7], [1, 0.95, 0.02, -1, 0.9, 0.8, -0.25], [0, 0, 0, 0, 0, 1, 0]);
@@ -205,12 +224,16 @@ test('hoverMarkdown: the value at the token, the strongest neurons as links, the
   assert.match(md, /\| strongest neurons here \| value \| &emsp;&emsp; \| next after “\\<” \| probability \|/);
   assert.match(md, /\| \[1:h:7\]\(command:rnnLab\.pickNeuron\?%5B%221%3Ah%3A7%22%5D "Show 1:h:7"\) \| 0\.990 \| \| “\\\/” \| 50% \|/);
   assert.match(md, /\| \[0:h:2\]\([^)]*\) \| −0\.800 \| \| “↵” \| 25% \|/);
-  assert.match(md, /\|  \|  \| \| \*unknown character\* \| 1\.0% \|/, 'a third prediction beside no neuron');
+  assert.match(md, /\| {2}\| {2}\| \| \*unknown character\* \| 1\.0% \|/, 'a third prediction beside no neuron');
   assert.match(md, /goes on with “b”: 2\.0%/);
   assert.match(md, /\*run\\_1\*/);
   assert.doesNotMatch(md, /(^|[^\\])</, 'no unescaped angle bracket from the text');
   assert.doesNotMatch(md.replace(/&emsp;/g, ''), /(^|[^\\])&/, 'no entity but the spacer');
-  const empty = hoverMarkdown({ layer: 0, kind: 'h', unit: 0 }, { version: 0, token: null, topNeurons: [], predictions: [{ text: 'a', probability: 1, unknown: false }] }, 'm');
+  const empty = hoverMarkdown(
+    { layer: 0, kind: 'h', unit: 0 },
+    { version: 0, token: null, topNeurons: [], predictions: [{ text: 'a', probability: 1, unknown: false }] },
+    'm',
+  );
   assert.match(empty, /the text is empty/);
   assert.match(empty, /next at the start/);
 });
@@ -230,7 +253,7 @@ function fakeEngine(answer: (method: EngineMethod, params: Record<string, unknow
       try {
         return Promise.resolve(answer(method, params as unknown as Record<string, unknown>) as EngineMethods[M]['result']);
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
   };
@@ -258,7 +281,10 @@ test('OverlayDocument opens once, sends the text again only when the editor vers
     ['openDocument', 'activationRange'],
   );
   assert.equal(calls[0].params.text, 'ab\ncd\nef', 'the engine reads "\\n" line breaks');
-  assert.deepEqual({ from: calls[1].params.from, to: calls[1].params.to, version: calls[1].params.version, unit: calls[1].params.unit }, { from: 3, to: 6, version: 0, unit: 2 });
+  assert.deepEqual(
+    { from: calls[1].params.from, to: calls[1].params.to, version: calls[1].params.version, unit: calls[1].params.unit },
+    { from: 3, to: 6, version: 0, unit: 2 },
+  );
   await doc.activations(neuron, [{ start: 2, end: 5 }]);
   assert.equal(calls.filter((c) => c.method === 'updateDocument').length, 0, 'same editor version: no update');
   assert.deepEqual({ from: calls[2].params.from, to: calls[2].params.to }, { from: 6, to: 8 }, 'the last line runs to the end of the text');
@@ -293,7 +319,11 @@ test('OverlayDocument: a binary text is a problem and nothing is sent; a model t
   doc.engineLost();
   host = { text: 'text now!', version: 3 };
   await doc.sync();
-  assert.deepEqual(calls.map((c) => c.method), ['openDocument', 'openDocument'], 'opened again in the new engine, not updated');
+  assert.deepEqual(
+    calls.map((c) => c.method),
+    ['openDocument', 'openDocument'],
+    'opened again in the new engine, not updated',
+  );
 
   failOpen = new EngineRequestError('failed', '/r not found: give an RNN Lab run folder or .onnx file');
   const gone = new OverlayDocument(engine, { runDir: '/r' }, () => host);
@@ -311,7 +341,10 @@ test('OverlayDocument: a binary text is a problem and nothing is sent; a model t
   failOpen = new EngineExitedError('the engine process was killed (SIGSEGV)');
   const dying = new OverlayDocument(engine, { runDir: '/r' }, () => host);
   const outcomes = [await dying.sync(), await dying.sync(), await dying.sync()];
-  assert.deepEqual(outcomes.map((o) => o.kind), ['stale', 'stale', 'problem']);
+  assert.deepEqual(
+    outcomes.map((o) => o.kind),
+    ['stale', 'stale', 'problem'],
+  );
   assert.match((outcomes[2] as { message: string }).message, /keeps stopping \(the engine process was killed \(SIGSEGV\)\)/);
 });
 
@@ -338,7 +371,7 @@ test('OverlayDocument: a "stale" answer is an outcome of its own (the overlay as
       running--;
       return engine.request(method, params);
     },
-  } as typeof engine;
+  };
   const doc = new OverlayDocument(slow, { runDir: '/r' }, () => ({ text: 'abc', version: 1 }));
   const neuron = { layer: 0, kind: 'h' as const, unit: 0 };
   const [a, b] = await Promise.all([doc.activations(neuron, [{ start: 0, end: 0 }]), doc.activations(neuron, [{ start: 0, end: 0 }])]);

@@ -103,7 +103,11 @@ test('hoverInfo: the value, the token, the 5 strongest neurons and the 5 most li
 
   // The second half of the emoji is the emoji; gates list the h neurons.
   const emoji = await ok('hoverInfo', { documentId: 'h', offset: 4, layer: 0, kind: 'i', unit: 0 });
-  assert.deepEqual(emoji.token && { span: emoji.token.span, text: emoji.token.text, unknown: emoji.token.unknown }, { span: [3, 5], text: '😀', unknown: true });
+  assert.deepEqual(emoji.token && { span: emoji.token.span, text: emoji.token.text, unknown: emoji.token.unknown }, {
+    span: [3, 5],
+    text: '😀',
+    unknown: true,
+  });
   assert.ok(emoji.topNeurons.every((n) => n.kind === 'h'));
   // At the end of the text there is no actual next character.
   assert.equal((await ok('hoverInfo', { documentId: 'h', offset: TEXT.length, ...neuron })).actual, undefined);
@@ -135,7 +139,11 @@ test('updateDocument bumps the version and says where the text changed; requests
   const oldHover = await call('hoverInfo', { documentId: 'u', version: 0, offset: 0, ...neuron });
   assert.equal(oldHover.ok ? 'ok' : oldHover.error.code, 'stale');
   assert.equal((await ok('activationRange', { documentId: 'u', version: 1, from: 0, to: 12, ...neuron })).version, 1);
-  assert.deepEqual(await ok('updateDocument', { documentId: 'u', text: 'abc abd abc\n' }), { version: 1, firstChangedPosition: 12 }, 'the same text changes nothing');
+  assert.deepEqual(
+    await ok('updateDocument', { documentId: 'u', text: 'abc abd abc\n' }),
+    { version: 1, firstChangedPosition: 12 },
+    'the same text changes nothing',
+  );
 });
 
 test('bad requests are refused as invalid, with what is wrong', async () => {

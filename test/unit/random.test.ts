@@ -52,7 +52,10 @@ test('getState/fromState continues the same sequence', () => {
   assert.deepEqual(draws(resumed, 50), draws(r, 50));
   // Gaussians too (they consume two uniforms each).
   const g = SeededRandom.fromState(r.getState());
-  assert.deepEqual(Array.from({ length: 10 }, () => g.nextGaussian()), Array.from({ length: 10 }, () => r.nextGaussian()));
+  assert.deepEqual(
+    Array.from({ length: 10 }, () => g.nextGaussian()),
+    Array.from({ length: 10 }, () => r.nextGaussian()),
+  );
 });
 
 test('nextGaussian has mean ≈ 0 and variance ≈ 1 over 20k draws', () => {

@@ -72,7 +72,10 @@ test('a vocab.json of another size than the checkpoint is refused by loadRunMode
   const smaller: VocabularyJson = { ...vocab, tokens: vocab.tokens.filter((_, i) => i !== drop), unk: drop < vocab.unk ? vocab.unk - 1 : vocab.unk };
   fs.writeFileSync(vocabFile, JSON.stringify(smaller));
   const namesBothSizes = (err: Error) =>
-    err instanceof CheckpointError && /vocabular/.test(err.message) && new RegExp(`\\b${size}\\b`).test(err.message) && new RegExp(`\\b${size - 1}\\b`).test(err.message);
+    err instanceof CheckpointError &&
+    /vocabular/.test(err.message) &&
+    new RegExp(`\\b${size}\\b`).test(err.message) &&
+    new RegExp(`\\b${size - 1}\\b`).test(err.message);
   assert.throws(() => loadRunModel(run), namesBothSizes);
   await assert.rejects(resumeTraining({ runDir: run, steps: 10, backend: 'wasm' }), namesBothSizes);
 });
@@ -84,7 +87,10 @@ test('a vocab.json of the same size but other tokens is refused as mismatched vo
   const swapped = [...vocab.tokens];
   [swapped[1], swapped[2]] = [swapped[2], swapped[1]]; // two characters trade ids
   fs.writeFileSync(vocabFile, JSON.stringify({ ...vocab, tokens: swapped }));
-  assert.throws(() => loadRunModel(run), (err: Error) => err instanceof CheckpointError && /mismatched vocabularies/.test(err.message));
+  assert.throws(
+    () => loadRunModel(run),
+    (err: Error) => err instanceof CheckpointError && /mismatched vocabularies/.test(err.message),
+  );
   await assert.rejects(resumeTraining({ runDir: run, steps: 10, backend: 'wasm' }), /mismatched vocabularies/);
 });
 
@@ -121,7 +127,10 @@ test('a checkpoint.json that is not JSON is "corrupted"; JSON of another kind is
 test('a run whose recorded checkpoint folder is missing is refused as unreadable', () => {
   const run = copyOfRun();
   fs.rmSync(checkpointDir(run), { recursive: true });
-  assert.throws(() => loadRunModel(run), (err: Error) => err instanceof CheckpointError && /unreadable|corrupted/.test(err.message) && /ENOENT/.test(err.message));
+  assert.throws(
+    () => loadRunModel(run),
+    (err: Error) => err instanceof CheckpointError && /unreadable|corrupted/.test(err.message) && /ENOENT/.test(err.message),
+  );
 });
 
 /** Plain copies of a state's values. */
@@ -136,7 +145,12 @@ test('saveCheckpoint then loadCheckpoint round-trips weights, Adam m and v, the 
   const rng = new SeededRandom(2);
   const window = () => {
     const [batch, time] = [3, 5];
-    return { inputs: Int32Array.from({ length: batch * time }, () => rng.nextInt(9)), targets: Int32Array.from({ length: batch * time }, () => rng.nextInt(9)), batch, time };
+    return {
+      inputs: Int32Array.from({ length: batch * time }, () => rng.nextInt(9)),
+      targets: Int32Array.from({ length: batch * time }, () => rng.nextInt(9)),
+      batch,
+      time,
+    };
   };
   const settings = { clipMode: 'norm' as const, clipValue: 5, dropoutSeed: 1 };
   let state: RecurrentState | undefined;
@@ -148,7 +162,15 @@ test('saveCheckpoint then loadCheckpoint round-trips weights, Adam m and v, the 
   }
 
   const runDir = path.join(dir, 'roundtrip');
-  const relative = await saveCheckpoint(runDir, { step: 2, position: { epoch: 1, window: 3 }, model, vocabulary: Vocabulary.buildChar(['abcdefgh']), optimizerName: 'adam', optimizer, state });
+  const relative = await saveCheckpoint(runDir, {
+    step: 2,
+    position: { epoch: 1, window: 3 },
+    model,
+    vocabulary: Vocabulary.buildChar(['abcdefgh']),
+    optimizerName: 'adam',
+    optimizer,
+    state,
+  });
   assert.equal(relative, path.join('checkpoints', 'step-0000002'));
   const loaded = loadCheckpoint(path.join(runDir, relative));
 
@@ -170,11 +192,17 @@ test('saveCheckpoint then loadCheckpoint round-trips weights, Adam m and v, the 
   assert.equal(loaded.optimizerWeights[0].name, 'iter');
   assert.deepEqual(Array.from(loaded.optimizerWeights[0].values), [2], 'two steps were taken');
   const expectedNames = ['iter', ...[...weights.keys()].map((n) => `${n}/m`), ...[...weights.keys()].map((n) => `${n}/v`)];
-  assert.deepEqual(loaded.optimizerWeights.map((w) => w.name), expectedNames);
+  assert.deepEqual(
+    loaded.optimizerWeights.map((w) => w.name),
+    expectedNames,
+  );
   for (let i = 1; i < live.length; i++) {
     assert.deepEqual(loaded.optimizerWeights[i].shape, live[i].tensor.shape, `${expectedNames[i]} shape`);
     assert.deepEqual(loaded.optimizerWeights[i].values, Float32Array.from(live[i].tensor.dataSync()), `${expectedNames[i]} values`);
-    assert.ok(loaded.optimizerWeights[i].values.some((v) => v !== 0), `${expectedNames[i]} is not all zero after two steps`);
+    assert.ok(
+      loaded.optimizerWeights[i].values.some((v) => v !== 0),
+      `${expectedNames[i]} is not all zero after two steps`,
+    );
   }
   live[0].tensor.dispose(); // the iteration scalar is made fresh for the caller
 
@@ -217,7 +245,15 @@ test('a checkpoint saved without a carried state loads with none; saving leaks n
   const runDir = path.join(dir, 'stateless');
   const start = tf.memory().numTensors;
   for (const step of [1, 2, 3]) {
-    await saveCheckpoint(runDir, { step, position: { epoch: 0, window: step }, model, vocabulary: Vocabulary.buildChar(['abcd']), optimizerName: 'sgd', optimizer, state: undefined });
+    await saveCheckpoint(runDir, {
+      step,
+      position: { epoch: 0, window: step },
+      model,
+      vocabulary: Vocabulary.buildChar(['abcd']),
+      optimizerName: 'sgd',
+      optimizer,
+      state: undefined,
+    });
   }
   assert.equal(tf.memory().numTensors, start, 'saving leaks no tensors');
   assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')).sort(), ['step-0000002', 'step-0000003']);

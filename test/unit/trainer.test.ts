@@ -23,7 +23,17 @@ function request(overrides: { model?: Partial<TrainRequest['model']>; training?:
   return {
     inputs: [corpus],
     model: { ...DEFAULT_MODEL, layers: 1, hidden: 32, ...overrides.model },
-    training: { ...DEFAULT_TRAINING, seqLength: 16, batchSize: 8, steps: 10, evalEvery: 5, sampleEvery: 5, checkpointEvery: 5, learningRate: 1e-2, ...overrides.training },
+    training: {
+      ...DEFAULT_TRAINING,
+      seqLength: 16,
+      batchSize: 8,
+      steps: 10,
+      evalEvery: 5,
+      sampleEvery: 5,
+      checkpointEvery: 5,
+      learningRate: 1e-2,
+      ...overrides.training,
+    },
     outDir: path.join(dir, 'runs'),
     backend: 'wasm',
   };
@@ -40,7 +50,7 @@ test('an LSTM learns a small repetitive corpus: loss after 150 steps is below a 
   assert.ok(metrics[0].loss > initial * 0.8, 'training starts near the uniform loss');
 });
 
-test('a training run writes the run folder of DESIGN.md and leaks no tensors', async () => {
+test('a training run writes the run folder of docs/architecture.md and leaks no tensors', async () => {
   const before = tf.memory().numTensors;
   const started = await startTraining(request());
   const outcome = await started.outcome;
@@ -55,13 +65,22 @@ test('a training run writes the run folder of DESIGN.md and leaks no tensors', a
   assert.equal(info.checkpoint, path.join('checkpoints', 'step-0000010'));
   const metrics = started.run.readMetrics();
   const steps = metrics.filter((m) => m.kind === 'step');
-  assert.deepEqual(steps.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    steps.map((m) => m.step),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   for (const m of steps) {
     assert.ok(m.gradNorm > 0 && m.clippedGradNorm <= Math.min(m.gradNorm, 5) + 1e-9, 'clipped norm never exceeds the threshold or the raw norm');
     assert.ok(m.charsPerSec > 0 && m.lr === 1e-2);
   }
-  assert.deepEqual(metrics.filter((m) => m.kind === 'eval').map((m) => m.step), [5, 10]);
-  assert.deepEqual(started.run.readSamples().map((s) => s.step), [5, 10]);
+  assert.deepEqual(
+    metrics.filter((m) => m.kind === 'eval').map((m) => m.step),
+    [5, 10],
+  );
+  assert.deepEqual(
+    started.run.readSamples().map((s) => s.step),
+    [5, 10],
+  );
 });
 
 test('gradient-norm clipping caps the applied norm at the threshold', async () => {
@@ -121,7 +140,11 @@ test('resuming from a checkpoint gives the same weights as training straight thr
   await straight.outcome;
 
   const controller = new AbortController();
-  const first = await startTraining(request({ model: { dropout: 0 }, training: { steps: 8, checkpointEvery: 4 } }), { onStep: (r) => r.step === 4 && controller.abort() }, controller.signal);
+  const first = await startTraining(
+    request({ model: { dropout: 0 }, training: { steps: 8, checkpointEvery: 4 } }),
+    { onStep: (r) => r.step === 4 && controller.abort() },
+    controller.signal,
+  );
   assert.equal((await first.outcome).status, 'cancelled');
   const resumed = await resumeTraining({ runDir: first.run.dir, backend: 'wasm' });
   assert.equal((await resumed.outcome).status, 'completed');
@@ -135,7 +158,10 @@ test('resuming from a checkpoint gives the same weights as training straight thr
     const maxDiff = w.values.reduce((m, v, i) => Math.max(m, Math.abs(v - other[i])), 0);
     assert.ok(maxDiff < 1e-6, `${name} differs by ${maxDiff}`);
   }
-  const steps = b.run.readMetrics().filter((m) => m.kind === 'step').map((m) => m.step);
+  const steps = b.run
+    .readMetrics()
+    .filter((m) => m.kind === 'step')
+    .map((m) => m.step);
   assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8], 'metrics have each step once');
   assert.deepEqual(b.run.readInfo().resumedAt, [4]);
   a.model.dispose();
@@ -150,7 +176,10 @@ test('a corrupted checkpoint is refused with a clear message', async () => {
   const bytes = fs.readFileSync(weights);
   bytes[10] ^= 0xff;
   fs.writeFileSync(weights, bytes);
-  assert.throws(() => loadRunModel(started.run.dir), (err: Error) => err instanceof CheckpointError && /corrupted/.test(err.message));
+  assert.throws(
+    () => loadRunModel(started.run.dir),
+    (err: Error) => err instanceof CheckpointError && /corrupted/.test(err.message),
+  );
   await assert.rejects(resumeTraining({ runDir: started.run.dir, steps: 4, backend: 'wasm' }), /corrupted/);
 });
 
@@ -175,7 +204,9 @@ test('sampling is deterministic for a seed, greedy at temperature 0, and never e
 
 for (const cell of ['rnn', 'gru'] as const) {
   test(`a ${cell.toUpperCase()} with 2 layers, embedding and dropout trains and lowers its loss`, async () => {
-    const started = await startTraining(request({ model: { cell, layers: 2, embedding: 8, dropout: 0.1 }, training: { steps: 60, evalEvery: 60, sampleEvery: 60, checkpointEvery: 60 } }));
+    const started = await startTraining(
+      request({ model: { cell, layers: 2, embedding: 8, dropout: 0.1 }, training: { steps: 60, evalEvery: 60, sampleEvery: 60, checkpointEvery: 60 } }),
+    );
     assert.equal((await started.outcome).status, 'completed');
     const losses = started.run.readMetrics().flatMap((m) => (m.kind === 'step' ? [m.loss] : []));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -141,16 +141,7 @@ test('token vocabulary minCount option moves the cutoff', () => {
 });
 
 test('token vocabulary round-trips a code snippet with indentation and astral characters', () => {
-  const snippet = [
-    'function add(x, y) {',
-    '    const 𝔘 = "😀";',
-    '    return x + y;',
-    '}',
-    '\tif (x) {',
-    '\t\treturn 3.14;',
-    '\t}',
-    '',
-  ].join('\n');
+  const snippet = ['function add(x, y) {', '    const 𝔘 = "😀";', '    return x + y;', '}', '\tif (x) {', '\t\treturn 3.14;', '\t}', ''].join('\n');
   const v = Vocabulary.buildToken([snippet, snippet]);
   // Seen ≥ 2 times across the two copies, so kept whole: the 4-space indent, keywords, 3.14.
   for (const whole of ['    ', 'return', 'function', '3.14', '\t\t']) assert.ok(v.tokens.includes(whole), whole);

@@ -33,12 +33,36 @@ function referenceSlice(values: Float32Array, shape: number[], begin: number[], 
 test('wasm slice returns exactly the selected elements for ranks 1–4, contiguous or not', () => {
   const cases: Array<[number[], number[], number[]]> = [
     [[10], [3], [4]],
-    [[4, 6], [1, 2], [2, 3]],
-    [[4, 6], [1, 0], [2, 6]],
-    [[3, 5, 7], [1, 2, 3], [2, 2, 4]],
-    [[3, 5, 7], [0, 2, 0], [3, 1, 7]],
-    [[2, 3, 4, 5], [1, 0, 1, 2], [1, 3, 2, 3]],
-    [[2, 3, 4, 5], [0, 1, 0, 0], [2, 2, 4, 5]],
+    [
+      [4, 6],
+      [1, 2],
+      [2, 3],
+    ],
+    [
+      [4, 6],
+      [1, 0],
+      [2, 6],
+    ],
+    [
+      [3, 5, 7],
+      [1, 2, 3],
+      [2, 2, 4],
+    ],
+    [
+      [3, 5, 7],
+      [0, 2, 0],
+      [3, 1, 7],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 0, 1, 2],
+      [1, 3, 2, 3],
+    ],
+    [
+      [2, 3, 4, 5],
+      [0, 1, 0, 0],
+      [2, 2, 4, 5],
+    ],
   ];
   for (const [shape, begin, size] of cases) {
     const values = randomValues(shape.reduce((a, b) => a * b, 1));
@@ -62,7 +86,10 @@ test('wasm split and unstack give the same pieces as slicing, on every axis', ()
         const size = shape.slice();
         begin[axis] = i;
         size[axis] = 1;
-        assert.deepEqual(p.shape, shape.filter((_, a) => a !== axis));
+        assert.deepEqual(
+          p.shape,
+          shape.filter((_, a) => a !== axis),
+        );
         assert.deepEqual(Array.from(p.dataSync()), referenceSlice(values, shape, begin, size));
       });
     }
@@ -77,7 +104,10 @@ test('wasm gather of rows copies rows and rejects an index out of range', () => 
   tf.tidy(() => {
     const table = tf.tensor2d(values, [5, 3]);
     const got = tf.gather(table, tf.tensor1d([4, 0, 4, 2], 'int32'));
-    assert.deepEqual(Array.from(got.dataSync()), [4, 0, 4, 2].flatMap((r) => Array.from(values.subarray(r * 3, r * 3 + 3))));
+    assert.deepEqual(
+      Array.from(got.dataSync()),
+      [4, 0, 4, 2].flatMap((r) => Array.from(values.subarray(r * 3, r * 3 + 3))),
+    );
     assert.throws(() => tf.gather(table, tf.tensor1d([5], 'int32')), /not in \[0, 4\]/);
   });
 });

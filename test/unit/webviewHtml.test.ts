@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, createNonce, dashboardHtml, escapeHtml } from '../../src/extension/webview/webviewHtml';
+import { contentSecurityPolicy, createNonce, webviewHtml, escapeHtml } from '../../src/extension/webview/webviewHtml';
 
 const page = (title = 'RNN Lab Dashboard') =>
-  dashboardHtml({
+  webviewHtml({
     cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
     nonce: 'abc123_-XYZ',
     scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/dashboard/dashboard.js',
@@ -38,7 +38,7 @@ test('the page title is escaped', () => {
 
 test('the codicon stylesheet is linked with the id vscode-elements looks for, only when given', () => {
   assert.ok(!page().includes('vscode-codicon-stylesheet'));
-  const html = dashboardHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's.js', styleUris: [], codiconsUri: 'c/codicon.css', title: 't' });
+  const html = webviewHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's.js', styleUris: [], codiconsUri: 'c/codicon.css', title: 't' });
   assert.ok(html.includes('<link rel="stylesheet" id="vscode-codicon-stylesheet" href="c/codicon.css">'));
 });
 

@@ -61,7 +61,10 @@ describe('training dashboard webview', () => {
           const canvas = panel.querySelector('canvas');
           return { chart: panel.dataset.chart, width: canvas.width, height: canvas.height, cssWidth: canvas.getBoundingClientRect().width };
         })`);
-      assert.deepEqual(canvases.map((c) => c.chart), ['loss', 'gradNorm', 'speed']);
+      assert.deepEqual(
+        canvases.map((c) => c.chart),
+        ['loss', 'gradNorm', 'speed'],
+      );
       for (const c of canvases) {
         assert.ok(c.width > 300 && c.height > 150, `${c.chart} canvas is ${c.width}×${c.height}`);
         assert.ok(c.cssWidth > 300, `${c.chart} canvas is laid out ${c.cssWidth}px wide`);
@@ -70,21 +73,29 @@ describe('training dashboard webview', () => {
 
       const runLabels = await page.js<string[]>(`[...document.querySelectorAll('.run-label')].map((e) => e.textContent)`);
       assert.deepEqual(runLabels, [rnn.info.label, lstm.info.label]);
-      const lossLegend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="loss"] .u-legend .u-series .u-label')].map((e) => e.textContent)`);
+      const lossLegend = await page.js<string[]>(
+        `[...document.querySelectorAll('[data-chart="loss"] .u-legend .u-series .u-label')].map((e) => e.textContent)`,
+      );
       // Legends name runs by the label's first part ("1×RNN-64") when that is unambiguous.
       assert.deepEqual(lossLegend, ['step', '1×RNN-64 train', '1×RNN-64 validation', '1×LSTM-64 train', '1×LSTM-64 validation']);
-      const gradLegend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="gradNorm"] .u-legend .u-series .u-label')].map((e) => e.textContent)`);
+      const gradLegend = await page.js<string[]>(
+        `[...document.querySelectorAll('[data-chart="gradNorm"] .u-legend .u-series .u-label')].map((e) => e.textContent)`,
+      );
       assert.ok(gradLegend.includes('τ = 5'), `the clipping threshold is a series: ${gradLegend.join(' | ')}`);
       assert.equal(await page.js(`document.querySelector('[data-chart="gradNorm"] .chart-body').dataset.logScale`), 'true');
       assert.equal(await page.js(`document.querySelector('[data-chart="loss"] .chart-body').dataset.logScale`), 'false');
 
       const samples = await page.js<{ runId: string; step: string }[]>(`[...document.querySelectorAll('.sample')].map((e) => ({ ...e.dataset }))`);
-      assert.deepEqual(samples, [
-        { runId: lstm.info.id, step: '200' },
-        { runId: lstm.info.id, step: '100' },
-        { runId: rnn.info.id, step: '200' },
-        { runId: rnn.info.id, step: '100' },
-      ], 'newest first');
+      assert.deepEqual(
+        samples,
+        [
+          { runId: lstm.info.id, step: '200' },
+          { runId: lstm.info.id, step: '100' },
+          { runId: rnn.info.id, step: '200' },
+          { runId: rnn.info.id, step: '100' },
+        ],
+        'newest first',
+      );
       assert.equal(await page.js(`document.querySelector('.sample-text').textContent`), lstm.samples[1].text);
       assert.equal(await page.js(`getComputedStyle(document.querySelector('.sample-text')).whiteSpace`), 'pre-wrap');
 
@@ -156,7 +167,8 @@ describe('training dashboard webview', () => {
           const steps = [];
           for (let i = 1; i <= 100; i++) {
             const step = batch * 100 + i;
-            steps.push({ kind: 'step', step, epoch: 0, loss: 4 / Math.sqrt(step), gradNorm: 1 + (step % 7), clippedGradNorm: 1, lr: 0.002, charsPerSec: 3000, time: step });
+            const loss = 4 / Math.sqrt(step);
+            steps.push({ kind: 'step', step, epoch: 0, loss, gradNorm: 1 + (step % 7), clippedGradNorm: 1, lr: 0.002, charsPerSec: 3000, time: step });
           }
           window.postMessage({ type: 'append', runId: id, steps, evals: [], samples: [] }, '*');
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -173,7 +185,9 @@ describe('training dashboard webview', () => {
     await withDashboard(async (page) => {
       await show(page, [rnn]);
       // [panel body width, canvas width] per chart
-      const widths = `[...document.querySelectorAll('.chart-body')].map((b) => [b.getBoundingClientRect().width, b.querySelector('canvas').getBoundingClientRect().width])`;
+      const widths =
+        "[...document.querySelectorAll('.chart-body')]" +
+        ".map((b) => [b.getBoundingClientRect().width, b.querySelector('canvas').getBoundingClientRect().width])";
       const fits = `.every(([body, canvas]) => Math.abs(body - canvas) <= 1)`;
       const before = await page.js<number[][]>(widths);
       await page.page.setViewportSize({ width: 600, height: 900 });
@@ -189,7 +203,10 @@ describe('training dashboard webview', () => {
       await show(page, [rnn, lstm]);
       await page.page.click(`.run[data-run-id="${rnn.info.id}"] .hide-run`);
       await page.waitFor(`document.querySelectorAll('.run').length === 1`);
-      assert.deepEqual((await page.posted()).filter((m) => m.type === 'hideRun'), [{ type: 'hideRun', runId: rnn.info.id }]);
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'hideRun'),
+        [{ type: 'hideRun', runId: rnn.info.id }],
+      );
       const legend = await page.js<string[]>(`[...document.querySelectorAll('[data-chart="loss"] .u-legend .u-label')].map((e) => e.textContent)`);
       assert.deepEqual(legend, ['step', '1×LSTM-64 train', '1×LSTM-64 validation']);
       assert.deepEqual(await page.js(`[...document.querySelectorAll('.sample')].map((e) => e.dataset.runId)`), [lstm.info.id, lstm.info.id]);
@@ -203,7 +220,10 @@ describe('training dashboard webview', () => {
       assert.equal(await page.js(`document.querySelectorAll('.stop-run').length`), 1);
       await page.page.click(`.run[data-run-id="${rnn.info.id}"] .stop-run`);
       await page.page.click(`.run[data-run-id="${rnn.info.id}"] .stop-run`, { force: true });
-      assert.deepEqual((await page.posted()).filter((m) => m.type === 'stopRun'), [{ type: 'stopRun', runId: rnn.info.id }]);
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'stopRun'),
+        [{ type: 'stopRun', runId: rnn.info.id }],
+      );
       await page.send({ type: 'status', runId: rnn.info.id, status: 'cancelled', message: 'stopped at step 51 (checkpoint saved)' });
       await page.waitFor(`document.querySelectorAll('.stop-run').length === 0`);
       assert.equal(await page.js(`document.querySelector('.run-message').textContent`), 'stopped at step 51 (checkpoint saved)');

@@ -12,7 +12,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createNonce, dashboardHtml, neuronsHtml, samplesHtml } from '../../src/extension/webview/webviewHtml';
+import { createNonce, webviewHtml } from '../../src/extension/webview/webviewHtml';
 import type { WebviewTheme } from './themes';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -35,9 +35,9 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** The webview pages the server serves, each built by the extension's own page function. */
-const PAGES = { dashboard: dashboardHtml, samples: samplesHtml, neurons: neuronsHtml } as const;
-export type WebviewName = keyof typeof PAGES;
+/** The webview pages the server serves, built by the extension's own page function. */
+const PAGES = ['dashboard', 'samples', 'neurons'] as const;
+export type WebviewName = (typeof PAGES)[number];
 
 /** A loopback server for the webview pages (/dashboard.html, /samples.html, /neurons.html) and the extension's media files. */
 export async function startPageServer(title: string): Promise<PageServer> {
@@ -45,8 +45,8 @@ export async function startPageServer(title: string): Promise<PageServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
     const name = /^\/(\w+)\.html$/.exec(url.pathname)?.[1];
-    if (name && name in PAGES) {
-      const html = PAGES[name as WebviewName]({
+    if (name && (PAGES as readonly string[]).includes(name)) {
+      const html = webviewHtml({
         cspSource: origin,
         nonce: createNonce(),
         scriptUri: `${origin}/media/${name}/${name}.js`,
@@ -133,7 +133,13 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
 }
 
-export async function openWebview(browser: Browser, server: PageServer, name: WebviewName, theme: WebviewTheme, { savedState, viewport }: OpenOptions = {}): Promise<WebviewPage> {
+export async function openWebview(
+  browser: Browser,
+  server: PageServer,
+  name: WebviewName,
+  theme: WebviewTheme,
+  { savedState, viewport }: OpenOptions = {},
+): Promise<WebviewPage> {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems: PageProblems = { consoleErrors: [], cspViolations: [], dialogs: [] };

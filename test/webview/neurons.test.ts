@@ -66,11 +66,17 @@ describe('Neurons view webview', () => {
           neurons: [...row.querySelectorAll('button.neuron')].map((b) => b.dataset.neuron),
           scores: [...row.querySelectorAll('.neuron-score')].map((s) => s.textContent),
         }))`);
-      assert.deepEqual(rows.map((r) => r.feature), ranking.features.map((f) => f.feature));
+      assert.deepEqual(
+        rows.map((r) => r.feature),
+        ranking.features.map((f) => f.feature),
+      );
       const inString = rows.find((r) => r.feature === 'inString')!;
       const recordedInString = ranking.features.find((f) => f.feature === 'inString')!;
       assert.equal(inString.name, 'in a string');
-      assert.deepEqual(inString.neurons, recordedInString.top.map((n) => n.label));
+      assert.deepEqual(
+        inString.neurons,
+        recordedInString.top.map((n) => n.label),
+      );
       assert.equal(inString.scores[0], `AUC ${recordedInString.top[0].auc!.toFixed(3)}`, 'binary features show their AUC');
       const column = rows.find((r) => r.feature === 'column')!;
       assert.match(column.scores[0], /^r [−+]0\.\d{3}$/, 'scalar features show a signed r');
@@ -99,7 +105,10 @@ describe('Neurons view webview', () => {
       const backgrounds = await page.js<string[]>(`[...document.querySelectorAll('.trace-text span')].map((s) => getComputedStyle(s).backgroundColor)`);
       const distinct = new Set(backgrounds);
       assert.ok(distinct.size >= 5, `several colours are used: ${[...distinct].join(', ')}`);
-      assert.ok(backgrounds.some((b) => b !== 'rgba(0, 0, 0, 0)'), 'some characters are coloured');
+      assert.ok(
+        backgrounds.some((b) => b !== 'rgba(0, 0, 0, 0)'),
+        'some characters are coloured',
+      );
       // The value under the mouse: the title of each character.
       const firstTitle = await page.js<string>(`document.querySelector('.trace-text span').title`);
       assert.equal(firstTitle, trace.values[0].toFixed(3));
@@ -116,8 +125,17 @@ describe('Neurons view webview', () => {
       await page.page.click(`tr[data-feature="token:whitespace"] button.neuron[data-neuron="${target.label}"]`);
       const chosen = (await page.posted()).filter((m) => m.type === 'chooseNeuron');
       assert.equal(chosen.length, 1);
-      assert.deepEqual(parseNeuronsMessage(chosen[0]), { type: 'chooseNeuron', layer: target.layer, kind: target.kind, unit: target.unit }, 'the message passes the host-side validation');
-      assert.equal(await page.js(`document.querySelector('tr[data-feature="token:whitespace"] button.neuron[data-neuron="${target.label}"]').getAttribute('aria-pressed')`), 'true');
+      assert.deepEqual(
+        parseNeuronsMessage(chosen[0]),
+        { type: 'chooseNeuron', layer: target.layer, kind: target.kind, unit: target.unit },
+        'the message passes the host-side validation',
+      );
+      assert.equal(
+        await page.js(
+          `document.querySelector('tr[data-feature="token:whitespace"] button.neuron[data-neuron="${target.label}"]').getAttribute('aria-pressed')`,
+        ),
+        'true',
+      );
       const saved = (await page.savedState()) as { chosen: unknown; ranking: NeuronsRanking };
       assert.deepEqual(saved.chosen, { layer: target.layer, kind: target.kind, unit: target.unit });
       assert.equal(saved.ranking.features.length, ranking.features.length);
@@ -128,12 +146,21 @@ describe('Neurons view webview', () => {
     await withView(async (page) => {
       await showAll(page, { selection, trace: selectionTrace });
       assert.equal(await page.js(`document.querySelector('.selected-span .span-preview').textContent`), selection.selected.preview);
-      assert.equal(await page.js(`document.querySelector('.selected-span .span-where').textContent`), `${selection.selected.line + 1}:${selection.selected.character + 1}`);
-      assert.deepEqual(await page.js(`[...document.querySelectorAll('.selected-neurons button.neuron')].map((b) => b.dataset.neuron)`), selection.neurons.map((n) => n.label));
+      assert.equal(
+        await page.js(`document.querySelector('.selected-span .span-where').textContent`),
+        `${selection.selected.line + 1}:${selection.selected.character + 1}`,
+      );
+      assert.deepEqual(
+        await page.js(`[...document.querySelectorAll('.selected-neurons button.neuron')].map((b) => b.dataset.neuron)`),
+        selection.neurons.map((n) => n.label),
+      );
       const matches = await page.js<{ start: string; end: string; preview: string }[]>(
         `[...document.querySelectorAll('.matches .span-link')].map((b) => ({ ...b.dataset, preview: b.querySelector('.span-preview').textContent }))`,
       );
-      assert.deepEqual(matches, selection.matches.map((m) => ({ start: String(m.start), end: String(m.end), preview: m.preview })));
+      assert.deepEqual(
+        matches,
+        selection.matches.map((m) => ({ start: String(m.start), end: String(m.end), preview: m.preview })),
+      );
       assert.ok(matches.length >= 1, 'the recorded selection has a match');
 
       // The selection is underlined in the coloured text.
@@ -183,10 +210,20 @@ describe('Neurons view webview', () => {
       const hostileRanking: NeuronsRanking = {
         ...ranking,
         subject: { ...ranking.subject, document: HOSTILE, model: HOSTILE },
-        features: [{ ...ranking.features[0], feature: HOSTILE }, { ...ranking.features[1], top: [], note: HOSTILE }],
+        features: [
+          { ...ranking.features[0], feature: HOSTILE },
+          { ...ranking.features[1], top: [], note: HOSTILE },
+        ],
       };
       const text = `const a = "${HOSTILE}";\n// </pre><script>alert(2)</script>\n`;
-      const hostileTrace: NeuronsTrace = { ...trace, text, values: [...text].map((_, i) => Math.sin(i / 3)), characters: [...text].length, totalCharacters: [...text].length, highlights: [] };
+      const hostileTrace: NeuronsTrace = {
+        ...trace,
+        text,
+        values: [...text].map((_, i) => Math.sin(i / 3)),
+        characters: [...text].length,
+        totalCharacters: [...text].length,
+        highlights: [],
+      };
       const hostileSelection: NeuronsSelection = {
         ...selection,
         subject: hostileRanking.subject,
@@ -235,7 +272,10 @@ describe('Neurons view webview', () => {
     await withView(async (page) => {
       await showAll(page, { ranking, trace });
       await send(page, { type: 'trace', trace: { ...trace, values: trace.values.slice(1) } });
-      await send(page, { type: 'ranking', ranking: { ...ranking, features: [{ feature: 'x', kind: 'binary', top: [{ layer: 0, kind: 'q', unit: 0 }] }] } } as unknown as HostToNeurons);
+      await send(page, {
+        type: 'ranking',
+        ranking: { ...ranking, features: [{ feature: 'x', kind: 'binary', top: [{ layer: 0, kind: 'q', unit: 0 }] }] },
+      } as unknown as HostToNeurons);
       await page.send({ type: 'explode' });
       await page.send('ranking');
       await page.page.waitForTimeout(50);

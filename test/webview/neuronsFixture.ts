@@ -25,7 +25,12 @@ export function recordedNeurons(): RecordedNeurons {
   return JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as RecordedNeurons;
 }
 
-export function recordedMessages(recorded = recordedNeurons()): { ranking: NeuronsRanking; trace: NeuronsTrace; selection: NeuronsSelection; selectionTrace: NeuronsTrace } {
+export function recordedMessages(recorded = recordedNeurons()): {
+  ranking: NeuronsRanking;
+  trace: NeuronsTrace;
+  selection: NeuronsSelection;
+  selectionTrace: NeuronsTrace;
+} {
   const model = `1×LSTM-64 · ${recorded.run.id}`;
   return {
     ranking: rankingContent(recorded.rank, recorded.file, model),

@@ -12,6 +12,9 @@ import { recordedRun } from './fixtures';
 import { assertNoPageProblems, launchChromium, openWebview, saveScreenshot, startPageServer, type PageServer, type WebviewPage } from './harness';
 import { DARK, LIGHT, type WebviewTheme } from './themes';
 
+/** Page-side JavaScript reading a control's value. */
+const value = (selector: string) => `document.querySelector('${selector}').value`;
+
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SIDE_BAR = { width: 320, height: 900 };
 
@@ -22,7 +25,9 @@ const MODELS: SampleModelChoice[] = [
 ];
 
 /** 400 characters a 1×LSTM-64 wrote during training on the repository's sources. */
-const SAMPLE = recordedRun('lstm-1x64').samples.map((s) => s.text).join('');
+const SAMPLE = recordedRun('lstm-1x64')
+  .samples.map((s) => s.text)
+  .join('');
 
 describe('Samples view webview', () => {
   let browser: Browser;
@@ -40,8 +45,14 @@ describe('Samples view webview', () => {
   });
 
   /** Opens the view, runs the test body, then checks the page logged no error and broke no CSP rule. */
-  async function withView(body: (page: WebviewPage) => Promise<void>, options: { savedState?: unknown; theme?: WebviewTheme; width?: number } = {}): Promise<void> {
-    const page = await openWebview(browser, server, 'samples', options.theme ?? DARK, { savedState: options.savedState, viewport: { ...SIDE_BAR, width: options.width ?? SIDE_BAR.width } });
+  async function withView(
+    body: (page: WebviewPage) => Promise<void>,
+    options: { savedState?: unknown; theme?: WebviewTheme; width?: number } = {},
+  ): Promise<void> {
+    const page = await openWebview(browser, server, 'samples', options.theme ?? DARK, {
+      savedState: options.savedState,
+      viewport: { ...SIDE_BAR, width: options.width ?? SIDE_BAR.width },
+    });
     try {
       await page.waitFor('window.__posted.some((m) => m.type === "ready")');
       await body(page);
@@ -53,14 +64,18 @@ describe('Samples view webview', () => {
 
   const send = (page: WebviewPage, message: HostToSamples) => page.send(message);
   const posted = (page: WebviewPage) => page.posted<SamplesToHost>();
-  const postedOf = async <T extends SamplesToHost['type']>(page: WebviewPage, type: T) => (await posted(page)).filter((m): m is Extract<SamplesToHost, { type: T }> => m.type === type);
+  const postedOf = async <T extends SamplesToHost['type']>(page: WebviewPage, type: T) =>
+    (await posted(page)).filter((m): m is Extract<SamplesToHost, { type: T }> => m.type === type);
   const disabled = (page: WebviewPage, cls: string) => page.js<boolean>(`document.querySelector('vscode-button.${cls}').disabled`);
   const outputText = (page: WebviewPage) => page.js<string>(`document.querySelector('.output').textContent`);
   const status = (page: WebviewPage) => page.js<string>(`document.querySelector('.status').textContent`);
 
   async function showModels(page: WebviewPage, selected?: string): Promise<void> {
     await send(page, { type: 'models', models: MODELS, ...(selected ? { selected } : {}) });
-    await page.waitFor(`document.querySelectorAll('vscode-single-select.model vscode-option').length === ${MODELS.length} && document.querySelector('vscode-single-select.model').value !== ''`);
+    await page.waitFor(
+      `document.querySelectorAll('vscode-single-select.model vscode-option').length === ${MODELS.length} ` +
+        "&& document.querySelector('vscode-single-select.model').value !== ''",
+    );
   }
 
   /** Types into a vscode-textfield / vscode-textarea the way a user does (its inner input, in the shadow root). */
@@ -69,33 +84,65 @@ describe('Samples view webview', () => {
   }
 
   async function setTemperature(page: WebviewPage, value: number): Promise<void> {
-    await page.js(`(() => { const t = document.querySelector('input.temperature'); t.value = '${value}'; t.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    await page.js(
+      `(() => { const t = document.querySelector('input.temperature'); t.value = '${value}'; t.dispatchEvent(new Event('input', { bubbles: true })); })()`,
+    );
   }
 
   /** Plays a generation as the host would: started, text in pieces, done. */
-  async function playGeneration(page: WebviewPage, requestId: string, settings: GenerationSettings, pieces: string[], tokens = pieces.join('').length): Promise<void> {
+  async function playGeneration(
+    page: WebviewPage,
+    requestId: string,
+    settings: GenerationSettings,
+    pieces: string[],
+    tokens = pieces.join('').length,
+  ): Promise<void> {
     await send(page, { type: 'started', requestId, settings });
     for (const text of pieces) await send(page, { type: 'text', requestId, text });
     await send(page, { type: 'done', requestId, tokens, charsPerSec: 10_412.6, stopped: false });
     await page.waitFor(`!document.querySelector('vscode-button.generate').disabled`);
   }
 
-  const settings = (overrides: Partial<GenerationSettings> = {}): GenerationSettings => ({ modelId: MODELS[0].id, prime: 'def ', length: 200, temperature: 0.8, topK: 0, seed: 1, ...overrides });
+  const settings = (overrides: Partial<GenerationSettings> = {}): GenerationSettings => ({
+    modelId: MODELS[0].id,
+    prime: 'def ',
+    length: 200,
+    temperature: 0.8,
+    topK: 0,
+    seed: 1,
+    ...overrides,
+  });
 
   it('posts ready, renders its controls with vscode-elements, and lists the models the host sends', async () => {
     await withView(async (page) => {
       assert.deepEqual(await posted(page), [{ type: 'ready' }]);
-      const upgraded = await page.js<Record<string, boolean>>(`Object.fromEntries(['vscode-single-select', 'vscode-textarea', 'vscode-textfield', 'vscode-button', 'vscode-option'].map((t) => [t, !!customElements.get(t) && !!document.querySelector(t)?.shadowRoot]))`);
-      assert.deepEqual(upgraded, { 'vscode-single-select': true, 'vscode-textarea': true, 'vscode-textfield': true, 'vscode-button': true, 'vscode-option': true });
+      const upgraded = await page.js<Record<string, boolean>>(
+        "Object.fromEntries(['vscode-single-select', 'vscode-textarea', 'vscode-textfield', 'vscode-button', 'vscode-option']" +
+          '.map((t) => [t, !!customElements.get(t) && !!document.querySelector(t)?.shadowRoot]))',
+      );
+      assert.deepEqual(upgraded, {
+        'vscode-single-select': true,
+        'vscode-textarea': true,
+        'vscode-textfield': true,
+        'vscode-button': true,
+        'vscode-option': true,
+      });
       // Before the host answers: no model, nothing to generate from, and a hint what to do.
       assert.equal(await disabled(page, 'generate'), true);
       assert.match(await page.js<string>(`document.querySelector('.model-detail').textContent`), /Train a model/);
       assert.deepEqual(
-        await page.js(`({ temperature: document.querySelector('input.temperature').value, shown: document.querySelector('.temperature-value').value, length: document.querySelector('vscode-textfield.length').value, topK: document.querySelector('vscode-textfield.top-k').value, seed: document.querySelector('vscode-textfield.seed').value })`),
+        await page.js(
+          `({ temperature: ${value('input.temperature')}, shown: ${value('.temperature-value')}, length: ${value('vscode-textfield.length')}, ` +
+            `topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')} })`,
+        ),
         { temperature: '0.8', shown: '0.80', length: '500', topK: '0', seed: '1' },
         'the defaults',
       );
-      assert.deepEqual(await page.js(`(() => { const t = document.querySelector('input.temperature'); return [t.min, t.max, t.step]; })()`), ['0', '2', '0.05']);
+      assert.deepEqual(await page.js(`(() => { const t = document.querySelector('input.temperature'); return [t.min, t.max, t.step]; })()`), [
+        '0',
+        '2',
+        '0.05',
+      ]);
 
       await showModels(page);
       assert.equal(await page.js(`document.querySelector('vscode-single-select.model').value`), MODELS[0].id, 'the newest run first');
@@ -222,7 +269,10 @@ describe('Samples view webview', () => {
       await page.page.click('vscode-button.use-selection');
       await page.page.click('vscode-button.browse');
       await page.js(`window.dispatchEvent(new Event('focus'))`);
-      assert.deepEqual((await posted(page)).slice(1).map((m) => m.type), ['primeFromSelection', 'browseOnnx', 'viewFocused']);
+      assert.deepEqual(
+        (await posted(page)).slice(1).map((m) => m.type),
+        ['primeFromSelection', 'browseOnnx', 'viewFocused'],
+      );
       await send(page, { type: 'prime', text: 'class Greeter {\n' });
       await page.waitFor(`document.querySelector('vscode-textarea.prime').value === 'class Greeter {\\n'`);
       // After a browse, the host lists the file and selects it.
@@ -237,7 +287,10 @@ describe('Samples view webview', () => {
       await showModels(page);
       await playGeneration(page, 'cmd-1', settings({ modelId: MODELS[2].id, prime: 'import ', length: 50, temperature: 0, topK: 3, seed: 7 }), ['os\n']);
       assert.deepEqual(
-        await page.js(`({ model: document.querySelector('vscode-single-select.model').value, prime: document.querySelector('vscode-textarea.prime').value, temperature: document.querySelector('input.temperature').value, length: document.querySelector('vscode-textfield.length').value, topK: document.querySelector('vscode-textfield.top-k').value, seed: document.querySelector('vscode-textfield.seed').value })`),
+        await page.js(
+          `({ model: ${value('vscode-single-select.model')}, prime: ${value('vscode-textarea.prime')}, temperature: ${value('input.temperature')}, ` +
+            `length: ${value('vscode-textfield.length')}, topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')} })`,
+        ),
         { model: MODELS[2].id, prime: 'import ', temperature: '0', length: '50', topK: '3', seed: '7' },
       );
       assert.equal(await outputText(page), 'import os\n');
@@ -306,7 +359,10 @@ describe('Samples view webview', () => {
       assert.equal(await page.js(`document.title`), `RNN Lab Samples ${HOSTILE}`);
       assert.equal(await page.js(`document.querySelectorAll('img').length`), 0, 'no <img> element was created');
       assert.equal(await page.js(`document.querySelectorAll('script').length`), 1, 'only the page script');
-      assert.equal(await page.js(`[...document.querySelectorAll('vscode-single-select, vscode-option')].some((e) => e.shadowRoot?.querySelector('img'))`), false);
+      assert.equal(
+        await page.js(`[...document.querySelectorAll('vscode-single-select, vscode-option')].some((e) => e.shadowRoot?.querySelector('img'))`),
+        false,
+      );
     });
   });
 
@@ -352,7 +408,9 @@ describe('Samples view webview', () => {
           await playGeneration(page, 'w', settings(), [SAMPLE]);
           const overflow = await page.js<number>(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
           assert.equal(overflow, 0, `${width} px: ${overflow} px of sideways scrolling`);
-          const outside = await page.js<string[]>(`[...document.querySelectorAll('vscode-button, vscode-textfield, vscode-single-select, vscode-textarea, .output')]
+          const outside = await page.js<
+            string[]
+          >(`[...document.querySelectorAll('vscode-button, vscode-textfield, vscode-single-select, vscode-textarea, .output')]
             .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => e.className)`);
           assert.deepEqual(outside, [], `${width} px: controls cut off on the right`);
         },

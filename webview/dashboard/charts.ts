@@ -67,7 +67,7 @@ class MetricChart {
     const plotOptions = this.plotOptions(theme, options);
     this.plot = new uPlot(plotOptions, this.table.aligned(), this.body);
     this.drawnSteps = this.stepRange();
-    this.body.dataset.logScale = String(plotOptions.scales?.y?.distr === 3);
+    this.body.dataset.logScale = String(this.definition.logScale({ logScaleLoss: options.logScaleLoss }));
     this.describeData();
   }
 

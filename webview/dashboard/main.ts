@@ -1,5 +1,5 @@
 /**
- * The training dashboard webview (DESIGN.md "Webviews"). It renders what the
+ * The training dashboard webview (docs/architecture.md, "Webviews"). It renders what the
  * host sends (`show`, `append`, `status`) and tells the host what the user
  * did (`hideRun`, `stopRun`). It keeps no data of its own beyond the page.
  */

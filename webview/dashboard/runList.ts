@@ -85,7 +85,9 @@ function summary({ info, steps, evals }: DashboardRun): string {
   if (last && last.charsPerSec !== null && Number.isFinite(last.charsPerSec)) parts.push(`${formatNumber(Math.round(last.charsPerSec))} ${unit}s/s`);
   parts.push(info.cell, info.backend);
   const threshold = formatNumber(info.clipValue);
-  parts.push(info.clipMode === 'norm' ? `clipping ‖g‖ ≤ τ = ${threshold}` : info.clipMode === 'value' ? `clipping each gradient to ±${threshold}` : 'no clipping');
+  parts.push(
+    info.clipMode === 'norm' ? `clipping ‖g‖ ≤ τ = ${threshold}` : info.clipMode === 'value' ? `clipping each gradient to ±${threshold}` : 'no clipping',
+  );
   return parts.join(' · ');
 }
 

@@ -49,7 +49,8 @@ export class GatePlots {
     const intro = document.createElement('p');
     intro.className = 'note';
     intro.textContent =
-      'Each point is a unit of a gate: how often it is nearly shut (< 0.1, left-saturated) and nearly open (> 0.9, right-saturated) over the text. Forget gates open most of the time belong to cells that remember over long spans.';
+      'Each point is a unit of a gate: how often it is nearly shut (< 0.1, left-saturated) and nearly open (> 0.9, right-saturated) ' +
+      'over the text. Forget gates open most of the time belong to cells that remember over long spans.';
     const row = document.createElement('div');
     row.className = 'gate-plots';
     this.container.replaceChildren(intro, row);

@@ -29,7 +29,8 @@ export function buildLayout(root: HTMLElement): NeuronsLayout {
   const empty = main.appendChild(document.createElement('p'));
   empty.className = 'empty-note';
   empty.textContent =
-    'Open a source file and run “RNN Lab: Show Neurons” to rank the neurons of a model against features of the code, or select some text and run “RNN Lab: Find Neurons for Selection”.';
+    'Open a source file and run “RNN Lab: Show Neurons” to rank the neurons of a model against features of the code, ' +
+    'or select some text and run “RNN Lab: Find Neurons for Selection”.';
 
   const columns = main.appendChild(document.createElement('div'));
   columns.className = 'columns';

@@ -1,5 +1,5 @@
 /**
- * The Neurons view (DESIGN.md "Interpretability"): the features × top-neurons
+ * The Neurons view (docs/architecture.md, "Looking inside"): the features × top-neurons
  * ranking, the selection match, gate saturation, and the text coloured by the
  * chosen neuron. It renders what the host sends; choosing a neuron or a span
  * is posted to the host, which computes the trace and moves the editor.
@@ -86,7 +86,10 @@ function showRanking(ranking: NeuronsRanking | null): void {
     renderFeatureTable(ui.features, ranking, state.chosen, choose);
     const note = ui.features.appendChild(document.createElement('p'));
     note.className = 'note';
-    note.textContent = `Binary features rank by ROC AUC (near 1 or 0 separates them; 0.5 is chance), scalar ones by Pearson r. Features from ${ranking.parser === 'fallback' ? 'a small lexer' : `the ${ranking.parser} grammar`}. h is a hidden state, c a cell state; kind, layer and unit as in c0:16.`;
+    const parser = ranking.parser === 'fallback' ? 'a small lexer' : `the ${ranking.parser} grammar`;
+    note.textContent =
+      'Binary features rank by ROC AUC (near 1 or 0 separates them; 0.5 is chance), scalar ones by Pearson r. ' +
+      `Features from ${parser}. h is a hidden state, c a cell state; kind, layer and unit as in c0:16.`;
     gatePlots.show(ranking.gates);
   } else {
     ui.features.replaceChildren();
@@ -117,7 +120,8 @@ function showTrace(trace: NeuronsTrace | null): void {
 function showFrame(): void {
   const subject: NeuronsSubject | undefined = state.selection?.subject ?? state.ranking?.subject;
   ui.subject.textContent = subject
-    ? `${subject.document} · ${subject.model} · ${count(subject.characters)}${subject.characters < subject.totalCharacters ? ` of ${count(subject.totalCharacters)}` : ''} characters`
+    ? `${subject.document} · ${subject.model} · ${count(subject.characters)}` +
+      `${subject.characters < subject.totalCharacters ? ` of ${count(subject.totalCharacters)}` : ''} characters`
     : '';
   const anything = hasTrace || subject !== undefined;
   ui.empty.hidden = anything;

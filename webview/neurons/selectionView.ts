@@ -62,7 +62,11 @@ export function renderSelection(container: HTMLElement, selection: NeuronsSelect
     parts.push(list);
   }
   if (selection.subject.characters < selection.subject.totalCharacters) {
-    parts.push(note(`Matched within ${count(selection.subject.characters)} of the document's ${count(selection.subject.totalCharacters)} characters, around the selection.`));
+    parts.push(
+      note(
+        `Matched within ${count(selection.subject.characters)} of the document's ${count(selection.subject.totalCharacters)} characters, around the selection.`,
+      ),
+    );
   }
   container.replaceChildren(...parts);
 }

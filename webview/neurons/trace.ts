@@ -60,7 +60,8 @@ export function renderTrace(container: HTMLElement, trace: NeuronsTrace): void {
   if (trace.characters < trace.totalCharacters) {
     const note = document.createElement('p');
     note.className = 'note';
-    note.textContent = `Coloured: ${count(trace.characters)} of the document's ${count(trace.totalCharacters)} characters (at most ${count(MAX_TRACE_CHARACTERS)}).`;
+    note.textContent =
+      `Coloured: ${count(trace.characters)} of the document's ${count(trace.totalCharacters)} characters ` + `(at most ${count(MAX_TRACE_CHARACTERS)}).`;
     parts.push(note);
   }
   container.replaceChildren(...parts);

@@ -30,7 +30,10 @@ export const TEMPERATURE = { min: 0, max: 2, step: 0.05 } as const;
 
 export function buildLayout(root: HTMLElement): SamplesLayout {
   const main = root.appendChild(element('main', 'samples'));
+  return { ...modelPart(main), ...primePart(main), ...settingsPart(main), ...runPart(main), ...outputPart(main) };
+}
 
+function modelPart(main: HTMLElement): Pick<SamplesLayout, 'model' | 'modelDetail' | 'browse'> {
   const modelField = main.appendChild(field('Model', 'model'));
   const modelRow = modelField.appendChild(element('div', 'model-row'));
   const model = modelRow.appendChild(element('vscode-single-select', 'model'));
@@ -38,7 +41,10 @@ export function buildLayout(root: HTMLElement): SamplesLayout {
   model.setAttribute('aria-label', 'Model');
   const browse = modelRow.appendChild(iconButton('Browse for an .onnx file…', 'browse', 'folder-opened'));
   const modelDetail = modelField.appendChild(element('div', 'model-detail'));
+  return { model, modelDetail, browse };
+}
 
+function primePart(main: HTMLElement): Pick<SamplesLayout, 'prime' | 'useSelection'> {
   const primeField = main.appendChild(field('Prime text', 'prime'));
   const useSelection = primeField.querySelector('.field-header')!.appendChild(button('Use Selection', 'use-selection', 'selection', true));
   useSelection.title = 'Use the editor selection as the prime';
@@ -48,7 +54,10 @@ export function buildLayout(root: HTMLElement): SamplesLayout {
   prime.monospace = true;
   prime.resize = 'vertical';
   prime.placeholder = 'Text the model reads first (empty: it starts after a newline)';
+  return { prime, useSelection };
+}
 
+function settingsPart(main: HTMLElement): Pick<SamplesLayout, 'temperature' | 'temperatureValue' | 'length' | 'topK' | 'seed'> {
   const temperatureField = main.appendChild(field('Temperature', 'temperature'));
   const temperatureValue = temperatureField.querySelector('.field-header')!.appendChild(element('output', 'temperature-value'));
   const temperature = temperatureField.appendChild(element('input', 'temperature'));
@@ -60,15 +69,22 @@ export function buildLayout(root: HTMLElement): SamplesLayout {
   temperatureValue.htmlFor.add('temperature');
 
   const numbers = main.appendChild(element('div', 'numbers'));
-  const length = numbers.appendChild(numberField('Length', 'length', 'Tokens to generate', 1, MAX_GENERATE_LENGTH)).querySelector('vscode-textfield')!;
-  const topK = numbers.appendChild(numberField('Top-k', 'top-k', 'Sample only from the k most likely tokens (0: all)', 0)).querySelector('vscode-textfield')!;
-  const seed = numbers.appendChild(numberField('Seed', 'seed', 'The same seed and settings give the same text', 0)).querySelector('vscode-textfield')!;
+  const textfield = (node: HTMLElement) => node.querySelector('vscode-textfield')!;
+  const length = textfield(numbers.appendChild(numberField('Length', 'length', 'Tokens to generate', 1, MAX_GENERATE_LENGTH)));
+  const topK = textfield(numbers.appendChild(numberField('Top-k', 'top-k', 'Sample only from the k most likely tokens (0: all)', 0)));
+  const seed = textfield(numbers.appendChild(numberField('Seed', 'seed', 'The same seed and settings give the same text', 0)));
+  return { temperature, temperatureValue, length, topK, seed };
+}
 
+function runPart(main: HTMLElement): Pick<SamplesLayout, 'generate' | 'stop'> {
   const run = main.appendChild(element('div', 'actions run-actions'));
   const generate = run.appendChild(button('Generate', 'generate', 'play', false));
   generate.title = 'Generate (Ctrl+Enter)';
   const stop = run.appendChild(button('Stop', 'stop', 'debug-stop', true));
+  return { generate, stop };
+}
 
+function outputPart(main: HTMLElement): Pick<SamplesLayout, 'output' | 'status' | 'insert' | 'open' | 'copy'> {
   // Output actions sit in the header as icons: three labelled buttons would wrap in a side bar.
   const outputField = main.appendChild(field('Output'));
   const outputActions = outputField.querySelector('.field-header')!.appendChild(element('div', 'output-actions'));
@@ -80,8 +96,7 @@ export function buildLayout(root: HTMLElement): SamplesLayout {
   output.setAttribute('aria-label', 'Generated text');
   const status = outputField.appendChild(element('div', 'status'));
   status.setAttribute('role', 'status');
-
-  return { model, modelDetail, browse, prime, useSelection, temperature, temperatureValue, length, topK, seed, generate, stop, output, status, insert, open, copy };
+  return { output, status, insert, open, copy };
 }
 
 function element<K extends keyof Tags>(tag: K, className: string): Tags[K] {

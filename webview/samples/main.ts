@@ -1,5 +1,5 @@
 /**
- * The Samples view (DESIGN.md "What a user does" 3): choose a model, a prime
+ * The Samples view (README, "In VS Code"): choose a model, a prime
  * and settings, Generate; the host runs the generation in the engine and
  * streams the text back (`started`, `text`, `done` or `error`).
  */

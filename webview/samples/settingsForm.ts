@@ -24,7 +24,11 @@ export function showTemperature(ui: SamplesLayout): void {
 export function readDraft(ui: SamplesLayout, modelId: string | undefined): Partial<GenerationSettings> {
   const draft: Partial<GenerationSettings> = { prime: ui.prime.value, temperature: Number(ui.temperature.value) };
   if (modelId) draft.modelId = modelId;
-  for (const [key, input] of [['length', ui.length], ['topK', ui.topK], ['seed', ui.seed]] as const) {
+  for (const [key, input] of [
+    ['length', ui.length],
+    ['topK', ui.topK],
+    ['seed', ui.seed],
+  ] as const) {
     const n = Number(input.value);
     if (input.value.trim() !== '' && Number.isSafeInteger(n)) draft[key] = n;
   }

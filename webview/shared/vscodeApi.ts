@@ -15,5 +15,5 @@ let api: VsCodeApi<unknown> | undefined;
 
 export function vscodeApi<Outgoing>(): VsCodeApi<Outgoing> {
   api ??= acquireVsCodeApi();
-  return api as VsCodeApi<Outgoing>;
+  return api;
 }

@@ -28,64 +28,64 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
   if (positionals.length !== 2) throw new UsageError('give a run folder or .onnx file, then one text file (see rnn-lab activations --help)');
   const [source, file] = positionals;
   const text = readTextFile(file);
-  const kindOption = stringOption(values, 'kind') ?? 'h';
-  const layerOption = values.layer === undefined ? undefined : intOption(values, 'layer', 0);
-  const neuronOption = values.neuron === undefined ? undefined : intOption(values, 'neuron', 0);
-
-  const doc = await ActivationDocument.open(source, text, { internals: kindOption !== 'h' });
+  const asked: NeuronOptions = {
+    kind: stringOption(values, 'kind') ?? 'h',
+    layer: values.layer === undefined ? undefined : intOption(values, 'layer', 0),
+    neuron: values.neuron === undefined ? undefined : intOption(values, 'neuron', 0),
+  };
+  const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h' });
   try {
-    const { spec } = doc.model;
-    const kinds = doc.model.kinds;
-    if (!kinds.includes(kindOption as ActivationKind)) throw new UsageError(`--kind ${kindOption}: a${spec.cell === 'lstm' ? 'n' : ''} ${spec.cell.toUpperCase()} has ${kinds.join(', ')}`);
-    const kind = kindOption as ActivationKind;
-    const layer = layerOption ?? spec.layers - 1;
-    if (layer < 0 || layer >= spec.layers) throw new UsageError(`--layer ${layer}: the model has ${spec.layers} layer${spec.layers === 1 ? '' : 's'} (0 to ${spec.layers - 1})`);
-    if (neuronOption !== undefined && (neuronOption < 0 || neuronOption >= spec.hidden)) throw new UsageError(`--neuron ${neuronOption}: layers have ${spec.hidden} units (0 to ${spec.hidden - 1})`);
-
+    const { kind, layer } = checkNeuronOptions(doc, asked);
     const range = await doc.range(0, doc.length);
-    const all = range.layers[layer][kind]!;
-    const neuron = neuronOption ?? mostVariableUnit(all, range.count, spec.hidden);
+    const neuron = asked.neuron ?? mostVariableUnit(range.layers[layer][kind]!, range.count, doc.model.spec.hidden);
     const perChar = characterTrace(range, layer, kind, neuron);
-    const chars = [...text];
-
     if (values.json) {
-      io.stdout.write(
-        JSON.stringify({
-          model: doc.model.file,
-          file,
-          layer,
-          kind,
-          neuron,
-          resolution: doc.model.vocab.kind,
-          characters: chars.length,
-          values: Array.from(perChar),
-          tokens: Array.from(range.starts, (start, t) => [start, range.ends[t]]),
-          unknown: Array.from(range.unknown.keys()).filter((t) => range.unknown[t]),
-        }) + '\n',
-      );
+      const tokens = Array.from(range.starts, (start, t) => [start, range.ends[t]]);
+      const unknown = Array.from(range.unknown.keys()).filter((t) => range.unknown[t]);
+      const characters = [...text].length;
+      const header = { model: doc.model.file, file, layer, kind, neuron, resolution: doc.model.vocab.kind, characters };
+      io.stdout.write(JSON.stringify({ ...header, values: Array.from(perChar), tokens, unknown }) + '\n');
       return 0;
     }
-    if (neuronOption === undefined) io.stderr.write(`layer ${layer} ${kind} unit ${neuron} (the one that varies most; choose with --neuron)\n`);
-    if (useColour(io.stdout)) {
-      const { centre, half } = valueScale(kind, perChar);
-      let out = '';
-      chars.forEach((ch, i) => {
-        if (ch === '\n') out += `${RESET}\n`;
-        else out += `${background((perChar[i] - centre) / half)}${ch}`;
-      });
-      io.stdout.write(out + RESET + (text.endsWith('\n') || text === '' ? '' : '\n'));
-      io.stderr.write(`${background(-1)} ${(centre - half).toFixed(2)} ${RESET}${background(0)} ${centre.toFixed(2)} ${RESET}${background(1)} ${(centre + half).toFixed(2)} ${RESET}\n`);
-    } else {
-      let out = '';
-      chars.forEach((ch, i) => {
-        out += `${escapeChar(ch)}\t${perChar[i].toFixed(4)}\n`;
-      });
-      io.stdout.write(out);
-    }
+    if (asked.neuron === undefined) io.stderr.write(`layer ${layer} ${kind} unit ${neuron} (the one that varies most; choose with --neuron)\n`);
+    if (useColour(io.stdout)) printColoured(io, text, kind, perChar);
+    else io.stdout.write([...text].map((ch, i) => `${escapeChar(ch)}\t${perChar[i].toFixed(4)}\n`).join(''));
     return 0;
   } finally {
     await doc.close();
   }
+}
+
+interface NeuronOptions {
+  kind: string;
+  layer: number | undefined;
+  neuron: number | undefined;
+}
+
+/** The kind and layer asked for, checked against the model (the last layer by default). */
+function checkNeuronOptions(doc: ActivationDocument, asked: NeuronOptions): { kind: ActivationKind; layer: number } {
+  const { spec, kinds } = doc.model;
+  if (!kinds.includes(asked.kind as ActivationKind))
+    throw new UsageError(`--kind ${asked.kind}: a${spec.cell === 'lstm' ? 'n' : ''} ${spec.cell.toUpperCase()} has ${kinds.join(', ')}`);
+  const layer = asked.layer ?? spec.layers - 1;
+  if (layer < 0 || layer >= spec.layers)
+    throw new UsageError(`--layer ${layer}: the model has ${spec.layers} layer${spec.layers === 1 ? '' : 's'} (0 to ${spec.layers - 1})`);
+  if (asked.neuron !== undefined && (asked.neuron < 0 || asked.neuron >= spec.hidden))
+    throw new UsageError(`--neuron ${asked.neuron}: layers have ${spec.hidden} units (0 to ${spec.hidden - 1})`);
+  return { kind: asked.kind as ActivationKind, layer };
+}
+
+/** The text with a background colour per character, and the colour scale on stderr. */
+function printColoured(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, text: string, kind: ActivationKind, perChar: Float32Array): void {
+  const { centre, half } = valueScale(kind, perChar);
+  let out = '';
+  [...text].forEach((ch, i) => {
+    if (ch === '\n') out += `${RESET}\n`;
+    else out += `${background((perChar[i] - centre) / half)}${ch}`;
+  });
+  io.stdout.write(out + RESET + (text.endsWith('\n') || text === '' ? '' : '\n'));
+  const swatch = (x: number) => `${background(x)} ${(centre + x * half).toFixed(2)} ${RESET}`;
+  io.stderr.write(`${swatch(-1)}${swatch(0)}${swatch(1)}\n`);
 }
 
 /** The unit with the largest variance over the steps (0 when there are none). */

@@ -11,7 +11,9 @@ import { UsageError, intOption, parseCommandLine, type CommandSpec } from '../us
 
 export const neuronsCommand: CommandSpec = {
   name: 'neurons',
-  summary: 'Rank neurons by how well they track source-code features (in a string or comment, nesting depth, indentation, column, line length, token kind), and gate saturation.',
+  summary:
+    'Rank neurons by how well they track source-code features (in a string or comment, nesting depth, indentation, column, ' +
+    'line length, token kind), and gate saturation.',
   usage: 'rnn-lab neurons <runDir|model.onnx> <file...> [--top K] [--max-chars N] [--json]',
   options: {
     top: { type: 'string', help: '<K>  neurons listed per feature (default 3)' },
@@ -21,7 +23,7 @@ export const neuronsCommand: CommandSpec = {
 };
 
 /**
- * The feature ranking of DESIGN.md "Interpretability" over the given files:
+ * The feature ranking of docs/architecture.md, "Looking inside" over the given files:
  * each file's activations (h and, for an LSTM, c of every layer) at every
  * character against per-character features from tree-sitter (the language
  * from the file name; the fallback lexer for others). Binary features rank by
@@ -40,63 +42,84 @@ export async function runNeurons(argv: string[], io: { stdout: NodeJS.WriteStrea
 
   const model = await ActivationModel.open(source);
   const builder = new NeuronRankingBuilder();
-  let total = 0;
+  let total: number;
   try {
-    for (const [i, file] of files.entries()) {
-      const window = windowFrom(texts[i], 0, maxChars - builder.characters);
-      total += window.totalCharacters;
-      if (window.characters === 0) continue;
-      // A small chunk cache: the builder reads each token once.
-      const doc = new ActivationDocument(model, texts[i].slice(0, window.end), { cacheBytes: 8 * 1024 * 1024 });
-      try {
-        await builder.add(doc, path.basename(file), file);
-      } finally {
-        await doc.close();
-      }
-    }
+    total = await addFiles(builder, model, files, texts, maxChars);
   } finally {
     await model.close();
     disposeFeatureParsers();
   }
   const used = builder.characters;
-  if (used === 0) throw new InputFileError(files.length === 1 ? `${files[0]} is empty: there is no text to rank neurons on` : 'the files are empty: there is no text to rank neurons on');
-  if (used < total) io.stderr.write(`used the first ${used.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} characters (--max-chars)\n`);
-
-  const { ranking, gates, texts: parts } = builder.result(top);
-  const { spec, vocab, file: modelFile } = model;
-
-  if (values.json) {
-    io.stdout.write(
-      JSON.stringify({
-        model: { file: modelFile, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: vocab.kind },
-        files: parts.map(({ name, characters, parser }) => ({ file: name, characters, parser })),
-        characters: used,
-        features: ranking.map((r) => ({ ...r, top: r.top.map((n) => ({ ...n, label: neuronLabel(n.neuron) })) })),
-        gateSaturation: gates.map((g) => ({ layer: g.layer, gate: g.gate, ...g.saturation, left: Array.from(g.saturation.left), right: Array.from(g.saturation.right) })),
-      }) + '\n',
+  if (used === 0)
+    throw new InputFileError(
+      files.length === 1 ? `${files[0]} is empty: there is no text to rank neurons on` : 'the files are empty: there is no text to rank neurons on',
     );
-    return 0;
-  }
+  if (used < total) io.stderr.write(`used the first ${used.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} characters (--max-chars)\n`);
+  const result = builder.result(top);
+  io.stdout.write(values.json ? rankingJson(model, used, result) + '\n' : rankingTable(model, used, result).join('\n') + '\n');
+  return 0;
+}
 
+/** Adds the files' first `maxChars` characters in all to the ranking; returns how many characters the files hold. */
+async function addFiles(builder: NeuronRankingBuilder, model: ActivationModel, files: string[], texts: string[], maxChars: number): Promise<number> {
+  let total = 0;
+  for (const [i, file] of files.entries()) {
+    const window = windowFrom(texts[i], 0, maxChars - builder.characters);
+    total += window.totalCharacters;
+    if (window.characters === 0) continue;
+    // A small chunk cache: the builder reads each token once.
+    const doc = new ActivationDocument(model, texts[i].slice(0, window.end), { cacheBytes: 8 * 1024 * 1024 });
+    try {
+      await builder.add(doc, path.basename(file), file);
+    } finally {
+      await doc.close();
+    }
+  }
+  return total;
+}
+
+type RankingResult = ReturnType<NeuronRankingBuilder['result']>;
+
+function rankingJson(model: ActivationModel, used: number, { ranking, gates, texts }: RankingResult): string {
+  const { spec, vocab, file } = model;
+  return JSON.stringify({
+    model: { file, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: vocab.kind },
+    files: texts.map(({ name, characters, parser }) => ({ file: name, characters, parser })),
+    characters: used,
+    features: ranking.map((r) => ({ ...r, top: r.top.map((n) => ({ ...n, label: neuronLabel(n.neuron) })) })),
+    gateSaturation: gates.map((g) => ({
+      layer: g.layer,
+      gate: g.gate,
+      ...g.saturation,
+      left: Array.from(g.saturation.left),
+      right: Array.from(g.saturation.right),
+    })),
+  });
+}
+
+function rankingTable(model: ActivationModel, used: number, { ranking, gates, texts }: RankingResult): string[] {
+  const { spec, vocab, file } = model;
+  const files = `${texts.length} file${texts.length === 1 ? '' : 's'}`;
   const out: string[] = [];
-  out.push(`${modelFile}: ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden}, ${vocab.kind} resolution; ${used.toLocaleString('en-US')} characters in ${parts.length} file${parts.length === 1 ? '' : 's'}`);
-  out.push('neurons: <kind><layer>:<unit>, h hidden state, c cell state. AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).');
+  const shape = `${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden}, ${vocab.kind} resolution`;
+  out.push(`${file}: ${shape}; ${used.toLocaleString('en-US')} characters in ${files}`);
+  out.push(
+    'neurons: <kind><layer>:<unit>, h hidden state, c cell state. AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).',
+  );
   out.push('');
   const width = Math.max(...ranking.map((r) => r.feature.length), 'feature'.length) + 2;
   out.push(`${'feature'.padEnd(width)}best neurons`);
   for (const r of ranking) out.push(`${r.feature.padEnd(width)}${describeRanking(r)}`);
-  if (gates.length) {
-    out.push('');
-    out.push('gate saturation: share of steps < 0.1 | > 0.9 (units saturated more than half the time)');
-    for (let l = 0; l < spec.layers; l++) {
-      const cells = gates
-        .filter((g) => g.layer === l)
-        .map((g) => `${g.gate} ${percent(g.saturation.meanLeft)} | ${percent(g.saturation.meanRight)} (${g.saturation.mostlyLeft} | ${g.saturation.mostlyRight})`);
-      out.push(`  layer ${l}  ${cells.join('   ')}`);
-    }
+  if (gates.length === 0) return out;
+  out.push('');
+  out.push('gate saturation: share of steps < 0.1 | > 0.9 (units saturated more than half the time)');
+  for (let l = 0; l < spec.layers; l++) {
+    const cells = gates
+      .filter((g) => g.layer === l)
+      .map(({ gate, saturation: s }) => `${gate} ${percent(s.meanLeft)} | ${percent(s.meanRight)} (${s.mostlyLeft} | ${s.mostlyRight})`);
+    out.push(`  layer ${l}  ${cells.join('   ')}`);
   }
-  io.stdout.write(out.join('\n') + '\n');
-  return 0;
+  return out;
 }
 
 function describeRanking(r: FeatureRanking): string {

@@ -53,7 +53,8 @@ export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream
     return result.stopped ? 130 : 0;
   }
 
-  if (fs.existsSync(source) && !fs.statSync(source).isDirectory()) throw new UsageError('--engine tfjs reads a run folder\'s checkpoints: give a run folder, not a file');
+  if (fs.existsSync(source) && !fs.statSync(source).isDirectory())
+    throw new UsageError("--engine tfjs reads a run folder's checkpoints: give a run folder, not a file");
   await initBackend(choiceOption(values, 'backend', BACKENDS, 'auto'));
   const { model, vocab } = loadRunModel(source);
   try {

@@ -27,7 +27,8 @@ export async function runScore(argv: string[], io: { stdout: NodeJS.WriteStream 
     io.stdout.write(values.json ? JSON.stringify({ file, ...r }) + '\n' : `${file}: ${describe(r)}\n`);
   }
   const overall: ScoreResult = { bitsPerChar: chars > 0 ? bits / chars : null, bitsPerToken: null, bits, chars, tokens: 0, unknownTokens: unknown };
-  if (values.json) io.stdout.write(JSON.stringify({ overall: true, bitsPerChar: overall.bitsPerChar, bits, chars, unknownTokens: unknown, files: files.length }) + '\n');
+  if (values.json)
+    io.stdout.write(JSON.stringify({ overall: true, bitsPerChar: overall.bitsPerChar, bits, chars, unknownTokens: unknown, files: files.length }) + '\n');
   else io.stdout.write(`overall: ${describe(overall)} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
   return 0;
 }

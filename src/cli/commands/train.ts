@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, MAX_TRAINING_THREADS, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
-import { describeBackend } from '../../core/runFormat';
+import { describeBackend, type RunInfo } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
-import { resumeTraining, startTraining, type StartedTraining } from '../../engine/training/trainingRun';
+import { resumeTraining, startTraining, type StartedTraining, type TrainRequest } from '../../engine/training/trainingRun';
 import type { TrainerEvents } from '../../engine/training/trainingLoop';
 import { ProgressReporter } from '../progress';
 import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
@@ -28,7 +28,10 @@ export const trainCommand: CommandSpec = {
     'lr-decay': { type: 'string', help: '<X>  multiply the learning rate by X every --lr-decay-every steps (default 1)' },
     'lr-decay-every': { type: 'string', help: `<N>  (default ${DEFAULT_TRAINING.lrDecayEvery})` },
     optimizer: { type: 'string', help: `<${OPTIMIZERS.join('|')}>  (default ${DEFAULT_TRAINING.optimizer})` },
-    'clip-mode': { type: 'string', help: `<${CLIP_MODES.join('|')}>  gradient clipping: global norm, element value, or none (default ${DEFAULT_TRAINING.clipMode})` },
+    'clip-mode': {
+      type: 'string',
+      help: `<${CLIP_MODES.join('|')}>  gradient clipping: global norm, element value, or none (default ${DEFAULT_TRAINING.clipMode})`,
+    },
     clip: { type: 'string', help: `<X>  clipping threshold (default ${DEFAULT_TRAINING.clipValue})` },
     'eval-every': { type: 'string', help: `<N>  validation loss every N steps (default ${DEFAULT_TRAINING.evalEvery})` },
     'sample-every': { type: 'string', help: `<N>  write a sample every N steps (default ${DEFAULT_TRAINING.sampleEvery})` },
@@ -36,7 +39,10 @@ export const trainCommand: CommandSpec = {
     seed: { type: 'string', help: `<N>  seed for weights, data order and samples (default ${DEFAULT_TRAINING.seed})` },
     include: { type: 'string', multiple: true, help: "<GLOB>  only files matching GLOB under the given folders, e.g. '**/*.ts' (repeatable)" },
     'max-file-bytes': { type: 'string', help: `<N>  skip files larger than N bytes (default ${DEFAULT_TRAINING.maxFileBytes})` },
-    backend: { type: 'string', help: `<${BACKENDS.join('|')}>  what computes (default auto: tfjs-node if installed, else the fused wasm kernels; wasm/cpu: tfjs ops only)` },
+    backend: {
+      type: 'string',
+      help: `<${BACKENDS.join('|')}>  what computes (default auto: tfjs-node if installed, else the fused wasm kernels; wasm/cpu: tfjs ops only)`,
+    },
     threads: { type: 'string', help: `<N>  worker threads of the fused kernels (default 2, or 1 when only one core is free)` },
     out: { type: 'string', help: `<DIR>  parent folder of run folders (default ${DEFAULT_RUNS_DIR})` },
     resume: { type: 'string', help: '<RUN_DIR>  continue a run from its newest checkpoint' },
@@ -64,60 +70,80 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
     const steps = values.steps === undefined ? undefined : intOption(values, 'steps', 0);
     started = await resumeTraining({ runDir: resume, steps, backend, threads }, events, signal);
   } else {
-    if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
-    if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-    const training: TrainingSpec = {
-      ...DEFAULT_TRAINING,
-      resolution: choiceOption(values, 'resolution', ['char', 'token'] as const, DEFAULT_TRAINING.resolution),
-      seqLength: intOption(values, 'seq', DEFAULT_TRAINING.seqLength),
-      batchSize: intOption(values, 'batch', DEFAULT_TRAINING.batchSize),
-      steps: intOption(values, 'steps', DEFAULT_TRAINING.steps),
-      epochs: values.epochs === undefined ? undefined : numberOption(values, 'epochs', 1),
-      optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, DEFAULT_TRAINING.optimizer),
-      learningRate: numberOption(values, 'lr', DEFAULT_TRAINING.learningRate),
-      lrDecay: numberOption(values, 'lr-decay', DEFAULT_TRAINING.lrDecay),
-      lrDecayEvery: intOption(values, 'lr-decay-every', DEFAULT_TRAINING.lrDecayEvery),
-      clipMode: choiceOption(values, 'clip-mode', CLIP_MODES, DEFAULT_TRAINING.clipMode),
-      clipValue: numberOption(values, 'clip', DEFAULT_TRAINING.clipValue),
-      evalEvery: intOption(values, 'eval-every', DEFAULT_TRAINING.evalEvery),
-      sampleEvery: intOption(values, 'sample-every', DEFAULT_TRAINING.sampleEvery),
-      checkpointEvery: intOption(values, 'checkpoint-every', DEFAULT_TRAINING.checkpointEvery),
-      seed: intOption(values, 'seed', DEFAULT_TRAINING.seed),
-      maxFileBytes: intOption(values, 'max-file-bytes', DEFAULT_TRAINING.maxFileBytes),
-    };
-    const model = {
-      ...DEFAULT_MODEL,
-      cell: choiceOption(values, 'cell', CELL_TYPES, DEFAULT_MODEL.cell),
-      layers: intOption(values, 'layers', DEFAULT_MODEL.layers),
-      hidden: intOption(values, 'hidden', DEFAULT_MODEL.hidden),
-      embedding: intOption(values, 'embedding', DEFAULT_MODEL.embedding),
-      dropout: numberOption(values, 'dropout', DEFAULT_MODEL.dropout),
-    };
-    const include = values.include as string[] | undefined;
-    started = await startTraining({ inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR, backend, threads }, events, signal);
+    started = await startTraining({ ...newRunRequest(values, positionals), backend, threads }, events, signal);
   }
-
+  printHeader(io.stderr, started, resume !== undefined);
   const { info } = started;
-  const m = info.model;
-  io.stderr.write(
-    `${resume ? 'resuming' : 'training'} ${m.layers}×${m.cell.toUpperCase()}-${m.hidden} (${m.embedding ? `embedding ${m.embedding}` : 'one-hot'}, vocabulary ${m.vocabSize}) on ${info.corpus.documents} files, ${info.corpus.trainTokens.toLocaleString('en-US')} training tokens; backend ${describeBackend(info.backend)}\n`,
-  );
-  if (info.backend.notice) io.stderr.write(`note: ${info.backend.notice}\n`);
-  if (started.skippedSummary) io.stderr.write(`skipped: ${started.skippedSummary}\n`);
-  io.stderr.write(`run folder: ${started.run.dir}\n`);
   reporter = new ProgressReporter(io.stderr, info.training.steps, info.progress.step, Math.max(1, Math.round(info.training.steps / 20)));
 
   const outcome = await started.outcome;
   reporter.end();
-  const p = outcome.info.progress;
-  const summary = [`${outcome.status} at step ${p.step}/${p.totalSteps}`];
-  if (p.lastLoss !== undefined) summary.push(`loss ${natsToBits(p.lastLoss).toFixed(3)} bits/token`);
-  if (p.bestValLoss !== undefined) summary.push(`best validation ${natsToBits(p.bestValLoss).toFixed(3)}`);
-  if (p.charsPerSec !== undefined) summary.push(`${Math.round(p.charsPerSec).toLocaleString('en-US')} chars/s`);
-  io.stderr.write(summary.join(', ') + '\n');
+  io.stderr.write(summarize(outcome.info) + '\n');
   if (outcome.status === 'failed') io.stderr.write(`rnn-lab: error: ${outcome.message}\n`);
   io.stdout.write(started.run.dir + '\n');
   return outcome.status === 'completed' ? 0 : outcome.status === 'cancelled' ? 130 : 1;
+}
+
+type Values = ReturnType<typeof parseCommandLine>['values'];
+
+/** The model, training and files of a new run, from the options (defaults for what is not given). */
+function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest, 'backend' | 'threads'> {
+  if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
+  if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+  const d = DEFAULT_TRAINING;
+  const training: TrainingSpec = {
+    ...d,
+    resolution: choiceOption(values, 'resolution', ['char', 'token'] as const, d.resolution),
+    seqLength: intOption(values, 'seq', d.seqLength),
+    batchSize: intOption(values, 'batch', d.batchSize),
+    steps: intOption(values, 'steps', d.steps),
+    epochs: values.epochs === undefined ? undefined : numberOption(values, 'epochs', 1),
+    optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, d.optimizer),
+    learningRate: numberOption(values, 'lr', d.learningRate),
+    lrDecay: numberOption(values, 'lr-decay', d.lrDecay),
+    lrDecayEvery: intOption(values, 'lr-decay-every', d.lrDecayEvery),
+    clipMode: choiceOption(values, 'clip-mode', CLIP_MODES, d.clipMode),
+    clipValue: numberOption(values, 'clip', d.clipValue),
+    evalEvery: intOption(values, 'eval-every', d.evalEvery),
+    sampleEvery: intOption(values, 'sample-every', d.sampleEvery),
+    checkpointEvery: intOption(values, 'checkpoint-every', d.checkpointEvery),
+    seed: intOption(values, 'seed', d.seed),
+    maxFileBytes: intOption(values, 'max-file-bytes', d.maxFileBytes),
+  };
+  const model = {
+    ...DEFAULT_MODEL,
+    cell: choiceOption(values, 'cell', CELL_TYPES, DEFAULT_MODEL.cell),
+    layers: intOption(values, 'layers', DEFAULT_MODEL.layers),
+    hidden: intOption(values, 'hidden', DEFAULT_MODEL.hidden),
+    embedding: intOption(values, 'embedding', DEFAULT_MODEL.embedding),
+    dropout: numberOption(values, 'dropout', DEFAULT_MODEL.dropout),
+  };
+  const include = values.include as string[] | undefined;
+  return { inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR };
+}
+
+/** What trains on what, with which code, and where the run is: before the first step. */
+function printHeader(stderr: NodeJS.WriteStream, started: StartedTraining, resumed: boolean): void {
+  const { info } = started;
+  const m = info.model;
+  const input = m.embedding ? `embedding ${m.embedding}` : 'one-hot';
+  const tokens = info.corpus.trainTokens.toLocaleString('en-US');
+  stderr.write(
+    `${resumed ? 'resuming' : 'training'} ${m.layers}×${m.cell.toUpperCase()}-${m.hidden} (${input}, vocabulary ${m.vocabSize}) on ` +
+      `${info.corpus.documents} files, ${tokens} training tokens; backend ${describeBackend(info.backend)}\n`,
+  );
+  if (info.backend.notice) stderr.write(`note: ${info.backend.notice}\n`);
+  if (started.skippedSummary) stderr.write(`skipped: ${started.skippedSummary}\n`);
+  stderr.write(`run folder: ${started.run.dir}\n`);
+}
+
+function summarize(info: RunInfo): string {
+  const p = info.progress;
+  const summary = [`${info.status} at step ${p.step}/${p.totalSteps}`];
+  if (p.lastLoss !== undefined) summary.push(`loss ${natsToBits(p.lastLoss).toFixed(3)} bits/token`);
+  if (p.bestValLoss !== undefined) summary.push(`best validation ${natsToBits(p.bestValLoss).toFixed(3)}`);
+  if (p.charsPerSec !== undefined) summary.push(`${Math.round(p.charsPerSec).toLocaleString('en-US')} chars/s`);
+  return summary.join(', ');
 }
 
 function indent(text: string): string {

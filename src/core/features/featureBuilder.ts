@@ -1,6 +1,6 @@
 import { CodePointOffsets } from './codePoints';
 import { TokenKind, isWhitespace, type TokenKindValue } from './tokenKind';
-import type { SourceFeatures } from './sourceFeatures';
+import type { SourceFeatures } from './sourceFeatureTypes';
 
 /** Columns per tab stop when measuring indentation (VS Code's default `editor.tabSize`). */
 export const TAB_SIZE = 4;
@@ -87,7 +87,7 @@ export class FeatureBuilder {
     const indent = new Int16Array(length);
     const column = new Int32Array(length);
     const lineLength = new Int32Array(length);
-    for (let start = 0; start <= text.length; ) {
+    for (let start = 0; start <= text.length;) {
       const newline = text.indexOf('\n', start);
       const end = newline === -1 ? text.length : newline;
       const from = this.offsets.toCodePoint(start);

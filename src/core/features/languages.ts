@@ -5,20 +5,7 @@
  * lexer. Node type names were read from each grammar's own type list (a test
  * checks that every name here exists in its grammar).
  */
-export type GrammarName =
-  | 'typescript'
-  | 'tsx'
-  | 'javascript'
-  | 'python'
-  | 'cpp'
-  | 'go'
-  | 'rust'
-  | 'java'
-  | 'c-sharp'
-  | 'ruby'
-  | 'php'
-  | 'bash'
-  | 'css';
+export type GrammarName = 'typescript' | 'tsx' | 'javascript' | 'python' | 'cpp' | 'go' | 'rust' | 'java' | 'c-sharp' | 'ruby' | 'php' | 'bash' | 'css';
 
 export interface GrammarSyntax {
   /** Node types of string literals, their quotes included. */

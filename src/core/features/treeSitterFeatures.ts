@@ -7,9 +7,26 @@ const OPENERS = new Set(['(', '[', '{', '${', '#{', '[[']);
 const CLOSERS = new Set([')', ']', '}', ']]']);
 /** Named leaves spelled like words that are keywords rather than names. */
 const KEYWORD_LEAVES = new Set([
-  'true', 'false', 'null', 'undefined', 'none', 'nil', 'this', 'self', 'super', 'nullptr',
-  'null_literal', 'primitive_type', 'predefined_type', 'integral_type', 'floating_point_type',
-  'boolean_type', 'void_type', 'implicit_type', 'mutable_specifier', 'crate',
+  'true',
+  'false',
+  'null',
+  'undefined',
+  'none',
+  'nil',
+  'this',
+  'self',
+  'super',
+  'nullptr',
+  'null_literal',
+  'primitive_type',
+  'predefined_type',
+  'integral_type',
+  'floating_point_type',
+  'boolean_type',
+  'void_type',
+  'implicit_type',
+  'mutable_specifier',
+  'crate',
 ]);
 /** A word, or a directive such as C's `#include`. */
 const WORD = /^#?[\p{L}_][\p{L}\p{N}_$]*[?!]?$/u;

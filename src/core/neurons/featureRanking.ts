@@ -77,7 +77,9 @@ export function rankNeurons(columns: NeuronColumns, features: readonly FeatureIn
     kind: p.feature.kind,
     ...(p.feature.kind === 'binary' ? { positives: p.positives } : {}),
     top: p.best,
-    ...(p.constant ? { note: p.feature.kind === 'binary' ? (p.positives === 0 ? 'never true in this text' : 'always true in this text') : 'constant in this text' } : {}),
+    ...(p.constant
+      ? { note: p.feature.kind === 'binary' ? (p.positives === 0 ? 'never true in this text' : 'always true in this text') : 'constant in this text' }
+      : {}),
   }));
 }
 

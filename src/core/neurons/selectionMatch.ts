@@ -90,7 +90,7 @@ export function selectionMatch(columns: NeuronColumns, selection: { start: numbe
   }
   const needed = Math.max(1, Math.ceil(agreement * chosen.length - 1e-9));
   const matches: MatchSpan[] = [];
-  for (let t = 0; t < steps; ) {
+  for (let t = 0; t < steps;) {
     if (firingCount[t] < needed) {
       t++;
       continue;

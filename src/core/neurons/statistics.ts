@@ -57,7 +57,7 @@ export class RankedScores {
   private readonly sorted: Float64Array;
 
   constructor(readonly scores: ArrayLike<number>) {
-    this.sorted = Float64Array.from(scores as ArrayLike<number>).sort();
+    this.sorted = Float64Array.from(scores).sort();
   }
 
   /** 1-based rank of `x` among the scores, ties averaged. */

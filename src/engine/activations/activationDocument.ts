@@ -381,7 +381,9 @@ export class ActivationDocument {
       if (t < length - 1) nextProbs[t] = softmaxAt(run.logits, t * V, V, ids[t + 1]);
     }
     const lastLogits = run.logits.slice((length - 1) * V, length * V);
-    const layers = run.layers.map((layer) => Object.fromEntries(Object.entries(layer).map(([kind, values]) => [kind, (values as Float32Array).slice()])) as LayerActivations);
+    const layers = run.layers.map(
+      (layer) => Object.fromEntries(Object.entries(layer).map(([kind, values]) => [kind, (values as Float32Array).slice()])) as LayerActivations,
+    );
     let bytes = topIds.byteLength + topProbs.byteLength + nextProbs.byteLength + lastLogits.byteLength;
     for (const layer of layers) for (const values of Object.values(layer)) bytes += (values as Float32Array).byteLength;
     const data: ChunkData = { layers, topIds, topProbs, nextProbs, lastLogits, bytes };

@@ -145,13 +145,13 @@ export class ActivationModel {
     } catch (err) {
       throw new OnnxModelError(`onnxruntime failed on ${this.file}: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`);
     }
-    const data = (name: string) => (out[name] as ort.Tensor).data as Float32Array;
+    const data = (name: string) => out[name].data as Float32Array;
     const result: ChunkRun = {
       layers: [],
       logits: data(LOGITS_OUTPUT),
       state: {
-        h: Array.from({ length: layers }, (_, l) => out[hNName(l)] as ort.Tensor),
-        c: cell === 'lstm' ? Array.from({ length: layers }, (_, l) => out[cNName(l)] as ort.Tensor) : [],
+        h: Array.from({ length: layers }, (_, l) => out[hNName(l)]),
+        c: cell === 'lstm' ? Array.from({ length: layers }, (_, l) => out[cNName(l)]) : [],
       },
     };
     for (let l = 0; l < layers; l++) {
@@ -171,7 +171,12 @@ export class ActivationModel {
 }
 
 /** σ and tanh of the LSTM blocks (i,f,c,o), then the cell-state scan from c0. */
-export function lstmInternals(pre: Float32Array, c0: Float32Array, time: number, H: number): { c: Float32Array; i: Float32Array; f: Float32Array; o: Float32Array } {
+export function lstmInternals(
+  pre: Float32Array,
+  c0: Float32Array,
+  time: number,
+  H: number,
+): { c: Float32Array; i: Float32Array; f: Float32Array; o: Float32Array } {
   const c = new Float32Array(time * H);
   const i = new Float32Array(time * H);
   const f = new Float32Array(time * H);
@@ -219,70 +224,101 @@ function sigmoid(x: number): number {
  */
 function appendProbe(graph: onnx.IGraphProto, spec: ModelSpec): void {
   if (spec.cell === 'rnn') return;
-  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const read = (name: string): { dims: number[]; values: Float32Array } => {
-    const t = initializers.get(name);
-    if (!t) throw new Error(`no initializer "${name}"`);
-    return { dims: (t.dims ?? []).map(Number), values: floatValues(t) };
-  };
-  const H = spec.hidden;
-  const keras = spec.cell === 'lstm' ? [0, 1, 2, 3] : [0, 1]; // Keras blocks the probe computes
-  const source = onnxGateSource(spec.cell); // ONNX block g holds Keras block source[g]
-  const onnxBlockOf = (k: number) => source.indexOf(k);
-  const G = keras.length;
+  const read = initializerReader(graph);
+  const blocks = probeOnnxBlocks(spec.cell);
   const g = new GraphBuilder();
-
   for (let l = 0; l < spec.layers; l++) {
-    const W = read(`layer${l}/W`);
-    const R = read(`layer${l}/R`);
-    const B = read(`layer${l}/B`);
-    const inputSize = W.dims[2];
-    const rows = source.length * H;
-    if (W.dims[0] !== 1 || W.dims[1] !== rows || R.dims[2] !== H || B.values.length !== 2 * rows) throw new Error(`layer ${l} weights have unexpected shapes`);
-    // ONNX [G·H, in] (x·Wᵀ) → [in, G'·H] in Keras gate order, only the blocks the probe needs.
-    const transposed = (m: Float32Array, cols: number): Float32Array => {
-      const out = new Float32Array(cols * G * H);
-      for (let b = 0; b < G; b++) {
-        const from = onnxBlockOf(keras[b]) * H;
-        for (let j = 0; j < H; j++) for (let k = 0; k < cols; k++) out[k * G * H + b * H + j] = m[(from + j) * cols + k];
-      }
-      return out;
-    };
-    const bias = new Float32Array(G * H);
-    for (let b = 0; b < G; b++) {
-      const from = onnxBlockOf(keras[b]) * H;
-      for (let j = 0; j < H; j++) bias[b * H + j] = B.values[from + j] + B.values[rows + from + j];
-    }
     const p = `probe/layer${l}`;
-    g.floatInitializer(`${p}/Wt`, [inputSize, G * H], transposed(W.values, inputSize));
-    g.floatInitializer(`${p}/Rt`, [H, G * H], transposed(R.values, H));
-    g.floatInitializer(`${p}/bias`, [G * H], bias);
-
-    let inputProduct: string;
-    if (l > 0) inputProduct = g.node('MatMul', [hSeqName(l - 1), `${p}/Wt`], [`${p}/xW`])[0];
-    else if (spec.embedding > 0) {
-      const embedded = g.node('Gather', ['embedding', TOKENS_INPUT], [`${p}/embedded`], { axis: 0 })[0];
-      inputProduct = g.node('MatMul', [embedded, `${p}/Wt`], [`${p}/xW`])[0];
-    } else inputProduct = g.node('Gather', [`${p}/Wt`, TOKENS_INPUT], [`${p}/xW`], { axis: 0 })[0]; // one-hot · W is a row of W
-
-    // h_{t−1} for every step: h0 then h_0 … h_{time−2}.
-    if (l === 0) {
-      g.int64Initializer('probe/slice_starts', [1], [0]);
-      g.int64Initializer('probe/slice_ends', [1], [-1]);
-      g.int64Initializer('probe/slice_axes', [1], [1]);
-    }
-    const first = g.node('Transpose', [h0Name(l)], [`${p}/h0_batch_major`], { perm: [1, 0, 2] })[0];
-    const shifted = g.node('Slice', [hSeqName(l), 'probe/slice_starts', 'probe/slice_ends', 'probe/slice_axes'], [`${p}/h_shifted`])[0];
-    const previous = g.node('Concat', [first, shifted], [`${p}/h_previous`], { axis: 1 })[0];
-    const recurrentProduct = g.node('MatMul', [previous, `${p}/Rt`], [`${p}/hR`])[0];
+    addProbeWeights(g, p, read, spec, l, blocks);
+    const inputProduct = addInputProduct(g, p, spec, l);
+    const recurrentProduct = addRecurrentProduct(g, p, l);
     const sum = g.node('Add', [inputProduct, recurrentProduct], [`${p}/sum`])[0];
     g.node('Add', [sum, `${p}/bias`], [probeName(l)]);
-    g.output(probeName(l), onnx.TensorProto.DataType.FLOAT, ['batch', 'time', G * H]);
+    g.output(probeName(l), onnx.TensorProto.DataType.FLOAT, ['batch', 'time', blocks.length * spec.hidden]);
   }
   const built = g.build('probe');
   graph.node = [...(graph.node ?? []), ...built.node!];
   graph.initializer = [...(graph.initializer ?? []), ...built.initializer!];
   graph.output = [...(graph.output ?? []), ...built.output!];
+}
+
+type InitializerReader = (name: string) => { dims: number[]; values: Float32Array };
+
+/** The graph's float initializers by name; a missing one is an error. */
+function initializerReader(graph: onnx.IGraphProto): InitializerReader {
+  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  return (name) => {
+    const t = initializers.get(name);
+    if (!t) throw new Error(`no initializer "${name}"`);
+    return { dims: (t.dims ?? []).map(Number), values: floatValues(t) };
+  };
+}
+
+/** For each Keras gate block the probe computes (LSTM i,f,c,o; GRU z,r), the ONNX block that holds it. */
+function probeOnnxBlocks(cell: CellType): number[] {
+  const keras = cell === 'lstm' ? [0, 1, 2, 3] : [0, 1];
+  const source = onnxGateSource(cell); // ONNX block g holds Keras block source[g]
+  return keras.map((k) => source.indexOf(k));
+}
+
+/** Layer `l`'s W, R and B as the probe's initializers `<p>/Wt`, `<p>/Rt` and `<p>/bias`, in Keras gate order. */
+function addProbeWeights(g: GraphBuilder, p: string, read: InitializerReader, spec: ModelSpec, l: number, blocks: number[]): void {
+  const H = spec.hidden;
+  const G = blocks.length;
+  const W = read(`layer${l}/W`);
+  const R = read(`layer${l}/R`);
+  const B = read(`layer${l}/B`);
+  const inputSize = W.dims[2];
+  const rows = onnxGateSource(spec.cell).length * H;
+  if (W.dims[0] !== 1 || W.dims[1] !== rows || R.dims[2] !== H || B.values.length !== 2 * rows) throw new Error(`layer ${l} weights have unexpected shapes`);
+  g.floatInitializer(`${p}/Wt`, [inputSize, G * H], transposedBlocks(W.values, inputSize, blocks, H));
+  g.floatInitializer(`${p}/Rt`, [H, G * H], transposedBlocks(R.values, H, blocks, H));
+  g.floatInitializer(`${p}/bias`, [G * H], summedBias(B.values, rows, blocks, H));
+}
+
+/** ONNX [G·H, cols] (x·Wᵀ) → [cols, G'·H]: only the ONNX blocks `blocks`, in that order. */
+function transposedBlocks(m: Float32Array, cols: number, blocks: number[], H: number): Float32Array {
+  const G = blocks.length;
+  const out = new Float32Array(cols * G * H);
+  for (let b = 0; b < G; b++) {
+    const from = blocks[b] * H;
+    for (let j = 0; j < H; j++) for (let k = 0; k < cols; k++) out[k * G * H + b * H + j] = m[(from + j) * cols + k];
+  }
+  return out;
+}
+
+/** ONNX's input and recurrent biases ([2·rows]: Wb then Rb) of the blocks `blocks`, added into one. */
+function summedBias(B: Float32Array, rows: number, blocks: number[], H: number): Float32Array {
+  const bias = new Float32Array(blocks.length * H);
+  for (let b = 0; b < blocks.length; b++) {
+    const from = blocks[b] * H;
+    for (let j = 0; j < H; j++) bias[b * H + j] = B[from + j] + B[rows + from + j];
+  }
+  return bias;
+}
+
+/** x_l · W for every step: the layer below's outputs, the embedded tokens, or (one-hot input) rows of W. */
+function addInputProduct(g: GraphBuilder, p: string, spec: ModelSpec, l: number): string {
+  if (l > 0) return g.node('MatMul', [hSeqName(l - 1), `${p}/Wt`], [`${p}/xW`])[0];
+  if (spec.embedding > 0) {
+    const embedded = g.node('Gather', ['embedding', TOKENS_INPUT], [`${p}/embedded`], { axis: 0 })[0];
+    return g.node('MatMul', [embedded, `${p}/Wt`], [`${p}/xW`])[0];
+  }
+  return g.node('Gather', [`${p}/Wt`, TOKENS_INPUT], [`${p}/xW`], { axis: 0 })[0]; // one-hot · W is a row of W
+}
+
+/** h_{t−1} · R for every step, where h_{t−1} is h0 then h_0 … h_{time−2}. */
+function addRecurrentProduct(g: GraphBuilder, p: string, l: number): string {
+  // The Slice bounds are shared by every layer: layer 0 adds them.
+  if (l === 0) {
+    g.int64Initializer('probe/slice_starts', [1], [0]);
+    g.int64Initializer('probe/slice_ends', [1], [-1]);
+    g.int64Initializer('probe/slice_axes', [1], [1]);
+  }
+  const first = g.node('Transpose', [h0Name(l)], [`${p}/h0_batch_major`], { perm: [1, 0, 2] })[0];
+  const shifted = g.node('Slice', [hSeqName(l), 'probe/slice_starts', 'probe/slice_ends', 'probe/slice_axes'], [`${p}/h_shifted`])[0];
+  const previous = g.node('Concat', [first, shifted], [`${p}/h_previous`], { axis: 1 })[0];
+  return g.node('MatMul', [previous, `${p}/Rt`], [`${p}/hR`])[0];
 }
 
 function floatValues(t: onnx.ITensorProto): Float32Array {

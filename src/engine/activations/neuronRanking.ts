@@ -1,4 +1,12 @@
-import { BINARY_FEATURES, SCALAR_FEATURES, computeSourceFeatures, featureVector, tokenKindVector, type SourceFeatures, type TokenKindName } from '../../core/features';
+import {
+  BINARY_FEATURES,
+  SCALAR_FEATURES,
+  computeSourceFeatures,
+  featureVector,
+  tokenKindVector,
+  type SourceFeatures,
+  type TokenKindName,
+} from '../../core/features';
 import { rankNeurons, type FeatureInput, type FeatureRanking } from '../../core/neurons/featureRanking';
 import type { ActivationDocument, ActivationRange } from './activationDocument';
 import { GateSaturationTallies, RANKED_KINDS, characterColumns, keepKinds, type LayerGateSaturation } from './neuronAnalysis';
@@ -35,7 +43,7 @@ export interface NeuronRankingResult {
 }
 
 /**
- * The feature ranking of DESIGN.md "Interpretability", assembled over one or
+ * The feature ranking of docs/architecture.md, "Looking inside", assembled over one or
  * more texts (the CLI's files, the editor's document): each text's
  * activations (h and, for an LSTM, c of every layer) at every character
  * against per-character features from tree-sitter (the fallback lexer for
@@ -92,7 +100,7 @@ function concat(parts: ArrayLike<number>[]): ArrayLike<number> {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
-    out.set(p as ArrayLike<number>, at);
+    out.set(p, at);
     at += p.length;
   }
   return out;

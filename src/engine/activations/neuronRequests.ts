@@ -8,7 +8,6 @@ import { modelSourcePath, type ModelSource } from '../../protocol/modelSource';
 import {
   MAX_RANK_CHARACTERS,
   MAX_TRACE_CHARACTERS,
-  type GateName,
   type MatchSelectionParams,
   type MatchSelectionResult,
   type NeuronModelInfo,
@@ -70,7 +69,7 @@ export class NeuronRequests {
         })),
         gates: gates.map(({ layer, gate, saturation: s }) => ({
           layer,
-          gate: gate as GateName,
+          gate: gate,
           steps: s.steps,
           units: s.units,
           left: Array.from(s.left, round),
@@ -95,7 +94,8 @@ export class NeuronRequests {
       const from = clip(params.start);
       const to = clip(params.end);
       if (to <= from) throw new RequestError('invalid', 'the selection is empty');
-      if (from === 0 && to === document.length) throw new RequestError('invalid', 'the selection is the whole text: select a part of it, so there is an outside to compare with');
+      if (from === 0 && to === document.length)
+        throw new RequestError('invalid', 'the selection is the whole text: select a part of it, so there is an outside to compare with');
       const result = await matchSelection(document, from, to, { neurons: SELECTION_NEURONS });
       const at = (utf16: number) => window.start + utf16;
       return {
@@ -190,7 +190,8 @@ export class NeuronRequests {
 function checkNeuron(document: ActivationDocument, { layer, kind, unit }: NeuronId): ActivationKind {
   const { layers, hidden, cell } = document.model.spec;
   if (layer >= layers) throw new RequestError('invalid', `layer ${layer}: the model has ${layers} layer${layers === 1 ? '' : 's'} (0 to ${layers - 1})`);
-  if (!document.kinds.includes(kind)) throw new RequestError('invalid', `kind ${kind}: a${cell === 'lstm' ? 'n' : ''} ${cell.toUpperCase()} has ${document.kinds.join(', ')}`);
+  if (!document.kinds.includes(kind))
+    throw new RequestError('invalid', `kind ${kind}: a${cell === 'lstm' ? 'n' : ''} ${cell.toUpperCase()} has ${document.kinds.join(', ')}`);
   if (unit >= hidden) throw new RequestError('invalid', `unit ${unit}: layers have ${hidden} units (0 to ${hidden - 1})`);
   return kind;
 }

@@ -143,7 +143,13 @@ export class OpenDocuments {
     const [position] = doc.spanOf(token);
     // h and c are compared by size; gates live in [0, 1], where "strongest" says little: their hover lists h.
     const listed: ActivationKind = params.kind === 'c' ? 'c' : 'h';
-    const [range, top, predictions] = await current(Promise.all([doc.range(position, position + 1, [column.kind]), strongestNeuronsAt(doc, position, HOVER_TOP, listed), doc.predictions(position, HOVER_TOP)]));
+    const [range, top, predictions] = await current(
+      Promise.all([
+        doc.range(position, position + 1, [column.kind]),
+        strongestNeuronsAt(doc, position, HOVER_TOP, listed),
+        doc.predictions(position, HOVER_TOP),
+      ]),
+    );
     const start = range.utf16Starts[0];
     const end = range.utf16Ends[0];
     return {
@@ -154,7 +160,7 @@ export class OpenDocuments {
         unknown: range.unknown[0] === 1,
         value: range.layers[params.layer][column.kind]![params.unit],
       },
-      topNeurons: top.map((n) => ({ layer: n.layer, kind: n.kind as NeuronKind, unit: n.unit, value: n.value })),
+      topNeurons: top.map((n) => ({ layer: n.layer, kind: n.kind, unit: n.unit, value: n.value })),
       predictions: predictions.top.map(probability),
       ...(predictions.actual ? { actual: probability(predictions.actual) } : {}),
     };
@@ -162,7 +168,10 @@ export class OpenDocuments {
 }
 
 /** Where a neuron's values are, or an 'invalid' error naming what the model has. */
-function neuronColumn(doc: ActivationDocument, { layer, kind, unit }: { layer: number; kind: NeuronKind; unit: number }): { kind: ActivationKind; hidden: number } {
+function neuronColumn(
+  doc: ActivationDocument,
+  { layer, kind, unit }: { layer: number; kind: NeuronKind; unit: number },
+): { kind: ActivationKind; hidden: number } {
   const { layers, hidden, cell } = doc.model.spec;
   if (layer >= layers) throw new RequestError('invalid', `layer ${layer}: the model has ${layers} layer${layers === 1 ? '' : 's'} (0 to ${layers - 1})`);
   if (!doc.kinds.includes(kind)) throw new RequestError('invalid', `kind ${kind}: a ${cell.toUpperCase()} has ${doc.kinds.join(', ')}`);

@@ -78,7 +78,10 @@ export class FusedStepper {
   ) {
     this.threads = options.threads;
     this.plan = planFusedStep(spec, options.batch, options.time, options.threads);
-    if (this.plan.bytes > MAX_MEMORY_PAGES * 65536) throw new Error(`a fused step of batch ${options.batch} × ${options.time} needs ${Math.round(this.plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
+    if (this.plan.bytes > MAX_MEMORY_PAGES * 65536)
+      throw new Error(
+        `a fused step of batch ${options.batch} × ${options.time} needs ${Math.round(this.plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`,
+      );
     this.memory = createSharedMemory(this.plan.bytes);
     const { module, simd } = fusedModule(options.simd);
     this.simd = simd;
@@ -88,7 +91,8 @@ export class FusedStepper {
         memory: this.memory,
         thread,
         threads: this.threads,
-        exitDuringStep: options.exitDuringStep?.thread === thread ? { step: options.exitDuringStep.step, phase: options.exitDuringStep.phase ?? 'start' } : undefined,
+        exitDuringStep:
+          options.exitDuringStep?.thread === thread ? { step: options.exitDuringStep.step, phase: options.exitDuringStep.phase ?? 'start' } : undefined,
       };
       const worker = new Worker(workerScript(), { workerData: data });
       worker.postMessage({ kind: 'plan', plan: this.plan } satisfies ToFusedWorker);
@@ -166,7 +170,14 @@ export class FusedStepper {
    * (zeros when undefined), then, with `update`, clipping and the optimizer's
    * update of the parameters in place.
    */
-  async step(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined, update?: UpdateSettings): Promise<FusedStepResult> {
+  async step(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    time: number,
+    state: StateArrays | undefined,
+    update?: UpdateSettings,
+  ): Promise<FusedStepResult> {
     const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'step', id, active: this.active, update }));
     const heap = new Float32Array(this.memory.buffer);
     const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
@@ -177,14 +188,27 @@ export class FusedStepper {
   }
 
   /** The mean loss of a window and the state after it, with the current parameters (validation). */
-  async evaluate(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined): Promise<{ loss: number; finalState: StateArrays }> {
+  async evaluate(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    time: number,
+    state: StateArrays | undefined,
+  ): Promise<{ loss: number; finalState: StateArrays }> {
     const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'evaluate', id, active: this.active }));
     const heap = new Float32Array(this.memory.buffer);
     return { loss: readLoss(heap, plan), finalState: readFinalState(heap, plan) };
   }
 
   /** Writes the window and state, has every worker run `message`, and resolves when all are done. */
-  private async run(inputs: Int32Array, targets: Int32Array, batch: number, time: number, state: StateArrays | undefined, message: (id: number) => ToFusedWorker): Promise<FusedPlan> {
+  private async run(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    time: number,
+    state: StateArrays | undefined,
+    message: (id: number) => ToFusedWorker,
+  ): Promise<FusedPlan> {
     this.usable();
     if (this.pending) throw new Error('a fused step is already running');
     if (batch !== this.plan.batch || time !== this.plan.time) this.replan(batch, time);
@@ -219,7 +243,8 @@ export class FusedStepper {
   private replan(batch: number, time: number): void {
     const kept = this.readParameters();
     const plan = planFusedStep(this.spec, batch, time, this.threads);
-    if (plan.bytes > MAX_MEMORY_PAGES * 65536) throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
+    if (plan.bytes > MAX_MEMORY_PAGES * 65536)
+      throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
     const missing = plan.bytes - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
     // Padding must read as zero: the new plan may place buffers over old data.

@@ -43,7 +43,9 @@ export class FusedTraining {
       this.dirty = true;
     }
     const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, this.model.spec.hidden]));
-    const finalState: RecurrentState | undefined = applied ? { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) } : undefined;
+    const finalState: RecurrentState | undefined = applied
+      ? { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) }
+      : undefined;
     return { loss: result.loss, gradNorm: result.gradNorm, clippedGradNorm: result.clippedGradNorm, finalState, applied };
   }
 
@@ -112,7 +114,8 @@ export class FusedTraining {
     const variables = this.model.trainableVariables;
     const fresh = [{ name: 'iter', tensor: tf.scalar(this.iterations, 'int32') }];
     suffixes.forEach((suffix, index) => {
-      for (const v of variables) fresh.push({ name: `${v.name}/${suffix}`, tensor: tf.tensor(moments[index].get(this.model.weightNameOf(v.name))!, v.shape, 'float32') });
+      for (const v of variables)
+        fresh.push({ name: `${v.name}/${suffix}`, tensor: tf.tensor(moments[index].get(this.model.weightNameOf(v.name))!, v.shape, 'float32') });
     });
     const previous = await this.optimizer.getWeights();
     await this.optimizer.setWeights(fresh);
@@ -122,20 +125,28 @@ export class FusedTraining {
   }
 
   private kind(): OptimizerUpdate['kind'] {
-    const name = (this.optimizer.getClassName() as string).toLowerCase();
+    const name = this.optimizer.getClassName().toLowerCase();
     if (name === 'adam' || name === 'rmsprop' || name === 'sgd') return name;
     throw new Error(`the fused kernels do not implement the ${this.optimizer.getClassName()} optimizer`);
   }
 
   private config(): Record<string, unknown> {
-    return this.optimizer.getConfig() as Record<string, unknown>;
+    return this.optimizer.getConfig();
   }
 
   private optimizerUpdate(): OptimizerUpdate {
     const c = this.config() as Record<string, number>;
     const kind = this.kind();
     if (kind === 'adam') {
-      return { kind, learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, oneMinusAccBeta1: Math.fround(1 - this.accBeta1), oneMinusAccBeta2: Math.fround(1 - this.accBeta2) };
+      return {
+        kind,
+        learningRate: c.learningRate,
+        beta1: c.beta1,
+        beta2: c.beta2,
+        epsilon: c.epsilon,
+        oneMinusAccBeta1: Math.fround(1 - this.accBeta1),
+        oneMinusAccBeta2: Math.fround(1 - this.accBeta2),
+      };
     }
     if (kind === 'rmsprop') {
       if (c.centered) throw new Error('the fused kernels do not implement centered RMSprop');
@@ -150,7 +161,14 @@ export class FusedTraining {
  * load, step, write back. The trainer keeps a FusedTraining instead (no
  * copies between steps); this is the same arithmetic for one-off use and tests.
  */
-export async function fusedTrainStep(stepper: FusedStepper, model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome> {
+export async function fusedTrainStep(
+  stepper: FusedStepper,
+  model: RecurrentModel,
+  optimizer: tf.Optimizer,
+  window: StepInput,
+  state: RecurrentState | undefined,
+  settings: StepSettings,
+): Promise<StepOutcome> {
   const training = new FusedTraining(stepper, model, optimizer);
   const outcome = await training.step(window, state, settings);
   await training.sync();

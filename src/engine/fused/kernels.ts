@@ -1,11 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
+import memoryLimits from '../../../assembly/memory.json';
 
 /** The exports of dist/fused.wasm (assembly/index.ts). Pointers are byte offsets; dimensions count floats. */
 export interface FusedKernels {
   packB(src: number, ld: number, trans: number, K: number, N: number, dst: number, p0: number, p1: number): void;
-  gemm(M: number, K: number, A: number, lda: number, transA: number, Bp: number, p0: number, p1: number, C: number, ldc: number, acc: number, scratch: number): void;
+  gemm(
+    M: number,
+    K: number,
+    A: number,
+    lda: number,
+    transA: number,
+    Bp: number,
+    p0: number,
+    p1: number,
+    C: number,
+    ldc: number,
+    acc: number,
+    scratch: number,
+  ): void;
   applyActivation(kind: number, input: number, output: number, n: number): void;
   lstmForward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, cOut: number, hOut: number): void;
   lstmBackward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, c: number, dhAbove: number, dhRec: number, dc: number): void;
@@ -22,13 +36,52 @@ export interface FusedKernels {
   softmaxCrossEntropy(r0: number, r1: number, logits: number, ld: number, vocab: number, targets: number, scale: number, stats: number): void;
   sumSquares(g: number, rows: number, ld: number, c0: number, c1: number): number;
   clampRange(g: number, rows: number, ld: number, c0: number, c1: number, bound: number): void;
-  adamUpdate(w: number, wOut: number, g: number, m: number, mOut: number, v: number, vOut: number, rows: number, ld: number, c0: number, c1: number, scale: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, learningRate: number, epsilon: number): void;
-  rmspropUpdate(w: number, wOut: number, g: number, s: number, sOut: number, mom: number, momOut: number, rows: number, ld: number, c0: number, c1: number, scale: number, decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number): void;
+  adamUpdate(
+    w: number,
+    wOut: number,
+    g: number,
+    m: number,
+    mOut: number,
+    v: number,
+    vOut: number,
+    rows: number,
+    ld: number,
+    c0: number,
+    c1: number,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    learningRate: number,
+    epsilon: number,
+  ): void;
+  rmspropUpdate(
+    w: number,
+    wOut: number,
+    g: number,
+    s: number,
+    sOut: number,
+    mom: number,
+    momOut: number,
+    rows: number,
+    ld: number,
+    c0: number,
+    c1: number,
+    scale: number,
+    decay: number,
+    oneMinusDecay: number,
+    momentum: number,
+    learningRate: number,
+    epsilon: number,
+  ): void;
   sgdUpdate(w: number, wOut: number, g: number, rows: number, ld: number, c0: number, c1: number, scale: number, learningRate: number): void;
 }
 
-/** The module's declared memory maximum (pages of 64 KiB): 2 GiB. */
-export const MAX_MEMORY_PAGES = 32768;
+/** The module's declared memory maximum (pages of 64 KiB): 2 GiB, written once for the build and for us. */
+export const MAX_MEMORY_PAGES: number = memoryLimits.maximumPages;
 
 export type SimdFlavour = 'relaxed' | 'plain';
 

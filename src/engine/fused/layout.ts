@@ -166,83 +166,54 @@ export function planFusedStep(spec: ModelSpec, batch: number, time: number, thre
   return layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE + 2 * slotBytes);
 }
 
+/** The padded sizes every buffer is measured in. */
+interface Dims {
+  batch: number;
+  time: number;
+  rows: number;
+  hp: number;
+  vp: number;
+  ep: number;
+}
+
+/** Hands out consecutive buffers from byte `next` on; the order of the calls fixes every offset. */
+class Arena {
+  constructor(private next: number) {}
+
+  /** Byte offset of a new buffer of `n` floats, cache-line aligned so v128 accesses never split lines. */
+  floats(n: number): number {
+    const at = this.next;
+    this.next += Math.ceil((n * 4) / 64) * 64;
+    return at;
+  }
+
+  /** The first byte after the last buffer. */
+  get end(): number {
+    return this.next;
+  }
+}
+
+/**
+ * The plan's two arenas and the parameters placed so far: `slots` holds slot 0
+ * of the parameters and their moments (slot 1 is `parameterSlotBytes`
+ * further), `buffers` everything else.
+ */
+interface Allocator {
+  slots: Arena;
+  buffers: Arena;
+  parameters: ParameterPlan[];
+}
+
+/** One pass of planFusedStep. The order of the allocations below is the memory layout: change it and every offset moves. */
 function layOut(spec: ModelSpec, batch: number, time: number, threads: number, parameterBase: number, otherBase: number): FusedPlan {
   const rows = batch * time;
-  const hp = roundUp8(spec.hidden);
-  const vp = roundUp8(spec.vocabSize);
-  const ep = roundUp8(spec.embedding);
-  // Cache-line aligned, so v128 accesses never split lines.
-  const aligned = (n: number): number => Math.ceil((n * 4) / 64) * 64;
-  let next = otherBase;
-  const floats = (n: number): number => {
-    const at = next;
-    next += aligned(n);
-    return at;
-  };
-  let nextParameter = parameterBase;
-  /** Slot 0 of a parameter buffer (weights or moments); slot 1 is `parameterSlotBytes` further. */
-  const slot = (n: number): number => {
-    const at = nextParameter;
-    nextParameter += aligned(n);
-    return at;
-  };
-  const control = floats(CONTROL_BYTES / 4);
-  const ids = floats(rows);
-  const targets = floats(rows);
-  const stats = floats(rows * 2);
-
-  const parameters: ParameterPlan[] = [];
-  const parameter = (value: number, grad: number, rows: number, ld: number, split: ParameterPlan['split'], gates = 1): ParameterPlan => ({
-    value,
-    grad,
-    moment1: slot(rows * ld),
-    moment2: slot(rows * ld),
-    rows,
-    ld,
-    split,
-    gates,
-  });
-  const groupShapes = spec.cell === 'gru' ? [{ firstGate: 0, gates: 2 }, { firstGate: 2, gates: 1 }] : [{ firstGate: 0, gates: gateCount(spec.cell) }];
-  const layers: LayerPlan[] = [];
-  let maxK = Math.max(rows, vp, hp);
-  for (let l = 0; l < spec.layers; l++) {
-    const oneHot = l === 0 && spec.embedding === 0;
-    const inRows = l > 0 ? hp : oneHot ? spec.vocabSize : ep;
-    const groups = groupShapes.map(({ firstGate, gates }): GroupPlan => {
-      const cols = gates * hp;
-      maxK = Math.max(maxK, cols);
-      return {
-        firstGate,
-        gates,
-        cols,
-        kernel: slot(inRows * cols),
-        recurrent: slot(hp * cols),
-        bias: slot(cols),
-        kernelPacked: oneHot ? undefined : floats(inRows * cols),
-        kernelTPacked: oneHot ? undefined : floats(cols * inRows),
-        recurrentPacked: floats(hp * cols),
-        recurrentTPacked: floats(cols * hp),
-        gatesSeq: floats(rows * cols),
-        kernelGrad: floats(inRows * cols),
-        recurrentGrad: floats(hp * cols),
-        biasGrad: floats(cols),
-      };
-    });
-    for (const g of groups) {
-      parameters.push(parameter(g.kernel, g.kernelGrad, inRows, g.cols, 'units', g.gates));
-      parameters.push(parameter(g.recurrent, g.recurrentGrad, hp, g.cols, 'units', g.gates));
-      parameters.push(parameter(g.bias, g.biasGrad, 1, g.cols, 'units', g.gates));
-    }
-    layers.push({
-      inRows,
-      oneHot,
-      groups,
-      hiddenSeq: floats((time + 1) * batch * hp),
-      cellSeq: spec.cell === 'lstm' ? floats((time + 1) * batch * hp) : undefined,
-      resetHidden: spec.cell === 'gru' ? floats(rows * hp) : undefined,
-    });
-  }
-  const embedded = spec.embedding > 0 ? floats(rows * ep) : undefined;
+  const dims: Dims = { batch, time, rows, hp: roundUp8(spec.hidden), vp: roundUp8(spec.vocabSize), ep: roundUp8(spec.embedding) };
+  const alloc: Allocator = { slots: new Arena(parameterBase), buffers: new Arena(otherBase), parameters: [] };
+  const { buffers } = alloc;
+  const io = { control: buffers.floats(CONTROL_BYTES / 4), ids: buffers.floats(rows), targets: buffers.floats(rows), stats: buffers.floats(rows * 2) };
+  const layers = Array.from({ length: spec.layers }, (_, l) => planLayer(alloc, spec, dims, l));
+  const output = planOutput(alloc, spec, dims);
+  const { hp, vp, ep } = dims;
   const plan: FusedPlan = {
     cell: spec.cell,
     layers,
@@ -255,49 +226,125 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     vp,
     embedding: spec.embedding,
     ep,
-    threads: [],
-    parameters,
-    control,
-    ids,
-    targets,
-    stats,
-    embeddingTable: spec.embedding > 0 ? slot(spec.vocabSize * ep) : undefined,
-    embeddingGrad: spec.embedding > 0 ? floats(spec.vocabSize * ep) : undefined,
-    embedded,
-    embeddedGrad: spec.embedding > 0 ? floats(rows * ep) : undefined,
-    outKernel: slot(hp * vp),
-    outBias: slot(vp),
-    outKernelPacked: floats(hp * vp),
-    outKernelTPacked: floats(vp * hp),
-    logits: floats(rows * vp),
-    outKernelGrad: floats(hp * vp),
-    outBiasGrad: floats(vp),
-    hiddenGrad: [floats(rows * Math.max(hp, ep)), floats(rows * Math.max(hp, ep))],
-    recurrentGrad: floats(batch * hp),
-    cellGrad: floats(batch * hp),
-    resetGrad: floats(batch * hp),
-    parameterSlotBytes: 0,
+    threads: planThreads(buffers, spec, dims, layers, threads),
+    parameters: alloc.parameters,
+    ...io,
+    ...output,
+    parameterSlotBytes: alloc.slots.end - parameterBase,
     bytes: 0,
   };
-  parameters.push(parameter(plan.outKernel, plan.outKernelGrad, hp, vp, 'vocab'));
-  parameters.push(parameter(plan.outBias, plan.outBiasGrad, 1, vp, 'vocab'));
-  if (plan.embeddingTable !== undefined) parameters.push(parameter(plan.embeddingTable, plan.embeddingGrad!, spec.vocabSize, ep, 'embedding'));
-  const blocks = hp / 8;
-  for (let t = 0; t < threads; t++) {
-    const units = share(blocks, t, threads);
-    const ownCols = Math.max(...groupShapes.map((g) => (units[1] - units[0]) * 8 * g.gates), 8);
-    plan.threads.push({
+  plan.bytes = Math.max(buffers.end, parameterBase + 2 * plan.parameterSlotBytes);
+  return plan;
+}
+
+/** The gate groups of a cell: one for LSTM and RNN; z,r and the candidate n for the GRU (see FusedPlan). */
+function groupShapes(cell: CellType): { firstGate: number; gates: number }[] {
+  if (cell !== 'gru') return [{ firstGate: 0, gates: gateCount(cell) }];
+  return [
+    { firstGate: 0, gates: 2 },
+    { firstGate: 2, gates: 1 },
+  ];
+}
+
+/** Records a trainable matrix and gives it its two optimizer moments. */
+function addParameter(alloc: Allocator, value: number, grad: number, rows: number, ld: number, split: ParameterPlan['split'], gates = 1): void {
+  const moment1 = alloc.slots.floats(rows * ld);
+  const moment2 = alloc.slots.floats(rows * ld);
+  alloc.parameters.push({ value, grad, moment1, moment2, rows, ld, split, gates });
+}
+
+/** Layer `l`: its gate groups' weights (then their moments), and its state sequences. */
+function planLayer(alloc: Allocator, spec: ModelSpec, dims: Dims, l: number): LayerPlan {
+  const { batch, time, rows, hp, ep } = dims;
+  const { buffers } = alloc;
+  const oneHot = l === 0 && spec.embedding === 0;
+  const inRows = l > 0 ? hp : oneHot ? spec.vocabSize : ep;
+  const groups = groupShapes(spec.cell).map((shape) => planGroup(alloc, dims, shape, inRows, oneHot));
+  for (const g of groups) {
+    addParameter(alloc, g.kernel, g.kernelGrad, inRows, g.cols, 'units', g.gates);
+    addParameter(alloc, g.recurrent, g.recurrentGrad, hp, g.cols, 'units', g.gates);
+    addParameter(alloc, g.bias, g.biasGrad, 1, g.cols, 'units', g.gates);
+  }
+  return {
+    inRows,
+    oneHot,
+    groups,
+    hiddenSeq: buffers.floats((time + 1) * batch * hp),
+    cellSeq: spec.cell === 'lstm' ? buffers.floats((time + 1) * batch * hp) : undefined,
+    resetHidden: spec.cell === 'gru' ? buffers.floats(rows * hp) : undefined,
+  };
+}
+
+/** One gate group of a layer: weights in the slots; packed copies, gate sequence and gradients in the buffers. */
+function planGroup(alloc: Allocator, dims: Dims, shape: { firstGate: number; gates: number }, inRows: number, oneHot: boolean): GroupPlan {
+  const { slots, buffers } = alloc;
+  const { rows, hp } = dims;
+  const cols = shape.gates * hp;
+  return {
+    ...shape,
+    cols,
+    kernel: slots.floats(inRows * cols),
+    recurrent: slots.floats(hp * cols),
+    bias: slots.floats(cols),
+    // A one-hot input looks kernel rows up: nothing to pack.
+    kernelPacked: oneHot ? undefined : buffers.floats(inRows * cols),
+    kernelTPacked: oneHot ? undefined : buffers.floats(cols * inRows),
+    recurrentPacked: buffers.floats(hp * cols),
+    recurrentTPacked: buffers.floats(cols * hp),
+    gatesSeq: buffers.floats(rows * cols),
+    kernelGrad: buffers.floats(inRows * cols),
+    recurrentGrad: buffers.floats(hp * cols),
+    biasGrad: buffers.floats(cols),
+  };
+}
+
+/** The embedding, the output layer and the backward pass's shared gradients; output and embedding parameters last. */
+function planOutput(alloc: Allocator, spec: ModelSpec, dims: Dims) {
+  const { slots, buffers } = alloc;
+  const { batch, rows, hp, vp, ep } = dims;
+  const embeds = spec.embedding > 0;
+  const embedded = embeds ? buffers.floats(rows * ep) : undefined;
+  const output = {
+    embeddingTable: embeds ? slots.floats(spec.vocabSize * ep) : undefined,
+    embeddingGrad: embeds ? buffers.floats(spec.vocabSize * ep) : undefined,
+    embedded,
+    embeddedGrad: embeds ? buffers.floats(rows * ep) : undefined,
+    outKernel: slots.floats(hp * vp),
+    outBias: slots.floats(vp),
+    outKernelPacked: buffers.floats(hp * vp),
+    outKernelTPacked: buffers.floats(vp * hp),
+    logits: buffers.floats(rows * vp),
+    outKernelGrad: buffers.floats(hp * vp),
+    outBiasGrad: buffers.floats(vp),
+    hiddenGrad: [buffers.floats(rows * Math.max(hp, ep)), buffers.floats(rows * Math.max(hp, ep))] as [number, number],
+    recurrentGrad: buffers.floats(batch * hp),
+    cellGrad: buffers.floats(batch * hp),
+    resetGrad: buffers.floats(batch * hp),
+  };
+  addParameter(alloc, output.outKernel, output.outKernelGrad, hp, vp, 'vocab');
+  addParameter(alloc, output.outBias, output.outBiasGrad, 1, vp, 'vocab');
+  if (output.embeddingTable !== undefined) addParameter(alloc, output.embeddingTable, output.embeddingGrad!, spec.vocabSize, ep, 'embedding');
+  return output;
+}
+
+/** Each thread's share of units, panels and rows, and its own scratch buffers. */
+function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerPlan[], threads: number): ThreadPlan[] {
+  const { rows, hp, vp, ep } = dims;
+  // The largest inner dimension gemm packs: sized for the scratch of its left-hand operand.
+  const maxK = Math.max(rows, vp, hp, ...layers.flatMap((layer) => layer.groups.map((g) => g.cols)));
+  const shapes = groupShapes(spec.cell);
+  return Array.from({ length: threads }, (_, t): ThreadPlan => {
+    const units = share(hp / 8, t, threads);
+    const ownCols = Math.max(...shapes.map((g) => (units[1] - units[0]) * 8 * g.gates), 8);
+    return {
       units,
       vocabPanels: share(vp / 8, t, threads),
       embeddingPanels: share(ep / 8, t, threads),
       rows: share(rows, t, threads),
-      packScratch: floats(rows * Math.max(ownCols, vp)),
-      gemmScratch: floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
-    });
-  }
-  plan.parameterSlotBytes = nextParameter - parameterBase;
-  plan.bytes = Math.max(next, parameterBase + 2 * plan.parameterSlotBytes);
-  return plan;
+      packScratch: buffers.floats(rows * Math.max(ownCols, vp)),
+      gemmScratch: buffers.floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
+    };
+  });
 }
 
 /** Internal column of unit `unit` of the group's gate `gateInGroup` (0 … gates − 1), in a group of `gates` gates. */

@@ -1,8 +1,19 @@
 import { clipScale } from '../../core/clipping';
 import type { Barrier } from './barrier';
 import type { FusedKernels } from './kernels';
-import { CONTROL_BYTES, CONTROL_CLIPPED_PARTIALS, CONTROL_PARTIALS, CONTROL_RESULTS, ownColumns, type FusedPlan, type GroupPlan, type ThreadPlan } from './layout';
-import type { UpdateSettings } from './messages';
+import {
+  CONTROL_BYTES,
+  CONTROL_CLIPPED_PARTIALS,
+  CONTROL_PARTIALS,
+  CONTROL_RESULTS,
+  ownColumns,
+  type FusedPlan,
+  type GroupPlan,
+  type LayerPlan,
+  type ParameterPlan,
+  type ThreadPlan,
+} from './layout';
+import type { OptimizerUpdate, UpdateSettings } from './messages';
 
 /**
  * One training step's share of thread `thread`: forward through every layer
@@ -139,78 +150,143 @@ class ThreadShare {
 
   /** The output layer's gradients, then backpropagation through time, top layer first, and every weight gradient. */
   backward(): void {
-    const { k, plan, barrier, heap, j0, j1, v0, v1, e0, e1, mine, rowBytes, scratch } = this;
-    const { batch: B, time: T, rows: N, hp, vp, ep } = plan;
-    barrier.wait();
-    // The logits now hold ∂L/∂logits.
-    const top = this.topHidden();
-    let dHidden = plan.hiddenGrad[0];
-    k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
-    k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
-    k.gemm(hp, N, top, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
-    k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
-
+    const { plan } = this;
+    let dHidden = this.outputGradients();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
-      zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
-      if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
-      for (let t = T - 1; t >= 0; t--) {
-        const hPrev = layer.hiddenSeq + t * B * rowBytes;
-        const dAbove = dHidden + t * B * rowBytes;
-        const first = layer.groups[0];
-        const z = first.gatesSeq + t * B * first.cols * 4;
-        if (plan.cell === 'gru') {
-          const cand = layer.groups[1];
-          const n = cand.gatesSeq + t * B * cand.cols * 4;
-          k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
-          barrier.wait();
-          k.gemm(B, hp, n, hp, 0, cand.recurrentTPacked + j0 * hp * 32, j0, j1, plan.resetGrad, hp, 0, scratch);
-          k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
-          barrier.wait();
-          if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 1, scratch);
-        } else {
-          if (plan.cell === 'lstm') {
-            const cPrev = layer.cellSeq! + t * B * rowBytes;
-            k.lstmBackward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
-          } else {
-            k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
-          }
-          barrier.wait();
-          if (t > 0) k.gemm(B, first.cols, z, first.cols, 0, first.recurrentTPacked + j0 * first.cols * 32, j0, j1, plan.recurrentGrad, hp, 0, scratch);
-        }
-      }
-      // Every gate gradient of this layer is now written (the last barrier above).
-      const input = layerInput(plan, l);
-      for (const g of layer.groups) {
-        const [c0, c1] = ownPanels(g, j0, j1);
-        k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
-        // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
-        const recurrentInput = g.firstGate === 2 ? layer.resetHidden! : layer.hiddenSeq;
-        k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
-        k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
-        if (layer.oneHot) {
-          zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
-          k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
-        } else {
-          k.gemm(layer.inRows, N, input.at, input.ld, 1, mine.packScratch, c0, c1, g.kernelGrad, g.cols, 0, scratch);
-        }
-      }
+      this.throughTime(layer, dHidden);
+      // Every gate gradient of this layer is now written (the last barrier of throughTime).
+      this.weightGradients(layer, l);
       if (layer.oneHot) continue;
-      // ∂L/∂(layer input) = Σ_groups ∂L/∂gates · Wᵀ, over this thread's columns of the input.
-      const below = l > 0;
-      const [i0, i1] = below ? [j0, j1] : [e0, e1];
-      const width = below ? hp : ep;
-      const dInput = below ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : plan.embeddedGrad!;
-      layer.groups.forEach((g, index) => {
-        k.gemm(N, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, i0, i1, dInput, width, index > 0 ? 1 : 0, scratch);
-      });
-      if (below) {
-        dHidden = dInput;
+      const dInput = this.inputGradient(layer, l, dHidden);
+      if (l > 0) dHidden = dInput;
+      else this.embeddingGradient();
+    }
+  }
+
+  /** The output kernel's and bias's gradients, and ∂L/∂(top layer's outputs), which it returns. */
+  private outputGradients(): number {
+    const { k, plan, j0, j1, v0, v1, mine, scratch } = this;
+    const { rows: N, hp, vp } = plan;
+    this.barrier.wait();
+    // The logits now hold ∂L/∂logits.
+    const dHidden = plan.hiddenGrad[0];
+    k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
+    k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
+    k.gemm(hp, N, this.topHidden(), hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
+    k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
+    return dHidden;
+  }
+
+  /** Backpropagation through one layer's steps, last first: its gate gradients replace the activated gates. */
+  private throughTime(layer: LayerPlan, dHidden: number): void {
+    const { heap, plan, j0, j1, rowBytes } = this;
+    const { batch: B, time: T, hp } = plan;
+    zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
+    if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
+    for (let t = T - 1; t >= 0; t--) {
+      const dAbove = dHidden + t * B * rowBytes;
+      if (plan.cell === 'gru') this.gruStepBack(layer, t, dAbove);
+      else this.stepBack(layer, t, dAbove);
+    }
+  }
+
+  /** LSTM or RNN step t: the gate gradients, then ∂L/∂h₋₁ through the recurrent kernel. */
+  private stepBack(layer: LayerPlan, t: number, dAbove: number): void {
+    const { k, plan, j0, j1, rowBytes } = this;
+    const { batch: B, hp } = plan;
+    const first = layer.groups[0];
+    const z = first.gatesSeq + t * B * first.cols * 4;
+    if (plan.cell === 'lstm') {
+      const cPrev = layer.cellSeq! + t * B * rowBytes;
+      k.lstmBackward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
+    } else {
+      k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
+    }
+    this.barrier.wait();
+    if (t > 0) this.recurrentBack(first, z, 0);
+  }
+
+  /** GRU step t: the candidate's gradients, then through r⊙h₋₁ the reset and update gates', then ∂L/∂h₋₁. */
+  private gruStepBack(layer: LayerPlan, t: number, dAbove: number): void {
+    const { k, plan, barrier, j0, j1, rowBytes, scratch } = this;
+    const { batch: B, hp } = plan;
+    const hPrev = layer.hiddenSeq + t * B * rowBytes;
+    const [first, cand] = layer.groups;
+    const z = first.gatesSeq + t * B * first.cols * 4;
+    const n = cand.gatesSeq + t * B * cand.cols * 4;
+    k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
+    barrier.wait();
+    k.gemm(B, hp, n, hp, 0, cand.recurrentTPacked + j0 * hp * 32, j0, j1, plan.resetGrad, hp, 0, scratch);
+    k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
+    barrier.wait();
+    // The two kernels above left their share of ∂L/∂h₋₁ in recurrentGrad: add the gates' path to it.
+    if (t > 0) this.recurrentBack(first, z, 1);
+  }
+
+  /** ∂L/∂h₋₁ = gate gradients `z` · Rᵀ of the first group, written (beta 0) or added (beta 1) to recurrentGrad. */
+  private recurrentBack(first: GroupPlan, z: number, beta: 0 | 1): void {
+    const { j0, j1, plan } = this;
+    this.k.gemm(
+      plan.batch,
+      first.cols,
+      z,
+      first.cols,
+      0,
+      first.recurrentTPacked + j0 * first.cols * 32,
+      j0,
+      j1,
+      plan.recurrentGrad,
+      plan.hp,
+      beta,
+      this.scratch,
+    );
+  }
+
+  /** The kernel, recurrent kernel and bias gradients of layer `l`, over this thread's gate columns. */
+  private weightGradients(layer: LayerPlan, l: number): void {
+    const { k, plan, heap, j0, j1, mine, scratch } = this;
+    const { rows: N, hp } = plan;
+    const input = layerInput(plan, l);
+    for (const g of layer.groups) {
+      const [c0, c1] = ownPanels(g, j0, j1);
+      k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
+      // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
+      const recurrentInput = g.firstGate === 2 ? layer.resetHidden! : layer.hiddenSeq;
+      k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
+      k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
+      if (layer.oneHot) {
+        zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
+        k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
       } else {
-        zeroColumns(heap, plan.embeddingGrad!, plan.vocab, ep, e0 * 8, e1 * 8);
-        k.scatterAddRows(plan.ids, N, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
+        k.gemm(layer.inRows, N, input.at, input.ld, 1, mine.packScratch, c0, c1, g.kernelGrad, g.cols, 0, scratch);
       }
     }
+  }
+
+  /**
+   * ∂L/∂(layer input) = Σ_groups ∂L/∂gates · Wᵀ, over this thread's columns of
+   * the input: the layer below's outputs (into the hiddenGrad buffer `dHidden`
+   * does not use) or the embedded rows. Returns where it wrote.
+   */
+  private inputGradient(layer: LayerPlan, l: number, dHidden: number): number {
+    const { k, plan, j0, j1, e0, e1, scratch } = this;
+    const below = l > 0;
+    const [i0, i1] = below ? [j0, j1] : [e0, e1];
+    const width = below ? plan.hp : plan.ep;
+    const dInput = below ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : plan.embeddedGrad!;
+    layer.groups.forEach((g, index) => {
+      k.gemm(plan.rows, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, i0, i1, dInput, width, index > 0 ? 1 : 0, scratch);
+    });
+    return dInput;
+  }
+
+  /** The embedding table's gradient: the embedded rows' gradients added into their tokens' rows. */
+  private embeddingGradient(): void {
+    const { k, plan, e0, e1 } = this;
+    const { ep } = plan;
+    zeroColumns(this.heap, plan.embeddingGrad!, plan.vocab, ep, e0 * 8, e1 * 8);
+    k.scatterAddRows(plan.ids, plan.rows, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
   }
 
   /** The top layer's outputs, rows t·B + b for steps 0 … T−1. */
@@ -243,31 +319,17 @@ function zeroColumns(heap: Float32Array, at: number, rows: number, ld: number, c
  * the norm is not finite. Thread 0 writes [norm, clipped norm, applied] into
  * the control block.
  */
-export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, update: UpdateSettings | undefined, active: number): void {
-  // The update reads slot `active` and writes the other one (layout.ts).
-  const from = active * plan.parameterSlotBytes;
-  const to = (1 - active) * plan.parameterSlotBytes;
-  const control = new Float64Array(heap.buffer, plan.control, CONTROL_BYTES / 8);
-  const partials = CONTROL_PARTIALS / 8;
-  const clippedPartials = CONTROL_CLIPPED_PARTIALS / 8;
-  const results = CONTROL_RESULTS / 8;
-  const threads = plan.threads.length;
-  const own = plan.parameters.map((p) => ownColumns(plan, p, thread));
-
-  let squares = 0;
-  plan.parameters.forEach((p, i) => {
-    if (own[i][1] > own[i][0]) squares += k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
-  });
-  // A non-finite loss on this thread's rows poisons the sum, so every thread sees it.
-  const [r0, r1] = plan.threads[thread].rows;
-  for (let r = r0; r < r1; r++) {
-    if (!Number.isFinite(heap[plan.stats / 4 + 2 * r]) || !Number.isFinite(heap[plan.stats / 4 + 2 * r + 1])) squares = NaN;
-  }
-  control[partials + thread] = squares;
-  barrier.wait();
-  let total = 0;
-  for (let t = 0; t < threads; t++) total += control[partials + t];
-  const norm = Math.sqrt(total);
+export function runFusedUpdate(
+  k: FusedKernels,
+  plan: FusedPlan,
+  thread: number,
+  barrier: Barrier,
+  heap: Float32Array,
+  update: UpdateSettings | undefined,
+  active: number,
+): void {
+  const share = new UpdateShare(k, plan, thread, barrier, heap);
+  const norm = share.globalNorm();
   let clippedNorm = norm;
   const applied = update !== undefined && Number.isFinite(norm);
   if (applied) {
@@ -276,35 +338,139 @@ export function runFusedUpdate(k: FusedKernels, plan: FusedPlan, thread: number,
       scale = clipScale(norm, update.clipValue);
       clippedNorm = norm * scale;
     } else if (update.clipMode === 'value') {
-      let clipped = 0;
-      plan.parameters.forEach((p, i) => {
-        if (own[i][1] <= own[i][0]) return;
-        k.clampRange(p.grad, p.rows, p.ld, own[i][0], own[i][1], update.clipValue);
-        clipped += k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
-      });
-      control[clippedPartials + thread] = clipped;
-      barrier.wait();
-      let clippedTotal = 0;
-      for (let t = 0; t < threads; t++) clippedTotal += control[clippedPartials + t];
-      clippedNorm = Math.sqrt(clippedTotal);
+      clippedNorm = share.clipByValue(update.clipValue);
     }
-    const o = update.optimizer;
+    share.applyOptimizer(update.optimizer, scale, active);
+  }
+  if (thread === 0) share.report(norm, clippedNorm, applied);
+}
+
+/** One thread's part of the update: the parameter columns whose gradients it computed. */
+class UpdateShare {
+  /** Float64 view of the control block (layout.ts). */
+  private readonly control: Float64Array;
+  /** Per parameter, the columns [c0, c1) this thread owns. */
+  private readonly own: [number, number][];
+
+  constructor(
+    private readonly k: FusedKernels,
+    private readonly plan: FusedPlan,
+    private readonly thread: number,
+    private readonly barrier: Barrier,
+    private readonly heap: Float32Array,
+  ) {
+    this.control = new Float64Array(heap.buffer, plan.control, CONTROL_BYTES / 8);
+    this.own = plan.parameters.map((p) => ownColumns(plan, p, thread));
+  }
+
+  /** √Σg² over every gradient; NaN when the loss of any row is not finite. */
+  globalNorm(): number {
+    const { plan, heap, own } = this;
+    let squares = 0;
     plan.parameters.forEach((p, i) => {
-      const [c0, c1] = own[i];
-      if (c1 <= c0) return;
-      const [w, m1, m2] = [p.value, p.moment1, p.moment2];
-      if (o.kind === 'adam') {
-        k.adamUpdate(w + from, w + to, p.grad, m1 + from, m1 + to, m2 + from, m2 + to, p.rows, p.ld, c0, c1, scale, o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.oneMinusAccBeta1, o.oneMinusAccBeta2, o.learningRate, o.epsilon);
-      } else if (o.kind === 'rmsprop') {
-        k.rmspropUpdate(w + from, w + to, p.grad, m1 + from, m1 + to, m2 + from, m2 + to, p.rows, p.ld, c0, c1, scale, o.decay, 1 - o.decay, o.momentum, o.learningRate, o.epsilon);
-      } else {
-        k.sgdUpdate(w + from, w + to, p.grad, p.rows, p.ld, c0, c1, scale, o.learningRate);
-      }
+      if (own[i][1] > own[i][0]) squares += this.k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
+    });
+    // A non-finite loss on this thread's rows poisons the sum, so every thread sees it.
+    const [r0, r1] = plan.threads[this.thread].rows;
+    for (let r = r0; r < r1; r++) {
+      if (!Number.isFinite(heap[plan.stats / 4 + 2 * r]) || !Number.isFinite(heap[plan.stats / 4 + 2 * r + 1])) squares = NaN;
+    }
+    return Math.sqrt(this.sumOverThreads(CONTROL_PARTIALS, squares));
+  }
+
+  /** Clamps this thread's gradients to ±`clipValue`; returns the norm of all the clamped gradients. */
+  clipByValue(clipValue: number): number {
+    const { k, plan, own } = this;
+    let clipped = 0;
+    plan.parameters.forEach((p, i) => {
+      if (own[i][1] <= own[i][0]) return;
+      k.clampRange(p.grad, p.rows, p.ld, own[i][0], own[i][1], clipValue);
+      clipped += k.sumSquares(p.grad, p.rows, p.ld, own[i][0], own[i][1]);
+    });
+    return Math.sqrt(this.sumOverThreads(CONTROL_CLIPPED_PARTIALS, clipped));
+  }
+
+  /**
+   * Publishes this thread's `partial` at byte `offset` of the control block and,
+   * once every thread has, returns their sum added in thread order, so every
+   * thread gets the same float.
+   */
+  private sumOverThreads(offset: number, partial: number): number {
+    const { control } = this;
+    const at = offset / 8;
+    control[at + this.thread] = partial;
+    this.barrier.wait();
+    let total = 0;
+    for (let t = 0; t < this.plan.threads.length; t++) total += control[at + t];
+    return total;
+  }
+
+  /** The optimizer's step on this thread's columns, from slot `active` into the other slot (layout.ts), gradients scaled by `scale`. */
+  applyOptimizer(o: OptimizerUpdate, scale: number, active: number): void {
+    const from = active * this.plan.parameterSlotBytes;
+    const to = (1 - active) * this.plan.parameterSlotBytes;
+    this.plan.parameters.forEach((p, i) => {
+      const [c0, c1] = this.own[i];
+      if (c1 > c0) updateColumns(this.k, o, p, c0, c1, scale, from, to);
     });
   }
-  if (thread === 0) {
-    control[results] = norm;
-    control[results + 1] = clippedNorm;
-    control[results + 2] = applied ? 1 : 0;
+
+  /** Thread 0's [norm, clipped norm, applied] for the main thread. */
+  report(norm: number, clippedNorm: number, applied: boolean): void {
+    const results = CONTROL_RESULTS / 8;
+    this.control[results] = norm;
+    this.control[results + 1] = clippedNorm;
+    this.control[results + 2] = applied ? 1 : 0;
+  }
+}
+
+/** One optimizer step on columns [c0, c1) of `p`: weights and moments read at `+ from`, written at `+ to`. */
+function updateColumns(k: FusedKernels, o: OptimizerUpdate, p: ParameterPlan, c0: number, c1: number, scale: number, from: number, to: number): void {
+  const [w, m1, m2] = [p.value, p.moment1, p.moment2];
+  if (o.kind === 'adam') {
+    k.adamUpdate(
+      w + from,
+      w + to,
+      p.grad,
+      m1 + from,
+      m1 + to,
+      m2 + from,
+      m2 + to,
+      p.rows,
+      p.ld,
+      c0,
+      c1,
+      scale,
+      o.beta1,
+      o.beta2,
+      1 - o.beta1,
+      1 - o.beta2,
+      o.oneMinusAccBeta1,
+      o.oneMinusAccBeta2,
+      o.learningRate,
+      o.epsilon,
+    );
+  } else if (o.kind === 'rmsprop') {
+    k.rmspropUpdate(
+      w + from,
+      w + to,
+      p.grad,
+      m1 + from,
+      m1 + to,
+      m2 + from,
+      m2 + to,
+      p.rows,
+      p.ld,
+      c0,
+      c1,
+      scale,
+      o.decay,
+      1 - o.decay,
+      o.momentum,
+      o.learningRate,
+      o.epsilon,
+    );
+  } else {
+    k.sgdUpdate(w + from, w + to, p.grad, p.rows, p.ld, c0, c1, scale, o.learningRate);
   }
 }

@@ -32,7 +32,15 @@ export function readParameters(heap: Float32Array, plan: FusedPlan, spec: ModelS
   return arrays;
 }
 
-function transferWeights(heap: Float32Array, plan: FusedPlan, spec: ModelSpec, arrays: NamedArrays, direction: Direction, buffer: ParameterBuffer, slot: number): void {
+function transferWeights(
+  heap: Float32Array,
+  plan: FusedPlan,
+  spec: ModelSpec,
+  arrays: NamedArrays,
+  direction: Direction,
+  buffer: ParameterBuffer,
+  slot: number,
+): void {
   const H = spec.hidden;
   const G = gateCount(spec.cell);
   // Every buffer of a parameter is laid out like its value: find it by the value's offset.
@@ -87,7 +95,16 @@ function copyRows(heap: Float32Array, base: number, ld: number, keras: Float32Ar
 }
 
 /** The gate blocks of `group` in a [rows, G·H] Keras matrix ↔ the group's interleaved [rows, cols] matrix. */
-function copyGates(heap: Float32Array, base: number, group: GroupPlan, keras: Float32Array, rows: number, kerasWidth: number, H: number, direction: Direction): void {
+function copyGates(
+  heap: Float32Array,
+  base: number,
+  group: GroupPlan,
+  keras: Float32Array,
+  rows: number,
+  kerasWidth: number,
+  H: number,
+  direction: Direction,
+): void {
   for (let r = 0; r < rows; r++) {
     const row = base + r * group.cols;
     for (let g = 0; g < group.gates; g++) {

@@ -22,5 +22,7 @@ export function resolveModelFile(source: string): string {
   if (fs.existsSync(file)) return file;
   const run = path.basename(path.resolve(source));
   if (listCheckpoints(source).length === 0) throw new OnnxModelError(`run ${run} has no model yet: it has not reached its first checkpoint`);
-  throw new OnnxModelError(`run ${run} has no ${RUN_FILES.onnx} yet (runs export it at each checkpoint; older runs do not): run "rnn-lab export ${source}" first`);
+  throw new OnnxModelError(
+    `run ${run} has no ${RUN_FILES.onnx} yet (runs export it at each checkpoint; older runs do not): run "rnn-lab export ${source}" first`,
+  );
 }

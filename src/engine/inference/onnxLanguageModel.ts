@@ -92,7 +92,7 @@ export class OnnxLanguageModel {
     } catch (err) {
       throw new OnnxModelError(`onnxruntime failed on ${this.file}: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`);
     }
-    const pick = (name: string) => out[name] as ort.Tensor;
+    const pick = (name: string) => out[name];
     return {
       logits: pick(LOGITS_OUTPUT).data as Float32Array,
       state: {

@@ -56,7 +56,7 @@ export async function acquireSession(file: string): Promise<SessionLease> {
     for (const other of entries.values()) {
       if (other.file === absolute) {
         other.stale = true;
-        if (other.refs === 0) dispose(other);
+        if (other.refs === 0) void dispose(other);
       }
     }
     entry = { key, file: absolute, ready: openSession(absolute), refs: 0, stale: false, released: false };
@@ -84,9 +84,9 @@ export async function acquireSession(file: string): Promise<SessionLease> {
       done = true;
       held.refs--;
       if (held.refs > 0 || held.released) return;
-      if (held.stale) dispose(held);
+      if (held.stale) void dispose(held);
       else {
-        held.timer = setTimeout(() => dispose(held), settings.idleMs);
+        held.timer = setTimeout(() => void dispose(held), settings.idleMs);
         held.timer.unref(); // an idle session never keeps a CLI process alive
       }
     },
@@ -104,6 +104,7 @@ export function cachedSessionCount(): number {
   return entries.size;
 }
 
+/** Never rejects: callers fire and forget it. */
 async function dispose(entry: Entry): Promise<void> {
   if (entry.released) return;
   entry.released = true;

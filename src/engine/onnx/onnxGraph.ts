@@ -2,17 +2,7 @@ import * as os from 'os';
 import { onnx } from 'onnx-proto';
 import type { ModelSpec } from '../../core/spec';
 import { layerToOnnx, type KerasDirectionWeights } from './gateLayout';
-import {
-  LOGITS_OUTPUT,
-  ONNX_IR_VERSION,
-  ONNX_OPSET,
-  TOKENS_INPUT,
-  c0Name,
-  cNName,
-  h0Name,
-  hNName,
-  hSeqName,
-} from './onnxNames';
+import { LOGITS_OUTPUT, ONNX_IR_VERSION, ONNX_OPSET, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from './onnxNames';
 
 /** Weights by name in RecurrentModel's layout (model.ts): `embedding`, `layer{l}/[backward/]kernel|recurrentKernel|bias`, `output/kernel|bias`. */
 export type NamedWeights = ReadonlyMap<string, { shape: readonly number[]; values: Float32Array }>;
@@ -22,7 +12,7 @@ const { AttributeType } = onnx.AttributeProto;
 const OP_TYPE = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
 
 /**
- * The model as an ONNX graph (DESIGN.md "ONNX"):
+ * The model as an ONNX graph (docs/architecture.md, "The ONNX contract"):
  *
  *   tokens [batch, time] ─Transpose→ [time, batch]
  *     ─Gather(embedding) or OneHot→ x [time, batch, input]
@@ -130,7 +120,8 @@ function directionWeights(weights: NamedWeights, prefix: string, spec: ModelSpec
 function weight(weights: NamedWeights, name: string, shape: number[]): Float32Array {
   const w = weights.get(name);
   if (!w) throw new Error(`weights lack "${name}"`);
-  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) throw new Error(`weight "${name}" has shape [${w.shape}]; the spec needs [${shape}]`);
+  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))
+    throw new Error(`weight "${name}" has shape [${w.shape}]; the spec needs [${shape}]`);
   return w.values;
 }
 

@@ -37,11 +37,14 @@ export function readOnnxMetadata(bytes: Uint8Array, where: string): Map<string, 
 export function parseRnnLabMetadata(metadata: Map<string, string>, where: string): RnnLabModelInfo {
   const formatText = metadata.get(METADATA_KEYS.format);
   if (formatText === undefined || !metadata.has(METADATA_KEYS.spec) || !metadata.has(METADATA_KEYS.vocab)) {
-    throw new OnnxModelError(`${where} was not exported by RNN Lab (it has no ${METADATA_KEYS.spec} / ${METADATA_KEYS.vocab} metadata), so its vocabulary is unknown`);
+    throw new OnnxModelError(
+      `${where} was not exported by RNN Lab (it has no ${METADATA_KEYS.spec} / ${METADATA_KEYS.vocab} metadata), so its vocabulary is unknown`,
+    );
   }
   const format = Number(formatText);
   if (!Number.isInteger(format) || format < 1) throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.format} "${formatText}"`);
-  if (format > ONNX_FORMAT_VERSION) throw new OnnxModelError(`${where} was exported by a newer RNN Lab (format ${format}; this one reads ${ONNX_FORMAT_VERSION}): update RNN Lab`);
+  if (format > ONNX_FORMAT_VERSION)
+    throw new OnnxModelError(`${where} was exported by a newer RNN Lab (format ${format}; this one reads ${ONNX_FORMAT_VERSION}): update RNN Lab`);
   let spec: ModelSpec;
   let vocab: Vocabulary;
   try {
@@ -50,7 +53,8 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
   } catch (err) {
     throw new OnnxModelError(`${where} has damaged RNN Lab metadata (${(err as Error).message})`);
   }
-  if (spec.vocabSize !== vocab.size) throw new OnnxModelError(`${where} has damaged RNN Lab metadata (the spec says ${spec.vocabSize} tokens, the vocabulary has ${vocab.size})`);
+  if (spec.vocabSize !== vocab.size)
+    throw new OnnxModelError(`${where} has damaged RNN Lab metadata (the spec says ${spec.vocabSize} tokens, the vocabulary has ${vocab.size})`);
   const step = Number(metadata.get(METADATA_KEYS.step));
   const run = metadata.get(METADATA_KEYS.run);
   return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}) };

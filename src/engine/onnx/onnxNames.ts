@@ -1,5 +1,5 @@
 /**
- * The public interface of an exported model (DESIGN.md "ONNX"): tensor names,
+ * The public interface of an exported model (docs/architecture.md, "The ONNX contract"): tensor names,
  * metadata keys and the format version. The exporter writes these and the
  * inference code, the tests and the PyTorch check read them; nothing else
  * spells them.

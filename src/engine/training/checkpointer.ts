@@ -16,10 +16,19 @@ export class Checkpointer implements LoopHook {
   async save(info: RunInfo, step: number, state: RecurrentState | undefined): Promise<void> {
     const { run, model, vocab, optimizer, batcher } = this.job;
     await this.job.runner.sync();
-    info.checkpoint = await saveCheckpoint(run.dir, { step, position: batcher.getPosition(), model, vocabulary: vocab, optimizerName: info.training.optimizer, optimizer, state });
+    info.checkpoint = await saveCheckpoint(run.dir, {
+      step,
+      position: batcher.getPosition(),
+      model,
+      vocabulary: vocab,
+      optimizerName: info.training.optimizer,
+      optimizer,
+      state,
+    });
     // model.onnx follows every checkpoint, so the Samples view and `rnn-lab sample` see the newest
     // weights. Bidirectional models see the future: they cannot generate, so they get no model.onnx.
-    if (!model.spec.bidirectional) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id });
+    if (!model.spec.bidirectional)
+      writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id });
     this.events.onCheckpoint?.(info.checkpoint, step);
   }
 

@@ -9,7 +9,13 @@ import type { StepInput, StepOutcome, StepSettings } from './stepTypes';
  * global norm g → record g → clip → record the clipped norm → apply. A
  * non-finite loss or gradient leaves the weights untouched and reports `applied: false`.
  */
-export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window: StepInput, state: RecurrentState | undefined, settings: StepSettings): StepOutcome {
+export function trainStep(
+  model: RecurrentModel,
+  optimizer: tf.Optimizer,
+  window: StepInput,
+  state: RecurrentState | undefined,
+  settings: StepSettings,
+): StepOutcome {
   const tokens = tf.tensor2d(window.inputs, [window.batch, window.time], 'int32');
   const targets = tf.tensor1d(window.targets, 'int32');
   let finalState: RecurrentState | undefined;
@@ -22,7 +28,14 @@ export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window
     }, variables);
     const loss = value.dataSync()[0];
     value.dispose();
-    return applyGradients(model, optimizer, loss, variables.map((v) => grads[v.name]), finalState!, settings);
+    return applyGradients(
+      model,
+      optimizer,
+      loss,
+      variables.map((v) => grads[v.name]),
+      finalState!,
+      settings,
+    );
   } finally {
     tokens.dispose();
     targets.dispose();
@@ -34,7 +47,14 @@ export function trainStep(model: RecurrentModel, optimizer: tf.Optimizer, window
  * apply, unless the loss or g is not finite. Takes ownership of `gradients` and
  * `finalState`. (The fused kernels do the same in src/engine/fused/schedule.ts.)
  */
-function applyGradients(model: RecurrentModel, optimizer: tf.Optimizer, loss: number, gradients: tf.Tensor[], finalState: RecurrentState, settings: StepSettings): StepOutcome {
+function applyGradients(
+  model: RecurrentModel,
+  optimizer: tf.Optimizer,
+  loss: number,
+  gradients: tf.Tensor[],
+  finalState: RecurrentState,
+  settings: StepSettings,
+): StepOutcome {
   const variables = model.trainableVariables;
   const clipped = clipGradients(gradients, settings.clipMode, settings.clipValue);
   tf.dispose(gradients);

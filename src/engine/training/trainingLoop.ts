@@ -72,7 +72,10 @@ class TrainingLoop implements LoopView {
       // The step that failed applied nothing: the weights are those of `step`, worth a checkpoint.
       batcher.setPosition(positionBeforeStep);
       await this.checkpoints.save(this.info, this.step, this.state).catch(() => undefined);
-      return await this.finish('failed', `${err.message} during step ${this.step + 1}; the weights of step ${this.step} are saved in a checkpoint — resume the run to continue`);
+      return await this.finish(
+        'failed',
+        `${err.message} during step ${this.step + 1}; the weights of step ${this.step} are saved in a checkpoint — resume the run to continue`,
+      );
     }
   }
 

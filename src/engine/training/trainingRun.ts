@@ -12,7 +12,16 @@ import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
 import { runTrainingLoop, type TrainerEvents, type TrainingJob, type TrainOutcome } from './trainingLoop';
-import { batchData, createTrainer, prepareData, summarizeCorpus, type CorpusFilters, type PreparedData, type RunnerRequest, type Trainer } from './trainingSetup';
+import {
+  batchData,
+  createTrainer,
+  prepareData,
+  summarizeCorpus,
+  type CorpusFilters,
+  type PreparedData,
+  type RunnerRequest,
+  type Trainer,
+} from './trainingSetup';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
 export type TrainRequest = TrainParams & Pick<RunnerRequest, 'exitDuringStep'>;
@@ -115,14 +124,18 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
   if (request.steps !== undefined) training.steps = request.steps;
   validateTrainingSpec(training);
   if (loaded.manifest.step >= training.steps) {
-    throw new TrainingSetupError(`run ${run.id} already has ${loaded.manifest.step} of ${training.steps} steps: pass --steps with a larger total to train further`);
+    throw new TrainingSetupError(
+      `run ${run.id} already has ${loaded.manifest.step} of ${training.steps} steps: pass --steps with a larger total to train further`,
+    );
   }
   const data = await prepareData(info.corpus.inputs, { include: info.corpus.include, exclude: info.corpus.exclude }, training, vocab).catch((err: unknown) => {
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });
   const { batcher, validation } = batchData(data, training, loaded.manifest.position);
-  const trainer = await createTrainer(info.model, training, request, (model, optimizer) => restoreWeights(model, optimizer, loaded, `checkpoint ${info.checkpoint} does not fit run ${run.id}`));
+  const trainer = await createTrainer(info.model, training, request, (model, optimizer) =>
+    restoreWeights(model, optimizer, loaded, `checkpoint ${info.checkpoint} does not fit run ${run.id}`),
+  );
   return launch(
     trainer,
     data,

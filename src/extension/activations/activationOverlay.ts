@@ -109,7 +109,10 @@ export class ActivationOverlay implements vscode.Disposable {
         for (const doc of this.documents.values()) doc.engineLost();
         this.scheduleVisible();
       }),
-      vscode.languages.registerHoverProvider([...SCHEMES].map((scheme) => ({ scheme })), { provideHover: (document, position) => this.hover(document, position) }),
+      vscode.languages.registerHoverProvider(
+        [...SCHEMES].map((scheme) => ({ scheme })),
+        { provideHover: (document, position) => this.hover(document, position) },
+      ),
     );
     this.updateStatus();
     this.statusItem.show();
@@ -156,7 +159,12 @@ export class ActivationOverlay implements vscode.Disposable {
       const timer = setTimeout(() => {
         cleanup();
         const state = this.stateOf(document);
-        reject(new Error(`the overlay did not render ${document.uri.toString()} v${document.version} within ${timeoutMs} ms (last: ${state ? `v${state.documentVersion}${state.problem ? `, ${state.problem}` : ''}` : 'nothing'})`));
+        reject(
+          new Error(
+            `the overlay did not render ${document.uri.toString()} v${document.version} within ${timeoutMs} ms ` +
+              `(last: ${state ? `v${state.documentVersion}${state.problem ? `, ${state.problem}` : ''}` : 'nothing'})`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -256,7 +264,16 @@ export class ActivationOverlay implements vscode.Disposable {
     if (outcome.kind === 'problem') {
       this.askedAt.delete(editor);
       this.clear(editor);
-      this.states.set(key, { documentVersion: document.version, neuron, windows, tokens: 0, unknownTokens: 0, bucketRanges: new Array(BUCKET_COUNT).fill(0), problem: outcome.message, latencyMs });
+      this.states.set(key, {
+        documentVersion: document.version,
+        neuron,
+        windows,
+        tokens: 0,
+        unknownTokens: 0,
+        bucketRanges: new Array<number>(BUCKET_COUNT).fill(0),
+        problem: outcome.message,
+        latencyMs,
+      });
       this.report(document, outcome.message);
       this.updateStatus();
       return false;

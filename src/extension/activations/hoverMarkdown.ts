@@ -56,7 +56,9 @@ export function visibleText(text: string): string {
     else if (ch === '\n') out += '↵';
     else if (ch === '\t') out += '⇥';
     else if (ch === '\r') out += '␍';
-    else if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/.test(ch)) out += `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    // eslint-disable-next-line no-control-regex -- control characters are what this shows by code point
+    else if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/.test(ch))
+      out += `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
     else out += ch;
   }
   return out;

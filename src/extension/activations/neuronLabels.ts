@@ -83,6 +83,10 @@ export function neuronPickEntries(layout: ModelLayout, hints: ReadonlyMap<string
 
 /** A hint list from a ranking: label → feature, either as a Map or a plain object. */
 export function toHintMap(hints: ReadonlyMap<string, string> | Readonly<Record<string, string>>): Map<string, string> {
-  const entries = hints instanceof Map ? [...hints.entries()] : Object.entries(hints);
-  return new Map(entries.filter(([label, feature]) => parseNeuronLabel(label) !== undefined && typeof feature === 'string').map(([label, feature]) => [neuronLabel(parseNeuronLabel(label)!), feature]));
+  const entries: [string, unknown][] = hints instanceof Map ? [...(hints as ReadonlyMap<string, string>).entries()] : Object.entries(hints);
+  return new Map(
+    entries
+      .filter((entry): entry is [string, string] => parseNeuronLabel(entry[0]) !== undefined && typeof entry[1] === 'string')
+      .map(([label, feature]) => [neuronLabel(parseNeuronLabel(label)!), feature]),
+  );
 }

@@ -9,7 +9,12 @@ export type NeuronPick = { kind: 'neuron'; neuron: NeuronId } | { kind: 'changeM
  * names first with the feature they track (searchable: type "string"), and a
  * first row to change the model. Resolves undefined when dismissed.
  */
-export function pickNeuron(layout: ModelLayout, hints: ReadonlyMap<string, string>, current: NeuronId | undefined, modelLabel: string): Promise<NeuronPick | undefined> {
+export function pickNeuron(
+  layout: ModelLayout,
+  hints: ReadonlyMap<string, string>,
+  current: NeuronId | undefined,
+  modelLabel: string,
+): Promise<NeuronPick | undefined> {
   type Item = vscode.QuickPickItem & { pick?: NeuronPick };
   const items: Item[] = [{ label: '$(arrow-swap) Change model…', description: modelLabel, pick: { kind: 'changeModel' } }];
   let active: Item | undefined;

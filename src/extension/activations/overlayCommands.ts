@@ -121,7 +121,9 @@ export class OverlayCommands implements vscode.Disposable {
   async showNeuron(neuron: NeuronId, modelId?: string): Promise<ActivationOverlay | undefined> {
     if (!this.current) return this.show({ ...(modelId ? { modelId } : {}), ...neuron });
     if (!hasNeuron(this.current.layout, neuron)) {
-      void vscode.window.showErrorMessage(`RNN Lab: ${this.current.model.label} has no neuron ${neuronLabel(neuron)} (${describeLayout(this.current.layout)}).`);
+      void vscode.window.showErrorMessage(
+        `RNN Lab: ${this.current.model.label} has no neuron ${neuronLabel(neuron)} (${describeLayout(this.current.layout)}).`,
+      );
       return this.current;
     }
     await this.state.update(NEURON_KEY, neuronLabel(neuron));

@@ -84,7 +84,9 @@ export class OverlayDocument {
       for (const w of windows) {
         const from = snapshot.offsetAt(w.start, 0);
         const to = w.end + 1 < snapshot.lineCount ? snapshot.offsetAt(w.end + 1, 0) : snapshot.text.length;
-        const result = await this.ask(() => this.engine.request('activationRange', { documentId: this.documentId, version: engineVersion, from, to, ...neuron }));
+        const result = await this.ask(() =>
+          this.engine.request('activationRange', { documentId: this.documentId, version: engineVersion, from, to, ...neuron }),
+        );
         if (result.kind !== 'ok') return result;
         ranges.push(result.value);
       }
@@ -179,6 +181,7 @@ function problemOf(err: unknown): string {
 /** Why a text is not shown with activations, or undefined when it can be. */
 export function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'this file looks binary (it contains NUL characters): activations are shown for text only';
-  if (text.length > MAX_DOCUMENT_LENGTH) return `this text is too long for the overlay (${text.length.toLocaleString('en')} characters; at most ${MAX_DOCUMENT_LENGTH.toLocaleString('en')})`;
+  if (text.length > MAX_DOCUMENT_LENGTH)
+    return `this text is too long for the overlay (${text.length.toLocaleString('en')} characters; at most ${MAX_DOCUMENT_LENGTH.toLocaleString('en')})`;
   return undefined;
 }

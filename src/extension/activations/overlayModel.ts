@@ -54,7 +54,10 @@ export async function pickOverlayModel(registry: RunRegistry, state: vscode.Meme
     ...(current?.id === c.id ? { detail: '$(check) shown now' } : {}),
     model: { id: c.id, label: c.label, source: c.source },
   }));
-  items.push({ label: '$(folder-opened) Browse for an .onnx file…', ...(items.length === 0 ? { description: 'no run has a model.onnx yet: train one with RNN Lab: Train Model…' } : {}) });
+  items.push({
+    label: '$(folder-opened) Browse for an .onnx file…',
+    ...(items.length === 0 ? { description: 'no run has a model.onnx yet: train one with RNN Lab: Train Model…' } : {}),
+  });
   const picked = await vscode.window.showQuickPick(items, { title: 'RNN Lab: Neuron Activations', placeHolder: 'Choose the model whose neurons to show' });
   if (!picked) return undefined;
   let model = picked.model;

@@ -18,7 +18,7 @@ const argsCheck = shape({ modelId: optional(str), layer: optional(int), kind: op
 /** The arguments, or the problem in words; anything not an object (a menu's URI, nothing) means "ask". */
 export function parseShowActivationsArgs(value: unknown): ShowActivationsArgs | string {
   if (!isRecord(value)) return {};
-  return argsCheck(value, 'arguments') ?? (value as ShowActivationsArgs);
+  return argsCheck(value, 'arguments') ?? value;
 }
 
 /** The neuron the arguments name, filling what they leave out from `fallback`; undefined when they name none. */

@@ -5,7 +5,7 @@ import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type Da
 import type { EngineEvent, EvalRecord, StepRecord } from '../../protocol/engine';
 import type { SampleRecord } from '../../core/runFormat';
 import type { TrainingController } from '../training/trainingController';
-import { createNonce, dashboardHtml } from '../webview/webviewHtml';
+import { showWebviewApp, webviewOptions } from '../webview/webviewPage';
 
 /**
  * The training dashboard: one panel showing one or several runs overlaid.
@@ -34,24 +34,20 @@ export class DashboardPanel implements vscode.Disposable {
       existing.panel.reveal(existing.panel.viewColumn ?? vscode.ViewColumn.One, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'RNN Lab Dashboard', vscode.ViewColumn.Active, DashboardPanel.webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'RNN Lab Dashboard', vscode.ViewColumn.Active, webviewOptions(extensionUri));
     DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, runDirs, log);
     return DashboardPanel.current;
   }
 
   /** Restores a dashboard after a window reload (see registerWebviewPanelSerializer). */
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, controller: TrainingController, state: unknown, log: vscode.LogOutputChannel): void {
-    panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
+    panel.webview.options = webviewOptions(extensionUri);
     DashboardPanel.current?.dispose();
     DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, parseDashboardState(state)?.runIds ?? [], log);
   }
 
   static get isOpen(): boolean {
     return DashboardPanel.current !== undefined;
-  }
-
-  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
   }
 
   private constructor(
@@ -63,15 +59,7 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     this.runDirs = runDirs;
     const webview = panel.webview;
-    const media = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
-    webview.html = dashboardHtml({
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: media('dashboard', 'dashboard.js'),
-      styleUris: [media('dashboard', 'dashboard.css')],
-      codiconsUri: media('codicons', 'codicon.css'),
-      title: 'RNN Lab Dashboard',
-    });
+    showWebviewApp(webview, extensionUri, 'dashboard', 'RNN Lab Dashboard');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => this.receive(m, controller)),

@@ -11,11 +11,13 @@ export interface NeuronsCommandArgs {
 
 const argsCheck: Check = shape({
   modelId: optional(str),
-  top: optional((v, p) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`)),
+  top: optional((v, p) =>
+    Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`,
+  ),
 });
 
 /** The arguments, or the problem in words. Anything that is not an object (no argument, a menu's URI) means "ask". */
 export function parseNeuronsArgs(value: unknown): NeuronsCommandArgs | string {
   if (!isRecord(value)) return {};
-  return argsCheck(value, 'arguments') ?? (value as NeuronsCommandArgs);
+  return argsCheck(value, 'arguments') ?? value;
 }

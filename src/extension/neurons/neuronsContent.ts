@@ -33,7 +33,10 @@ export class LineStarts {
 
 /** The span's text on one line (line breaks and tabs as visible marks), shortened to `max` with an ellipsis. */
 export function preview(text: string, start: number, end: number, max = PREVIEW_LENGTH): string {
-  let s = text.slice(start, Math.min(end, start + max + 1)).replace(/\r?\n/g, '⏎').replace(/\t/g, '→');
+  let s = text
+    .slice(start, Math.min(end, start + max + 1))
+    .replace(/\r?\n/g, '⏎')
+    .replace(/\t/g, '→');
   if (end - start > max || s.length > max) {
     s = s.slice(0, max);
     // Never leave half a surrogate pair before the ellipsis.

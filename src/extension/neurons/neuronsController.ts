@@ -172,7 +172,9 @@ export class NeuronsController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`RNN Lab: ${title}: open a source file first; its text is what the neurons are measured on.`);
       return undefined;
     }
-    const model = given.modelId ? modelFromId(given.modelId, this.registry) : (this.options.overlayModel() ?? (await defaultOverlayModel(this.registry, this.state)));
+    const model = given.modelId
+      ? modelFromId(given.modelId, this.registry)
+      : (this.options.overlayModel() ?? (await defaultOverlayModel(this.registry, this.state)));
     if (!model) return undefined;
     return { given, editor, model };
   }
@@ -249,7 +251,11 @@ export class NeuronsController implements vscode.Disposable {
       const length = document.getText().length;
       const range = new vscode.Range(document.positionAt(Math.min(start, length)), document.positionAt(Math.min(end, length)));
       const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === subject.uri.toString());
-      const editor = await vscode.window.showTextDocument(document, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false, selection: range });
+      const editor = await vscode.window.showTextDocument(document, {
+        viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One,
+        preserveFocus: false,
+        selection: range,
+      });
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     } catch (err) {
       this.log.warn(`Neurons view: cannot reveal the span: ${(err as Error).message}`);

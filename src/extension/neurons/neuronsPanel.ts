@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { parseNeuronsMessage, type HostToNeurons, type NeuronsToHost } from '../../protocol/neuronsView';
-import { createNonce, neuronsHtml } from '../webview/webviewHtml';
+import { showWebviewApp, webviewOptions } from '../webview/webviewPage';
 
 /**
  * The Neurons view: an editor-area webview panel, opened beside the source
@@ -22,18 +22,19 @@ export class NeuronsPanel implements vscode.Disposable {
 
   /** Opens a new panel beside the active editor, leaving the focus in the editor. */
   static create(extensionUri: vscode.Uri, handlers: NeuronsPanelHandlers): NeuronsPanel {
-    const panel = vscode.window.createWebviewPanel(NeuronsPanel.viewType, 'RNN Lab: Neurons', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, NeuronsPanel.webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      NeuronsPanel.viewType,
+      'RNN Lab: Neurons',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(extensionUri),
+    );
     return new NeuronsPanel(panel, extensionUri, handlers);
   }
 
   /** Takes over a panel VS Code restored after a reload (registerWebviewPanelSerializer). */
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: NeuronsPanelHandlers): NeuronsPanel {
-    panel.webview.options = NeuronsPanel.webviewOptions(extensionUri);
+    panel.webview.options = webviewOptions(extensionUri);
     return new NeuronsPanel(panel, extensionUri, handlers);
-  }
-
-  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
   }
 
   private constructor(
@@ -42,14 +43,7 @@ export class NeuronsPanel implements vscode.Disposable {
     private readonly handlers: NeuronsPanelHandlers,
   ) {
     const webview = panel.webview;
-    const media = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
-    webview.html = neuronsHtml({
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: media('neurons', 'neurons.js'),
-      styleUris: [media('neurons', 'neurons.css')],
-      title: 'RNN Lab: Neurons',
-    });
+    showWebviewApp(webview, extensionUri, 'neurons', 'RNN Lab: Neurons');
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icons', 'rnn-lab.svg');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),

@@ -32,7 +32,11 @@ export async function pickRun(registry: RunRegistry, title: string): Promise<Run
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    registry.all.map((run) => ({ run, label: run.info ? modelLabel(run.info) : run.id, description: run.info ? `${run.id} · ${run.info.status}` : 'unreadable' })),
+    registry.all.map((run) => ({
+      run,
+      label: run.info ? modelLabel(run.info) : run.id,
+      description: run.info ? `${run.id} · ${run.info.status}` : 'unreadable',
+    })),
     { title, placeHolder: 'Choose a run' },
   );
   return pick?.run;
@@ -65,7 +69,10 @@ export async function resumeRun(controller: TrainingController, registry: RunReg
   if (!info) return undefined;
   const total = info.progress.step >= info.progress.totalSteps ? info.progress.totalSteps + (extraSteps ?? info.progress.totalSteps) : undefined;
   try {
-    const runDir = await controller.resume({ runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) }, modelLabel(info));
+    const runDir = await controller.resume(
+      { runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) },
+      modelLabel(info),
+    );
     registry.refresh();
     void vscode.commands.executeCommand('rnnLab.openDashboard', runDir);
     return runDir;
@@ -97,7 +104,9 @@ export async function exportRun(engine: EngineClient, run: RunSummary, target?: 
   }
   try {
     const { file } = await engine.request('export', { runDir: run.dir, out });
-    void vscode.window.showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal').then((a) => a && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file)));
+    void vscode.window
+      .showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal')
+      .then((a) => a && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file)));
     return file;
   } catch (err) {
     void vscode.window.showErrorMessage(`RNN Lab: cannot export ${run.id}: ${(err as Error).message}`);

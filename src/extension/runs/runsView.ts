@@ -48,7 +48,10 @@ function tooltipFor(run: RunSummary): vscode.MarkdownString {
   const m = info.model;
   const t = info.training;
   md.appendText(`${modelLabel(info)} · ${m.embedding ? `embedding ${m.embedding}` : 'one-hot'} · vocabulary ${m.vocabSize} (${t.resolution})\n`);
-  md.appendText(`steps ${info.progress.step}/${info.progress.totalSteps} · ${t.optimizer} lr ${t.learningRate} · clip ${t.clipMode}${t.clipMode === 'none' ? '' : ` ${t.clipValue}`}\n`);
+  md.appendText(
+    `steps ${info.progress.step}/${info.progress.totalSteps} · ${t.optimizer} lr ${t.learningRate} · ` +
+      `clip ${t.clipMode}${t.clipMode === 'none' ? '' : ` ${t.clipValue}`}\n`,
+  );
   if (info.progress.bestValLoss !== undefined) md.appendText(`best validation ${natsToBits(info.progress.bestValLoss).toFixed(3)} ${lossUnit(info)}\n`);
   md.appendText(`${info.corpus.documents} files · ${describeBackend(info.backend)}\n`);
   if (info.message) md.appendText(`\n${info.message}`);

@@ -30,7 +30,7 @@ const argsCheck = shape({
  */
 export function parseGenerateSampleArgs(value: unknown): GenerateSampleArgs | string {
   if (!isRecord(value)) return {};
-  return argsCheck(value, 'arguments') ?? (value as GenerateSampleArgs);
+  return argsCheck(value, 'arguments') ?? value;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { RunRegistry } from '../runs/runRegistry';
 import { Generation, type GenerationEngine, type GenerationOutcome } from './generation';
 import { primeFromSelection } from './generateArgs';
 import { onnxFileChoices, rememberFile, runModelChoices, type ModelChoice } from './modelChoices';
-import { createNonce, samplesHtml } from '../webview/webviewHtml';
+import { showWebviewApp, webviewOptions } from '../webview/webviewPage';
 
 /** Said in the view, or by the command, when the workspace is not trusted. */
 export const RESTRICTED_MODE_MESSAGE = 'RNN Lab does not load model files in Restricted Mode. Trust the workspace to generate samples.';
@@ -53,16 +53,8 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.view = view;
     this.ready = false;
     const webview = view.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')] };
-    const media = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', ...p)).toString();
-    webview.html = samplesHtml({
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: media('samples', 'samples.js'),
-      styleUris: [media('samples', 'samples.css')],
-      codiconsUri: media('codicons', 'codicon.css'),
-      title: 'RNN Lab Samples',
-    });
+    webview.options = webviewOptions(this.extensionUri);
+    showWebviewApp(webview, this.extensionUri, 'samples', 'RNN Lab Samples');
     this.viewDisposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       view.onDidDispose(() => {
@@ -212,7 +204,8 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
       return;
     }
     const at = editor.selection.end;
-    if (!(await editor.edit((edit) => edit.insert(at, text)))) void vscode.window.showWarningMessage('RNN Lab: the sample could not be inserted (is the editor read-only?).');
+    if (!(await editor.edit((edit) => edit.insert(at, text))))
+      void vscode.window.showWarningMessage('RNN Lab: the sample could not be inserted (is the editor read-only?).');
   }
 
   private editor(): vscode.TextEditor | undefined {
@@ -236,7 +229,14 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private postOutcome(g: Generation, outcome: GenerationOutcome): void {
     if (outcome.kind === 'error') this.post({ type: 'error', message: `Cannot generate: ${outcome.message}` });
-    else this.post({ type: 'done', requestId: g.requestId, tokens: outcome.result.tokens, charsPerSec: outcome.result.charsPerSec, stopped: outcome.result.stopped });
+    else
+      this.post({
+        type: 'done',
+        requestId: g.requestId,
+        tokens: outcome.result.tokens,
+        charsPerSec: outcome.result.charsPerSec,
+        stopped: outcome.result.stopped,
+      });
   }
 
   private browsedFiles(): string[] {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { PRESETS, trainingOf, type Preset } from '../../core/presets';
-import { CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, SpecError, validateModelSpec, validateTrainingSpec, type CellType, type ClipMode, type ModelSpec, type TrainingSpec } from '../../core/spec';
+import { CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, SpecError, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import type { TrainParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
 import { isInside } from '../../core/paths';
@@ -87,8 +87,8 @@ function parseArgs(args: unknown): TrainCommandArgs {
   if (typeof args.preset === 'string') out.preset = args.preset;
   if (args.files === 'workspace' || args.files === 'language') out.files = args.files;
   else if (isRecord(args.files) && typeof args.files.glob === 'string') out.files = { glob: args.files.glob };
-  if (isRecord(args.model)) out.model = args.model as TrainCommandArgs['model'];
-  if (isRecord(args.training)) out.training = args.training as TrainCommandArgs['training'];
+  if (isRecord(args.model)) out.model = args.model;
+  if (isRecord(args.training)) out.training = args.training;
   return out;
 }
 
@@ -114,7 +114,10 @@ async function pickPreset(): Promise<Preset | { id: 'custom' } | undefined> {
 async function askCustom(): Promise<Preset | undefined> {
   const title = 'RNN Lab: Custom model';
   const cell = await vscode.window.showQuickPick(
-    CELL_TYPES.map((c) => ({ label: c, description: { rnn: 'vanilla RNN: h = tanh(Wx + b + Uh)', lstm: 'long short-term memory', gru: 'gated recurrent unit' }[c] })),
+    CELL_TYPES.map((c) => ({
+      label: c,
+      description: { rnn: 'vanilla RNN: h = tanh(Wx + b + Uh)', lstm: 'long short-term memory', gru: 'gated recurrent unit' }[c],
+    })),
     { title, placeHolder: 'Recurrent cell' },
   );
   if (!cell) return undefined;
@@ -125,7 +128,10 @@ async function askCustom(): Promise<Preset | undefined> {
   const steps = await askInt(title, 'Training steps', 1000, 1, 10_000_000);
   if (steps === undefined) return undefined;
   const clip = await vscode.window.showQuickPick(
-    CLIP_MODES.map((m) => ({ label: m, description: { norm: 'scale all gradients by min(1, τ/‖g‖) (default)', value: 'clamp each element to [−τ, τ]', none: 'no clipping' }[m] })),
+    CLIP_MODES.map((m) => ({
+      label: m,
+      description: { norm: 'scale all gradients by min(1, τ/‖g‖) (default)', value: 'clamp each element to [−τ, τ]', none: 'no clipping' }[m],
+    })),
     { title, placeHolder: 'Gradient clipping' },
   );
   if (!clip) return undefined;
@@ -139,8 +145,8 @@ async function askCustom(): Promise<Preset | undefined> {
     id: 'custom',
     label: 'Custom',
     detail: '',
-    model: { ...DEFAULT_MODEL, cell: cell.label as CellType, layers, hidden },
-    training: { steps, clipMode: clip.label as ClipMode, clipValue },
+    model: { ...DEFAULT_MODEL, cell: cell.label, layers, hidden },
+    training: { steps, clipMode: clip.label, clipValue },
   };
 }
 
@@ -155,7 +161,12 @@ async function askInt(title: string, prompt: string, value: number, min: number,
 }
 
 async function askNumber(title: string, prompt: string, value: number): Promise<number | undefined> {
-  const text = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: (v) => (Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'a positive number') });
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value: String(value),
+    validateInput: (v) => (Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'a positive number'),
+  });
   return text === undefined ? undefined : Number(text);
 }
 
@@ -164,7 +175,8 @@ async function pickFiles(): Promise<FileChoice | undefined> {
   const languageGlobs = editor ? globsForLanguage(editor.document.languageId, editor.document.fileName) : undefined;
   type Pick = vscode.QuickPickItem & { choice: 'language' | 'glob' | 'workspace' };
   const items: Pick[] = [];
-  if (editor && languageGlobs) items.push({ choice: 'language', label: `Files of this language (${editor.document.languageId})`, description: languageGlobs.join(', ') });
+  if (editor && languageGlobs)
+    items.push({ choice: 'language', label: `Files of this language (${editor.document.languageId})`, description: languageGlobs.join(', ') });
   items.push({ choice: 'glob', label: 'Files matching a glob…', description: 'e.g. src/**/*.py' });
   items.push({ choice: 'workspace', label: 'The whole workspace', description: 'every text file' });
   const pick = await vscode.window.showQuickPick(items, {
@@ -174,7 +186,12 @@ async function pickFiles(): Promise<FileChoice | undefined> {
   if (!pick) return undefined;
   if (pick.choice === 'language') return { include: languageGlobs, description: pick.label };
   if (pick.choice === 'workspace') return { description: pick.label };
-  const glob = await vscode.window.showInputBox({ title: 'RNN Lab: files to train on', prompt: 'A glob relative to the workspace folder', value: '**/*', validateInput: (v) => (v.trim() ? undefined : 'a glob such as src/**/*.ts') });
+  const glob = await vscode.window.showInputBox({
+    title: 'RNN Lab: files to train on',
+    prompt: 'A glob relative to the workspace folder',
+    value: '**/*',
+    validateInput: (v) => (v.trim() ? undefined : 'a glob such as src/**/*.ts'),
+  });
   return glob ? { include: [glob.trim()], description: glob } : undefined;
 }
 

@@ -135,7 +135,10 @@ export class TrainingController implements vscode.Disposable {
         case 'finished':
           this.end();
           if (event.status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${event.message}`);
-          else if (event.status === 'completed') void vscode.window.showInformationMessage(`RNN Lab: training ${t.label} finished.`, 'Open Dashboard').then((a) => a && vscode.commands.executeCommand('rnnLab.openDashboard', event.runDir));
+          else if (event.status === 'completed')
+            void vscode.window
+              .showInformationMessage(`RNN Lab: training ${t.label} finished.`, 'Open Dashboard')
+              .then((a) => a && vscode.commands.executeCommand('rnnLab.openDashboard', event.runDir));
           this.log.info(`training ${t.label} ${event.status}${event.message ? `: ${event.message}` : ''}`);
           break;
       }
@@ -153,7 +156,9 @@ export class TrainingController implements vscode.Disposable {
     } catch (err) {
       this.log.error(`could not mark ${t.runDir} as failed: ${(err as Error).message}`);
     }
-    void vscode.window.showErrorMessage(`RNN Lab: the training engine stopped (${reason}). Run ${t.label} was marked failed; resume it from its last checkpoint.`);
+    void vscode.window.showErrorMessage(
+      `RNN Lab: the training engine stopped (${reason}). Run ${t.label} was marked failed; resume it from its last checkpoint.`,
+    );
   }
 
   private end(): void {

@@ -30,31 +30,16 @@ export function createNonce(): string {
  * stylesheets, neither of which style-src governs.
  */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    `default-src 'none'`,
-    `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
-    `font-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  return [`default-src 'none'`, `img-src ${cspSource} data:`, `style-src ${cspSource}`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
 }
 
-export function dashboardHtml(options: WebviewPageOptions): string {
-  return webviewPage(options);
-}
-
-/** The Samples view's page: the same empty, script-built page as the dashboard's. */
-export function samplesHtml(options: WebviewPageOptions): string {
-  return webviewPage(options);
-}
-
-/** The Neurons view's page: script-built too; the document's text reaches it only as message data, set with textContent. */
-export function neuronsHtml(options: WebviewPageOptions): string {
-  return webviewPage(options);
-}
-
-/** A page whose body the script builds: no workspace text is ever put into this HTML but the escaped title. */
-function webviewPage({ cspSource, nonce, scriptUri, styleUris, codiconsUri, title }: WebviewPageOptions): string {
+/**
+ * A webview's page (the dashboard, Samples and Neurons all use it): empty, its
+ * body built by the script. No workspace text is ever put into this HTML but
+ * the escaped title; documents and names reach the page as message data, set
+ * with textContent.
+ */
+export function webviewHtml({ cspSource, nonce, scriptUri, styleUris, codiconsUri, title }: WebviewPageOptions): string {
   const styles = styleUris.map((uri) => `<link rel="stylesheet" href="${escapeHtml(uri)}">`);
   if (codiconsUri) styles.unshift(`<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${escapeHtml(codiconsUri)}">`);
   return `<!DOCTYPE html>

@@ -12,8 +12,10 @@ const EXTENSION_ID = 'rnn-lab.rnn-lab';
 describe('activation', () => {
   it('runs inside a real VS Code extension host', () => {
     // Logged rather than asserted: desktop VS Code and code-server differ here.
-    console.log(`      ${vscode.env.appName} ${vscode.version}, uiKind ${vscode.UIKind[vscode.env.uiKind]}, ` +
-      `remote ${vscode.env.remoteName ?? 'none'}, Node ${process.version}`);
+    console.log(
+      `      ${vscode.env.appName} ${vscode.version}, uiKind ${vscode.UIKind[vscode.env.uiKind]}, ` +
+        `remote ${vscode.env.remoteName ?? 'none'}, Node ${process.version}`,
+    );
     assert.match(vscode.version, /^\d+\.\d+\.\d+/);
   });
 
@@ -32,10 +34,7 @@ describe('activation', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, 'exactly one workspace folder');
-    assert.equal(
-      path.resolve(folders[0].uri.fsPath),
-      path.join(ext.extensionPath, 'test', 'fixtures', 'workspace'),
-    );
+    assert.equal(path.resolve(folders[0].uri.fsPath), path.join(ext.extensionPath, 'test', 'fixtures', 'workspace'));
   });
 
   it('has the workspace trust the launcher was asked for', () => {

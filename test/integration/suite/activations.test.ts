@@ -23,7 +23,10 @@ function workspaceFile(name: string): vscode.Uri {
 
 /** 200 steps: after fewer, every unit is saturated and the overlay is one colour. */
 async function trainRun(l: Lab): Promise<string> {
-  const runDir = await trainTinyRun(l, tinyTraining({ layers: 2 }, { steps: 200, seqLength: 32, batchSize: 8, evalEvery: 100, sampleEvery: 100, checkpointEvery: 100 }));
+  const runDir = await trainTinyRun(
+    l,
+    tinyTraining({ layers: 2 }, { steps: 200, seqLength: 32, batchSize: 8, evalEvery: 100, sampleEvery: 100, checkpointEvery: 100 }),
+  );
   assert.ok(fs.existsSync(path.join(runDir, 'model.onnx')), 'the run exported its model.onnx');
   return runDir;
 }
@@ -81,7 +84,12 @@ describe('neuron activations in the editor', function () {
   it('Show Neuron Activations colours the visible lines of greeter.ts with decorations from the fixed bucket types', async () => {
     editor = await vscode.window.showTextDocument(workspaceFile('greeter.ts'));
     const t0 = performance.now();
-    const shown = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.showActivations', { modelId: runDir, layer: 1, kind: 'h', unit: 3 });
+    const shown = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.showActivations', {
+      modelId: runDir,
+      layer: 1,
+      kind: 'h',
+      unit: 3,
+    });
     assert.ok(shown, 'the command returned the overlay');
     overlay = shown;
     const state = await overlay.whenRendered(editor.document);
@@ -94,7 +102,8 @@ describe('neuron activations in the editor', function () {
     assert.equal(decorations.buckets.length, 11);
     assert.ok(decoratedCount(overlay, editor) > 10, `ranges coloured: ${decorationsSummary(state)}`);
     assert.equal(decorations.buckets[5].length, 0, 'the neutral bucket is never decorated');
-    for (const bucket of decorations.buckets) for (const r of bucket) assert.ok(r.isSingleLine && !r.isEmpty && r.end.character <= editor.document.lineAt(r.start.line).text.length);
+    for (const bucket of decorations.buckets)
+      for (const r of bucket) assert.ok(r.isSingleLine && !r.isEmpty && r.end.character <= editor.document.lineAt(r.start.line).text.length);
     assert.equal(decorations.unknown.length, 0, 'the model was trained on this very file');
   });
 
@@ -125,9 +134,15 @@ describe('neuron activations in the editor', function () {
       assert.equal(state.documentVersion, document.version);
       assert.equal(state.tokens, document.getText().length);
     }
-    console.log(`      update after a one-character edit: median ${median(latencies).toFixed(0)} ms from the edit to decorations set (of which ${DEBOUNCE_NOTE}), overlay's own figure ${median(engineSide).toFixed(0)} ms`);
+    console.log(
+      `      update after a one-character edit: median ${median(latencies).toFixed(0)} ms from the edit to decorations set ` +
+        `(of which ${DEBOUNCE_NOTE}), overlay's own figure ${median(engineSide).toFixed(0)} ms`,
+    );
     // The inserted characters are coloured too.
-    const lineRanges = overlay.decorationsOf(editor)!.buckets.flat().filter((r) => r.start.line === 13);
+    const lineRanges = overlay
+      .decorationsOf(editor)!
+      .buckets.flat()
+      .filter((r) => r.start.line === 13);
     assert.ok(lineRanges.length > 0);
     await vscode.commands.executeCommand('undo');
     await vscode.commands.executeCommand('undo');
@@ -206,10 +221,18 @@ describe('neuron activations in the editor', function () {
       if (Date.now() > until) assert.fail(`the visible lines ${JSON.stringify(visibleWindows(buffer))} were never computed: ${JSON.stringify(state.windows)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    console.log(`      scroll to line ${target} of ${lines} (${buffer.document.getText().length} characters): coloured after ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `      scroll to line ${target} of ${lines} (${buffer.document.getText().length} characters): coloured after ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     const ranges = overlay.decorationsOf(buffer)!.buckets.flat();
-    assert.ok(ranges.some((r) => r.start.line >= target), 'decorations where the editor now shows');
-    assert.ok(ranges.every((r) => r.start.line > 100), 'and not the top of the file any more');
+    assert.ok(
+      ranges.some((r) => r.start.line >= target),
+      'decorations where the editor now shows',
+    );
+    assert.ok(
+      ranges.every((r) => r.start.line > 100),
+      'and not the top of the file any more',
+    );
     assert.match(await hoverText(buffer.document, new vscode.Position(target + 5, 2)), /strongest neurons here/);
     await closeWithoutSaving();
   });
@@ -269,7 +292,12 @@ describe('neuron activations in the editor', function () {
     const l = await lab();
     const copy = path.join(path.dirname(runDir), 'overlay-deleted-model.onnx');
     fs.copyFileSync(path.join(runDir, 'model.onnx'), copy);
-    const shown = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.showActivations', { modelId: copy, layer: 0, kind: 'h', unit: 0 });
+    const shown = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.showActivations', {
+      modelId: copy,
+      layer: 0,
+      kind: 'h',
+      unit: 0,
+    });
     assert.ok(shown && shown !== overlay, 'another model: a new overlay');
     overlay = shown;
     editor = await vscode.window.showTextDocument(workspaceFile('greeter.ts'));

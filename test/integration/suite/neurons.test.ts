@@ -43,7 +43,10 @@ describe('Neurons view', () => {
     assert.equal(shown.selection?.selected.line, editor.document.positionAt(start).line);
     assert.equal(shown.trace?.neuron.label, result.neurons[0].label, 'the first neuron colours the text');
     assert.equal(shown.trace?.values.length, [...text].length);
-    assert.deepEqual(shown.trace?.highlights.find((h) => h.kind === 'selection'), { start, end: start + literal.length, kind: 'selection' });
+    assert.deepEqual(
+      shown.trace?.highlights.find((h) => h.kind === 'selection'),
+      { start, end: start + literal.length, kind: 'selection' },
+    );
     assert.equal(shown.status.kind, 'idle');
   });
 
@@ -75,14 +78,32 @@ describe('Neurons view', () => {
     assert.equal(result.parser, 'typescript');
     assert.deepEqual(
       result.features.map((f) => f.feature),
-      ['inString', 'inComment', 'token:identifier', 'token:keyword', 'token:number', 'token:punctuation', 'token:whitespace', 'depth', 'indent', 'column', 'lineLength'],
+      [
+        'inString',
+        'inComment',
+        'token:identifier',
+        'token:keyword',
+        'token:number',
+        'token:punctuation',
+        'token:whitespace',
+        'depth',
+        'indent',
+        'column',
+        'lineLength',
+      ],
     );
     const inString = result.features.find((f) => f.feature === 'inString')!;
     assert.equal(inString.top.length, 5);
-    assert.ok(inString.top.every((n, i) => i === 0 || n.score <= inString.top[i - 1].score), 'best first');
+    assert.ok(
+      inString.top.every((n, i) => i === 0 || n.score <= inString.top[i - 1].score),
+      'best first',
+    );
     assert.ok(inString.top.every((n) => n.auc !== undefined && n.score >= 0.5 && n.score <= 1));
     assert.equal(result.features.find((f) => f.feature === 'token:number')!.note, 'never true in this text');
-    assert.deepEqual(result.gates.map((g) => g.gate), ['i', 'f', 'o']);
+    assert.deepEqual(
+      result.gates.map((g) => g.gate),
+      ['i', 'f', 'o'],
+    );
     assert.equal(result.gates[0].left.length, 16);
 
     const shown = l.neurons.shown;

@@ -43,7 +43,6 @@ describe('Samples view', () => {
     // Greedy decoding is deterministic.
     const again = await vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', { modelId: runDir, length: 50, temperature: 0 });
     assert.equal(again?.text, result.text);
-
   });
 
   it('primes with the editor selection when no prime is given (screenshot)', async () => {
@@ -54,7 +53,12 @@ describe('Samples view', () => {
     const editor = await vscode.window.showTextDocument(file);
     editor.selection = new vscode.Selection(11, 0, 12, 0); // "export function greet(…) {\n"
     const selected = editor.document.getText(editor.selection);
-    const result = await vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', { modelId: runDir, length: 300, temperature: 1, seed: 5 });
+    const result = await vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', {
+      modelId: runDir,
+      length: 300,
+      temperature: 1,
+      seed: 5,
+    });
     assert.ok(result, `no result: ${failure(l)}`);
     assert.equal(l.samples.generation?.settings.prime, selected);
     assert.equal(result.tokens, 300);
@@ -66,7 +70,12 @@ describe('Samples view', () => {
   it('Stop ends a long generation early, and says it was stopped', async () => {
     const l = await lab();
     assert.ok(runDir, 'the previous test trained a run');
-    const pending = vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', { modelId: runDir, length: 1_000_000, temperature: 1, seed: 3 });
+    const pending = vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', {
+      modelId: runDir,
+      length: 1_000_000,
+      temperature: 1,
+      seed: 3,
+    });
     await until(() => (l.samples.generation?.text.length ?? 0) > 0 || l.samples.generation?.outcome !== undefined, 'text streams in');
     assert.ok(l.samples.generation?.running, `the generation is running: ${failure(l)}`);
     await l.samples.generation.stop();

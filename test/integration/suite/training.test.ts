@@ -215,7 +215,11 @@ describe('what a user sees', () => {
     await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
     const enoughSteps = waitFor(l, (e) => e.event === 'step' && e.record.step >= 120, 120_000);
     const finished = waitFor(l, (e) => e.event === 'finished', 180_000);
-    await vscode.commands.executeCommand('rnnLab.train', { ...TINY, model: { hidden: 32 }, training: { ...TINY.training, steps: 100_000, evalEvery: 20, sampleEvery: 40 } });
+    await vscode.commands.executeCommand('rnnLab.train', {
+      ...TINY,
+      model: { hidden: 32 },
+      training: { ...TINY.training, steps: 100_000, evalEvery: 20, sampleEvery: 40 },
+    });
     await enoughSteps;
     await new Promise((r) => setTimeout(r, 1500)); // let the charts draw the latest frame
     console.log('@@screenshot:workbench-dashboard');

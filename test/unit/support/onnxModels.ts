@@ -51,7 +51,8 @@ export function randomState(spec: ModelSpec, batch: number, rng: SeededRandom): 
 /** tfjs [batch, D·H] (forward half, then backward) ↔ ONNX [D, batch, H]. */
 export function toOnnxState(values: Float32Array, batch: number, hidden: number, directions: number): Float32Array {
   const out = new Float32Array(values.length);
-  for (let d = 0; d < directions; d++) for (let b = 0; b < batch; b++) for (let j = 0; j < hidden; j++) out[(d * batch + b) * hidden + j] = values[b * directions * hidden + d * hidden + j];
+  for (let d = 0; d < directions; d++)
+    for (let b = 0; b < batch; b++) for (let j = 0; j < hidden; j++) out[(d * batch + b) * hidden + j] = values[b * directions * hidden + d * hidden + j];
   return out;
 }
 

@@ -15,6 +15,7 @@ export function writeTinyCorpus(dir: string, repeat = 20): string {
   const corpus = path.join(dir, 'corpus');
   fs.mkdirSync(corpus, { recursive: true });
   const lines = ['say("hello") and say("world");\n', 'x = "abc" + "def";\n', 'log("start"); log("stop");\n'];
-  for (let f = 0; f < 4; f++) fs.writeFileSync(path.join(corpus, `file${f}.js`), Array.from({ length: repeat }, (_, i) => lines[(i + f) % lines.length]).join(''));
+  for (let f = 0; f < 4; f++)
+    fs.writeFileSync(path.join(corpus, `file${f}.js`), Array.from({ length: repeat }, (_, i) => lines[(i + f) % lines.length]).join(''));
   return corpus;
 }

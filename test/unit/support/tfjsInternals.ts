@@ -30,15 +30,15 @@ export function tfjsInternals(model: RecurrentModel, ids: number[]): TfjsLayerIn
       const W = model.variable(`layer${l}/kernel`) as tf.Tensor2D;
       const U = model.variable(`layer${l}/recurrentKernel`) as tf.Tensor2D;
       const b = model.variable(`layer${l}/bias`);
-      const projected = tf.add(x ? tf.matMul(x, W) : tf.gather(W, flat), b) as tf.Tensor2D;
-      let h = tf.zeros([1, H]) as tf.Tensor2D;
-      let c = tf.zeros([1, H]) as tf.Tensor2D;
+      const projected = tf.add<tf.Tensor2D>(x ? tf.matMul(x, W) : tf.gather(W, flat), b);
+      let h = tf.zeros<tf.Rank.R2>([1, H]);
+      let c = tf.zeros<tf.Rank.R2>([1, H]);
       const seq: Record<string, tf.Tensor2D[]> = { h: [], c: [], i: [], f: [], o: [], z: [], r: [] };
       for (let t = 0; t < time; t++) {
-        const xt = tf.slice(projected, [t, 0], [1, -1]) as tf.Tensor2D;
+        const xt = tf.slice(projected, [t, 0], [1, -1]);
         if (cell === 'rnn') h = tf.tanh(tf.add(xt, tf.matMul(h, U))) as tf.Tensor2D;
         else if (cell === 'lstm') {
-          const [i, f, g, o] = tf.split(tf.add(xt, tf.matMul(h, U)), 4, 1) as tf.Tensor2D[];
+          const [i, f, g, o] = tf.split<tf.Tensor2D>(tf.add(xt, tf.matMul(h, U)), 4, 1);
           const [si, sf, so] = [tf.sigmoid(i), tf.sigmoid(f), tf.sigmoid(o)];
           c = tf.add(tf.mul(sf, c), tf.mul(si, tf.tanh(g)));
           h = tf.mul(so, tf.tanh(c));
@@ -47,10 +47,10 @@ export function tfjsInternals(model: RecurrentModel, ids: number[]): TfjsLayerIn
           seq.o.push(so);
           seq.c.push(c);
         } else {
-          const [xzr, xh] = tf.split(xt, [2 * H, H], 1) as tf.Tensor2D[];
+          const [xzr, xh] = tf.split<tf.Tensor2D>(xt, [2 * H, H], 1);
           const Uzr = tf.slice(U, [0, 0], [H, 2 * H]);
           const Uh = tf.slice(U, [0, 2 * H], [H, H]);
-          const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, Uzr))), 2, 1) as tf.Tensor2D[];
+          const [z, r] = tf.split<tf.Tensor2D>(tf.sigmoid(tf.add(xzr, tf.matMul(h, Uzr))), 2, 1);
           const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h), Uh)));
           h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
           seq.z.push(z);
@@ -59,9 +59,10 @@ export function tfjsInternals(model: RecurrentModel, ids: number[]): TfjsLayerIn
         seq.h.push(h);
       }
       const layer: TfjsLayerInternals = { h: new Float32Array(0) };
-      for (const [k, list] of Object.entries(seq)) if (list.length) (layer as unknown as Record<string, Float32Array>)[k] = tf.concat(list, 0).dataSync().slice() as Float32Array;
+      for (const [k, list] of Object.entries(seq))
+        if (list.length) (layer as unknown as Record<string, Float32Array>)[k] = tf.concat(list, 0).dataSync().slice() as Float32Array;
       result.push(layer);
-      x = tf.concat(seq.h, 0) as tf.Tensor2D;
+      x = tf.concat(seq.h, 0);
     }
   });
   return result;

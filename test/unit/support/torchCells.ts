@@ -14,13 +14,41 @@ import { trainStep } from '../../../src/engine/training/tfjsStep';
 import { disposeState } from '../../../src/engine/recurrentState';
 import type { CellType } from '../../../src/core/spec';
 
-interface Arr { shape: number[]; values: number[] }
+interface Arr {
+  shape: number[];
+  values: number[];
+}
 export interface CellCase {
-  name: string; cell: CellType; layers: number; vocab: number; embedding: number; hidden: number; batch: number; time: number;
-  tokens: number[][]; targets: number[][]; h0: number[][][]; c0?: number[][][];
-  weights: Record<string, Arr>; logits: Arr; loss: number; hN: Arr[]; cN?: Arr[]; hiddenSeq: Arr[];
-  grads: Record<string, Arr>; gradGlobalNorm: number;
-  adamStep: { lr: number; beta1: number; beta2: number; epsilon: number; clipNorm: number; weightsAfter: Record<string, Arr>; gradGlobalNorm2: number; weightsAfter2: Record<string, Arr> };
+  name: string;
+  cell: CellType;
+  layers: number;
+  vocab: number;
+  embedding: number;
+  hidden: number;
+  batch: number;
+  time: number;
+  tokens: number[][];
+  targets: number[][];
+  h0: number[][][];
+  c0?: number[][][];
+  weights: Record<string, Arr>;
+  logits: Arr;
+  loss: number;
+  hN: Arr[];
+  cN?: Arr[];
+  hiddenSeq: Arr[];
+  grads: Record<string, Arr>;
+  gradGlobalNorm: number;
+  adamStep: {
+    lr: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    clipNorm: number;
+    weightsAfter: Record<string, Arr>;
+    gradGlobalNorm2: number;
+    weightsAfter2: Record<string, Arr>;
+  };
 }
 
 const FIXTURE = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'torch', 'cells.json');
@@ -39,7 +67,10 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 export function modelFromCase(c: CellCase): RecurrentModel {
-  const model = new RecurrentModel({ cell: c.cell, layers: c.layers, hidden: c.hidden, embedding: c.embedding, dropout: 0, vocabSize: c.vocab, bidirectional: false }, 1);
+  const model = new RecurrentModel(
+    { cell: c.cell, layers: c.layers, hidden: c.hidden, embedding: c.embedding, dropout: 0, vocabSize: c.vocab, bidirectional: false },
+    1,
+  );
   model.setWeights(new Map(Object.entries(c.weights).map(([k, v]) => [k, { shape: v.shape, values: Float32Array.from(v.values) }])));
   return model;
 }
@@ -91,7 +122,10 @@ export function registerCellFixtureTests(backendLabel: string): void {
       const { lr, clipNorm } = c.adamStep;
       const optimizer = createOptimizer('adam', lr);
       const settings = { clipMode: 'norm' as const, clipValue: clipNorm, dropoutSeed: 0 };
-      for (const [expectedNorm, after] of [[c.gradGlobalNorm, c.adamStep.weightsAfter], [c.adamStep.gradGlobalNorm2, c.adamStep.weightsAfter2]] as const) {
+      for (const [expectedNorm, after] of [
+        [c.gradGlobalNorm, c.adamStep.weightsAfter],
+        [c.adamStep.gradGlobalNorm2, c.adamStep.weightsAfter2],
+      ] as const) {
         const state = stateOf(c);
         const outcome = trainStep(model, optimizer, windowOf(c), state, settings);
         assert.ok(outcome.applied);
