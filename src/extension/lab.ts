@@ -11,6 +11,7 @@ import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './runs/
 import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
 import { NeuronsPanel } from './neurons/neuronsPanel';
+import { revealPath } from './runs/revealPath';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -98,10 +99,11 @@ export class Lab implements vscode.Disposable {
     command('rnnLab.hideActivations', () => this.activations.hide());
     command('rnnLab.pickNeuron', (arg) => this.activations.chooseNeuron(arg));
     command('rnnLab.showNeurons', (args) => this.neurons.showNeurons(args));
-    command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args));
+    // From the editor's context menu the argument is the document's URI: the active editor is that document.
+    command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args instanceof vscode.Uri ? undefined : args));
     command('rnnLab.revealRunFolder', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
-      if (run) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.dir));
+      if (run) await revealPath(run.dir);
     });
   }
 

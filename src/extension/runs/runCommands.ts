@@ -8,6 +8,7 @@ import type { RunRegistry } from './runRegistry';
 import type { TrainingController } from '../training/trainingController';
 import { backendPreference } from '../settings';
 import { RunItem } from './runsView';
+import { revealPath } from './revealPath';
 
 /**
  * Which runs a command is about: the clicked item and the rest of the
@@ -106,7 +107,7 @@ export async function exportRun(engine: EngineClient, run: RunSummary, target?: 
     const { file } = await engine.request('export', { runDir: run.dir, out });
     void vscode.window
       .showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal')
-      .then((a) => a && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file)));
+      .then((a) => a && revealPath(file));
     return file;
   } catch (err) {
     void vscode.window.showErrorMessage(`RNN Lab: cannot export ${run.id}: ${(err as Error).message}`);

@@ -4,6 +4,7 @@
  * analysis done by the engine process; a clicked span is revealed in the editor.
  */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { lab, trainTinyRun, until } from '../support';
 import type { MatchSelectionResult, RankNeuronsResult } from '../../../src/protocol/neurons';
@@ -48,6 +49,24 @@ describe('Neurons view', () => {
       { start, end: start + literal.length, kind: 'selection' },
     );
     assert.equal(shown.status.kind, 'idle');
+  });
+
+  it("runs from the editor's context menu, which passes the document's URI, as from the Command Palette", async () => {
+    const l = await lab();
+    const menu = (vscode.extensions.getExtension('rnn-lab.rnn-lab')!.packageJSON as { contributes: { menus: Record<string, { command: string }[]> } })
+      .contributes.menus['editor/context'];
+    assert.ok(
+      menu.some((m) => m.command === 'rnnLab.findNeuronsForSelection'),
+      'the context menu offers it',
+    );
+    const file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'greeter.ts');
+    const shown = await vscode.window.showTextDocument(file);
+    const start = shown.document.getText().indexOf("'Good morning'");
+    shown.selection = new vscode.Selection(shown.document.positionAt(start), shown.document.positionAt(start + 14));
+    const result = await vscode.commands.executeCommand<MatchSelectionResult | undefined>('rnnLab.findNeuronsForSelection', shown.document.uri);
+    assert.ok(result, `no result: ${l.neurons.lastError}`);
+    assert.equal(result.neurons.length, 5);
+    assert.equal(path.resolve(result.model.file), path.join(runDir, 'model.onnx'), 'the newest run, chosen without asking');
   });
 
   it('reveals a clicked match in the editor, and traces a chosen neuron', async () => {

@@ -90,6 +90,15 @@ describe('training from the Command Palette', () => {
     assert.ok(bytes.includes(Buffer.from('rnnlab.vocab')), 'the vocabulary travels in the metadata');
   });
 
+  it('Reveal Run Folder works in VS Code in a browser, which has no revealFileInOS: the Explorer shows the folder', async () => {
+    const l = await lab();
+    assert.equal(vscode.env.uiKind, vscode.UIKind.Web, 'this suite runs in code-server');
+    const run = l.registry.all.find((r) => r.info?.status === 'completed');
+    assert.ok(run, 'a completed run');
+    // Before the fix this rejected with "command 'revealFileInOS' not found".
+    await vscode.commands.executeCommand('rnnLab.revealRunFolder', run.dir);
+  });
+
   it('Delete Run… asks first, then removes the run folder and its entry in the Runs view', async () => {
     const l = await lab();
     const finished = waitFor(l, (e) => e.event === 'finished');
