@@ -46,7 +46,7 @@ export class Lab implements vscode.Disposable {
     this.neurons = this.own(
       new NeuronsController(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log, {
         overlayModel: () => this.activations.overlay?.model,
-        onRanked: (hints) => this.activations.setNeuronHints(hints),
+        onRanked: (ranking) => this.activations.setRanking(ranking),
         onNeuronChosen: (neuron, model) => this.activations.showNeuron(neuron, model?.id),
       }),
     );

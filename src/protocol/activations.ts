@@ -4,18 +4,11 @@
  * in engine.ts). Offsets are UTF-16 code units of the text the host sent, as
  * editors count them.
  */
+import type { NeuronId, NeuronKind } from '../core/neurons/neuronLabel';
 import type { ModelSource } from './modelSource';
 
-/** What can be read of a neuron: hidden state h, LSTM cell state c and gates i, f, o, GRU gates z, r. */
-export const NEURON_KINDS = ['h', 'c', 'i', 'f', 'o', 'z', 'r'] as const;
-export type NeuronKind = (typeof NEURON_KINDS)[number];
-
-/** One neuron: layer and unit counted from 0. Written "layer:kind:unit" for people ("1:c:37"). */
-export interface NeuronId {
-  layer: number;
-  kind: NeuronKind;
-  unit: number;
-}
+/** Neurons are named as in core/neurons/neuronLabel.ts ("c1[37]"). */
+export { NEURON_KINDS, type NeuronId, type NeuronKind } from '../core/neurons/neuronLabel';
 
 export interface OpenDocumentParams {
   /** Chosen by the host, unique per open text. */

@@ -44,7 +44,7 @@ export interface RankNeuronsParams {
 }
 
 export interface RankedNeuron extends NeuronId {
-  /** "h0:12": kind, layer, unit. */
+  /** "h0[12]" (core/neurons/neuronLabel.ts). */
   label: string;
   /** max(AUC, 1 − AUC) for a binary feature, |r| for a scalar one. */
   score: number;

@@ -129,9 +129,9 @@ test('neurons prints the feature ranking and the gate saturation; --json has eve
   const r = rnnLab(['neurons', runDir, ...files, '--top', '2']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /LSTM 2×8, char resolution; [\d,]+ characters in 2 files/);
-  assert.match(r.stdout, /^inString +[ch][01]:\d+ AUC \d\.\d{3} {3}[ch][01]:\d+ AUC \d\.\d{3}$/m);
+  assert.match(r.stdout, /^inString +[ch][01]\[\d+\] AUC \d\.\d{3} {3}[ch][01]\[\d+\] AUC \d\.\d{3}$/m);
   assert.match(r.stdout, /^inComment +— \(never true in this text\)$/m);
-  assert.match(r.stdout, /^lineLength +[ch][01]:\d+ r [+−]\d\.\d{3}/m);
+  assert.match(r.stdout, /^lineLength +[ch][01]\[\d+\] r [+−]\d\.\d{3}/m);
   assert.match(r.stdout, /^ {2}layer 0 {2}i +\d+% \| +\d+% \(\d+ \| \d+\) {3}f .* {3}o /m);
   assert.match(r.stdout, /^ {2}layer 1 /m);
   const json = JSON.parse(rnnLab(['neurons', runDir, ...files, '--json']).stdout);

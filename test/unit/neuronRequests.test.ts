@@ -121,7 +121,7 @@ test('neuronTrace: the value at every code point equals the document, in a windo
   const file = await modelFile('trace');
   const neuron = { layer: 1, kind: 'c' as const, unit: 4 };
   const trace = await ok('neuronTrace', { source: { onnxFile: file }, text: CODE, ...neuron });
-  assert.deepEqual(trace.neuron, { ...neuron, label: 'c1:4' });
+  assert.deepEqual(trace.neuron, { ...neuron, label: 'c1[4]' });
   assert.equal(trace.values.length, [...CODE].length, 'one value per code point: the emoji is one');
   const doc = await ActivationDocument.open(file, CODE);
   const range = await doc.range(0, doc.length);

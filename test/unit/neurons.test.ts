@@ -70,7 +70,7 @@ test('rankNeurons finds planted neurons with their sign: AUC for binary features
   const [strings, depthRanking, comments] = ranking;
   assert.deepEqual(
     strings.top.map((n) => neuronLabel(n.neuron)),
-    ['h1:1', 'c1:3'],
+    ['h1[1]', 'c1[3]'],
   );
   assert.equal(strings.top[0].sign, -1);
   assert.equal(strings.top[0].score, 1);
@@ -80,7 +80,7 @@ test('rankNeurons finds planted neurons with their sign: AUC for binary features
     strings.positives,
     inString.reduce((s, v) => s + v, 0),
   );
-  assert.equal(neuronLabel(depthRanking.top[0].neuron), 'c1:2');
+  assert.equal(neuronLabel(depthRanking.top[0].neuron), 'c1[2]');
   close(depthRanking.top[0].r, 1, 1e-6);
   assert.equal(depthRanking.top[0].sign, 1);
   assert.equal(depthRanking.top[0].auc, undefined);

@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import { countCodePoints, windowAround, windowFrom } from '../../src/core/textWindow';
 import { colourBucket, scaled, valueScale } from '../../src/core/neurons/valueScale';
 import { featureName } from '../../src/core/neurons/featureNames';
-import { LineStarts, neuronHints, preview, selectionContent, traceContent } from '../../src/extension/neurons/neuronsContent';
+import { LineStarts, preview, selectionContent, traceContent } from '../../src/extension/neurons/neuronsContent';
+import { neuronHints } from '../../src/extension/activations/featureChoices';
 import { parseNeuronsArgs } from '../../src/extension/neurons/neuronsArgs';
 import type { GateSaturationResult, MatchSelectionResult, NeuronTraceResult, RankedFeature } from '../../src/protocol/neurons';
 import { parseHostToNeuronsMessage, parseNeuronsMessage, parseNeuronsState, sameNeuron } from '../../src/protocol/neuronsView';
@@ -123,7 +124,7 @@ test('selectionContent and traceContent: spans with positions, and highlights in
     model: { file: 'm.onnx', cell: 'lstm', layers: 1, hidden: 4, resolution: 'char' },
     window: { start: 0, end: text.length, characters: text.length, totalCharacters: text.length },
     selection: { start: 4, end: 7 },
-    neurons: [{ layer: 0, kind: 'c', unit: 1, label: 'c0:1', inside: 1, outside: 0, effect: 2 }],
+    neurons: [{ layer: 0, kind: 'c', unit: 1, label: 'c0[1]', inside: 1, outside: 0, effect: 2 }],
     matches: [{ start: 13, end: 16, score: 0.9, firing: 0.9 }],
   };
   const selection = selectionContent(match, text, 'a.ts', '1×LSTM-4 · run');
@@ -133,7 +134,7 @@ test('selectionContent and traceContent: spans with positions, and highlights in
 
   const trace: NeuronTraceResult = {
     model: match.model,
-    neuron: { layer: 0, kind: 'c', unit: 1, label: 'c0:1' },
+    neuron: { layer: 0, kind: 'c', unit: 1, label: 'c0[1]' },
     window: { start: 9, end: text.length, characters: 9, totalCharacters: text.length },
     values: Array(9).fill(0.1),
     centre: 0,
@@ -165,8 +166,8 @@ test('neuronHints: each ranked neuron once, with the feature it tracks best, str
   assert.deepEqual(
     [...neuronHints(features)],
     [
-      ['0:c:1', 'in a string · AUC 0.100'],
-      ['0:c:2', 'bracket depth · r −0.800'],
+      ['c0[1]', 'in a string · AUC 0.100'],
+      ['c0[2]', 'bracket depth · r −0.800'],
     ],
   );
   assert.equal(featureName('token:keyword'), 'token: keyword');

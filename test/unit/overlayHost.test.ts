@@ -13,18 +13,11 @@ import { colourSegments } from '../../src/extension/activations/colourSegments';
 import { Debouncer } from '../../src/extension/activations/debouncer';
 import { escapeMarkdown, formatProbability, hoverMarkdown, visibleText } from '../../src/extension/activations/hoverMarkdown';
 import { covers, linesToRender } from '../../src/extension/activations/lineWindows';
-import {
-  defaultNeuron,
-  hasNeuron,
-  neuronLabel,
-  neuronPickEntries,
-  parseNeuronLabel,
-  toHintMap,
-  type ModelLayout,
-} from '../../src/extension/activations/neuronLabels';
+import { defaultNeuron, hasNeuron, neuronLabel, neuronPickEntries, parseNeuronLabel, type ModelLayout } from '../../src/extension/activations/neuronLabels';
 import { OverlayDocument, textProblem, type HostText } from '../../src/extension/activations/overlayDocument';
 import { BUCKET_COUNT, STEPS, bucketColours, bucketIndex } from '../../src/extension/activations/palette';
-import { neuronFromArgs, parseNeuronArg, parseShowActivationsArgs } from '../../src/extension/activations/showArgs';
+import { neuronFromArgs, parseFeatureArg, parseNeuronArg, parseShowActivationsArgs } from '../../src/extension/activations/showArgs';
+import { bestNeuronFor, featureChoices, neuronHints } from '../../src/extension/activations/featureChoices';
 import { TextSnapshot } from '../../src/extension/activations/textSnapshot';
 
 const LSTM_2x4: ModelLayout = [
@@ -123,34 +116,83 @@ test('Debouncer fires once after a quiet spell, and at the latest maxWait after 
   assert.equal(fired, 2);
 });
 
-test('neuron labels: "layer:kind:unit" both ways, the model has it or not, hints normalised', () => {
-  assert.equal(neuronLabel({ layer: 1, kind: 'c', unit: 37 }), '1:c:37');
-  assert.deepEqual(parseNeuronLabel(' 1 : c : 37 '), { layer: 1, kind: 'c', unit: 37 });
-  for (const bad of ['1:x:3', '1:c', 'a:c:1', '1:c:-1', '', '1:c:2:3']) assert.equal(parseNeuronLabel(bad), undefined, bad);
+test('neuron labels: "c1[37]" both ways, older forms still read, the model has it or not', () => {
+  assert.equal(neuronLabel({ layer: 1, kind: 'c', unit: 37 }), 'c1[37]');
+  for (const text of ['c1[37]', ' c1 [ 37 ] ', 'c1:37', 'c1 37', '1:c:37', ' 1 : c : 37 '])
+    assert.deepEqual(parseNeuronLabel(text), { layer: 1, kind: 'c', unit: 37 }, text);
+  for (const bad of ['x1[3]', '1:x:3', 'c1', 'c[1]', 'a:c:1', 'c1[-1]', '', 'c1[2][3]', '1:c:2:3', 'c1:2:3'])
+    assert.equal(parseNeuronLabel(bad), undefined, bad);
   assert.ok(hasNeuron(LSTM_2x4, { layer: 1, kind: 'f', unit: 3 }));
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 2, kind: 'h', unit: 0 }));
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 0, kind: 'z', unit: 0 }));
   assert.ok(!hasNeuron(LSTM_2x4, { layer: 0, kind: 'h', unit: 4 }));
-  const hints = toHintMap({ ' 1:c:2 ': 'in string · AUC 0.97', nonsense: 'x', '0:h:1': 'indentation · r 0.85' });
-  assert.deepEqual([...hints.keys()], ['1:c:2', '0:h:1']);
+  const hints = new Map([
+    ['c1[2]', 'in string · AUC 0.97'],
+    ['h0[1]', 'indentation · r 0.85'],
+  ]);
   assert.deepEqual(defaultNeuron(LSTM_2x4, hints), { layer: 1, kind: 'c', unit: 2 }, 'the first hint the model has');
-  assert.deepEqual(defaultNeuron(LSTM_2x4, new Map([['7:h:0', 'x']])), { layer: 1, kind: 'h', unit: 0 }, 'else the last layer');
+  assert.deepEqual(defaultNeuron(LSTM_2x4, new Map([['h7[0]', 'x']])), { layer: 1, kind: 'h', unit: 0 }, 'else the last layer');
 });
 
 test('picker rows: ranked neurons first with their feature, then every neuron by layer and kind, the current one marked', () => {
-  const hints = toHintMap({ '1:c:2': 'in string · AUC 0.97', '9:h:0': 'not in this model' });
+  const hints = new Map([
+    ['c1[2]', 'in string · AUC 0.97'],
+    ['h9[0]', 'not in this model'],
+  ]);
   const rows = neuronPickEntries(LSTM_2x4, hints, { layer: 0, kind: 'i', unit: 3 });
   const separators = rows.filter((r) => r.separator).map((r) => r.separator);
   assert.equal(separators[0], 'Tracking a feature of the code');
   assert.equal(separators.length, 1 + 2 * 5);
   assert.equal(separators[1], 'Layer 0 · h (hidden state)');
-  assert.deepEqual(rows[1], { neuron: { layer: 1, kind: 'c', unit: 2 }, label: '1:c:2', description: 'in string · AUC 0.97' });
+  assert.deepEqual(rows[1], { neuron: { layer: 1, kind: 'c', unit: 2 }, label: 'c1[2]', description: 'in string · AUC 0.97' });
   assert.equal(rows.filter((r) => r.neuron).length, 1 + 2 * 5 * 4);
   assert.deepEqual(
     rows.filter((r) => r.current).map((r) => r.label),
-    ['0:i:3'],
+    ['i0[3]'],
   );
-  assert.equal(rows.filter((r) => r.label === '1:c:2').length, 2, 'also in its own layer, with the same description');
+  assert.equal(rows.filter((r) => r.label === 'c1[2]').length, 2, 'also in its own layer, with the same description');
+});
+
+test('feature rows of the picker: every ranked feature by name, with its best neuron once a ranking is known', () => {
+  const unranked = featureChoices(undefined);
+  assert.deepEqual(
+    unranked.map((c) => c.name),
+    [
+      'in a string',
+      'in a comment',
+      'token: identifier',
+      'token: keyword',
+      'token: number',
+      'token: punctuation',
+      'token: whitespace',
+      'bracket depth',
+      'indentation',
+      'column',
+      'line length',
+    ],
+  );
+  assert.ok(unranked.every((c) => c.best === undefined));
+  const top = (layer: number, kind: 'h' | 'c', unit: number, score: number, r: number, auc?: number) =>
+    ({ layer, kind, unit, label: neuronLabel({ layer, kind, unit }), score, sign: r < 0 ? -1 : 1, r, ...(auc === undefined ? {} : { auc }) }) as const;
+  const ranking = {
+    modelId: '/runs/a',
+    documentName: 'greeter.ts',
+    features: [
+      { feature: 'inString', kind: 'binary' as const, positives: 40, top: [top(0, 'c', 16, 0.9, -0.47, 0.1), top(0, 'h', 3, 0.8, 0.2, 0.8)] },
+      { feature: 'inComment', kind: 'binary' as const, positives: 0, top: [], note: 'never true in this text' },
+      { feature: 'depth', kind: 'scalar' as const, top: [top(1, 'c', 2, 0.4, -0.4)] },
+    ],
+  };
+  const ranked = featureChoices(ranking);
+  assert.deepEqual(ranked[0], { feature: 'inString', name: 'in a string', best: { layer: 0, kind: 'c', unit: 16 }, measure: 'AUC 0.100' });
+  assert.deepEqual(ranked[1], { feature: 'inComment', name: 'in a comment', note: 'never true in this text' });
+  assert.deepEqual(
+    ranked.find((c) => c.feature === 'depth'),
+    { feature: 'depth', name: 'bracket depth', best: { layer: 1, kind: 'c', unit: 2 }, measure: 'r −0.400' },
+  );
+  assert.deepEqual(bestNeuronFor(ranking, 'inString'), { layer: 0, kind: 'c', unit: 16 });
+  assert.equal(bestNeuronFor(ranking, 'inComment'), undefined);
+  assert.deepEqual([...neuronHints(ranking.features).keys()], ['c0[16]', 'h0[3]', 'c1[2]'], 'strongest first');
 });
 
 test('command arguments: a model and a neuron, partial neurons filled in, bad ones said', () => {
@@ -161,7 +203,10 @@ test('command arguments: a model and a neuron, partial neurons filled in, bad on
   const fallback = { layer: 1, kind: 'h' as const, unit: 0 };
   assert.equal(neuronFromArgs({ modelId: '/r' }, fallback), undefined);
   assert.deepEqual(neuronFromArgs({ unit: 5 }, fallback), { layer: 1, kind: 'h', unit: 5 });
-  assert.deepEqual(parseNeuronArg('0:f:2'), { layer: 0, kind: 'f', unit: 2 });
+  assert.deepEqual(parseNeuronArg('f0[2]'), { layer: 0, kind: 'f', unit: 2 });
+  assert.equal(parseFeatureArg({ feature: 'inString' }), 'inString');
+  assert.equal(parseFeatureArg({ feature: 'toString' }), undefined, 'only ranked features');
+  assert.equal(parseFeatureArg({ feature: 'inString', x: 1 }), undefined);
   assert.deepEqual(parseNeuronArg({ layer: 0, kind: 'f', unit: 2 }), { layer: 0, kind: 'f', unit: 2 });
   assert.equal(parseNeuronArg({ layer: 0, kind: 'f' }), undefined);
   assert.equal(parseNeuronArg(42), undefined);
@@ -220,10 +265,10 @@ test('hoverMarkdown: the value at the token, the strongest neurons as links, the
     actual: { text: 'b', probability: 0.02, unknown: false },
   };
   const md = hoverMarkdown({ layer: 1, kind: 'c', unit: 3 }, info, 'run_1');
-  assert.match(md, /1:c:3 \(layer 1, cell state, unit 3\) = \*\*−0\.512\*\* at “\\<”/);
+  assert.match(md, /c1\\\[3\\\] \(layer 1, cell state, unit 3\) = \*\*−0\.512\*\* at “\\<”/);
   assert.match(md, /\| strongest neurons here \| value \| &emsp;&emsp; \| next after “\\<” \| probability \|/);
-  assert.match(md, /\| \[1:h:7\]\(command:rnnLab\.pickNeuron\?%5B%221%3Ah%3A7%22%5D "Show 1:h:7"\) \| 0\.990 \| \| “\\\/” \| 50% \|/);
-  assert.match(md, /\| \[0:h:2\]\([^)]*\) \| −0\.800 \| \| “↵” \| 25% \|/);
+  assert.match(md, /\| \[h1\\\[7\\\]\]\(command:rnnLab\.pickNeuron\?%5B%22h1%5B7%5D%22%5D "Show h1\[7\]"\) \| 0\.990 \| \| “\\\/” \| 50% \|/);
+  assert.match(md, /\| \[h0\\\[2\\\]\]\([^)]*\) \| −0\.800 \| \| “↵” \| 25% \|/);
   assert.match(md, /\| {2}\| {2}\| \| \*unknown character\* \| 1\.0% \|/, 'a third prediction beside no neuron');
   assert.match(md, /goes on with “b”: 2\.0%/);
   assert.match(md, /\*run\\_1\*/);

@@ -89,7 +89,7 @@ function showRanking(ranking: NeuronsRanking | null): void {
     const parser = ranking.parser === 'fallback' ? 'a small lexer' : `the ${ranking.parser} grammar`;
     note.textContent =
       'Binary features rank by ROC AUC (near 1 or 0 separates them; 0.5 is chance), scalar ones by Pearson r. ' +
-      `Features from ${parser}. h is a hidden state, c a cell state; kind, layer and unit as in c0:16.`;
+      `Features from ${parser}. h is a hidden state, c a cell state; kind, layer and unit as in c0[16].`;
     gatePlots.show(ranking.gates);
   } else {
     ui.features.replaceChildren();

@@ -104,7 +104,7 @@ function rankingTable(model: ActivationModel, used: number, { ranking, gates, te
   const shape = `${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden}, ${vocab.kind} resolution`;
   out.push(`${file}: ${shape}; ${used.toLocaleString('en-US')} characters in ${files}`);
   out.push(
-    'neurons: <kind><layer>:<unit>, h hidden state, c cell state. AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).',
+    'neurons: <kind><layer>[<unit>], h hidden state, c cell state. AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).',
   );
   out.push('');
   const width = Math.max(...ranking.map((r) => r.feature.length), 'feature'.length) + 2;

@@ -18,10 +18,7 @@ export interface NeuronColumns {
   column(n: number): Float32Array;
 }
 
-/** "c1:37": kind, layer, unit. */
-export function neuronLabel(n: NeuronRef): string {
-  return `${n.kind}${n.layer}:${n.unit}`;
-}
+export { neuronLabel } from './neuronLabel';
 
 /** Columns from a neuron-major matrix: values[n·steps + t]. */
 export function columnsFromMatrix(neurons: NeuronRef[], steps: number, values: Float32Array): NeuronColumns {

@@ -1,18 +1,10 @@
-import {
-  BINARY_FEATURES,
-  SCALAR_FEATURES,
-  computeSourceFeatures,
-  featureVector,
-  tokenKindVector,
-  type SourceFeatures,
-  type TokenKindName,
-} from '../../core/features';
+import { BINARY_FEATURES, SCALAR_FEATURES, computeSourceFeatures, featureVector, tokenKindVector, type SourceFeatures } from '../../core/features';
 import { rankNeurons, type FeatureInput, type FeatureRanking } from '../../core/neurons/featureRanking';
 import type { ActivationDocument, ActivationRange } from './activationDocument';
 import { GateSaturationTallies, RANKED_KINDS, characterColumns, keepKinds, type LayerGateSaturation } from './neuronAnalysis';
+import { RANKED_TOKEN_KINDS } from '../../core/neurons/featureNames';
 
 /** Token kinds ranked as binary features (string and comment are already inString and inComment). */
-export const RANKED_TOKEN_KINDS: readonly TokenKindName[] = ['identifier', 'keyword', 'number', 'punctuation', 'whitespace'];
 
 /** Tokens computed and tallied at a time. */
 const SLICE_TOKENS = 4096;

@@ -15,8 +15,8 @@ export const PICK_NEURON_COMMAND = 'rnnLab.pickNeuron';
  */
 export function hoverMarkdown(neuron: NeuronId, info: HoverInfoResult, modelLabel: string): string {
   const lines: string[] = [];
-  // Labels and names are ours ("1:c:37", "cell state"); only the file's and the model's text is escaped.
-  const name = `${neuronLabel(neuron)} (layer ${neuron.layer}, ${KIND_NAMES[neuron.kind]}, unit ${neuron.unit})`;
+  // Names are ours ("cell state"); labels have brackets ("c1[37]"), escaped like the file's and the model's text.
+  const name = `${escapeMarkdown(neuronLabel(neuron))} (layer ${neuron.layer}, ${KIND_NAMES[neuron.kind]}, unit ${neuron.unit})`;
   if (info.token) {
     lines.push(`**RNN Lab** ${name} = **${formatValue(info.token.value)}** at ${quoted(info.token.text)}`);
     if (info.token.unknown) lines.push('', `${quoted(info.token.text)} is not in the model's vocabulary: it reads it as an unknown character.`);
@@ -33,7 +33,7 @@ export function hoverMarkdown(neuron: NeuronId, info: HoverInfoResult, modelLabe
       const n = info.topNeurons[i];
       const p = info.predictions[i];
       const label = n ? neuronLabel(n) : '';
-      const neuronCells = n ? `[${label}](${commandLink(label)} "Show ${label}") | ${formatValue(n.value)}` : ' | ';
+      const neuronCells = n ? `[${escapeMarkdown(label)}](${commandLink(label)} "Show ${label}") | ${formatValue(n.value)}` : ' | ';
       const predictionCells = p ? `${tokenText(p)} | ${formatProbability(p.probability)}` : ' | ';
       lines.push(`| ${neuronCells} | | ${predictionCells} |`);
     }

@@ -1,4 +1,7 @@
-import { NEURON_KINDS, type NeuronId, type NeuronKind, type OpenDocumentResult } from '../../protocol/activations';
+import { neuronLabel, parseNeuronLabel } from '../../core/neurons/neuronLabel';
+import type { NeuronId, NeuronKind, OpenDocumentResult } from '../../protocol/activations';
+
+export { neuronLabel, parseNeuronLabel };
 
 /** What a kind of value is, in words. */
 export const KIND_NAMES: Record<NeuronKind, string> = {
@@ -10,18 +13,6 @@ export const KIND_NAMES: Record<NeuronKind, string> = {
   z: 'update gate',
   r: 'reset gate',
 };
-
-/** "layer:kind:unit", e.g. "1:c:37". */
-export function neuronLabel({ layer, kind, unit }: NeuronId): string {
-  return `${layer}:${kind}:${unit}`;
-}
-
-/** A "layer:kind:unit" label (spaces allowed around the parts), or undefined. */
-export function parseNeuronLabel(label: string): NeuronId | undefined {
-  const m = /^\s*(\d{1,4})\s*:\s*([a-z])\s*:\s*(\d{1,6})\s*$/.exec(label);
-  if (!m || !(NEURON_KINDS as readonly string[]).includes(m[2])) return undefined;
-  return { layer: Number(m[1]), kind: m[2] as NeuronKind, unit: Number(m[3]) };
-}
 
 export function sameNeuron(a: NeuronId | undefined, b: NeuronId | undefined): boolean {
   return a !== undefined && b !== undefined && a.layer === b.layer && a.kind === b.kind && a.unit === b.unit;
@@ -58,7 +49,7 @@ export interface NeuronPickEntry {
 /**
  * The picker's rows: the neurons a ranking names first (with the feature each
  * tracks best), then every neuron by layer and kind. Filtering by label finds
- * "1:c:37"; by description, "string".
+ * "c1[37]"; by description, "string".
  */
 export function neuronPickEntries(layout: ModelLayout, hints: ReadonlyMap<string, string>, current: NeuronId | undefined): NeuronPickEntry[] {
   const entry = (n: NeuronId): NeuronPickEntry => {
@@ -79,14 +70,4 @@ export function neuronPickEntries(layout: ModelLayout, hints: ReadonlyMap<string
     }
   });
   return out;
-}
-
-/** A hint list from a ranking: label → feature, either as a Map or a plain object. */
-export function toHintMap(hints: ReadonlyMap<string, string> | Readonly<Record<string, string>>): Map<string, string> {
-  const entries: [string, unknown][] = hints instanceof Map ? [...(hints as ReadonlyMap<string, string>).entries()] : Object.entries(hints);
-  return new Map(
-    entries
-      .filter((entry): entry is [string, string] => parseNeuronLabel(entry[0]) !== undefined && typeof entry[1] === 'string')
-      .map(([label, feature]) => [neuronLabel(parseNeuronLabel(label)!), feature]),
-  );
 }

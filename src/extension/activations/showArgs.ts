@@ -1,5 +1,6 @@
 import { NEURON_KINDS, type NeuronId } from '../../protocol/activations';
 import { int, isRecord, oneOf, optional, shape, str } from '../../protocol/guards';
+import { RANKED_FEATURES } from '../../core/neurons/featureNames';
 import { parseNeuronLabel } from './neuronLabels';
 
 /**
@@ -27,10 +28,16 @@ export function neuronFromArgs(args: ShowActivationsArgs, fallback: NeuronId): N
   return { layer: args.layer ?? fallback.layer, kind: args.kind ?? fallback.kind, unit: args.unit ?? fallback.unit };
 }
 
-/** A neuron given to `RNN Lab: Choose Neuron…` (by the Neurons view, a keybinding): a label "1:c:37" or { layer, kind, unit }. */
+/** A neuron given to `RNN Lab: Choose Neuron…` (by the Neurons view, a keybinding): a label "c1[37]" or { layer, kind, unit }. */
 export function parseNeuronArg(value: unknown): NeuronId | undefined {
   if (typeof value === 'string') return parseNeuronLabel(value);
   if (!isRecord(value)) return undefined;
   const problem = shape({ layer: int, kind: oneOf(...NEURON_KINDS), unit: int })(value, 'neuron');
   return problem ? undefined : { layer: value.layer as number, kind: value.kind as NeuronId['kind'], unit: value.unit as number };
+}
+
+/** A feature given to `RNN Lab: Choose Neuron…` ({ feature: "inString" }): its best neuron is shown, ranking first when needed. */
+export function parseFeatureArg(value: unknown): string | undefined {
+  if (!isRecord(value) || typeof value.feature !== 'string' || Object.keys(value).length !== 1) return undefined;
+  return RANKED_FEATURES.includes(value.feature) ? value.feature : undefined;
 }

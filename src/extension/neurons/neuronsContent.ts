@@ -4,8 +4,7 @@
  * the spans to outline. Pure (no `vscode`), so the webview tests build their
  * messages with it from recorded results, as the host does.
  */
-import { featureName } from '../../core/neurons/featureNames';
-import type { MatchSelectionResult, NeuronTraceResult, RankedFeature, RankNeuronsResult } from '../../protocol/neurons';
+import type { MatchSelectionResult, NeuronTraceResult, RankNeuronsResult } from '../../protocol/neurons';
 import type { NeuronsRanking, NeuronsSelection, NeuronsSpan, NeuronsSubject, NeuronsTrace } from '../../protocol/neuronsView';
 
 /** Longest preview of a span, in UTF-16 code units. */
@@ -90,20 +89,4 @@ export function traceContent(result: NeuronTraceResult, text: string, selection?
     totalCharacters: result.window.totalCharacters,
     highlights,
   };
-}
-
-/**
- * For the overlay's neuron picker: each ranked neuron, "layer:kind:unit", with
- * the feature it tracks best ("in a string · AUC 0.105"), strongest first.
- */
-export function neuronHints(features: readonly RankedFeature[]): Map<string, string> {
-  const best = new Map<string, { score: number; hint: string }>();
-  for (const f of features) {
-    for (const n of f.top) {
-      const key = `${n.layer}:${n.kind}:${n.unit}`;
-      const measured = f.kind === 'binary' && n.auc !== undefined ? `AUC ${n.auc.toFixed(3)}` : `r ${n.r < 0 ? '−' : '+'}${Math.abs(n.r).toFixed(3)}`;
-      if (!best.has(key) || best.get(key)!.score < n.score) best.set(key, { score: n.score, hint: `${featureName(f.feature)} · ${measured}` });
-    }
-  }
-  return new Map([...best].sort((a, b) => b[1].score - a[1].score).map(([key, { hint }]) => [key, hint]));
 }

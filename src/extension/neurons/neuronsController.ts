@@ -1,4 +1,3 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { modelLabel } from '../../core/runLabels';
 import type { NeuronId } from '../../protocol/activations';
@@ -10,7 +9,9 @@ import type { EngineClient } from '../engine/engineClient';
 import type { RunRegistry } from '../runs/runRegistry';
 import { NeuronsPanel, type NeuronsPanelHandlers } from './neuronsPanel';
 import { parseNeuronsArgs, type NeuronsCommandArgs } from './neuronsArgs';
-import { neuronHints, rankingContent, selectionContent, traceContent } from './neuronsContent';
+import { rankingContent, selectionContent, traceContent } from './neuronsContent';
+import type { KnownRanking } from '../activations/featureChoices';
+import { activeSourceEditor, documentName } from '../editors';
 
 /** Said when the workspace is not trusted: the Neurons view loads a model file. */
 export const NEURONS_RESTRICTED_MESSAGE = 'RNN Lab does not load model files in Restricted Mode. Trust the workspace to look at neurons.';
@@ -33,8 +34,8 @@ interface Subject {
 export interface NeuronsControllerOptions {
   /** The overlay's model while it is shown: the view looks at the same model by default. */
   overlayModel(): OverlayModel | undefined;
-  /** A ranking found these neurons ("layer:kind:unit" → "in a string · AUC 0.970"): the overlay's picker offers them first. */
-  onRanked(hints: Map<string, string>): void;
+  /** A ranking of a model on a text: the overlay's picker offers its neurons by the features they track. */
+  onRanked(ranking: KnownRanking): void;
   /** A neuron of `model` was chosen in the view: the editor overlay shows it (starting on that model if it is off). */
   onNeuronChosen(neuron: NeuronId, model: OverlayModel | undefined): Promise<unknown>;
 }
@@ -107,7 +108,7 @@ export class NeuronsController implements vscode.Disposable {
       else this.setSelection(null);
       this.subject = subject;
       this.setRanking(rankingContent(result, subject.documentName, subject.modelName));
-      this.options.onRanked(neuronHints(result.features));
+      this.options.onRanked({ modelId: model.id, documentName: subject.documentName, features: result.features });
       // Start with the neuron that tracks strings best (the quote cell of Karpathy et al.), else the best of any feature.
       const first = result.features.find((f) => f.feature === 'inString' && f.top.length)?.top[0] ?? bestNeuron(result);
       if (first) await this.traceNeuron(first, generation);
@@ -167,7 +168,7 @@ export class NeuronsController implements vscode.Disposable {
       void vscode.window.showWarningMessage(NEURONS_RESTRICTED_MESSAGE);
       return undefined;
     }
-    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme !== 'output');
+    const editor = activeSourceEditor();
     if (!editor) {
       void vscode.window.showInformationMessage(`RNN Lab: ${title}: open a source file first; its text is what the neurons are measured on.`);
       return undefined;
@@ -317,10 +318,6 @@ export class NeuronsController implements vscode.Disposable {
     this.panel?.dispose();
     this.panel = undefined;
   }
-}
-
-function documentName(document: vscode.TextDocument): string {
-  return document.isUntitled ? document.uri.path : path.basename(document.uri.fsPath || document.uri.path);
 }
 
 function bestNeuron(result: RankNeuronsResult): NeuronId | undefined {

@@ -105,9 +105,7 @@ export async function exportRun(engine: EngineClient, run: RunSummary, target?: 
   }
   try {
     const { file } = await engine.request('export', { runDir: run.dir, out });
-    void vscode.window
-      .showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal')
-      .then((a) => a && revealPath(file));
+    void vscode.window.showInformationMessage(`RNN Lab: exported ${run.id} to ${file}`, 'Reveal').then((a) => a && revealPath(file));
     return file;
   } catch (err) {
     void vscode.window.showErrorMessage(`RNN Lab: cannot export ${run.id}: ${(err as Error).message}`);

@@ -12,6 +12,6 @@ describe('Neuron activations in Restricted Mode', () => {
     const result = await vscode.commands.executeCommand('rnnLab.showActivations', { modelId: runDir, layer: 0, kind: 'h', unit: 0 });
     assert.equal(result, undefined);
     assert.equal(l.activations.overlay, undefined, 'no overlay was made');
-    assert.equal(await vscode.commands.executeCommand('rnnLab.pickNeuron', '0:h:1'), undefined, 'choosing a neuron does not start one either');
+    assert.equal(await vscode.commands.executeCommand('rnnLab.pickNeuron', 'h0[1]'), undefined, 'choosing a neuron does not start one either');
   });
 });

@@ -110,9 +110,9 @@ describe('neuron activations in the editor', function () {
   it('the hover shows the value, the 5 strongest neurons and the 5 likeliest next characters with probabilities', async () => {
     const position = new vscode.Position(11, 5); // "export function greet" — on the "t" of "export"
     const text = await hoverText(editor.document, position);
-    assert.match(text, /1:h:3 \(layer 1, hidden state, unit 3\) = \*\*−?\d\.\d{3}\*\* at “t”/);
+    assert.match(text, /h1\\\[3\\\] \(layer 1, hidden state, unit 3\) = \*\*−?\d\.\d{3}\*\* at “t”/);
     assert.match(text, /strongest neurons here/);
-    assert.equal(text.match(/\[\d:h:\d+\]\(command:rnnLab\.pickNeuron/g)?.length, 5, 'five neurons, each a link that shows it');
+    assert.equal(text.match(/\[h\d\\\[\d+\\\]\]\(command:rnnLab\.pickNeuron/g)?.length, 5, 'five neurons, each a link that shows it');
     assert.match(text, /next after “t”/);
     const probabilities = [...text.matchAll(/\| (?:“[^”]*”|\*unknown character\*) \| (<?\d+(?:\.\d)?)% \|/g)].map((m) => m[1]);
     assert.equal(probabilities.length, 5, `five predictions with probabilities:\n${text}`);
@@ -169,14 +169,26 @@ describe('neuron activations in the editor', function () {
   });
 
   it('Choose Neuron with a label switches the overlay to that neuron', async () => {
-    const switched = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.pickNeuron', '0:c:1');
+    const switched = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.pickNeuron', 'c0[1]');
     assert.equal(switched, overlay, 'the same overlay, another neuron');
     assert.deepEqual(overlay.neuron, { layer: 0, kind: 'c', unit: 1 });
     const state = await overlay.whenRendered(editor.document);
     assert.deepEqual(state.neuron, { layer: 0, kind: 'c', unit: 1 });
-    assert.match(await hoverText(editor.document, new vscode.Position(2, 4)), /0:c:1 \(layer 0, cell state, unit 1\)/);
+    assert.match(await hoverText(editor.document, new vscode.Position(2, 4)), /c0\\\[1\\\] \(layer 0, cell state, unit 1\)/);
     await vscode.commands.executeCommand('rnnLab.pickNeuron', { layer: 1, kind: 'h', unit: 3 });
     await overlay.whenRendered(editor.document);
+  });
+
+  it('Choose Neuron by a feature of the code ranks the neurons on the file when no ranking is known, then shows the best', async () => {
+    const l = await lab();
+    const switched = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.pickNeuron', { feature: 'inString' });
+    assert.equal(switched, overlay);
+    const ranking = l.activations.knownRanking;
+    assert.ok(ranking, 'a ranking was made');
+    assert.equal(ranking.modelId, overlay.model.id);
+    assert.equal(ranking.documentName, 'greeter.ts');
+    const best = ranking.features.find((f) => f.feature === 'inString')!.top[0];
+    assert.deepEqual(overlay.neuron, { layer: best.layer, kind: best.kind, unit: best.unit }, 'the neuron that tracks strings best');
   });
 
   it('shows the overlay and its hover (screenshot)', async () => {

@@ -31,7 +31,7 @@ describe('Neurons view', () => {
     assert.ok(result, `no result: ${l.neurons.lastError}`);
     assert.deepEqual(result.selection, { start, end: start + literal.length }, 'a character model: the selection is already whole tokens');
     assert.equal(result.neurons.length, 5);
-    for (const n of result.neurons) assert.match(n.label, /^[hc]0:\d+$/);
+    for (const n of result.neurons) assert.match(n.label, /^[hc]0\[\d+\]$/);
     assert.ok(result.matches.length > 0, 'the neurons fire together somewhere else too');
     for (const m of result.matches) assert.ok(m.end <= start || m.start >= start + literal.length, 'matches lie outside the selection');
     assert.equal(result.window.totalCharacters, [...text].length);
