@@ -45,6 +45,6 @@ export function presetById(id: string): Preset | undefined {
 }
 
 /** The full training spec of a preset, with settings applied on top of the defaults. */
-export function trainingOf(preset: Preset, overrides: Partial<TrainingSpec> = {}): TrainingSpec {
+export function trainingOf(preset: Pick<Preset, 'training'>, overrides: Partial<TrainingSpec> = {}): TrainingSpec {
   return { ...DEFAULT_TRAINING, ...preset.training, ...overrides };
 }

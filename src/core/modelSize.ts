@@ -1,0 +1,43 @@
+import { gateCount, type ModelSpec } from './spec';
+
+/**
+ * The size of a model, from its spec alone (the engine's RecurrentModel holds
+ * exactly these weights: per layer and direction a kernel [in, G·H], a
+ * recurrent kernel [H, G·H] and a bias [G·H]; the output layer; the
+ * embedding when there is one).
+ */
+export function parameterCount(spec: ModelSpec): number {
+  const G = gateCount(spec.cell);
+  const H = spec.hidden;
+  const D = spec.bidirectional ? 2 : 1;
+  let n = spec.embedding > 0 ? spec.vocabSize * spec.embedding : 0;
+  for (let l = 0; l < spec.layers; l++) {
+    const input = l > 0 ? D * H : spec.embedding > 0 ? spec.embedding : spec.vocabSize;
+    n += D * (input * G * H + H * G * H + G * H);
+  }
+  return n + D * H * spec.vocabSize + spec.vocabSize;
+}
+
+/**
+ * Floating-point operations of one training step per token: the forward
+ * pass's matrix products, three times over (forward, and the two products of
+ * the backward pass). One-hot input is a row lookup, so it costs no product.
+ */
+export function trainingFlopsPerToken(spec: ModelSpec): number {
+  const G = gateCount(spec.cell);
+  const H = spec.hidden;
+  const D = spec.bidirectional ? 2 : 1;
+  let forward = 2 * D * H * spec.vocabSize;
+  for (let l = 0; l < spec.layers; l++) {
+    const input = l > 0 ? D * H : spec.embedding;
+    forward += 2 * D * (input + H) * G * H;
+  }
+  return 3 * forward;
+}
+
+/** "210k", "1.6M": a parameter count for people. */
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)}M`;
+}
