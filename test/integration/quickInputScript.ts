@@ -7,11 +7,7 @@
 import * as vscode from 'vscode';
 
 export type Answer =
-  | { pick: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined }
-  | { type: string }
-  | { accept: true }
-  | 'back'
-  | 'escape';
+  { pick: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined } | { type: string } | { accept: true } | 'back' | 'escape';
 
 export interface Shown {
   kind: 'pick' | 'input';
@@ -70,12 +66,22 @@ function standIn(kind: 'pick' | 'input', shown: Shown[], next: () => Answer) {
   return control;
 }
 
-function play(
-  answer: Answer,
-  control: { items: readonly vscode.QuickPickItem[]; selectedItems: readonly vscode.QuickPickItem[]; value: string; prompt?: string; buttons: readonly vscode.QuickInputButton[] },
-  record: Shown,
-  events: { accept: vscode.EventEmitter<void>; hide: vscode.EventEmitter<void>; button: vscode.EventEmitter<vscode.QuickInputButton>; change: vscode.EventEmitter<string> },
-): void {
+interface Control {
+  items: readonly vscode.QuickPickItem[];
+  selectedItems: readonly vscode.QuickPickItem[];
+  value: string;
+  prompt?: string;
+  buttons: readonly vscode.QuickInputButton[];
+}
+
+interface ControlEvents {
+  accept: vscode.EventEmitter<void>;
+  hide: vscode.EventEmitter<void>;
+  button: vscode.EventEmitter<vscode.QuickInputButton>;
+  change: vscode.EventEmitter<string>;
+}
+
+function play(answer: Answer, control: Control, record: Shown, events: ControlEvents): void {
   if (answer === 'escape') return events.hide.fire();
   if (answer === 'back') {
     if (!control.buttons.includes(vscode.QuickInputButtons.Back)) throw new Error(`"${record.title}" has no Back button`);
