@@ -7,6 +7,7 @@ import * as path from 'path';
 import ignore = require('ignore');
 import picomatch = require('picomatch');
 
+import { splitGroups } from './groupSplit';
 import type { SkipReason } from './runFormat';
 
 export type { SkipReason };
@@ -356,60 +357,14 @@ export interface CorpusSplit {
 }
 
 /**
- * Splits whole documents, so validation text is never a continuation of a
- * training file (which would flatter the validation loss).
- *
- * Documents are ranked by a seeded hash of their path rather than shuffled,
- * so adding a file to the corpus moves at most that file between sides.
- * Walking that ranking, a document joins validation when doing so brings
- * validation's character count closer to `validationFraction` of the total.
- *
- * With 2+ documents both sides get at least one. With a single document
- * validation is empty: the caller should then hold out the tail of that
- * document's text instead.
+ * Splits whole documents by character count (see splitGroups), so validation
+ * text is never a continuation of a training file. With a single document
+ * validation is empty: the caller should then hold out the tail of its text.
  */
 export function splitByDocument(docs: CorpusDocument[], validationFraction = 0.05, seed = 0): CorpusSplit {
-  if (!(validationFraction >= 0 && validationFraction < 1)) {
-    throw new RangeError(`validationFraction must be in [0, 1), got ${validationFraction}`);
-  }
-  if (docs.length < 2) return { train: [...docs], validation: [] };
-
-  const total = docs.reduce((sum, d) => sum + d.text.length, 0);
-  const target = total * validationFraction;
-  const ranked = docs
-    .map((doc) => ({ doc, rank: hashPath(doc.path, seed) }))
-    .sort((a, b) => a.rank - b.rank || compareStrings(a.doc.path, b.doc.path))
-    .map(({ doc }) => doc);
-
-  const validation = new Set<CorpusDocument>();
-  let chars = 0;
-  for (const doc of ranked) {
-    if (validation.size === docs.length - 1) break; // train keeps at least one
-    // Join if |chars + len - target| < |chars - target|, i.e. it gets us closer.
-    if (2 * chars + doc.text.length < 2 * target) {
-      validation.add(doc);
-      chars += doc.text.length;
-    }
-  }
-  if (validation.size === 0) {
-    // Every document overshoots the target on its own; the smallest overshoots least.
-    validation.add(ranked.reduce((best, d) => (d.text.length < best.text.length ? d : best)));
-  }
-
-  return {
-    train: docs.filter((d) => !validation.has(d)),
-    validation: docs.filter((d) => validation.has(d)),
-  };
-}
-
-/** FNV-1a over seed and path: tiny, deterministic, well enough spread for ranking. */
-function hashPath(p: string, seed: number): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
-  for (let i = 0; i < p.length; i++) {
-    h ^= p.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  const groups = docs.map((doc) => ({ name: doc.path, size: doc.text.length, doc }));
+  const { train, validation } = splitGroups(groups, validationFraction, seed);
+  return { train: train.map((g) => g.doc), validation: validation.map((g) => g.doc) };
 }
 
 // ---------------------------------------------------------------------------
