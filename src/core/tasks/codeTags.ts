@@ -17,7 +17,7 @@ export async function tagSourceCode(text: string, language: string): Promise<Cod
   for (let i = 0; i < features.length; i++) {
     if (features.inComment[i]) tags[i] = 'comment';
     else if (features.inString[i]) tags[i] = 'string';
-    else tags[i] = TOKEN_KIND_NAMES[features.tokenKind[i]] as CodeTag;
+    else tags[i] = TOKEN_KIND_NAMES[features.tokenKind[i]];
   }
   return tags;
 }
