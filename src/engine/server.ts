@@ -110,6 +110,7 @@ export class EngineServer {
       onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir, record }),
       onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir, record }),
       onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir, path, step }),
+      onGradFlow: (records) => this.send({ kind: 'event', event: 'gradFlow', runDir, records }),
     };
     // Reserve the slot before the first await so a second request is refused.
     this.current = { runDir: '(starting)', controller };

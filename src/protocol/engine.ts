@@ -4,7 +4,7 @@
  * response; events stream from the engine while a training runs. Both sides
  * validate what they receive with the checks below.
  */
-import type { MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
 import {
   NEURON_KINDS,
@@ -124,6 +124,8 @@ export type EngineEvent =
   | { kind: 'event'; event: 'eval'; runDir: string; record: EvalRecord }
   | { kind: 'event'; event: 'sample'; runDir: string; record: SampleRecord }
   | { kind: 'event'; event: 'checkpoint'; runDir: string; path: string; step: number }
+  /** A gradient-flow measurement: one record per layer (docs/architecture.md, "Gradient flow"). */
+  | { kind: 'event'; event: 'gradFlow'; runDir: string; records: GradFlowRecord[] }
   | { kind: 'event'; event: 'finished'; runDir: string; status: Exclude<RunStatus, 'running'>; message?: string; info: RunInfo }
   | { kind: 'event'; event: 'generated'; requestId: string; text: string }
   | { kind: 'event'; event: 'log'; level: 'info' | 'warn' | 'error'; message: string };
@@ -158,6 +160,8 @@ const trainingCheck = shape({
   validationFraction: num,
   minTokenCount: int,
   maxFileBytes: int,
+  gradFlowEvery: optional(int),
+  gradFlowLength: optional(int),
 });
 
 const documentId: Check = (v, p) =>
