@@ -145,6 +145,19 @@ export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
   return spec;
 }
 
+/** Trainable parameters of a model: embedding, per layer and direction W, U and b, and the output layer. */
+export function parameterCount(spec: ModelSpec): number {
+  const G = gateCount(spec.cell);
+  const H = spec.hidden;
+  const directions = spec.bidirectional ? 2 : 1;
+  let n = spec.embedding > 0 ? spec.vocabSize * spec.embedding : 0;
+  for (let l = 0; l < spec.layers; l++) {
+    const inputs = l === 0 ? spec.embedding || spec.vocabSize : H * directions;
+    n += directions * (inputs * G * H + H * G * H + G * H);
+  }
+  return n + H * directions * spec.vocabSize + spec.vocabSize;
+}
+
 /** Number of gate blocks a cell's weight matrices hold (LSTM i,f,c,o; GRU z,r,h). */
 export function gateCount(cell: CellType): number {
   return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;

@@ -5,12 +5,9 @@
  * ‖∂L_T/∂h_t‖ (L_T the mean loss of the last position) and ‖∂L/∂h_t‖ (L the
  * window's mean loss), norms over the window's streams and units.
  */
-import * as fs from 'fs';
-import { gradFlowInterval } from '../../core/spec';
-import { RUN_FILES, type GradFlowRecord } from '../../core/runFormat';
+import type { GradFlowRecord } from '../../core/runFormat';
 import * as tf from '../tfjs';
 import { crossEntropy, type RecurrentModel } from '../model';
-import type { LoopHook, LoopView } from './loopTypes';
 import type { StepInput } from './stepTypes';
 
 /** Per layer, ‖∂L/∂h_t‖ for t = 0 … T − 1, on tfjs ops: gradients with respect to zeros added to every h_t. */
@@ -66,23 +63,4 @@ function byDistance(profile: Float64Array): (number | null)[] {
     out.push(Number.isFinite(v) ? v : null);
   }
   return out;
-}
-
-/**
- * The probe as a loop hook: every `gradFlowEvery` steps (default: at each
- * evaluation) and after the last step, appends to gradflow.jsonl and emits
- * the records. Its time is kept apart from the training time in run.json.
- */
-export class GradientFlowProbe implements LoopHook {
-  async afterStep(loop: LoopView): Promise<void> {
-    const { job, info } = loop;
-    const every = gradFlowInterval(info.training);
-    const window = job.gradFlowWindow;
-    if (!window || every <= 0 || !(loop.step % every === 0 || loop.last)) return;
-    const started = performance.now();
-    const records = await measureGradientFlow(job.runner, window, loop.step);
-    fs.appendFileSync(job.run.file(RUN_FILES.gradFlow), records.map((r) => JSON.stringify(r) + '\n').join(''));
-    info.timings = { ...info.timings, gradFlowMs: (info.timings.gradFlowMs ?? 0) + (performance.now() - started) };
-    loop.events.onGradFlow?.(records);
-  }
 }

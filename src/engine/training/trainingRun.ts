@@ -11,7 +11,7 @@ import { SpecError, validateModelSpec, validateTrainingSpec } from '../../core/s
 import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
-import { GradientFlowProbe } from './gradientFlow';
+import { GradientFlowProbe } from './gradientFlowProbe';
 import { runTrainingLoop, type TrainerEvents, type TrainingJob, type TrainOutcome } from './trainingLoop';
 import {
   batchData,

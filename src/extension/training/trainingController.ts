@@ -129,6 +129,8 @@ export class TrainingController implements vscode.Disposable {
         case 'sample':
           this.log.info(`sample at step ${event.record.step}:\n${event.record.text}`);
           break;
+        case 'gradFlow':
+          break;
         case 'checkpoint':
           this.log.debug(`checkpoint ${event.path}`);
           break;
