@@ -15,6 +15,7 @@ const run = (id: string, label: string, extra: Partial<DashboardRunInfo> = {}): 
   totalSteps: 100,
   backend: 'wasm',
   resolution: 'char',
+  layers: 1,
   ...extra,
 });
 

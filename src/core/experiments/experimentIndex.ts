@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listRuns, type RunSummary } from '../runIndex';
-import { RunStoreError } from '../runStore';
+import { RunStoreError, writeJsonAtomic } from '../runStore';
 import { EXPERIMENT_FILE, type ExperimentInfo } from './experimentFormat';
 
 /** What the Runs view shows of one experiment folder: its description and its member runs, in the experiment's order. */
@@ -72,4 +72,28 @@ function membersInOrder(dir: string, info: ExperimentInfo): RunSummary[] {
     return i < 0 ? info.variants.length : i;
   };
   return runs.sort((a, b) => rank(a) - rank(b));
+}
+
+/** Marks an experiment whose engine died as failed (resumable); one that already finished is left alone. */
+export function markExperimentInterrupted(dir: string, reason: string): boolean {
+  const info = readExperimentInfo(dir);
+  if (info.status !== 'running') return false;
+  writeJsonAtomic(path.join(dir, EXPERIMENT_FILE), {
+    ...info,
+    status: 'failed',
+    message: `${reason}; resume the experiment to continue`,
+    updatedAt: new Date().toISOString(),
+  });
+  return true;
+}
+
+/** The run's variant label when it is a member of an experiment (its folder's parent holds experiment.json). */
+export function experimentVariant(runDir: string): string | undefined {
+  const parent = path.dirname(runDir);
+  if (!isExperimentFolder(parent)) return undefined;
+  try {
+    return readExperimentInfo(parent).variants.find((v) => v.runId === path.basename(runDir))?.label;
+  } catch {
+    return undefined;
+  }
 }

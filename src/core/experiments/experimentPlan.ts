@@ -28,6 +28,8 @@ export interface ExperimentOptions {
   evalEvery?: number;
   checkpointEvery?: number;
   gradFlowEvery?: number;
+  /** Files larger than this are left out (the rnnLab.maxFileBytes setting). */
+  maxFileBytes?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ function sharedTraining(kind: ExperimentKind, o: ExperimentOptions): TrainingSpe
   if (o.evalEvery !== undefined) training.evalEvery = o.evalEvery;
   if (o.checkpointEvery !== undefined) training.checkpointEvery = o.checkpointEvery;
   if (o.gradFlowEvery !== undefined) training.gradFlowEvery = o.gradFlowEvery;
+  if (o.maxFileBytes !== undefined) training.maxFileBytes = o.maxFileBytes;
   // Samples are not what an experiment compares: one at the end of each member.
   training.sampleEvery = training.steps;
   return training;

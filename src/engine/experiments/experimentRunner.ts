@@ -45,6 +45,8 @@ export interface ResumeExperimentRequest {
 
 /** A member starting (or resuming) and finishing. */
 export interface MemberEvent {
+  /** The experiment folder. */
+  dir: string;
   index: number;
   total: number;
   variant: ExperimentVariant;
@@ -187,6 +189,7 @@ async function runMembers(
       if (state.kind === 'done') continue;
       const started = await startMember(folder, info, variant, state, request, events, signal);
       const member: MemberEvent = {
+        dir: folder.dir,
         index,
         total: info.variants.length,
         variant,

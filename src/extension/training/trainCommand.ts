@@ -1,14 +1,12 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { PRESETS, trainingOf, type Preset } from '../../core/presets';
 import { CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, SpecError, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import type { TrainParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
-import { isInside } from '../../core/paths';
 import { backendPreference, defaultPreset, maxFileBytes } from '../settings';
 import type { RunRegistry } from '../runs/runRegistry';
 import type { TrainingController } from './trainingController';
-import { globsForLanguage } from './languageGlobs';
+import { excludedGlobs, filesFromArgs, parseFilesArg, pickFiles, type FilesArg } from './fileChoice';
 
 /**
  * Arguments that skip the questions (for keybindings, scripts and tests):
@@ -16,12 +14,10 @@ import { globsForLanguage } from './languageGlobs';
  */
 export interface TrainCommandArgs {
   preset?: string;
-  files?: 'workspace' | 'language' | { glob: string };
+  files?: FilesArg;
   model?: Partial<Omit<ModelSpec, 'vocabSize'>>;
   training?: Partial<TrainingSpec>;
 }
-
-type FileChoice = { include?: string[]; description: string };
 
 /** `RNN Lab: Train Model…` — preset → files → go. Returns the run folder, or undefined when the user backed out. */
 export async function trainModel(controller: TrainingController, registry: RunRegistry, args?: unknown): Promise<string | undefined> {
@@ -85,8 +81,7 @@ function parseArgs(args: unknown): TrainCommandArgs {
   if (!isRecord(args) || args instanceof vscode.Uri || !('preset' in args || 'files' in args)) return {};
   const out: TrainCommandArgs = {};
   if (typeof args.preset === 'string') out.preset = args.preset;
-  if (args.files === 'workspace' || args.files === 'language') out.files = args.files;
-  else if (isRecord(args.files) && typeof args.files.glob === 'string') out.files = { glob: args.files.glob };
+  out.files = parseFilesArg(args.files);
   if (isRecord(args.model)) out.model = args.model;
   if (isRecord(args.training)) out.training = args.training;
   return out;
@@ -168,49 +163,4 @@ async function askNumber(title: string, prompt: string, value: number): Promise<
     validateInput: (v) => (Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'a positive number'),
   });
   return text === undefined ? undefined : Number(text);
-}
-
-async function pickFiles(): Promise<FileChoice | undefined> {
-  const editor = vscode.window.activeTextEditor;
-  const languageGlobs = editor ? globsForLanguage(editor.document.languageId, editor.document.fileName) : undefined;
-  type Pick = vscode.QuickPickItem & { choice: 'language' | 'glob' | 'workspace' };
-  const items: Pick[] = [];
-  if (editor && languageGlobs)
-    items.push({ choice: 'language', label: `Files of this language (${editor.document.languageId})`, description: languageGlobs.join(', ') });
-  items.push({ choice: 'glob', label: 'Files matching a glob…', description: 'e.g. src/**/*.py' });
-  items.push({ choice: 'workspace', label: 'The whole workspace', description: 'every text file' });
-  const pick = await vscode.window.showQuickPick(items, {
-    title: 'RNN Lab: Train Model (2/2): files',
-    placeHolder: '.gitignore, files.exclude, binary and large files are left out',
-  });
-  if (!pick) return undefined;
-  if (pick.choice === 'language') return { include: languageGlobs, description: pick.label };
-  if (pick.choice === 'workspace') return { description: pick.label };
-  const glob = await vscode.window.showInputBox({
-    title: 'RNN Lab: files to train on',
-    prompt: 'A glob relative to the workspace folder',
-    value: '**/*',
-    validateInput: (v) => (v.trim() ? undefined : 'a glob such as src/**/*.ts'),
-  });
-  return glob ? { include: [glob.trim()], description: glob } : undefined;
-}
-
-function filesFromArgs(files: NonNullable<TrainCommandArgs['files']>): FileChoice | undefined {
-  if (files === 'workspace') return { description: 'workspace' };
-  if (files === 'language') {
-    const editor = vscode.window.activeTextEditor;
-    const globs = editor && globsForLanguage(editor.document.languageId, editor.document.fileName);
-    return globs ? { include: globs, description: editor.document.languageId } : undefined;
-  }
-  return { include: [files.glob], description: files.glob };
-}
-
-/** files.exclude patterns that are on, and the runs folder when it lies in the workspace. */
-function excludedGlobs(workspaceDir: string, runsDir: string): string[] {
-  const config = vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude') ?? {};
-  const globs = Object.entries(config)
-    .filter(([, on]) => on === true)
-    .map(([glob]) => glob);
-  if (isInside(runsDir, workspaceDir)) globs.push(path.relative(workspaceDir, runsDir).split(path.sep).join('/'));
-  return globs;
 }
