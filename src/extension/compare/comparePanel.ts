@@ -36,7 +36,8 @@ export class ComparePanel implements vscode.Disposable {
       existing.panel.reveal(existing.panel.viewColumn ?? vscode.ViewColumn.One, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, title, vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
+    // The panel takes its real title once the page has loaded and asked for the runs (see sendShow).
+    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, 'RNN Lab: Compare Runs', vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
     ComparePanel.current = new ComparePanel(panel, host, runDirs, title);
     return ComparePanel.current;
   }

@@ -8,14 +8,18 @@ import { describeBackend } from '../../core/runFormat';
 
 /** A run in the Runs view; commands receive it as their argument. */
 export class RunItem extends vscode.TreeItem {
-  constructor(readonly run: RunSummary) {
-    super(run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id, vscode.TreeItemCollapsibleState.None);
+  /** `variant`: its name within its experiment ("no clipping"), which then heads the label. */
+  constructor(
+    readonly run: RunSummary,
+    variant?: string,
+  ) {
+    super(variant ?? (run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id), vscode.TreeItemCollapsibleState.None);
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(run.dir);
     const info = run.info;
     // The context value drives the menus: only running runs can be stopped, only stopped ones resumed.
     this.contextValue = info ? `rnnLab.run.${info.status}` : 'rnnLab.run.broken';
-    this.description = info ? runDescription(info) : 'unreadable';
+    this.description = info ? `${variant ? `${modelLabel(info)} · ` : ''}${runDescription(info)}` : 'unreadable';
     this.iconPath = new vscode.ThemeIcon(iconFor(info?.status));
     this.tooltip = tooltipFor(run);
     this.command = { command: 'rnnLab.openDashboard', title: 'Open Dashboard', arguments: [this] };
@@ -76,7 +80,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsViewItem>, 
   }
 
   getChildren(item?: RunsViewItem): RunsViewItem[] {
-    if (item instanceof ExperimentItem) return item.experiment.members.map((r) => new RunItem(r));
+    if (item instanceof ExperimentItem) {
+      const variants = item.experiment.info?.variants ?? [];
+      return item.experiment.members.map((r) => new RunItem(r, variants.find((v) => v.runId === r.id)?.label));
+    }
     if (item) return [];
     const created = (i: RunsViewItem) => (i instanceof ExperimentItem ? i.experiment.info?.createdAt : i.run.info?.createdAt) ?? '';
     const items: RunsViewItem[] = [...this.registry.experiments.map((e) => new ExperimentItem(e)), ...this.registry.topLevelRuns.map((r) => new RunItem(r))];
