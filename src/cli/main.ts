@@ -10,7 +10,6 @@ import { runScore, scoreCommand } from './commands/score';
 import { activationsCommand, runActivations } from './commands/activations';
 import { neuronsCommand, runNeurons } from './commands/neurons';
 import { experimentCommand, runExperiment } from './commands/experiment';
-import { ExperimentError } from '../engine/experiments/experimentRunner';
 import { RunStoreError } from '../core/runStore';
 import { InputFileError } from './inputFiles';
 import { OnnxModelError } from '../engine/onnx/onnxModelError';
@@ -93,7 +92,6 @@ main(process.argv.slice(2)).then(
       err instanceof OnnxModelError ||
       err instanceof SampleError ||
       err instanceof InputFileError ||
-      err instanceof ExperimentError ||
       err instanceof RunStoreError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);

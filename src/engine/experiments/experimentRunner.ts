@@ -121,12 +121,9 @@ export async function resumeExperiment(request: ResumeExperimentRequest, events:
   }
   const resumed: ExperimentInfo = { ...info, status: 'running', message: undefined };
   folder.writeInfo(resumed);
-  const request2 = { inputs: info.inputs, include: info.include, exclude: info.exclude, backend: request.backend, threads: request.threads };
-  return { dir: folder.dir, info: resumed, outcome: runMembers(folder, resumed, request2, events, signal) };
+  const members = { inputs: info.inputs, include: info.include, exclude: info.exclude, backend: request.backend, threads: request.threads };
+  return { dir: folder.dir, info: resumed, outcome: runMembers(folder, resumed, members, events, signal) };
 }
-
-/** A request the data or the folder cannot satisfy (exit 1, a clear message). */
-export class ExperimentError extends Error {}
 
 /** Every member's specs, validated; throws a SpecError naming the bad field. */
 function checkPlan(kind: ExperimentKind, options: ExperimentOptions, vocabSize: number) {
