@@ -47,10 +47,12 @@ function vanishingFindings(runs: MemberSummary[]): string[] {
     const at = m.gradFlowStep !== null ? ` (profile at step ${m.gradFlowStep}, T = ${m.gradFlowLength})` : '';
     return `${m.label}: ${outcome(m)}; ‖∂L_T/∂h_{T−k}‖ / ‖∂L_T/∂h_T‖${at} ${layers.length ? layers.join('; ') : 'not measured'}.`;
   });
-  const rnn = runs.find((m) => m.cell === 'rnn')?.gradFlow['0']?.k50;
-  const lstm = runs.find((m) => m.cell === 'lstm')?.gradFlow['0']?.k50;
-  if (rnn != null && lstm != null && rnn > 0) {
-    lines.push(`At k = 50 (layer 0) the LSTM's ratio is ${(lstm / rnn).toExponential(2)}× the vanilla RNN's.`);
-  }
+  const rnn = runs.find((m) => m.cell === 'rnn')?.gradFlow ?? {};
+  const lstm = runs.find((m) => m.cell === 'lstm')?.gradFlow ?? {};
+  const byLayer = Object.keys(rnn).flatMap((layer) => {
+    const [r, l] = [rnn[layer]?.k50, lstm[layer]?.k50];
+    return r != null && l != null && r > 0 ? [`${(l / r).toExponential(2)}× in layer ${layer}`] : [];
+  });
+  if (byLayer.length > 0) lines.push(`At k = 50 the LSTM's ratio is the vanilla RNN's times ${byLayer.join(', ')}.`);
   return lines;
 }
