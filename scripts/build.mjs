@@ -82,4 +82,5 @@ await Promise.all([
   build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
   build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: 'media/samples' }),
   build({ ...webview, entryPoints: { neurons: 'webview/neurons/main.ts' }, outdir: 'media/neurons' }),
+  build({ ...webview, entryPoints: { compare: 'webview/compare/main.ts' }, outdir: 'media/compare' }),
 ]);

@@ -9,6 +9,8 @@ import { exportCommand, runExport } from './commands/export';
 import { runScore, scoreCommand } from './commands/score';
 import { activationsCommand, runActivations } from './commands/activations';
 import { neuronsCommand, runNeurons } from './commands/neurons';
+import { experimentCommand, runExperiment } from './commands/experiment';
+import { RunStoreError } from '../core/runStore';
 import { InputFileError } from './inputFiles';
 import { OnnxModelError } from '../engine/onnx/onnxModelError';
 import { SampleError } from '../engine/sampler';
@@ -20,6 +22,7 @@ const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) 
   { spec: exportCommand, run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: activationsCommand, run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: neuronsCommand, run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  { spec: experimentCommand, run: (argv, signal) => runExperiment(argv, { stdout: process.stdout, stderr: process.stderr }, signal) },
 ];
 
 function mainHelp(): string {
@@ -88,7 +91,8 @@ main(process.argv.slice(2)).then(
       err instanceof VocabularyError ||
       err instanceof OnnxModelError ||
       err instanceof SampleError ||
-      err instanceof InputFileError;
+      err instanceof InputFileError ||
+      err instanceof RunStoreError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

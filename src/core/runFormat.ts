@@ -13,6 +13,7 @@ export const RUN_FILES = {
   samples: 'samples.jsonl',
   checkpoints: 'checkpoints',
   onnx: 'model.onnx',
+  gradFlow: 'gradflow.jsonl',
 } as const;
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -85,18 +86,43 @@ export interface RunInfo {
     /** Training throughput over the last session, tokens per second. */
     charsPerSec?: number;
   };
-  timings: { trainingMs: number; startedAt: string; finishedAt?: string };
+  /** Milliseconds spent in training steps and, apart from them, in the gradient-flow probe. */
+  timings: { trainingMs: number; startedAt: string; finishedAt?: string; gradFlowMs?: number };
   /** Relative path of the newest good checkpoint, if any. */
   checkpoint?: string;
   /** Why the run stopped, for `failed` and `cancelled`. */
   message?: string;
   resumedAt?: number[];
+  /** Set when the run stopped because a step's loss or gradient norm was NaN or infinite (that step was not applied). */
+  nonFinite?: NonFiniteStop;
+}
+
+/** The step a run stopped at on a non-finite loss or gradient; JSON keeps NaN and ±Infinity as null. */
+export interface NonFiniteStop {
+  /** The step that was attempted (one past the last applied step). */
+  step: number;
+  loss: number | null;
+  gradNorm: number | null;
 }
 
 /** A line of metrics.jsonl: a training step, or an evaluation. Losses in nats per token. */
 export type MetricsRecord =
   | { kind: 'step'; step: number; epoch: number; loss: number; gradNorm: number; clippedGradNorm: number; lr: number; charsPerSec: number; time: number }
   | { kind: 'eval'; step: number; valLoss: number; time: number };
+
+/**
+ * A line of gradflow.jsonl: one layer's gradient flow through time at a step,
+ * on the run's fixed probe window of length T. Index k holds the norm at
+ * distance k from the window's end (k = 0 is t = T): `lastLoss` of
+ * ‖∂L_T/∂h_t‖ (the loss at the last position only), `windowLoss` of ‖∂L/∂h_t‖
+ * (the whole window's loss). Norms over the window's streams and units.
+ */
+export interface GradFlowRecord {
+  step: number;
+  layer: number;
+  lastLoss: (number | null)[];
+  windowLoss: (number | null)[];
+}
 
 /** A line of samples.jsonl. */
 export interface SampleRecord {

@@ -20,3 +20,18 @@ export function runDescription(info: RunInfo): string {
   if (best !== undefined) parts.push(`${natsToBits(best).toFixed(2)} ${lossUnit(info)}`);
   return parts.join(' · ');
 }
+
+/**
+ * Tokens per character of the run's corpus: 1 for characters; for code tokens
+ * the corpus's token count over its character count (training and validation
+ * together, newline separators included: close, not exact).
+ */
+export function tokensPerCharacter(info: RunInfo): number {
+  if (info.training.resolution === 'char' || !(info.corpus.characters > 0)) return 1;
+  return (info.corpus.trainTokens + info.corpus.validationTokens) / info.corpus.characters;
+}
+
+/** A loss in nats per token as bits per character, so token-level runs compare with character runs. */
+export function bitsPerCharacter(info: RunInfo, nats: number): number {
+  return natsToBits(nats) * tokensPerCharacter(info);
+}

@@ -105,9 +105,9 @@ export class RunFolder {
     fs.appendFileSync(this.file(RUN_FILES.samples), JSON.stringify(record) + '\n');
   }
 
-  /** Drops metrics and samples recorded after `step` (a resumed run trains those steps again). */
+  /** Drops metrics, samples and gradient flow recorded after `step` (a resumed run trains those steps again). */
   truncateHistoryAfter(step: number): void {
-    for (const name of [RUN_FILES.metrics, RUN_FILES.samples]) {
+    for (const name of [RUN_FILES.metrics, RUN_FILES.samples, RUN_FILES.gradFlow]) {
       const file = this.file(name);
       const kept = (readJsonLines(file) as { step: number }[]).filter((r) => r.step <= step);
       if (fs.existsSync(file)) writeFileAtomic(file, kept.map((r) => JSON.stringify(r) + '\n').join(''));

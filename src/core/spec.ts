@@ -54,6 +54,26 @@ export interface TrainingSpec {
   /** Token resolution: whole tokens seen fewer times are spelled by characters. */
   minTokenCount: number;
   maxFileBytes: number;
+  /**
+   * Gradient flow through time (docs/architecture.md, "Gradient flow"): probe every this many
+   * steps; absent means at each evaluation (`evalEvery`), 0 means never. Absent in older runs.
+   */
+  gradFlowEvery?: number;
+  /** The probe's window length T; absent means the sequence length, at most MAX_GRAD_FLOW_LENGTH. */
+  gradFlowLength?: number;
+}
+
+/** The longest window the gradient-flow probe measures. */
+export const MAX_GRAD_FLOW_LENGTH = 512;
+
+/** How often the gradient-flow probe runs (0: never), with old and new run.json files alike. */
+export function gradFlowInterval(spec: TrainingSpec): number {
+  return spec.gradFlowEvery ?? spec.evalEvery;
+}
+
+/** The probe's window length T. */
+export function gradFlowLength(spec: TrainingSpec): number {
+  return spec.gradFlowLength ?? Math.min(spec.seqLength, MAX_GRAD_FLOW_LENGTH);
 }
 
 export const DEFAULT_MODEL: Omit<ModelSpec, 'vocabSize'> = {
@@ -120,7 +140,22 @@ export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
     throw new SpecError(`validation fraction must be in [0, 1); got ${spec.validationFraction}`);
   checkInt('min token count', spec.minTokenCount, 1, Number.MAX_SAFE_INTEGER);
   checkInt('max file bytes', spec.maxFileBytes, 1, Number.MAX_SAFE_INTEGER);
+  if (spec.gradFlowEvery !== undefined) checkInt('grad-flow-every', spec.gradFlowEvery, 0, Number.MAX_SAFE_INTEGER);
+  if (spec.gradFlowLength !== undefined) checkInt('grad-flow-length', spec.gradFlowLength, 1, MAX_GRAD_FLOW_LENGTH);
   return spec;
+}
+
+/** Trainable parameters of a model: embedding, per layer and direction W, U and b, and the output layer. */
+export function parameterCount(spec: ModelSpec): number {
+  const G = gateCount(spec.cell);
+  const H = spec.hidden;
+  const directions = spec.bidirectional ? 2 : 1;
+  let n = spec.embedding > 0 ? spec.vocabSize * spec.embedding : 0;
+  for (let l = 0; l < spec.layers; l++) {
+    const inputs = l === 0 ? spec.embedding || spec.vocabSize : H * directions;
+    n += directions * (inputs * G * H + H * G * H + G * H);
+  }
+  return n + H * directions * spec.vocabSize + spec.vocabSize;
 }
 
 /** Number of gate blocks a cell's weight matrices hold (LSTM i,f,c,o; GRU z,r,h). */

@@ -13,6 +13,12 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seed for this call's dropout masks (deterministic runs). */
   dropoutSeed?: number;
+  /**
+   * Per layer a [batch, time, hidden] tensor added to h_t at every step (zeros
+   * leave the values unchanged): the gradient with respect to it is ∂L/∂h_t
+   * through every path (the gradient-flow probe). Not for bidirectional layers.
+   */
+  probes?: tf.Tensor3D[];
 }
 
 export interface ForwardResult {
@@ -124,9 +130,10 @@ export class RecurrentModel {
     const finalH: tf.Tensor2D[] = [];
     const finalC: tf.Tensor2D[] = [];
     const layerOutputs: tf.Tensor3D[] = [];
+    if (options.probes && bidirectional) throw new Error('the gradient-flow probe is for unidirectional layers');
     for (let l = 0; l < layers; l++) {
       const run = (dir: '' | 'backward/', reverse: boolean, h0?: tf.Tensor2D, c0?: tf.Tensor2D) =>
-        this.runLayer(`layer${l}/${dir}`, x, flatTokens, batch, time, reverse, h0, c0);
+        this.runLayer(`layer${l}/${dir}`, x, flatTokens, batch, time, reverse, h0, c0, options.probes?.[l]);
       const stateH = initial?.h[l];
       const stateC = initial?.c?.[l];
       let out: tf.Tensor3D;
@@ -162,6 +169,7 @@ export class RecurrentModel {
     reverse: boolean,
     h0: tf.Tensor2D | undefined,
     c0: tf.Tensor2D | undefined,
+    probe?: tf.Tensor3D,
   ): { sequence: tf.Tensor3D; h: tf.Tensor2D; c?: tf.Tensor2D } {
     const { cell, hidden: H } = this.spec;
     const W = this.variable(`${prefix}kernel`);
@@ -179,6 +187,7 @@ export class RecurrentModel {
     const hU = cell === 'gru' ? undefined : recurrentProduct(U as tf.Tensor2D);
     const hUzr = cell === 'gru' ? recurrentProduct(tf.slice(U as tf.Tensor2D, [0, 0], [H, 2 * H])) : undefined;
     const hUh = cell === 'gru' ? recurrentProduct(tf.slice(U as tf.Tensor2D, [0, 2 * H], [H, H])) : undefined;
+    const probeSteps = probe && (tf.unstack(probe, 1) as tf.Tensor2D[]);
     for (const t of order) {
       const xt = steps[t];
       if (cell === 'rnn') {
@@ -193,6 +202,7 @@ export class RecurrentModel {
         const candidate = tf.tanh(tf.add(xh, hUh!(tf.mul(r, h))));
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
       }
+      if (probeSteps) h = tf.add(h, probeSteps[t]);
       outputs[t] = h;
     }
     return { sequence: tf.stack(outputs, 1) as tf.Tensor3D, h, c: cell === 'lstm' ? c : undefined };

@@ -18,6 +18,7 @@ import { exportRunToOnnx } from './onnx/onnxExport';
 import { RequestError } from './requestError';
 import { SampleError } from './sampler';
 import { resumeTraining, startTraining, type StartedTraining } from './training/trainingRun';
+import { resumeExperiment, startExperiment, type ExperimentEvents, type StartedExperiment } from './experiments/experimentRunner';
 import type { TrainerEvents } from './training/trainingLoop';
 import { modelSourcePath } from '../protocol/modelSource';
 
@@ -74,6 +75,8 @@ export class EngineServer {
     ping: () => ({ time: Date.now(), pid: process.pid }),
     train: (params) => this.train((events, signal) => startTraining(params, events, signal)),
     resume: (params) => this.train((events, signal) => resumeTraining(params, events, signal)),
+    experiment: (params) => this.experiment((events, signal) => startExperiment(params, events, signal)),
+    resumeExperiment: (params) => this.experiment((events, signal) => resumeExperiment(params, events, signal)),
     stop: ({ runDir }) => {
       if (!this.current || (runDir !== undefined && runDir !== this.current.runDir)) return { stopped: false };
       this.current.controller.abort();
@@ -105,12 +108,7 @@ export class EngineServer {
     if (this.current) throw new RequestError('busy', `a training is already running (${this.current.runDir}); stop it first`);
     const controller = new AbortController();
     let runDir = '';
-    const events: TrainerEvents = {
-      onStep: (record, info) => this.send({ kind: 'event', event: 'step', runDir, record, progress: info.progress }),
-      onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir, record }),
-      onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir, record }),
-      onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir, path, step }),
-    };
+    const events = this.trainerEvents(() => runDir);
     // Reserve the slot before the first await so a second request is refused.
     this.current = { runDir: '(starting)', controller };
     let started: StartedTraining;
@@ -133,6 +131,55 @@ export class EngineServer {
       },
     );
     return { runDir, info: started.info, skipped: started.skippedSummary };
+  }
+
+  /** A training's events, sent under the run folder `runDir()` names when they happen. */
+  private trainerEvents(runDir: () => string): TrainerEvents {
+    return {
+      onStep: (record, info) => this.send({ kind: 'event', event: 'step', runDir: runDir(), record, progress: info.progress }),
+      onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir: runDir(), record }),
+      onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir: runDir(), record }),
+      onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir: runDir(), path, step }),
+      onGradFlow: (records) => this.send({ kind: 'event', event: 'gradFlow', runDir: runDir(), records }),
+    };
+  }
+
+  /**
+   * An experiment holds the training slot from its first member to its last;
+   * `stop` stops the member in training and with it the experiment. Each member
+   * is announced (`experimentMember`) and finishes (`finished`) like a run.
+   */
+  private async experiment(
+    start: (events: ExperimentEvents, signal: AbortSignal) => Promise<StartedExperiment>,
+  ): Promise<EngineMethods['experiment']['result']> {
+    if (this.current) throw new RequestError('busy', `a training is already running (${this.current.runDir}); stop it first`);
+    const controller = new AbortController();
+    this.current = { runDir: '(starting)', controller };
+    let runDir = '';
+    const events: ExperimentEvents = {
+      training: this.trainerEvents(() => runDir),
+      onMember: (m) => {
+        runDir = m.runDir;
+        this.current = { runDir, controller };
+        const { dir, index, total, info, resumed } = m;
+        this.send({ kind: 'event', event: 'experimentMember', dir, runDir, index, total, label: m.variant.label, info, resumed });
+      },
+      onMemberFinished: (m, outcome) =>
+        this.send({ kind: 'event', event: 'finished', runDir: m.runDir, status: outcome.status, message: outcome.message, info: outcome.info }),
+    };
+    let started: StartedExperiment;
+    try {
+      started = await start(events, controller.signal);
+    } catch (err) {
+      this.current = undefined;
+      throw err;
+    }
+    const dir = started.dir;
+    void started.outcome.then((outcome) => {
+      this.current = undefined;
+      this.send({ kind: 'event', event: 'experimentFinished', dir, status: outcome.status, message: outcome.message, info: outcome.info });
+    });
+    return { dir, info: started.info };
   }
 
   private async generate(params: GenerateParams): Promise<GenerateResult> {

@@ -12,6 +12,10 @@ import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
 import { NeuronsPanel } from './neurons/neuronsPanel';
 import { revealPath } from './runs/revealPath';
+import { runExperimentCommand } from './experiments/experimentCommand';
+import { compareRunsCommand, deleteExperiment, followExperiments, resumeExperimentCommand } from './experiments/experimentCommands';
+import { ExperimentItem } from './experiments/experimentItem';
+import { ComparePanel, type CompareHost } from './compare/comparePanel';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -56,7 +60,15 @@ export class Lab implements vscode.Disposable {
         deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
       }),
     );
+    this.own(
+      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => ComparePanel.revive(panel, this.compareHost, state),
+      }),
+    );
+    this.own(this.training.onEngineEvent((e) => (e.event === 'experimentMember' || e.event === 'experimentFinished') && this.registry.refresh()));
+    this.own(followExperiments(this.training, (runDirs) => this.showDashboard(runDirs)));
     this.registerCommands();
+    this.registerExperimentCommands();
   }
 
   private registerCommands(): void {
@@ -83,7 +95,9 @@ export class Lab implements vscode.Disposable {
       if (run) DashboardPanel.show(this.context.extensionUri, this.training, [run.dir], this.log);
     });
     command('rnnLab.deleteRun', async (arg, selection) =>
-      deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)),
+      arg instanceof ExperimentItem
+        ? deleteExperiment(this.registry, this.training, arg)
+        : deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)),
     );
     command('rnnLab.resumeTraining', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
@@ -102,9 +116,31 @@ export class Lab implements vscode.Disposable {
     // From the editor's context menu the argument is the document's URI: the active editor is that document.
     command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args instanceof vscode.Uri ? undefined : args));
     command('rnnLab.revealRunFolder', async (arg) => {
-      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
-      if (run) await revealPath(run.dir);
+      const dir = arg instanceof ExperimentItem ? arg.experiment.dir : (await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg))[0]?.dir;
+      if (dir) await revealPath(dir);
     });
+  }
+
+  /** What the comparison panel needs of the extension. */
+  private get compareHost(): CompareHost {
+    return {
+      extensionUri: this.context.extensionUri,
+      log: this.log,
+      onEngineEvent: this.training.onEngineEvent,
+      openRun: (runDir) => this.showDashboard([runDir]),
+    };
+  }
+
+  private showDashboard(runDirs: string[]): void {
+    DashboardPanel.show(this.context.extensionUri, this.training, runDirs, this.log);
+  }
+
+  /** Run Experiment…, Resume Experiment, Compare Runs… (src/extension/experiments/, src/extension/compare/). */
+  private registerExperimentCommands(): void {
+    const command = (id: string, run: (...args: unknown[]) => unknown) => this.own(vscode.commands.registerCommand(id, run));
+    command('rnnLab.runExperiment', (args) => runExperimentCommand(this.training, this.registry, args));
+    command('rnnLab.resumeExperiment', (arg) => resumeExperimentCommand(this.training, this.registry, arg));
+    command('rnnLab.compareRuns', (arg, selection) => compareRunsCommand(this.compareHost, this.registry, arg, selection));
   }
 
   private own<T extends vscode.Disposable>(disposable: T): T {

@@ -3,16 +3,18 @@
  * The webview only renders: all data comes from the host. Losses are nats per
  * token, as on disk; the webview shows bits.
  */
-import { shortBackendLabel, type RunInfo, type RunStatus, type SampleRecord } from '../core/runFormat';
+import { shortBackendLabel, type GradFlowRecord, type RunInfo, type RunStatus, type SampleRecord } from '../core/runFormat';
+import { MAX_GRAD_FLOW_LENGTH } from '../core/spec';
 import { modelLabel } from '../core/runLabels';
 import type { EvalRecord, StepRecord } from './engine';
 import { arrayOf, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 
-/** The dashboard's view of a run description (run.json). */
-export function toDashboardRunInfo(info: RunInfo): DashboardRunInfo {
+/** The dashboard's view of a run description (run.json); `variant` names it within its experiment. */
+export function toDashboardRunInfo(info: RunInfo, variant?: string): DashboardRunInfo {
   return {
     id: info.id,
-    label: `${modelLabel(info)} · ${info.id}`,
+    label: `${variant ? `${variant} · ` : ''}${modelLabel(info)} · ${info.id}`,
+    ...(variant ? { variant } : {}),
     status: info.status,
     cell: info.model.cell,
     clipMode: info.training.clipMode,
@@ -20,7 +22,9 @@ export function toDashboardRunInfo(info: RunInfo): DashboardRunInfo {
     totalSteps: info.progress.totalSteps,
     backend: shortBackendLabel(info.backend),
     resolution: info.training.resolution,
+    layers: info.model.layers,
     ...(info.message ? { message: info.message } : {}),
+    ...(info.nonFinite ? { stoppedAt: info.nonFinite.step } : {}),
   };
 }
 
@@ -29,6 +33,8 @@ export interface DashboardRunInfo {
   id: string;
   /** Short human label, e.g. "2×LSTM-128 · 20261126-0510". Workspace text: the webview escapes it. */
   label: string;
+  /** Its variant when it is a member of an experiment ("no clipping"): what legends call it. */
+  variant?: string;
   status: RunStatus;
   cell: string;
   clipMode: string;
@@ -37,7 +43,10 @@ export interface DashboardRunInfo {
   backend: string;
   /** Tokens are characters ('char') or code tokens ('token'): the unit of "bits per …". */
   resolution: 'char' | 'token';
+  layers: number;
   message?: string;
+  /** The step at which the run stopped on a non-finite loss or gradient (the gradient-norm chart marks it). */
+  stoppedAt?: number;
 }
 
 export interface DashboardRun {
@@ -45,15 +54,17 @@ export interface DashboardRun {
   steps: StepRecord[];
   evals: EvalRecord[];
   samples: SampleRecord[];
+  /** gradflow.jsonl: the gradient flow through time, a record per layer per measurement. */
+  gradFlow: GradFlowRecord[];
 }
 
 export type HostToDashboard =
   /** Replaces everything shown (first load, or a new selection of runs). */
   | { type: 'show'; runs: DashboardRun[] }
   /** New records of one run that is already shown. */
-  | { type: 'append'; runId: string; steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[] }
+  | { type: 'append'; runId: string; steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow?: GradFlowRecord[] }
   /** Status change of a shown run (finished, failed, …). */
-  | { type: 'status'; runId: string; status: RunStatus; message?: string };
+  | { type: 'status'; runId: string; status: RunStatus; message?: string; stoppedAt?: number };
 
 export type DashboardToHost =
   /** The webview has loaded (or reloaded) and wants the current state. */
@@ -67,6 +78,8 @@ export type DashboardToHost =
 export interface DashboardWebviewState {
   runIds: string[];
   logScaleLoss?: boolean;
+  /** The gradient-flow views show ‖∂L/∂h_t‖ of the whole window's loss instead of the last position's. */
+  gradFlowWindow?: boolean;
 }
 
 const checks: Record<DashboardToHost['type'], Check> = {
@@ -84,7 +97,7 @@ export function parseDashboardMessage(value: unknown): DashboardToHost | undefin
 /** Validates restored webview state (it comes back from the webview). */
 export function parseDashboardState(value: unknown): DashboardWebviewState | undefined {
   if (!isRecord(value) || arrayOf(str, 100)(value.runIds, 'runIds')) return undefined;
-  return { runIds: value.runIds as string[], logScaleLoss: value.logScaleLoss === true };
+  return { runIds: value.runIds as string[], logScaleLoss: value.logScaleLoss === true, gradFlowWindow: value.gradFlowWindow === true };
 }
 
 /**
@@ -102,11 +115,14 @@ const stepsCheck = arrayOf(
 );
 const evalsCheck = arrayOf(shape({ kind: oneOf('eval'), step: int, valLoss: metric, time: num }), MAX_RECORDS);
 const samplesCheck = arrayOf(shape({ step: int, temperature: num, prime: str, text: str, time: num }), 100_000);
+const profileCheck = arrayOf(metric, MAX_GRAD_FLOW_LENGTH);
+const gradFlowCheck = arrayOf(shape({ step: int, layer: int, lastLoss: profileCheck, windowLoss: profileCheck }), 200_000);
 const statusCheck = oneOf('running', 'completed', 'cancelled', 'failed');
 
 const runInfoCheck = shape({
   id: str,
   label: str,
+  variant: optional(str),
   status: statusCheck,
   cell: str,
   clipMode: str,
@@ -114,13 +130,18 @@ const runInfoCheck = shape({
   totalSteps: int,
   backend: str,
   resolution: oneOf('char', 'token'),
+  layers: int,
   message: optional(str),
+  stoppedAt: optional(int),
 });
 
 const hostChecks: Record<HostToDashboard['type'], Check> = {
-  show: shape({ type: str, runs: arrayOf(shape({ info: runInfoCheck, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck }), 100) }),
-  append: shape({ type: str, runId: str, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck }),
-  status: shape({ type: str, runId: str, status: statusCheck, message: optional(str) }),
+  show: shape({
+    type: str,
+    runs: arrayOf(shape({ info: runInfoCheck, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck, gradFlow: gradFlowCheck }), 100),
+  }),
+  append: shape({ type: str, runId: str, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck, gradFlow: optional(gradFlowCheck) }),
+  status: shape({ type: str, runId: str, status: statusCheck, message: optional(str), stoppedAt: optional(int) }),
 };
 
 /**

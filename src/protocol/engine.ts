@@ -4,7 +4,9 @@
  * response; events stream from the engine while a training runs. Both sides
  * validate what they receive with the checks below.
  */
-import type { MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
+import type { ExperimentOptions } from '../core/experiments/experimentPlan';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
 import {
   NEURON_KINDS,
@@ -45,6 +47,25 @@ export interface TrainParams {
   threads?: number;
 }
 
+/** An experiment (docs/architecture.md, "Experiment folders"): its kind, files and options; the engine plans the members. */
+export interface ExperimentParams {
+  kind: ExperimentKind;
+  inputs: string[];
+  include?: string[];
+  exclude?: string[];
+  /** Parent folder of the experiment folder (the runs directory). */
+  outDir: string;
+  options: ExperimentOptions;
+  backend: BackendPreference;
+  threads?: number;
+}
+
+export interface ResumeExperimentParams {
+  dir: string;
+  backend: BackendPreference;
+  threads?: number;
+}
+
 export interface ResumeParams {
   runDir: string;
   /** A new total step count (to train further than planned). */
@@ -77,7 +98,11 @@ export interface EngineMethods {
   ping: { params: Record<string, never>; result: { time: number; pid: number } };
   train: { params: TrainParams; result: { runDir: string; info: RunInfo; skipped: string } };
   resume: { params: ResumeParams; result: { runDir: string; info: RunInfo; skipped: string } };
-  /** Stops the running training after its current step (with a checkpoint). */
+  /** Runs an experiment's members one after another (one training slot, like `train`); `experimentMember` and `experimentFinished` events follow. */
+  experiment: { params: ExperimentParams; result: { dir: string; info: ExperimentInfo } };
+  /** Continues a stopped experiment: the member it stopped in, then the ones not begun (or deleted). */
+  resumeExperiment: { params: ResumeExperimentParams; result: { dir: string; info: ExperimentInfo } };
+  /** Stops the running training after its current step (with a checkpoint); a running experiment stops with it. */
   stop: { params: { runDir?: string }; result: { stopped: boolean } };
   /** Streams `generated` events while it runs (onnxruntime; the engine stays free to train). */
   generate: { params: GenerateParams; result: GenerateResult };
@@ -124,6 +149,11 @@ export type EngineEvent =
   | { kind: 'event'; event: 'eval'; runDir: string; record: EvalRecord }
   | { kind: 'event'; event: 'sample'; runDir: string; record: SampleRecord }
   | { kind: 'event'; event: 'checkpoint'; runDir: string; path: string; step: number }
+  /** A gradient-flow measurement: one record per layer (docs/architecture.md, "Gradient flow"). */
+  | { kind: 'event'; event: 'gradFlow'; runDir: string; records: GradFlowRecord[] }
+  /** An experiment's member starts (or resumes) training in `runDir`; its own events and `finished` follow. */
+  | { kind: 'event'; event: 'experimentMember'; dir: string; runDir: string; index: number; total: number; label: string; info: RunInfo; resumed: boolean }
+  | { kind: 'event'; event: 'experimentFinished'; dir: string; status: Exclude<ExperimentStatus, 'running'>; message?: string; info: ExperimentInfo }
   | { kind: 'event'; event: 'finished'; runDir: string; status: Exclude<RunStatus, 'running'>; message?: string; info: RunInfo }
   | { kind: 'event'; event: 'generated'; requestId: string; text: string }
   | { kind: 'event'; event: 'log'; level: 'info' | 'warn' | 'error'; message: string };
@@ -158,6 +188,27 @@ const trainingCheck = shape({
   validationFraction: num,
   minTokenCount: int,
   maxFileBytes: int,
+  gradFlowEvery: optional(int),
+  gradFlowLength: optional(int),
+});
+
+const experimentOptionsCheck = shape({
+  steps: optional(int),
+  seed: optional(int),
+  hidden: optional(int),
+  layers: optional(int),
+  seq: optional(int),
+  batch: optional(int),
+  cell: optional(oneOf(...CELL_TYPES)),
+  optimizer: optional(oneOf(...OPTIMIZERS)),
+  lr: optional(num),
+  clip: optional(num),
+  clipValue: optional(num),
+  sizing: optional(oneOf('hidden', 'parameters')),
+  evalEvery: optional(int),
+  checkpointEvery: optional(int),
+  gradFlowEvery: optional(int),
+  maxFileBytes: optional(int),
 });
 
 const documentId: Check = (v, p) =>
@@ -188,6 +239,17 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     threads: optional(trainingThreads),
   }),
   resume: shape({ runDir: str, steps: optional(int), backend: oneOf(...BACKENDS), threads: optional(trainingThreads) }),
+  experiment: shape({
+    kind: oneOf(...EXPERIMENT_KINDS),
+    inputs: arrayOf(str, 100_000),
+    include: optional(arrayOf(str)),
+    exclude: optional(arrayOf(str)),
+    outDir: str,
+    options: experimentOptionsCheck,
+    backend: oneOf(...BACKENDS),
+    threads: optional(trainingThreads),
+  }),
+  resumeExperiment: shape({ dir: str, backend: oneOf(...BACKENDS), threads: optional(trainingThreads) }),
   stop: shape({ runDir: optional(str) }),
   generate: shape({
     requestId: str,

@@ -15,6 +15,7 @@ const run = (id: string, label: string, extra: Partial<DashboardRunInfo> = {}): 
   totalSteps: 100,
   backend: 'wasm',
   resolution: 'char',
+  layers: 1,
   ...extra,
 });
 
@@ -101,7 +102,23 @@ test('units say characters only when every run reads characters', () => {
 test('host messages to the dashboard are validated, with null standing for a non-finite metric', () => {
   const step = { kind: 'step', step: 3, epoch: 0, loss: null, gradNorm: 1, clippedGradNorm: 1, lr: 0.002, charsPerSec: 10, time: 1 };
   assert.ok(parseHostToDashboardMessage({ type: 'append', runId: 'r', steps: [step], evals: [], samples: [] }));
-  assert.ok(parseHostToDashboardMessage({ type: 'show', runs: [{ info: run('a', 'A'), steps: [step], evals: [], samples: [] }] }));
+  const flow = { step: 3, layer: 0, lastLoss: [1, 0.5, null], windowLoss: [0.1, 0.2, 0.3] };
+  assert.ok(parseHostToDashboardMessage({ type: 'show', runs: [{ info: run('a', 'A'), steps: [step], evals: [], samples: [], gradFlow: [flow] }] }));
+  assert.ok(parseHostToDashboardMessage({ type: 'append', runId: 'r', steps: [], evals: [], samples: [], gradFlow: [flow] }));
+  assert.ok(parseHostToDashboardMessage({ type: 'status', runId: 'r', status: 'failed', stoppedAt: 4 }));
+  assert.equal(
+    parseHostToDashboardMessage({ type: 'append', runId: 'r', steps: [], evals: [], samples: [], gradFlow: [{ ...flow, lastLoss: ['big'] }] }),
+    undefined,
+  );
+  assert.equal(
+    parseHostToDashboardMessage({ type: 'append', runId: 'r', steps: [], evals: [], samples: [], gradFlow: [{ ...flow, lastLoss: new Array(513).fill(1) }] }),
+    undefined,
+  );
+  assert.equal(
+    parseHostToDashboardMessage({ type: 'show', runs: [{ info: run('a', 'A'), steps: [step], evals: [], samples: [] }] }),
+    undefined,
+    'a show carries gradFlow',
+  );
   assert.ok(parseHostToDashboardMessage({ type: 'status', runId: 'r', status: 'failed', message: 'loss became NaN at step 3' }));
   assert.equal(parseHostToDashboardMessage({ type: 'append', runId: 'r', steps: [{ ...step, step: 'x' }], evals: [], samples: [] }), undefined);
   assert.equal(parseHostToDashboardMessage({ type: 'status', runId: 'r', status: 'exploded' }), undefined);

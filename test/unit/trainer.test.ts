@@ -11,6 +11,8 @@ import { sampleText } from '../../src/engine/sampler';
 import { DEFAULT_MODEL, DEFAULT_TRAINING } from '../../src/core/spec';
 import { uniformLoss } from '../../src/core/units';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
+import { readJsonLines } from '../../src/core/runStore';
+import type { GradFlowRecord } from '../../src/core/runFormat';
 
 const dir = tempDir();
 const corpus = writeTinyCorpus(dir);
@@ -57,7 +59,7 @@ test('a training run writes the run folder of docs/architecture.md and leaks no 
   assert.equal(outcome.status, 'completed');
   assert.equal(tf.memory().numTensors, before, 'tensor count is back where it started');
   const files = fs.readdirSync(started.run.dir).sort();
-  assert.deepEqual(files, ['checkpoints', 'metrics.jsonl', 'model.onnx', 'run.json', 'samples.jsonl', 'vocab.json']);
+  assert.deepEqual(files, ['checkpoints', 'gradflow.jsonl', 'metrics.jsonl', 'model.onnx', 'run.json', 'samples.jsonl', 'vocab.json']);
   const info = started.run.readInfo();
   assert.equal(info.status, 'completed');
   assert.equal(info.progress.step, 10);
@@ -81,6 +83,37 @@ test('a training run writes the run folder of docs/architecture.md and leaks no 
     started.run.readSamples().map((s) => s.step),
     [5, 10],
   );
+  // The gradient-flow probe runs at each evaluation by default: one line per layer, T = seqLength values each.
+  const flow = readJsonLines(started.run.file('gradflow.jsonl')) as GradFlowRecord[];
+  assert.deepEqual(
+    flow.map((r) => [r.step, r.layer]),
+    [
+      [5, 0],
+      [10, 0],
+    ],
+  );
+  for (const r of flow) {
+    assert.equal(r.lastLoss.length, 16);
+    assert.equal(r.windowLoss.length, 16);
+    assert.ok(r.lastLoss.every((v) => v !== null && v >= 0) && r.lastLoss[0]! > 0);
+  }
+  assert.ok(info.timings.gradFlowMs! > 0, 'the probe time is kept apart from the training time');
+});
+
+test('--grad-flow-every sets the probe interval (0: never); resuming drops the lines past the checkpoint', async () => {
+  const never = await startTraining(request({ training: { steps: 4, gradFlowEvery: 0 } }));
+  await never.outcome;
+  assert.ok(!fs.existsSync(never.run.file('gradflow.jsonl')));
+  const every3 = await startTraining(request({ model: { layers: 2 }, training: { steps: 8, gradFlowEvery: 3, gradFlowLength: 24, checkpointEvery: 4 } }));
+  await every3.outcome;
+  const steps = () => (readJsonLines(every3.run.file('gradflow.jsonl')) as GradFlowRecord[]).map((r) => `${r.step}/${r.layer}:${r.lastLoss.length}`);
+  assert.deepEqual(steps(), ['3/0:24', '3/1:24', '6/0:24', '6/1:24', '8/0:24', '8/1:24']);
+  // Back to step 4 (a checkpoint) as a crash would leave it: resuming trains 5 … 8 again.
+  const info = every3.run.readInfo();
+  every3.run.writeInfo({ ...info, status: 'failed', checkpoint: path.join('checkpoints', 'step-0000004') });
+  const resumed = await resumeTraining({ runDir: every3.run.dir, backend: 'wasm' });
+  await resumed.outcome;
+  assert.deepEqual(steps(), ['3/0:24', '3/1:24', '6/0:24', '6/1:24', '8/0:24', '8/1:24']);
 });
 
 test('gradient-norm clipping caps the applied norm at the threshold', async () => {
@@ -121,6 +154,10 @@ test('a NaN loss stops the run with a clear message and keeps the last good chec
   assert.match(outcome.message!, /became (NaN|infinite) at step \d+.*Lower the learning rate/);
   const info = started.run.readInfo();
   assert.equal(info.status, 'failed');
+  // run.json names the step that was not taken, for the dashboard's marker and the experiments' summary.
+  const failedAt = Number(/at step (\d+)/.exec(outcome.message!)![1]);
+  assert.equal(info.nonFinite?.step, failedAt);
+  assert.equal(info.progress.step, failedAt - 1);
   const loaded = loadCheckpoint(path.join(started.run.dir, info.checkpoint!));
   for (const w of loaded.weights.values()) assert.ok(w.values.every(Number.isFinite), 'checkpointed weights are finite');
   assert.ok(loaded.manifest.step < 50);

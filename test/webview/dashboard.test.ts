@@ -57,7 +57,7 @@ describe('training dashboard webview', () => {
       await show(page, [rnn, lstm]);
 
       const canvases = await page.js<{ chart: string; width: number; height: number; cssWidth: number }[]>(`
-        [...document.querySelectorAll('.chart-panel')].map((panel) => {
+        [...document.querySelectorAll('.charts:not(.flow) > .chart-panel')].map((panel) => {
           const canvas = panel.querySelector('canvas');
           return { chart: panel.dataset.chart, width: canvas.width, height: canvas.height, cssWidth: canvas.getBoundingClientRect().width };
         })`);

@@ -36,10 +36,10 @@ export interface PageServer {
 }
 
 /** The webview pages the server serves, built by the extension's own page function. */
-const PAGES = ['dashboard', 'samples', 'neurons'] as const;
+const PAGES = ['dashboard', 'samples', 'neurons', 'compare'] as const;
 export type WebviewName = (typeof PAGES)[number];
 
-/** A loopback server for the webview pages (/dashboard.html, /samples.html, /neurons.html) and the extension's media files. */
+/** A loopback server for the webview pages (/dashboard.html, /samples.html, /neurons.html, /compare.html) and the extension's media files. */
 export async function startPageServer(title: string): Promise<PageServer> {
   let origin = '';
   const server = http.createServer((req, res) => {

@@ -33,6 +33,8 @@ export interface ChartDefinition {
   logScale(options: { logScaleLoss: boolean }): boolean;
   metrics: MetricSeries[];
   referenceLines(runs: DashboardRunInfo[]): ReferenceLine[];
+  /** Mark the step where a run stopped on a non-finite loss or gradient. */
+  marksStops?: boolean;
 }
 
 /** Records carry null where JSON could not hold NaN or ±Infinity: those are gaps. */
@@ -71,6 +73,7 @@ export const CHARTS: readonly ChartDefinition[] = [
       { name: 'after clipping', fromStep: (r) => positive(r.clippedGradNorm), dashed: true },
     ],
     referenceLines: clippingThresholds,
+    marksStops: true,
   },
   {
     id: 'speed',
@@ -98,6 +101,10 @@ function clippingThresholds(runs: DashboardRunInfo[]): ReferenceLine[] {
  * charts always show the whole label next to the same colour.
  */
 export function legendNames(runs: DashboardRunInfo[]): Map<string, string> {
+  // Members of an experiment share a model: their variant ("no clipping") tells them apart.
+  if (runs.length > 0 && runs.every((run) => run.variant) && new Set(runs.map((run) => run.variant)).size === runs.length) {
+    return new Map(runs.map((run) => [run.id, run.variant!]));
+  }
   const head = (label: string) => label.split(' · ')[0];
   const count = new Map<string, number>();
   for (const run of runs) count.set(head(run.label), (count.get(head(run.label)) ?? 0) + 1);

@@ -9,6 +9,7 @@ import type { EvalRecord, StepRecord } from '../../src/protocol/engine';
 import type { ThemeColours } from '../shared/theme';
 import { CHARTS, legendNames, type ChartDefinition, type ReferenceLine } from './chartDefinitions';
 import { StepTable } from './stepTable';
+import { drawMarkers, type VerticalMarker } from '../shared/lineChart';
 
 const PLOT_HEIGHT = 220;
 const DASH = [6, 4];
@@ -44,6 +45,8 @@ class MetricChart {
     const fills = [...runs.flatMap(() => metrics.map(() => null)), ...references.map((line) => line.value)];
     this.table = new StepTable(fills);
     for (const run of runs) this.addRecords(run.info.id, run.steps, run.evals);
+    // A run stopped by the non-finite guard: its failed step gets a row, so the x range reaches the marker.
+    for (const run of runs) if (this.definition.marksStops && run.info.stoppedAt !== undefined) this.table.set(run.info.stoppedAt, 0, null);
     this.rebuild(theme, options);
   }
 
@@ -102,6 +105,7 @@ class MetricChart {
   /** What is drawn, as attributes: read by the webview tests (and handy in the webview developer tools). */
   private describeData(): void {
     this.body.dataset.points = String(this.table.length);
+    if (this.definition.marksStops) this.body.dataset.stops = this.runs.flatMap((r) => (r.stoppedAt !== undefined ? [r.stoppedAt] : [])).join(',');
   }
 
   private plotOptions(theme: ThemeColours, options: ChartOptions): uPlot.Options {
@@ -122,6 +126,13 @@ class MetricChart {
       }
     }
     const references = definition.referenceLines(this.runs);
+    const stops: VerticalMarker[] = definition.marksStops
+      ? this.runs.flatMap((run) =>
+          run.stoppedAt !== undefined
+            ? [{ x: run.stoppedAt, label: `non-finite at step ${run.stoppedAt}: stopped`, colour: theme.runs[options.colourOf(run.id) % theme.runs.length] }]
+            : [],
+        )
+      : [];
     for (const line of references) {
       series.push({ label: line.label, stroke: theme.reference, width: 1, dash: [2, 3], points: { show: false } });
     }
@@ -146,7 +157,7 @@ class MetricChart {
       cursor: { sync: { key: 'rnnlab-dashboard' } },
       legend: { show: true, live: true },
       hooks: {
-        draw: [(plot) => labelReferenceLines(plot, references, theme)],
+        draw: [(plot) => labelReferenceLines(plot, references, theme), (plot) => drawMarkers(plot, stops, theme)],
         // uPlot commits scales after a microtask: the hook sees the range actually drawn.
         setScale: [
           (plot, key) => {

@@ -18,6 +18,7 @@ import { RunColours } from './runColours';
 import { RunList } from './runList';
 import { SampleList } from './samples';
 import { DashboardState } from './state';
+import { GradientFlowSection } from './gradientFlow';
 
 const api = vscodeApi<DashboardToHost>();
 const state = new DashboardState(api);
@@ -32,13 +33,22 @@ const runList = new RunList(layout.runs, {
   hide: (runId) => hideRun(runId),
 });
 const samples = new SampleList(layout.samples);
+const flow = new GradientFlowSection(layout.flow, readThemeColours(), { wholeWindow: state.gradFlowWindow, colourOf });
 
 layout.logScale.checked = state.logScaleLoss;
 layout.logScale.addEventListener('change', () => {
   state.update({ logScaleLoss: layout.logScale.checked });
   charts.setOptions({ logScaleLoss: state.logScaleLoss, colourOf });
 });
-onThemeChange(() => charts.setTheme(readThemeColours()));
+layout.wholeWindow.checked = state.gradFlowWindow;
+layout.wholeWindow.addEventListener('change', () => {
+  state.update({ gradFlowWindow: layout.wholeWindow.checked });
+  flow.setOptions({ wholeWindow: state.gradFlowWindow, colourOf });
+});
+onThemeChange(() => {
+  charts.setTheme(readThemeColours());
+  flow.setTheme(readThemeColours());
+});
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseHostToDashboardMessage(event.data);
@@ -58,7 +68,9 @@ function handle(message: HostToDashboard): void {
       appendAll(run.steps, message.steps);
       appendAll(run.evals, message.evals);
       appendAll(run.samples, message.samples);
+      appendAll(run.gradFlow, message.gradFlow ?? []);
       charts.append(run.info.id, message.steps, message.evals);
+      if (message.gradFlow?.length) flow.changed();
       if (message.samples.length > 0) samples.add(run, message.samples, colours.of(run.info.id));
       scheduleRunListRender();
       return;
@@ -66,8 +78,10 @@ function handle(message: HostToDashboard): void {
     case 'status': {
       const run = runs.find((r) => r.info.id === message.runId);
       if (!run) return;
-      run.info = { ...run.info, status: message.status, message: message.message };
+      run.info = { ...run.info, status: message.status, message: message.message, stoppedAt: message.stoppedAt };
       runList.render(runs, colourOf);
+      // The gradient-norm chart marks where a run stopped on a non-finite loss.
+      if (message.stoppedAt !== undefined) charts.setRuns(runs);
       return;
     }
   }
@@ -80,8 +94,10 @@ function showRuns(shown: DashboardRun[]): void {
   const empty = runs.length === 0;
   layout.empty.hidden = !empty;
   layout.charts.hidden = empty;
+  layout.flow.hidden = empty;
   // Charts are (re)built after the section is visible, so they measure its real width.
   charts.setRuns(runs);
+  flow.setRuns(runs);
   runList.render(runs, colourOf);
   samples.show(runs, colourOf);
 }
@@ -112,7 +128,9 @@ interface Layout {
   empty: HTMLElement;
   charts: HTMLElement;
   samples: HTMLElement;
+  flow: HTMLElement;
   logScale: HTMLElementTagNameMap['vscode-checkbox'];
+  wholeWindow: HTMLElementTagNameMap['vscode-checkbox'];
 }
 
 function buildLayout(root: HTMLElement): Layout {
@@ -126,6 +144,9 @@ function buildLayout(root: HTMLElement): Layout {
   const logScale = toolbar.appendChild(document.createElement('vscode-checkbox'));
   logScale.className = 'log-scale-loss';
   logScale.label = 'Log-scale loss';
+  const wholeWindow = toolbar.appendChild(document.createElement('vscode-checkbox'));
+  wholeWindow.className = 'grad-flow-window';
+  wholeWindow.label = 'Gradient flow of the whole window’s loss';
 
   const runsSection = main.appendChild(document.createElement('section'));
   runsSection.className = 'runs';
@@ -139,6 +160,10 @@ function buildLayout(root: HTMLElement): Layout {
   chartsSection.className = 'charts';
   chartsSection.hidden = true;
 
+  const flowSection = main.appendChild(document.createElement('div'));
+  flowSection.className = 'charts flow';
+  flowSection.hidden = true;
+
   const samplesPanel = main.appendChild(document.createElement('vscode-collapsible'));
   samplesPanel.className = 'samples-panel';
   samplesPanel.heading = 'Samples';
@@ -146,5 +171,5 @@ function buildLayout(root: HTMLElement): Layout {
   const samplesList = samplesPanel.appendChild(document.createElement('div'));
   samplesList.className = 'samples empty';
 
-  return { runs: runsSection, empty, charts: chartsSection, samples: samplesList, logScale };
+  return { runs: runsSection, empty, charts: chartsSection, samples: samplesList, flow: flowSection, logScale, wholeWindow };
 }

@@ -18,6 +18,10 @@ export class DashboardState {
     return this.state.logScaleLoss === true;
   }
 
+  get gradFlowWindow(): boolean {
+    return this.state.gradFlowWindow === true;
+  }
+
   update(change: Partial<DashboardWebviewState>): void {
     this.state = { ...this.state, ...change };
     this.api.setState(this.state);

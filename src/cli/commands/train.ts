@@ -1,5 +1,15 @@
 import * as path from 'path';
-import { BACKENDS, CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, DEFAULT_TRAINING, MAX_TRAINING_THREADS, OPTIMIZERS, type TrainingSpec } from '../../core/spec';
+import {
+  BACKENDS,
+  CELL_TYPES,
+  CLIP_MODES,
+  DEFAULT_MODEL,
+  DEFAULT_TRAINING,
+  MAX_GRAD_FLOW_LENGTH,
+  MAX_TRAINING_THREADS,
+  OPTIMIZERS,
+  type TrainingSpec,
+} from '../../core/spec';
 import { describeBackend, type RunInfo } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
 import { resumeTraining, startTraining, type StartedTraining, type TrainRequest } from '../../engine/training/trainingRun';
@@ -36,6 +46,14 @@ export const trainCommand: CommandSpec = {
     'eval-every': { type: 'string', help: `<N>  validation loss every N steps (default ${DEFAULT_TRAINING.evalEvery})` },
     'sample-every': { type: 'string', help: `<N>  write a sample every N steps (default ${DEFAULT_TRAINING.sampleEvery})` },
     'checkpoint-every': { type: 'string', help: `<N>  checkpoint every N steps (default ${DEFAULT_TRAINING.checkpointEvery})` },
+    'grad-flow-every': {
+      type: 'string',
+      help: '<N>  measure the gradient flow through time (gradflow.jsonl) every N steps; 0 = never (default: at each evaluation)',
+    },
+    'grad-flow-length': {
+      type: 'string',
+      help: `<N>  the gradient-flow window T, 1-${MAX_GRAD_FLOW_LENGTH} (default: --seq, at most ${MAX_GRAD_FLOW_LENGTH})`,
+    },
     seed: { type: 'string', help: `<N>  seed for weights, data order and samples (default ${DEFAULT_TRAINING.seed})` },
     include: { type: 'string', multiple: true, help: "<GLOB>  only files matching GLOB under the given folders, e.g. '**/*.ts' (repeatable)" },
     'max-file-bytes': { type: 'string', help: `<N>  skip files larger than N bytes (default ${DEFAULT_TRAINING.maxFileBytes})` },
@@ -107,6 +125,8 @@ function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest
     evalEvery: intOption(values, 'eval-every', d.evalEvery),
     sampleEvery: intOption(values, 'sample-every', d.sampleEvery),
     checkpointEvery: intOption(values, 'checkpoint-every', d.checkpointEvery),
+    ...(values['grad-flow-every'] !== undefined ? { gradFlowEvery: intOption(values, 'grad-flow-every', 0) } : {}),
+    ...(values['grad-flow-length'] !== undefined ? { gradFlowLength: intOption(values, 'grad-flow-length', 0) } : {}),
     seed: intOption(values, 'seed', d.seed),
     maxFileBytes: intOption(values, 'max-file-bytes', d.maxFileBytes),
   };

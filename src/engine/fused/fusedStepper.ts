@@ -200,6 +200,27 @@ export class FusedStepper {
     return { loss: readLoss(heap, plan), finalState: readFinalState(heap, plan) };
   }
 
+  /**
+   * The gradient-flow probe: a forward and backward pass over a window from a
+   * zero state with the current parameters, nothing updated. Returns per
+   * layer ‖∂L/∂h_t‖ for t = 0 … time − 1 (norm over streams and units), where
+   * L is the mean loss of the last position (`lastOnly`) or of the window.
+   */
+  async gradientFlow(inputs: Int32Array, targets: Int32Array, batch: number, time: number, lastOnly: boolean): Promise<Float64Array[]> {
+    const plan = await this.run(inputs, targets, batch, time, undefined, (id) => ({ kind: 'probe', id, active: this.active, lastOnly }));
+    const blocks = plan.hp / 8;
+    const sums = new Float64Array(this.memory.buffer, plan.flowSums, plan.layers.length * plan.time * blocks);
+    return plan.layers.map((_, l) => {
+      const norms = new Float64Array(plan.time);
+      for (let t = 0; t < plan.time; t++) {
+        let total = 0;
+        for (let j = 0; j < blocks; j++) total += sums[(l * plan.time + t) * blocks + j];
+        norms[t] = Math.sqrt(total);
+      }
+      return norms;
+    });
+  }
+
   /** Writes the window and state, has every worker run `message`, and resolves when all are done. */
   private async run(
     inputs: Int32Array,

@@ -75,6 +75,16 @@ export class FusedTraining {
     return count > 0 ? total / count : NaN;
   }
 
+  /**
+   * The gradient-flow probe on the kernels, with the resident parameters
+   * (see FusedStepper.gradientFlow). A window of another shape than the
+   * training's re-plans the memory for it and back at the next step.
+   */
+  async gradientFlow(window: StepInput, lastOnly: boolean): Promise<Float64Array[]> {
+    if (!this.loaded) await this.load();
+    return this.stepper.gradientFlow(window.inputs, window.targets, window.batch, window.time, lastOnly);
+  }
+
   /** Writes the parameters and moments back into the tfjs model and optimizer, if steps changed them. */
   async sync(): Promise<void> {
     if (!this.dirty) return;

@@ -63,6 +63,11 @@ export interface FusedPlan {
    * the last completed step left it. Slot s of buffer b is at b + s · this.
    */
   parameterSlotBytes: number;
+  /**
+   * Gradient-flow probe (schedule.ts): float64 Σ(∂L/∂h_t)² per layer, step and
+   * 8-unit block, [layers][time][Hp/8], each block written by the thread that owns it.
+   */
+  flowSums: number;
   /** Total bytes the memory must hold. */
   bytes: number;
 }
@@ -231,6 +236,8 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     ...io,
     ...output,
     parameterSlotBytes: alloc.slots.end - parameterBase,
+    // Last, so that no other buffer moves; two floats per float64.
+    flowSums: buffers.floats(2 * spec.layers * time * (hp / 8)),
     bytes: 0,
   };
   plan.bytes = Math.max(buffers.end, parameterBase + 2 * plan.parameterSlotBytes);

@@ -34,7 +34,17 @@ export type ToFusedWorker =
   | { kind: 'plan'; plan: FusedPlan }
   | { kind: 'step'; id: number; active: number; update?: UpdateSettings }
   /** Forward and loss only: validation. */
-  | { kind: 'evaluate'; id: number; active: number };
+  | { kind: 'evaluate'; id: number; active: number }
+  /** Forward and backward without an update, recording ‖∂L/∂h_t‖ per layer (the gradient-flow probe). */
+  | { kind: 'probe'; id: number; active: number; lastOnly: boolean };
+
+/**
+ * What one pass of the kernels computes: a training step's forward and
+ * backward pass, validation's forward pass, or the gradient-flow probe's
+ * forward and backward pass with the loss of the last position only
+ * (`probeLast`) or of the whole window (`probeWindow`).
+ */
+export type FusedPass = 'train' | 'evaluate' | 'probeLast' | 'probeWindow';
 
 /** Worker → main thread. */
 export type FromFusedWorker = { kind: 'ready' } | { kind: 'done'; id: number } | { kind: 'failed'; id: number; message: string };

@@ -13,7 +13,7 @@ import {
   type ParameterPlan,
   type ThreadPlan,
 } from './layout';
-import type { OptimizerUpdate, UpdateSettings } from './messages';
+import type { FusedPass, OptimizerUpdate, UpdateSettings } from './messages';
 
 /**
  * One training step's share of thread `thread`: forward through every layer
@@ -26,16 +26,28 @@ import type { OptimizerUpdate, UpdateSettings } from './messages';
  *
  * Before the call the main thread has written the weights, ids, targets and
  * initial states into the plan's buffers; afterwards it reads the gradients,
- * the per-row loss statistics and the final states. Without `backward` it
- * stops at the loss (evaluation).
+ * the per-row loss statistics and the final states. Evaluation stops at the
+ * loss. The gradient-flow probe (docs/architecture.md, "Gradient flow") runs
+ * the backward pass without the weight gradients and records Σ(∂L/∂h_t)² per
+ * layer, step and unit block in `plan.flowSums`; with `probeLast` the loss is
+ * that of the last position only. Neither touches the parameters or their gradients.
  */
-export function runFusedStep(k: FusedKernels, plan: FusedPlan, thread: number, barrier: Barrier, heap: Float32Array, active: number, backward = true): void {
+export function runFusedStep(
+  k: FusedKernels,
+  plan: FusedPlan,
+  thread: number,
+  barrier: Barrier,
+  heap: Float32Array,
+  active: number,
+  pass: FusedPass = 'train',
+): void {
   const share = new ThreadShare(k, plan, thread, barrier, heap, active);
+  const backward = pass !== 'evaluate';
   share.packWeights(backward);
   share.forward();
-  share.outputAndLoss();
+  share.outputAndLoss(pass === 'probeLast');
   if (!backward) return; // evaluation: the loss statistics and the final state are all it needs
-  share.backward();
+  share.backward(pass === 'probeLast' || pass === 'probeWindow');
 }
 
 /** One thread's part of a step, phase by phase; fields are the thread's ranges and the plan's shapes. */
@@ -138,25 +150,37 @@ class ThreadShare {
     }
   }
 
-  /** Logits (this thread's vocabulary panels), then softmax cross-entropy (its rows). */
-  outputAndLoss(): void {
+  /**
+   * Logits (this thread's vocabulary panels), then softmax cross-entropy (its
+   * rows). With `lastOnly` the gradient is that of the mean loss of the last
+   * position's B rows: the other rows' gradients are zeroed.
+   */
+  outputAndLoss(lastOnly = false): void {
     const { k, plan, v0, v1 } = this;
-    const { rows: N, hp, vp } = plan;
+    const { rows: N, hp, vp, batch: B } = plan;
+    const [r0, r1] = this.mine.rows;
     k.broadcastRows(N, this.current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
     k.gemm(N, hp, this.topHidden(), hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, this.scratch);
     this.barrier.wait();
-    k.softmaxCrossEntropy(this.mine.rows[0], this.mine.rows[1], plan.logits, vp, plan.vocab, plan.targets, 1 / N, plan.stats);
+    k.softmaxCrossEntropy(r0, r1, plan.logits, vp, plan.vocab, plan.targets, lastOnly ? 1 / B : 1 / N, plan.stats);
+    // Rows are time-major (t·B + b): the last position's rows are the last B.
+    if (lastOnly && r0 < N - B) this.heap.fill(0, (plan.logits >> 2) + r0 * vp, (plan.logits >> 2) + Math.min(r1, N - B) * vp);
   }
 
-  /** The output layer's gradients, then backpropagation through time, top layer first, and every weight gradient. */
-  backward(): void {
+  /**
+   * The output layer's gradients, then backpropagation through time, top
+   * layer first, and every weight gradient. A probe computes only ∂L/∂h_t,
+   * layer by layer, and records its norms.
+   */
+  backward(probe = false): void {
     const { plan } = this;
-    let dHidden = this.outputGradients();
+    let dHidden = this.outputGradients(probe);
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
-      this.throughTime(layer, dHidden);
+      this.throughTime(layer, dHidden, probe ? l : -1);
+      if (probe && l === 0) return;
       // Every gate gradient of this layer is now written (the last barrier of throughTime).
-      this.weightGradients(layer, l);
+      if (!probe) this.weightGradients(layer, l);
       if (layer.oneHot) continue;
       const dInput = this.inputGradient(layer, l, dHidden);
       if (l > 0) dHidden = dInput;
@@ -164,30 +188,62 @@ class ThreadShare {
     }
   }
 
-  /** The output kernel's and bias's gradients, and ∂L/∂(top layer's outputs), which it returns. */
-  private outputGradients(): number {
+  /** The output kernel's and bias's gradients (not for a probe), and ∂L/∂(top layer's outputs), which it returns. */
+  private outputGradients(probe: boolean): number {
     const { k, plan, j0, j1, v0, v1, mine, scratch } = this;
     const { rows: N, hp, vp } = plan;
     this.barrier.wait();
     // The logits now hold ∂L/∂logits.
     const dHidden = plan.hiddenGrad[0];
     k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
+    if (probe) return dHidden;
     k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
     k.gemm(hp, N, this.topHidden(), hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
     k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
     return dHidden;
   }
 
-  /** Backpropagation through one layer's steps, last first: its gate gradients replace the activated gates. */
-  private throughTime(layer: LayerPlan, dHidden: number): void {
+  /**
+   * Backpropagation through one layer's steps, last first: its gate gradients
+   * replace the activated gates. With `flowLayer` ≥ 0 (a probe) it first
+   * records the norms of ∂L/∂h_t of each step under that layer's index.
+   */
+  private throughTime(layer: LayerPlan, dHidden: number, flowLayer: number): void {
     const { heap, plan, j0, j1, rowBytes } = this;
     const { batch: B, time: T, hp } = plan;
     zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
     if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
     for (let t = T - 1; t >= 0; t--) {
       const dAbove = dHidden + t * B * rowBytes;
+      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove);
       if (plan.cell === 'gru') this.gruStepBack(layer, t, dAbove);
       else this.stepBack(layer, t, dAbove);
+    }
+  }
+
+  /**
+   * Σ(∂L/∂h_t)² over every stream, per 8-unit block of this thread, into
+   * flowSums. ∂L/∂h_t is what the step's backward kernel adds first: the
+   * gradient from above (the output or the next layer) plus the one through
+   * the recurrence, which are complete in this thread's columns here. Each
+   * block's sum has one fixed order whatever the thread count.
+   */
+  private recordFlow(l: number, t: number, dAbove: number): void {
+    const { heap, plan, j0, j1 } = this;
+    const { batch: B, time: T, hp } = plan;
+    const blocks = hp / 8;
+    const sums = new Float64Array(heap.buffer, plan.flowSums + (l * T + t) * blocks * 8, blocks);
+    const above = dAbove >> 2;
+    const recurrent = plan.recurrentGrad >> 2;
+    for (let j = j0; j < j1; j++) {
+      let sum = 0;
+      for (let b = 0; b < B; b++) {
+        for (let u = j * 8; u < j * 8 + 8; u++) {
+          const d = Math.fround(heap[above + b * hp + u] + heap[recurrent + b * hp + u]);
+          sum += d * d;
+        }
+      }
+      sums[j] = sum;
     }
   }
 

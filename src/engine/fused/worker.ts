@@ -27,7 +27,9 @@ port.on('message', (message: ToFusedWorker) => {
     const heap = new Float32Array(data.memory.buffer);
     const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
     if (message.kind === 'evaluate') {
-      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, false);
+      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, 'evaluate');
+    } else if (message.kind === 'probe') {
+      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, message.lastOnly ? 'probeLast' : 'probeWindow');
     } else {
       const fault = steps === data.exitDuringStep?.step ? data.exitDuringStep.phase : undefined;
       if (fault === 'start') process.exit(70);

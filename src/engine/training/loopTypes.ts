@@ -1,5 +1,5 @@
 import type { StreamBatcher, Window } from '../../core/batching';
-import type { MetricsRecord, RunInfo, SampleRecord } from '../../core/runFormat';
+import type { GradFlowRecord, MetricsRecord, RunInfo, SampleRecord } from '../../core/runFormat';
 import type { RunFolder } from '../../core/runStore';
 import type { Vocabulary } from '../../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from '../model';
@@ -15,6 +15,8 @@ export interface TrainingJob {
   vocab: Vocabulary;
   batcher: StreamBatcher;
   validation: Window[];
+  /** The gradient-flow probe's fixed held-out window (gradientFlow.ts); undefined when the validation text is too short. */
+  gradFlowWindow?: Window;
   /** Steps already done (0 for a fresh run). */
   startStep: number;
   /** Hidden state carried in from a checkpoint, if any. */
@@ -32,6 +34,8 @@ export interface TrainerEvents {
   onEval?(record: EvalRecord): void;
   onSample?(record: SampleRecord): void;
   onCheckpoint?(path: string, step: number): void;
+  /** One gradient-flow measurement: a record per layer. */
+  onGradFlow?(records: GradFlowRecord[]): void;
 }
 
 export type TrainStatus = 'completed' | 'cancelled' | 'failed';

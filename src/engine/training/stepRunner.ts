@@ -8,6 +8,7 @@ import { trainStep } from './tfjsStep';
 import type { StepInput, StepOutcome, StepSettings } from './stepTypes';
 import { FusedTraining } from '../fused/fusedTraining';
 import { evaluateLoss } from './evaluate';
+import { tfjsGradientFlow } from './gradientFlow';
 import type { Window } from '../../core/batching';
 
 /** Computes one optimizer step of the job's model and optimizer, on the fused kernels or on tfjs ops. */
@@ -15,6 +16,8 @@ export interface StepRunner {
   step(window: StepInput, state: RecurrentState | undefined, settings: StepSettings): Promise<StepOutcome>;
   /** Mean loss (nats per token) over held-out windows with the current parameters. */
   evaluate(windows: Window[]): Promise<number>;
+  /** Per layer ‖∂L/∂h_t‖ over a window from a zero state, parameters unchanged (gradientFlow.ts). */
+  gradientFlow(window: StepInput, lastOnly: boolean): Promise<Float64Array[]>;
   /** Brings the tfjs model and optimizer up to date (before sampling and checkpoints). */
   sync(): Promise<void>;
   dispose(): void;
@@ -71,6 +74,7 @@ export async function chooseStepRunner(request: StepRunnerRequest): Promise<Chos
     runner: {
       step: (window, state, settings) => training.step(window, state, settings),
       evaluate: (windows) => training.evaluate(windows),
+      gradientFlow: (window, lastOnly) => training.gradientFlow(window, lastOnly),
       sync: () => training.sync(),
       dispose: () => stepper.dispose(),
     },
@@ -82,6 +86,7 @@ function tfjsStepRunner(model: RecurrentModel, optimizer: tf.Optimizer): StepRun
   return {
     step: async (window, state, settings) => trainStep(model, optimizer, window, state, settings),
     evaluate: async (windows) => evaluateLoss(model, windows),
+    gradientFlow: async (window, lastOnly) => tfjsGradientFlow(model, window, lastOnly),
     sync: async () => {},
     dispose: () => {},
   };

@@ -96,7 +96,11 @@ class TrainingLoop implements LoopView {
       dropoutSeed: (training.seed * 1_000_003 + this.step) >>> 0,
     });
     const ms = performance.now() - started;
-    if (!outcome.applied) return nonFiniteMessage(outcome, this.step, lr);
+    if (!outcome.applied) {
+      const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+      this.info.nonFinite = { step: this.step + 1, loss: finiteOrNull(outcome.loss), gradNorm: finiteOrNull(outcome.gradNorm) };
+      return nonFiniteMessage(outcome, this.step, lr);
+    }
     disposeState(this.state);
     this.state = outcome.finalState;
     this.step++;

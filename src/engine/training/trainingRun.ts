@@ -11,6 +11,7 @@ import { SpecError, validateModelSpec, validateTrainingSpec } from '../../core/s
 import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
+import { GradientFlowProbe } from './gradientFlowProbe';
 import { runTrainingLoop, type TrainerEvents, type TrainingJob, type TrainOutcome } from './trainingLoop';
 import {
   batchData,
@@ -57,7 +58,7 @@ function launch(
     trainer.release();
     throw err;
   }
-  const outcome = runTrainingLoop(job, events, signal).finally(() => trainer.release());
+  const outcome = runTrainingLoop(job, events, signal, [new GradientFlowProbe()]).finally(() => trainer.release());
   return { run: job.run, info: job.info, skippedSummary: describeSkipped(data.corpus.skipped, job.info.training.maxFileBytes), outcome };
 }
 
@@ -76,7 +77,7 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   const filters: CorpusFilters = { include: request.include, exclude: request.exclude };
   const data = await prepareData(request.inputs, filters, training);
   const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
-  const { batcher, validation } = batchData(data, training);
+  const { batcher, validation, gradFlowWindow } = batchData(data, training);
   if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
   const trainer = await createTrainer(modelSpec, training, request);
   return launch(
@@ -101,7 +102,7 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
       };
       run.writeVocabulary(data.vocab.toJSON());
       run.writeInfo(info);
-      return { run, info, batcher, validation, startStep: 0, state: undefined };
+      return { run, info, batcher, validation, gradFlowWindow, startStep: 0, state: undefined };
     },
     events,
     signal,
@@ -132,7 +133,7 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });
-  const { batcher, validation } = batchData(data, training, loaded.manifest.position);
+  const { batcher, validation, gradFlowWindow } = batchData(data, training, loaded.manifest.position);
   const trainer = await createTrainer(info.model, training, request, (model, optimizer) =>
     restoreWeights(model, optimizer, loaded, `checkpoint ${info.checkpoint} does not fit run ${run.id}`),
   );
@@ -146,13 +147,14 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
         backend: trainer.backend,
         status: 'running',
         message: undefined,
+        nonFinite: undefined,
         progress: { ...info.progress, step: loaded.manifest.step, totalSteps: training.steps },
         resumedAt: [...(info.resumedAt ?? []), loaded.manifest.step],
       };
       delete resumed.timings.finishedAt;
       // Metrics and samples past the checkpoint belong to steps that will be trained again.
       run.truncateHistoryAfter(loaded.manifest.step);
-      return { run, info: resumed, batcher, validation, startStep: loaded.manifest.step, state: restoreState(loaded) };
+      return { run, info: resumed, batcher, validation, gradFlowWindow, startStep: loaded.manifest.step, state: restoreState(loaded) };
     },
     events,
     signal,

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { StreamBatcher, evaluationWindows, type BatchPosition, type Window } from '../../core/batching';
 import { gatherCorpus, requireDocuments, splitByDocument, type GatheredCorpus } from '../../core/corpus';
 import type { BackendInfo, CorpusSummary } from '../../core/runFormat';
-import type { BackendPreference, ModelSpec, TrainingSpec } from '../../core/spec';
+import { gradFlowLength, type BackendPreference, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { initBackend } from '../backend';
 import type { FusedStepperOptions } from '../fused/fusedStepper';
@@ -70,8 +70,15 @@ export function summarizeCorpus(inputs: string[], filters: CorpusFilters, data: 
   };
 }
 
+export interface BatchedData {
+  batcher: StreamBatcher;
+  validation: Window[];
+  /** The gradient-flow probe's window: the first held-out window of its length T (none when the text is shorter). */
+  gradFlowWindow?: Window;
+}
+
 /** The training streams and the held-out windows; a resumed run's batcher starts where its checkpoint stopped. */
-export function batchData(data: PreparedData, training: TrainingSpec, position?: BatchPosition): { batcher: StreamBatcher; validation: Window[] } {
+export function batchData(data: PreparedData, training: TrainingSpec, position?: BatchPosition): BatchedData {
   const batcher = new StreamBatcher(data.train, training.batchSize, training.seqLength, training.seed);
   if (position) {
     try {
@@ -80,7 +87,11 @@ export function batchData(data: PreparedData, training: TrainingSpec, position?:
       batcher.setPosition({ epoch: position.epoch + 1, window: 0 }); // the corpus changed size: start the next epoch
     }
   }
-  return { batcher, validation: evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS) };
+  return {
+    batcher,
+    validation: evaluationWindows(data.validation, training.batchSize, training.seqLength, MAX_EVAL_WINDOWS),
+    gradFlowWindow: evaluationWindows(data.validation, training.batchSize, gradFlowLength(training), 1)[0],
+  };
 }
 
 export interface RunnerRequest {

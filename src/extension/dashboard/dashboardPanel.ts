@@ -1,9 +1,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { RunFolder } from '../../core/runStore';
+import { RunFolder, readJsonLines } from '../../core/runStore';
+import { experimentVariant } from '../../core/experiments/experimentIndex';
 import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type DashboardRun, type HostToDashboard } from '../../protocol/dashboard';
 import type { EngineEvent, EvalRecord, StepRecord } from '../../protocol/engine';
-import type { SampleRecord } from '../../core/runFormat';
+import { RUN_FILES, type GradFlowRecord, type SampleRecord } from '../../core/runFormat';
 import type { TrainingController } from '../training/trainingController';
 import { showWebviewApp, webviewOptions } from '../webview/webviewPage';
 
@@ -21,9 +22,9 @@ export class DashboardPanel implements vscode.Disposable {
   /** The webview has asked for data: before that, live records would be lost (and flood its loading). */
   private ready = false;
   /** Per run, the last step already sent with each kind of record, so live events never repeat what `show` read from disk. */
-  private readonly sentUpTo = new Map<string, { step: number; eval: number; sample: number }>();
+  private readonly sentUpTo = new Map<string, Sent>();
   /** Live records waiting for the next flush: a small model trains hundreds of steps a second. */
-  private pending = new Map<string, { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[] }>();
+  private pending = new Map<string, Pending>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   /** Shows the dashboard for these runs, creating the panel or reusing the open one. */
@@ -106,7 +107,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.sentUpTo.clear();
     for (const run of runs) {
       const last = (records: { step: number }[]) => records.at(-1)?.step ?? 0;
-      this.sentUpTo.set(run.info.id, { step: last(run.steps), eval: last(run.evals), sample: last(run.samples) });
+      this.sentUpTo.set(run.info.id, { step: last(run.steps), eval: last(run.evals), sample: last(run.samples), gradFlow: last(run.gradFlow) });
     }
     this.post({ type: 'show', runs });
   }
@@ -114,9 +115,9 @@ export class DashboardPanel implements vscode.Disposable {
   private forward(event: EngineEvent): void {
     if (!this.ready || !('runDir' in event) || !this.runDirs.includes(event.runDir)) return;
     const runId = path.basename(event.runDir);
-    const sent = this.sentUpTo.get(runId) ?? { step: 0, eval: 0, sample: 0 };
+    const sent = this.sentUpTo.get(runId) ?? { step: 0, eval: 0, sample: 0, gradFlow: 0 };
     this.sentUpTo.set(runId, sent);
-    const batch = this.pending.get(runId) ?? { steps: [], evals: [], samples: [] };
+    const batch = this.pending.get(runId) ?? { steps: [], evals: [], samples: [], gradFlow: [] };
     switch (event.event) {
       case 'step':
         if (event.record.step <= sent.step) return;
@@ -133,9 +134,16 @@ export class DashboardPanel implements vscode.Disposable {
         sent.sample = event.record.step;
         batch.samples.push(event.record);
         break;
+      case 'gradFlow': {
+        const fresh = event.records.filter((r) => r.step > sent.gradFlow);
+        if (fresh.length === 0) return;
+        sent.gradFlow = fresh[0].step;
+        batch.gradFlow.push(...fresh);
+        break;
+      }
       case 'finished':
         this.flush();
-        this.post({ type: 'status', runId, status: event.status, message: event.message });
+        this.post({ type: 'status', runId, status: event.status, message: event.message, stoppedAt: event.info.nonFinite?.step });
         return;
       default:
         return;
@@ -164,15 +172,20 @@ export class DashboardPanel implements vscode.Disposable {
   }
 }
 
+/** What was already sent of a run, per kind of record: the last step. */
+type Sent = { step: number; eval: number; sample: number; gradFlow: number };
+type Pending = { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow: GradFlowRecord[] };
+
 /** A run's history from its folder, in the dashboard's terms. */
 export function loadDashboardRun(dir: string): DashboardRun {
   const folder = RunFolder.open(dir);
   const info = folder.readInfo();
   const metrics = folder.readMetrics();
   return {
-    info: toDashboardRunInfo(info),
+    info: toDashboardRunInfo(info, experimentVariant(dir)),
     steps: metrics.filter((m) => m.kind === 'step'),
     evals: metrics.filter((m) => m.kind === 'eval'),
     samples: folder.readSamples(),
+    gradFlow: readJsonLines(folder.file(RUN_FILES.gradFlow)) as GradFlowRecord[],
   };
 }

@@ -9,6 +9,7 @@ import type { TrainingController } from '../training/trainingController';
 import { backendPreference } from '../settings';
 import { RunItem } from './runsView';
 import { revealPath } from './revealPath';
+import { ExperimentItem } from '../experiments/experimentItem';
 
 /**
  * Which runs a command is about: the clicked item and the rest of the
@@ -16,8 +17,10 @@ import { revealPath } from './revealPath';
  * nothing given, a QuickPick.
  */
 export async function runsFromArgs(registry: RunRegistry, title: string, arg?: unknown, selection?: unknown): Promise<RunSummary[]> {
-  if (Array.isArray(selection) && selection.length > 0) return selection.filter((s): s is RunItem => s instanceof RunItem).map((s) => s.run);
-  if (arg instanceof RunItem) return [arg.run];
+  // An experiment in the selection stands for its member runs.
+  const runsOf = (item: unknown): RunSummary[] => (item instanceof RunItem ? [item.run] : item instanceof ExperimentItem ? item.experiment.members : []);
+  if (Array.isArray(selection) && selection.length > 0) return selection.flatMap(runsOf);
+  if (arg instanceof RunItem || arg instanceof ExperimentItem) return runsOf(arg);
   if (typeof arg === 'string') {
     const found = registry.find(arg) ?? (fs.existsSync(path.join(arg, 'run.json')) ? { dir: arg, id: path.basename(arg) } : undefined);
     return found ? [found] : [];

@@ -1,15 +1,22 @@
 import * as vscode from 'vscode';
 import { listRuns, type RunSummary } from '../../core/runIndex';
 import { RUN_FILES } from '../../core/runFormat';
+import { EXPERIMENT_FILE } from '../../core/experiments/experimentFormat';
+import { listExperiments, type ExperimentListing } from '../../core/experiments/experimentIndex';
 import { runsLocation } from '../settings';
 
 /**
- * The runs found on disk, kept fresh: a file watcher on each `<run>/run.json` in the
- * runs folder, settings changes and explicit refreshes all lead to one
- * debounced rescan.
+ * The runs and experiments found on disk, kept fresh: a file watcher on each
+ * `<run>/run.json`, `<experiment>/experiment.json` and
+ * `<experiment>/<member>/run.json` in the runs folder, settings changes and
+ * explicit refreshes all lead to one debounced rescan.
  */
 export class RunRegistry implements vscode.Disposable {
+  /** Run folders directly in the runs folder. */
   private runs: RunSummary[] = [];
+  private experimentList: ExperimentListing[] = [];
+  /** Every run, experiment members included, newest first. */
+  private everyRun: RunSummary[] = [];
   private dir: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -30,12 +37,26 @@ export class RunRegistry implements vscode.Disposable {
     return this.dir;
   }
 
+  /** Every run, experiment members included (pickers, the Samples and Neurons views), newest first. */
   get all(): readonly RunSummary[] {
+    return this.everyRun;
+  }
+
+  /** Runs that belong to no experiment. */
+  get topLevelRuns(): readonly RunSummary[] {
     return this.runs;
   }
 
+  get experiments(): readonly ExperimentListing[] {
+    return this.experimentList;
+  }
+
   find(runDirOrId: string): RunSummary | undefined {
-    return this.runs.find((r) => r.dir === runDirOrId || r.id === runDirOrId);
+    return this.everyRun.find((r) => r.dir === runDirOrId || r.id === runDirOrId);
+  }
+
+  findExperiment(dirOrId: string): ExperimentListing | undefined {
+    return this.experimentList.find((e) => e.dir === dirOrId || e.id === dirOrId);
   }
 
   /** Rescans soon (several changes in a burst cost one scan). */
@@ -48,6 +69,9 @@ export class RunRegistry implements vscode.Disposable {
   scan(): void {
     this.timer = undefined;
     this.runs = this.dir ? listRuns(this.dir) : [];
+    this.experimentList = this.dir ? listExperiments(this.dir) : [];
+    const created = (r: RunSummary) => r.info?.createdAt ?? '';
+    this.everyRun = [...this.runs, ...this.experimentList.flatMap((e) => e.members)].sort((a, b) => created(b).localeCompare(created(a)));
     this.changed.fire();
   }
 
@@ -58,7 +82,8 @@ export class RunRegistry implements vscode.Disposable {
     this.watcher?.dispose();
     this.watcher = undefined;
     if (this.dir) {
-      this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.dir), `*/${RUN_FILES.info}`));
+      const pattern = `{*/${RUN_FILES.info},*/${EXPERIMENT_FILE},*/*/${RUN_FILES.info}}`;
+      this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.dir), pattern));
       this.watcher.onDidCreate(() => this.refresh());
       this.watcher.onDidChange(() => this.refresh());
       this.watcher.onDidDelete(() => this.refresh());

@@ -3,18 +3,23 @@ import type { RunSummary } from '../../core/runIndex';
 import { lossUnit, modelLabel, runDescription } from '../../core/runLabels';
 import { natsToBits } from '../../core/units';
 import type { RunRegistry } from './runRegistry';
+import { ExperimentItem } from '../experiments/experimentItem';
 import { describeBackend } from '../../core/runFormat';
 
 /** A run in the Runs view; commands receive it as their argument. */
 export class RunItem extends vscode.TreeItem {
-  constructor(readonly run: RunSummary) {
-    super(run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id, vscode.TreeItemCollapsibleState.None);
+  /** `variant`: its name within its experiment ("no clipping"), which then heads the label. */
+  constructor(
+    readonly run: RunSummary,
+    variant?: string,
+  ) {
+    super(variant ?? (run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id), vscode.TreeItemCollapsibleState.None);
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(run.dir);
     const info = run.info;
     // The context value drives the menus: only running runs can be stopped, only stopped ones resumed.
     this.contextValue = info ? `rnnLab.run.${info.status}` : 'rnnLab.run.broken';
-    this.description = info ? runDescription(info) : 'unreadable';
+    this.description = info ? `${variant ? `${modelLabel(info)} · ` : ''}${runDescription(info)}` : 'unreadable';
     this.iconPath = new vscode.ThemeIcon(iconFor(info?.status));
     this.tooltip = tooltipFor(run);
     this.command = { command: 'rnnLab.openDashboard', title: 'Open Dashboard', arguments: [this] };
@@ -58,7 +63,10 @@ function tooltipFor(run: RunSummary): vscode.MarkdownString {
   return md;
 }
 
-export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+type RunsViewItem = RunItem | ExperimentItem;
+
+/** The Runs view: experiments (groups of their member runs) and runs, newest first. */
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsViewItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -67,12 +75,25 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
     this.subscription = registry.onDidChange(() => this.changed.fire());
   }
 
-  getTreeItem(item: RunItem): RunItem {
+  getTreeItem(item: RunsViewItem): RunsViewItem {
     return item;
   }
 
-  getChildren(item?: RunItem): RunItem[] {
-    return item ? [] : this.registry.all.map((r) => new RunItem(r));
+  getChildren(item?: RunsViewItem): RunsViewItem[] {
+    if (item instanceof ExperimentItem) {
+      const variants = item.experiment.info?.variants ?? [];
+      return item.experiment.members.map((r) => new RunItem(r, variants.find((v) => v.runId === r.id)?.label));
+    }
+    if (item) return [];
+    const created = (i: RunsViewItem) => (i instanceof ExperimentItem ? i.experiment.info?.createdAt : i.run.info?.createdAt) ?? '';
+    const items: RunsViewItem[] = [...this.registry.experiments.map((e) => new ExperimentItem(e)), ...this.registry.topLevelRuns.map((r) => new RunItem(r))];
+    return items.sort((a, b) => created(b).localeCompare(created(a)));
+  }
+
+  /** An experiment's findings read its members' files: only when its tooltip is about to show. */
+  resolveTreeItem(_item: vscode.TreeItem, element: RunsViewItem): RunsViewItem {
+    if (element instanceof ExperimentItem) element.resolveTooltip();
+    return element;
   }
 
   dispose(): void {

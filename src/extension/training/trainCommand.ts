@@ -1,15 +1,13 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { PRESETS, trainingOf, type Preset } from '../../core/presets';
 import { SpecError, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import type { TrainParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
-import { isInside } from '../../core/paths';
 import { backendPreference, defaultPreset, maxFileBytes } from '../settings';
 import type { RunRegistry } from '../runs/runRegistry';
 import type { TrainingController } from './trainingController';
-import { globsForLanguage } from './languageGlobs';
-import { askFiles, askTraining, type FileChoice } from './trainQuestions';
+import { excludedGlobs, filesFromArgs, parseFilesArg, pickFiles, type FileChoice, type FilesArg } from './fileChoice';
+import { askTraining } from './trainQuestions';
 
 /**
  * Arguments that skip the questions (for keybindings, scripts and tests):
@@ -17,7 +15,7 @@ import { askFiles, askTraining, type FileChoice } from './trainQuestions';
  */
 export interface TrainCommandArgs {
   preset?: string;
-  files?: 'workspace' | 'language' | { glob: string };
+  files?: FilesArg;
   model?: Partial<Omit<ModelSpec, 'vocabSize'>>;
   training?: Partial<TrainingSpec>;
 }
@@ -78,8 +76,7 @@ function parseArgs(args: unknown): TrainCommandArgs {
   if (!isRecord(args) || args instanceof vscode.Uri || !('preset' in args || 'files' in args)) return {};
   const out: TrainCommandArgs = {};
   if (typeof args.preset === 'string') out.preset = args.preset;
-  if (args.files === 'workspace' || args.files === 'language') out.files = args.files;
-  else if (isRecord(args.files) && typeof args.files.glob === 'string') out.files = { glob: args.files.glob };
+  out.files = parseFilesArg(args.files);
   if (isRecord(args.model)) out.model = args.model;
   if (isRecord(args.training)) out.training = args.training;
   return out;
@@ -96,31 +93,11 @@ async function chooseTraining(
       void vscode.window.showErrorMessage(`RNN Lab: unknown preset "${given.preset}" (known: ${PRESETS.map((p) => p.id).join(', ')})`);
       return undefined;
     }
-    const files = given.files ? filesFromArgs(given.files) : await askFiles();
+    const files = given.files ? filesFromArgs(given.files) : await pickFiles();
     return files && { preset, files };
   }
   const runs = registry.all.flatMap((r) => (r.info ? [r.info] : []));
   const answers = await askTraining(defaultPreset(), runs, !given.files);
   const files = given.files ? filesFromArgs(given.files) : answers?.files;
   return answers && files && { preset: answers, files };
-}
-
-function filesFromArgs(files: NonNullable<TrainCommandArgs['files']>): FileChoice | undefined {
-  if (files === 'workspace') return { description: 'workspace' };
-  if (files === 'language') {
-    const editor = vscode.window.activeTextEditor;
-    const globs = editor && globsForLanguage(editor.document.languageId, editor.document.fileName);
-    return globs ? { include: globs, description: editor.document.languageId } : undefined;
-  }
-  return { include: [files.glob], description: files.glob };
-}
-
-/** files.exclude patterns that are on, and the runs folder when it lies in the workspace. */
-function excludedGlobs(workspaceDir: string, runsDir: string): string[] {
-  const config = vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude') ?? {};
-  const globs = Object.entries(config)
-    .filter(([, on]) => on === true)
-    .map(([glob]) => glob);
-  if (isInside(runsDir, workspaceDir)) globs.push(path.relative(workspaceDir, runsDir).split(path.sep).join('/'));
-  return globs;
 }

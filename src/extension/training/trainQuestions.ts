@@ -1,14 +1,11 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { formatCount, parameterCount } from '../../core/modelSize';
 import { PRESETS, type Preset } from '../../core/presets';
 import type { RunInfo } from '../../core/runFormat';
 import { DEFAULT_MODEL, DEFAULT_TRAINING, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { estimateTraining, formatDuration } from '../../core/trainingEstimate';
 import { BACK, runInputSteps, type InputStep, type StepResult, type StepUi } from './inputSteps';
-import { globsForLanguage } from './languageGlobs';
-
-/** The files to train on: globs under the workspace (none: every text file), and how to say it. */
-export type FileChoice = { include?: string[]; description: string };
+import { askFilesStep, type FileChoice } from './fileChoice';
 
 /** What Train Model… asked, filled in step by step (Back keeps earlier answers). */
 export interface TrainAnswers {
@@ -30,7 +27,7 @@ const TYPICAL_VOCABULARY = 100;
 export async function askTraining(preferred: Preset, runs: readonly RunInfo[], askFiles: boolean): Promise<TrainAnswers | undefined> {
   const answers: TrainAnswers = { presetId: preferred.id, model: preferred.model, training: { ...preferred.training } };
   const steps: InputStep[] = [{ ask: (ui) => askPreset(ui, answers, preferred, runs) }, ...customSteps(answers, runs)];
-  if (askFiles) steps.push({ ask: (ui) => askFilesStep(ui, answers) });
+  if (askFiles) steps.push(askFilesStep(answers));
   return (await runInputSteps('RNN Lab: Train Model', steps)) ? answers : undefined;
 }
 
@@ -164,35 +161,4 @@ function textStep(q: Question<number>, text: { prompt: (text: string) => string;
       return 'next';
     },
   };
-}
-
-async function askFilesStep(ui: StepUi, answers: TrainAnswers): Promise<StepResult> {
-  const editor = vscode.window.activeTextEditor;
-  const languageGlobs = editor ? globsForLanguage(editor.document.languageId, editor.document.fileName) : undefined;
-  type Item = vscode.QuickPickItem & { choice: 'language' | 'glob' | 'workspace' };
-  const items: Item[] = [];
-  if (editor && languageGlobs)
-    items.push({ choice: 'language', label: `Files of this language (${editor.document.languageId})`, description: languageGlobs.join(', ') });
-  items.push({ choice: 'glob', label: 'Files matching a glob…', description: 'e.g. src/**/*.py' });
-  items.push({ choice: 'workspace', label: 'The whole workspace', description: 'every text file' });
-  const pick = await ui.pick('files', items, { placeholder: '.gitignore, files.exclude, binary and large files are left out' });
-  if (pick === BACK || pick === undefined) return pick === BACK ? 'back' : 'cancel';
-  if (pick.choice === 'language') answers.files = { include: languageGlobs, description: pick.label };
-  else if (pick.choice === 'workspace') answers.files = { description: pick.label };
-  else {
-    const glob = await ui.input('glob', {
-      prompt: 'A glob relative to the workspace folder',
-      value: '**/*',
-      validate: (v) => (v.trim() ? undefined : 'a glob such as src/**/*.ts'),
-    });
-    if (glob === BACK || glob === undefined) return glob === BACK ? 'back' : 'cancel';
-    answers.files = { include: [glob.trim()], description: glob };
-  }
-  return 'next';
-}
-
-/** Only the files question (a preset was given as an argument). */
-export async function askFiles(): Promise<FileChoice | undefined> {
-  const answers = { presetId: '', model: DEFAULT_MODEL, training: {} } as TrainAnswers;
-  return (await runInputSteps('RNN Lab: Train Model', [{ ask: (ui) => askFilesStep(ui, answers) }])) ? answers.files : undefined;
 }

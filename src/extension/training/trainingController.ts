@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { markRunInterrupted } from '../../core/runIndex';
 import { natsToBits } from '../../core/units';
 import { describeBackend, type RunInfo } from '../../core/runFormat';
-import type { EngineEvent, ResumeParams, TrainParams } from '../../protocol/engine';
+import type { EngineEvent, ExperimentParams, ResumeExperimentParams, ResumeParams, TrainParams } from '../../protocol/engine';
+import type { ExperimentInfo } from '../../core/experiments/experimentFormat';
+import { markExperimentInterrupted } from '../../core/experiments/experimentIndex';
 import type { EngineClient } from '../engine/engineClient';
 
 /** What the UI shows about the training in progress. */
@@ -13,7 +15,12 @@ export interface ActiveTraining {
   totalSteps: number;
   lastLoss?: number;
   charsPerSec?: number;
+  /** Set while an experiment runs: its folder and which of its members trains (`runDir` is that member's). */
+  experiment?: { dir: string; member: number; total: number; memberLabel: string };
 }
+
+type MemberEvent = Extract<EngineEvent, { event: 'experimentMember' }>;
+type ExperimentEnd = Extract<EngineEvent, { event: 'experimentFinished' }>;
 
 /**
  * Starts and stops trainings in the engine process and shows their progress:
@@ -34,6 +41,8 @@ export class TrainingController implements vscode.Disposable {
   /** The status bar and the notification are redrawn at most this often (a small model steps hundreds of times a second). */
   private static readonly UI_INTERVAL_MS = 250;
   private lastUiUpdate = 0;
+  /** The newest member announcement: it can arrive before the experiment's own response is handled. */
+  private lastMember: MemberEvent | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -59,11 +68,58 @@ export class TrainingController implements vscode.Disposable {
     return this.begin(() => this.engine.request('resume', params), label);
   }
 
-  /** Asks the engine to stop after the current step; resolves when it has acknowledged. */
+  /** Runs an experiment's members in the engine (see src/extension/experiments/); resolves to its folder once it started. */
+  async experiment(params: ExperimentParams, label: string): Promise<string> {
+    return this.beginExperiment(() => this.engine.request('experiment', params), label);
+  }
+
+  async resumeExperiment(params: ResumeExperimentParams, label: string): Promise<string> {
+    return this.beginExperiment(() => this.engine.request('resumeExperiment', params), label);
+  }
+
+  /** Asks the engine to stop after the current step (a running experiment stops with its member); resolves when it has acknowledged. */
   async stop(): Promise<boolean> {
     if (!this.active) return false;
-    const { stopped } = await this.engine.request('stop', { runDir: this.active.runDir });
+    const { stopped } = await this.engine.request('stop', this.active.experiment ? {} : { runDir: this.active.runDir });
     return stopped;
+  }
+
+  private async beginExperiment(start: () => Promise<{ dir: string; info: ExperimentInfo }>, label: string): Promise<string> {
+    if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
+    const { dir, info } = await start();
+    const total = info.variants.length;
+    this.active = { runDir: '', label, step: 0, totalSteps: info.shared.training.steps, experiment: { dir, member: 0, total, memberLabel: '' } };
+    this.log.info(`experiment ${label} in ${dir}: ${info.variants.map((v) => v.label).join(', ')}`);
+    if (this.lastMember?.dir === dir) this.onMember(this.lastMember);
+    this.showProgress();
+    this.updateStatus();
+    return dir;
+  }
+
+  private onMember(event: MemberEvent): void {
+    this.lastMember = event;
+    const t = this.active;
+    if (!t?.experiment || t.experiment.dir !== event.dir) return;
+    t.runDir = event.runDir;
+    t.step = event.info.progress.step;
+    t.totalSteps = event.info.progress.totalSteps;
+    t.experiment = { ...t.experiment, member: event.index, memberLabel: event.label };
+    this.log.info(`experiment ${t.label}: member ${event.index + 1}/${event.total} ${event.label} ${event.resumed ? 'resumes' : 'starts'} in ${event.runDir}`);
+    this.updateStatus();
+    this.uiTick.fire();
+  }
+
+  private onExperimentFinished(event: ExperimentEnd): void {
+    const t = this.active;
+    if (!t?.experiment || t.experiment.dir !== event.dir) return;
+    this.end();
+    this.log.info(`experiment ${t.label} ${event.status}${event.message ? `: ${event.message}` : ''}`);
+    if (event.status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: experiment ${t.label} failed: ${event.message}`);
+    else if (event.status === 'cancelled') void vscode.window.showInformationMessage(`RNN Lab: experiment ${t.label} stopped; resume it from the Runs view.`);
+    else
+      void vscode.window
+        .showInformationMessage(`RNN Lab: experiment ${t.label} finished.`, 'Compare Runs')
+        .then((a) => a && vscode.commands.executeCommand('rnnLab.compareRuns', event.dir));
   }
 
   private async begin(start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend'>; skipped: string }>, label: string): Promise<string> {
@@ -84,14 +140,18 @@ export class TrainingController implements vscode.Disposable {
   private showProgress(): void {
     const training = this.active!;
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `RNN Lab: training ${training.label}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `RNN Lab: ${training.experiment ? 'experiment' : 'training'} ${training.label}`,
+        cancellable: true,
+      },
       (progress, token) =>
         new Promise<void>((resolve) => {
-          let reported = (training.step / training.totalSteps) * 100;
+          let reported = percentDone(training);
           const report = () => {
             const t = this.active;
             if (!t) return;
-            const percent = (t.step / t.totalSteps) * 100;
+            const percent = percentDone(t);
             progress.report({ increment: percent - reported, message: statusText(t) });
             reported = percent;
           };
@@ -111,7 +171,9 @@ export class TrainingController implements vscode.Disposable {
   private onEvent(event: EngineEvent): void {
     const t = this.active;
     if (event.event === 'log') this.log[event.level](event.message);
-    if (t && 'runDir' in event && event.runDir === t.runDir) {
+    if (event.event === 'experimentMember') this.onMember(event);
+    if (event.event === 'experimentFinished') this.onExperimentFinished(event);
+    if (t && 'runDir' in event && event.event !== 'experimentMember' && event.runDir === t.runDir) {
       switch (event.event) {
         case 'step':
           t.step = event.record.step;
@@ -129,10 +191,16 @@ export class TrainingController implements vscode.Disposable {
         case 'sample':
           this.log.info(`sample at step ${event.record.step}:\n${event.record.text}`);
           break;
+        case 'gradFlow':
+          break;
         case 'checkpoint':
           this.log.debug(`checkpoint ${event.path}`);
           break;
         case 'finished':
+          if (t.experiment) {
+            this.log.info(`experiment ${t.label}: member ${t.experiment.memberLabel} ${event.status}${event.message ? `: ${event.message}` : ''}`);
+            break;
+          }
           this.end();
           if (event.status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${event.message}`);
           else if (event.status === 'completed')
@@ -152,9 +220,10 @@ export class TrainingController implements vscode.Disposable {
     if (!t) return;
     this.end();
     try {
-      markRunInterrupted(t.runDir, reason);
+      if (t.runDir) markRunInterrupted(t.runDir, reason);
+      if (t.experiment) markExperimentInterrupted(t.experiment.dir, reason);
     } catch (err) {
-      this.log.error(`could not mark ${t.runDir} as failed: ${(err as Error).message}`);
+      this.log.error(`could not mark ${t.runDir || t.experiment?.dir} as failed: ${(err as Error).message}`);
     }
     void vscode.window.showErrorMessage(
       `RNN Lab: the training engine stopped (${reason}). Run ${t.label} was marked failed; resume it from its last checkpoint.`,
@@ -185,8 +254,15 @@ export class TrainingController implements vscode.Disposable {
   }
 }
 
+/** Of the whole experiment when one runs (its members take turns), else of the run. */
+function percentDone(t: ActiveTraining): number {
+  const run = t.step / Math.max(1, t.totalSteps);
+  return t.experiment ? ((t.experiment.member + run) / t.experiment.total) * 100 : run * 100;
+}
+
 function statusText(t: ActiveTraining): string {
   const parts = [`${t.step}/${t.totalSteps}`];
+  if (t.experiment) parts.unshift(`member ${t.experiment.member + 1}/${t.experiment.total}${t.experiment.memberLabel ? ` ${t.experiment.memberLabel}` : ''}`);
   if (t.lastLoss !== undefined) parts.push(`${natsToBits(t.lastLoss).toFixed(2)} bits`);
   if (t.charsPerSec !== undefined) parts.push(`${Math.round(t.charsPerSec).toLocaleString('en-US')} chars/s`);
   return parts.join(' · ');

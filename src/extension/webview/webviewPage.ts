@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { createNonce, webviewHtml } from './webviewHtml';
 
 /** The webview apps built into media/<name>/<name>.js and .css by scripts/build.mjs. */
-export type WebviewApp = 'dashboard' | 'samples' | 'neurons';
+export type WebviewApp = 'dashboard' | 'samples' | 'neurons' | 'compare';
 
 /** Scripts on, and files only from the extension's media folder. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {

@@ -40,4 +40,26 @@ describe('Restricted Mode', () => {
     assert.equal(resumed, undefined, 'resume refused');
     assert.equal(l.training.current, undefined, 'no training started');
   });
+
+  it('runs an experiment on workspace text, but refuses to load its checkpoints to resume it', async () => {
+    const l = await lab();
+    const stopped = new Promise<EngineEvent>((resolve) => {
+      const sub = l.training.onEngineEvent((e) => e.event === 'experimentFinished' && (sub.dispose(), resolve(e)));
+    });
+    const firstStep = new Promise<void>((resolve) => {
+      const sub = l.training.onEngineEvent((e) => e.event === 'step' && (sub.dispose(), resolve()));
+    });
+    const dir = await vscode.commands.executeCommand<string>('rnnLab.runExperiment', {
+      kind: 'clipping',
+      files: 'workspace',
+      options: { steps: 1000, hidden: 8, seq: 8, batch: 2, evalEvery: 500, checkpointEvery: 500 },
+    });
+    assert.ok(dir && fs.existsSync(path.join(dir, 'experiment.json')));
+    await firstStep;
+    await vscode.commands.executeCommand('rnnLab.stopTraining');
+    const end = await stopped;
+    assert.equal(end.event === 'experimentFinished' && end.status, 'cancelled');
+    assert.equal(await vscode.commands.executeCommand('rnnLab.resumeExperiment', dir), undefined, 'resume refused');
+    assert.equal(l.training.current, undefined, 'no training started');
+  });
 });
