@@ -52,7 +52,10 @@ export class Lab implements vscode.Disposable {
     this.own(vscode.window.registerWebviewPanelSerializer(NeuronsPanel.viewType, { deserializeWebviewPanel: async (panel) => this.neurons.revive(panel) }));
     this.own(
       vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
-        deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
+        deserializeWebviewPanel: async (panel, state) => {
+          this.registry.scan();
+          DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log, this.registry.all);
+        },
       }),
     );
     this.registerCommands();

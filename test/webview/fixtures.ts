@@ -17,7 +17,7 @@ interface RecordedRun {
   samples: SampleRecord[];
 }
 
-/** A recorded run as the host's `show` sends it (the same mapping as the host's loadDashboardRun). */
+/** A recorded run as the host's `show` sends it (the same mapping as the host's loadDashboardRun in dashboardRuns.ts). */
 export function recordedRun(name: 'rnn-1x64' | 'lstm-1x64'): DashboardRun {
   const recorded = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as RecordedRun;
   const info = recorded.run;

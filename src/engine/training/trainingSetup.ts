@@ -17,6 +17,8 @@ export const MAX_EVAL_WINDOWS = 50;
 export interface CorpusFilters {
   include?: string[];
   exclude?: string[];
+  /** Restricted Mode: only files whose real path lies in these folders are read. */
+  confineTo?: string[];
 }
 
 /** The corpus read, split by document and encoded. */

@@ -11,6 +11,7 @@ import { runsLocation } from '../settings';
 export class RunRegistry implements vscode.Disposable {
   private runs: RunSummary[] = [];
   private dir: string | undefined;
+  private problem: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -28,6 +29,11 @@ export class RunRegistry implements vscode.Disposable {
 
   get runsDirectory(): string | undefined {
     return this.dir;
+  }
+
+  /** Why there is no runs folder (Restricted Mode refused every candidate), for the user. */
+  get runsProblem(): string | undefined {
+    return this.problem;
   }
 
   get all(): readonly RunSummary[] {
@@ -53,8 +59,9 @@ export class RunRegistry implements vscode.Disposable {
 
   private relocate(): void {
     const location = runsLocation();
-    if (location?.ignored) this.log.warn(location.ignored);
-    this.dir = location?.dir;
+    if (location.ignored) this.log.warn(location.ignored);
+    this.dir = location.dir;
+    this.problem = location.dir ? undefined : location.ignored;
     this.watcher?.dispose();
     this.watcher = undefined;
     if (this.dir) {

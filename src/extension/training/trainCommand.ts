@@ -5,7 +5,7 @@ import { CELL_TYPES, CLIP_MODES, DEFAULT_MODEL, SpecError, validateModelSpec, va
 import type { TrainParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
 import { isInside } from '../../core/paths';
-import { backendPreference, defaultPreset, maxFileBytes } from '../settings';
+import { backendPreference, defaultPreset, engineConfinement, maxFileBytes } from '../settings';
 import type { RunRegistry } from '../runs/runRegistry';
 import type { TrainingController } from './trainingController';
 import { globsForLanguage } from './languageGlobs';
@@ -58,7 +58,11 @@ export async function trainModel(controller: TrainingController, registry: RunRe
     throw err;
   }
   const runsDir = registry.runsDirectory;
-  if (!runsDir) return undefined;
+  if (!runsDir) {
+    void vscode.window.showErrorMessage(`RNN Lab: no folder for runs: ${registry.runsProblem ?? 'open a folder first'}.`);
+    return undefined;
+  }
+  const confineTo = engineConfinement(runsDir);
   const params: TrainParams = {
     inputs: vscode.workspace.workspaceFolders!.map((f) => f.uri.fsPath),
     include: files.include,
@@ -67,6 +71,7 @@ export async function trainModel(controller: TrainingController, registry: RunRe
     training,
     outDir: runsDir,
     backend: backendPreference(),
+    ...(confineTo ? { confineTo } : {}),
   };
   const label = `${model.layers}×${model.cell.toUpperCase()}-${model.hidden}`;
   try {
