@@ -83,9 +83,19 @@ export function rename(from: string, to: string): void {
   run('rename', from, () => fs.renameSync(from, to), to);
 }
 
-/** Removes a file or a folder with its content; a missing one is not an error. */
+/** Removes a file or a folder with its content; a missing one is not an error (and not a step: nothing changes). */
 export function remove(target: string): void {
+  if (!exists(target)) return;
   run('remove', target, () => fs.rmSync(target, { recursive: true, force: true }));
+}
+
+function exists(target: string): boolean {
+  try {
+    fs.lstatSync(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -176,7 +186,10 @@ function injectFault(fault: FaultPlan, kind: StepKind, file: string): never {
 function nextStepFault(kind: StepKind, file: string, to: string | undefined): FaultPlan | undefined {
   const spec = process.env.RNNLAB_FAULT_INJECTION;
   const trace = process.env.RNNLAB_FAULT_TRACE;
-  if (spec === undefined && trace === undefined) return undefined;
+  if (spec === undefined && trace === undefined) {
+    counted = { spec: undefined, steps: 0 };
+    return undefined;
+  }
   if (spec !== counted.spec) counted = { spec, steps: 0 };
   const step = ++counted.steps;
   if (trace) fs.appendFileSync(trace, `${step}\t${kind}\t${path.basename(file)}${to ? `\t${path.basename(to)}` : ''}\n`);

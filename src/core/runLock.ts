@@ -17,14 +17,14 @@ export interface RunLockOwner {
   /** What holds it, for people: "rnn-lab train --resume", "the RNN Lab engine". */
   purpose: string;
   since: string;
-  /** Tells this process from an earlier one that had the same pid (containers reuse pids). */
-  instance: string;
+  /** Unique to this lock: tells a lock this process holds from one an earlier process with the same pid left (containers reuse pids). */
+  token: string;
 }
 
 export class RunLockedError extends Error {}
 
-/** This process's instance id (see RunLockOwner.instance). */
-const INSTANCE = randomUUID();
+/** Tokens of the locks this process holds. */
+const HELD = new Set<string>();
 
 /** An empty lock file may be one being written right now (a torn one is stale): it counts as held for this long. */
 const FRESH_LOCK_MS = 10_000;
@@ -36,17 +36,20 @@ export class RunLock {
   private constructor(
     private file: string,
     private readonly content: string,
-  ) {}
+    private readonly token: string,
+  ) {
+    HELD.add(token);
+  }
 
   /** Takes the lock of `dir` for `purpose`, or throws RunLockedError naming the process that holds it. */
   static acquire(dir: string, purpose: string): RunLock {
     const file = path.join(dir, RUN_FILES.lock);
-    const owner: RunLockOwner = { pid: process.pid, hostname: os.hostname(), purpose, since: new Date().toISOString(), instance: INSTANCE };
+    const owner: RunLockOwner = { pid: process.pid, hostname: os.hostname(), purpose, since: new Date().toISOString(), token: randomUUID() };
     const content = JSON.stringify(owner) + '\n';
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         writeFile(file, content, { exclusive: true });
-        return new RunLock(file, content);
+        return new RunLock(file, content, owner.token);
       } catch (err) {
         if (!(err instanceof FileStepError && err.code === 'EEXIST')) throw err;
       }
@@ -60,10 +63,16 @@ export class RunLock {
     this.file = path.join(dir, RUN_FILES.lock);
   }
 
+  /** Never throws: a lock file that cannot be removed is stale once released (and when this process ends). */
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (readText(this.file) === this.content) remove(this.file);
+    HELD.delete(this.token);
+    try {
+      if (readText(this.file) === this.content) remove(this.file);
+    } catch {
+      // left behind, stale
+    }
   }
 }
 
@@ -122,7 +131,7 @@ function lockedError(dir: string, file: string, owner: RunLockOwner): RunLockedE
 
 function isAlive(owner: RunLockOwner): boolean {
   if (owner.hostname !== os.hostname()) return true; // cannot tell: assume it is
-  if (owner.pid === process.pid) return owner.instance === INSTANCE;
+  if (owner.pid === process.pid) return HELD.has(owner.token);
   return processAlive(owner.pid);
 }
 
@@ -147,7 +156,7 @@ function parseOwner(text: string | undefined): RunLockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<RunLockOwner>;
     if (Number.isSafeInteger(v.pid) && (v.pid as number) > 0 && typeof v.hostname === 'string' && typeof v.purpose === 'string') {
-      return { pid: v.pid!, hostname: v.hostname, purpose: v.purpose, since: String(v.since ?? ''), instance: String(v.instance ?? '') };
+      return { pid: v.pid!, hostname: v.hostname, purpose: v.purpose, since: String(v.since ?? ''), token: String(v.token ?? '') };
     }
   } catch {
     // a torn or foreign file names nobody

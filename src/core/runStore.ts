@@ -16,16 +16,23 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 /** Checks early that runs can be written under `dir`, so a bad --out fails before any work. */
 export function ensureWritableDirectory(dir: string): void {
+  const probe = path.join(dir, `${PROBE_PREFIX}${process.pid}`);
   try {
     makeDir(dir, { recursive: true });
-    const probe = path.join(dir, `.rnnlab-write-test-${process.pid}`);
-    writeFile(probe, '');
+    writeFile(probe, 'probe');
     remove(probe);
   } catch (err) {
+    try {
+      remove(probe); // a probe written in part
+    } catch {
+      // the first error is the one to report
+    }
     const code = (err as NodeJS.ErrnoException).code;
     throw new RunStoreError(`cannot write to ${dir}${code ? ` (${code})` : ''}`);
   }
 }
+
+const PROBE_PREFIX = '.rnnlab-write-test-';
 
 /** A fresh, unique run id: time, cell and size, e.g. `20261126-053012-lstm-2x128`. */
 export function newRunId(cell: string, layers: number, hidden: number, now = new Date()): string {
@@ -184,10 +191,11 @@ function appendLine(file: string, line: string): void {
   appendText(file, `${line}\n`);
 }
 
-/** Staging folders of new runs whose process has ended (killed while creating the run). */
+/** Staging folders of new runs and write probes whose process has ended (killed while creating a run). */
 function removeAbandonedStaging(parent: string): void {
   for (const name of listNames(parent)) {
-    const pid = Number(/^\.tmp-run-.*-(\d+)$/.exec(name)?.[1]);
+    if (!name.startsWith(STAGING_PREFIX) && !name.startsWith(PROBE_PREFIX)) continue;
+    const pid = Number(/-(\d+)$/.exec(name)?.[1]);
     if (pid && pid !== process.pid && !processAlive(pid)) remove(path.join(parent, name));
   }
 }

@@ -134,10 +134,21 @@ export async function saveCheckpoint(runDir: string, contents: CheckpointContent
   return relative;
 }
 
-/** Removes every checkpoint folder but the ones named in `keep` (paths relative to the run folder). */
+/**
+ * Removes every checkpoint folder but the ones named in `keep` (paths relative
+ * to the run folder). Best effort: one that cannot be removed now goes at the
+ * next save.
+ */
 export function pruneCheckpoints(runDir: string, keep: (string | undefined)[]): void {
   const kept = new Set(keep.filter((k): k is string => k !== undefined).map((k) => path.basename(k)));
-  for (const name of listCheckpoints(runDir)) if (!kept.has(name)) remove(path.join(runDir, RUN_FILES.checkpoints, name));
+  for (const name of listCheckpoints(runDir)) {
+    if (kept.has(name)) continue;
+    try {
+      remove(path.join(runDir, RUN_FILES.checkpoints, name));
+    } catch {
+      // kept until the next save
+    }
+  }
 }
 
 /** Checkpoint folder names, oldest first. */

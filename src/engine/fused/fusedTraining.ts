@@ -100,10 +100,11 @@ export class FusedTraining {
     tf.dispose(saved[0].tensor); // a fresh scalar; the moments are the optimizer's own variables
     this.stepper.loadParameters({ weights, moments });
     if (this.kind() === 'adam') {
-      // tfjs starts β^1 and multiplies by β after each step; after setWeights it recomputes β^(t+1).
+      // β^(t+1) by the same float32 products the steps make, not Math.pow: a resumed run then
+      // continues with exactly the powers of an uninterrupted one (docs/architecture.md, "Run folders").
       const { beta1, beta2 } = this.config() as { beta1: number; beta2: number };
-      this.accBeta1 = Math.fround(Math.pow(beta1, this.iterations + 1));
-      this.accBeta2 = Math.fround(Math.pow(beta2, this.iterations + 1));
+      this.accBeta1 = float32Power(beta1, this.iterations + 1);
+      this.accBeta2 = float32Power(beta2, this.iterations + 1);
     }
     this.loaded = true;
   }
@@ -173,4 +174,12 @@ export async function fusedTrainStep(
   const outcome = await training.step(window, state, settings);
   await training.sync();
   return outcome;
+}
+
+/** β^n as the steps compute it: fround(β), then n − 1 float32 products by fround(β) (it reaches 0 within about 10⁵ steps). */
+function float32Power(beta: number, n: number): number {
+  const b = Math.fround(beta);
+  let power = b;
+  for (let i = 1; i < n && power !== 0; i++) power = Math.fround(power * b);
+  return power;
 }

@@ -9,6 +9,7 @@ import { isInsideReal } from '../../core/paths';
 import { RUN_FILES, type RunInfo } from '../../core/runFormat';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../../core/runStore';
 import { listCheckpoints } from '../checkpoint';
+import { writeOnnxModel } from '../onnx/onnxExport';
 import { runCheckpointPath } from '../runModel';
 import { corpusSummary, describeCorpusChange } from './corpusChange';
 import { checkMemoryFits } from './memoryEstimate';
@@ -168,6 +169,7 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
   if (request.steps !== undefined) training.steps = request.steps;
   validateTrainingSpec(training);
   if (startStep >= training.steps) {
+    if (loaded && info.status !== 'completed' && startStep === training.steps) return recordCompletion(run, info, vocab, loaded, checkpoint!);
     throw new TrainingSetupError(`run ${run.id} already has ${startStep} of ${training.steps} steps: pass --steps with a larger total to train further`);
   }
   const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
@@ -211,6 +213,28 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
     signal,
   );
 }
+/**
+ * A run whose last step is checkpointed but whose process ended before
+ * recording that (killed, or a full disk): resuming writes what the end of
+ * training writes (model.onnx, run.json `completed`) and trains nothing.
+ */
+function recordCompletion(run: RunFolder, info: RunInfo, vocab: Vocabulary, loaded: LoadedCheckpoint, checkpoint: string): StartedTraining {
+  const { model, step } = loaded.manifest;
+  if (!model.bidirectional) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id });
+  const now = new Date().toISOString();
+  const completed: RunInfo = {
+    ...info,
+    status: 'completed',
+    message: undefined,
+    checkpoint,
+    progress: { ...info.progress, step },
+    timings: { ...info.timings, finishedAt: now },
+  };
+  run.writeInfo(completed);
+  run.unlock();
+  return { run, info: completed, skippedSummary: '', outcome: Promise.resolve({ status: 'completed', info: completed }) };
+}
+
 /** The checkpoint to resume from (run.json's, else the newest on disk), or none: a run stopped before its first checkpoint starts again at step 0. */
 function resumePoint(run: RunFolder, info: RunInfo, vocab: Vocabulary): { checkpoint?: string; loaded?: LoadedCheckpoint } {
   if (!info.checkpoint && listCheckpoints(run.dir).length === 0) return {};
