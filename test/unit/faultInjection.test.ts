@@ -159,13 +159,13 @@ async function failAt(code: 'ENOSPC' | 'EACCES', k: number): Promise<string> {
     return 'refused';
   }
   assert.equal(runs.length, 1, where);
-  if (outcome!.status === 'completed') {
+  if (outcome.status === 'completed') {
     assert.deepEqual(history(runs[0]), reference, `${where}: the run completed with the uninterrupted losses`);
     return 'complete';
   }
-  assert.equal(outcome!.status, 'failed', where);
-  assert.match(outcome!.message!, new RegExp(`${code}`), `${where}: ${outcome!.message}`);
-  assert.ok(outcome!.message!.includes(runs[0]), `${where}: the message names the file: ${outcome!.message}`);
+  assert.equal(outcome.status, 'failed', where);
+  assert.match(outcome.message!, new RegExp(`${code}`), `${where}: ${outcome.message}`);
+  assert.ok(outcome.message!.includes(runs[0]), `${where}: the message names the file: ${outcome.message}`);
   assert.equal(readInfo(runs[0]).status, 'failed', `${where}: run.json says failed, not running`);
   assert.deepEqual(temporaries(runs[0]), [], `${where}: a failed write removes what it wrote in part`);
   assert.equal(fs.existsSync(path.join(runs[0], 'run.lock')), false, `${where}: the failed training released its lock`);

@@ -306,7 +306,7 @@ test('engine: every invalid request is answered with an error, and the engine st
   );
   await expectError({ kind: 'request', id: ++id, method: 'rankNeurons', params: { source, text: 'a', language: 'x'.repeat(201) } }, 'a long language');
   const before = sent.length;
-  await server.handle({ kind: 'request', id: ++id, method: 'ping', params: {} });
+  await server.handle({ kind: 'request', id: id + 1, method: 'ping', params: {} });
   assert.deepEqual((sent[before] as { ok: boolean }).ok, true, 'the engine still works');
   console.log(`      ${count} invalid engine requests, each answered with an error`);
   fuzzCounts.engine = count;
