@@ -20,6 +20,7 @@ import { CLI } from './support/cli';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { resumeTraining, startTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
+import type { TrainOutcome } from '../../src/engine/training/trainingLoop';
 import { RunFolder } from '../../src/core/runStore';
 import { liveLockOwner } from '../../src/core/runLock';
 import { DEFAULT_MODEL, DEFAULT_TRAINING } from '../../src/core/spec';
@@ -141,7 +142,7 @@ async function failAt(code: 'ENOSPC' | 'EACCES', k: number): Promise<string> {
   const out = path.join(dir, `${code}-${k}`);
   const where = `${code} at step ${steps[k - 1]}`;
   let error: Error | undefined;
-  let outcome;
+  let outcome: TrainOutcome | undefined;
   process.env.RNNLAB_FAULT_INJECTION = `${code}@${k}`;
   try {
     outcome = await (await startTraining(request(out))).outcome;
@@ -159,13 +160,15 @@ async function failAt(code: 'ENOSPC' | 'EACCES', k: number): Promise<string> {
     return 'refused';
   }
   assert.equal(runs.length, 1, where);
+  assert.ok(outcome, where);
   if (outcome.status === 'completed') {
     assert.deepEqual(history(runs[0]), reference, `${where}: the run completed with the uninterrupted losses`);
     return 'complete';
   }
   assert.equal(outcome.status, 'failed', where);
-  assert.match(outcome.message!, new RegExp(`${code}`), `${where}: ${outcome.message}`);
-  assert.ok(outcome.message!.includes(runs[0]), `${where}: the message names the file: ${outcome.message}`);
+  const message = outcome.message ?? '';
+  assert.match(message, new RegExp(`${code}`), `${where}: ${message}`);
+  assert.ok(message.includes(runs[0]), `${where}: the message names the file: ${message}`);
   assert.equal(readInfo(runs[0]).status, 'failed', `${where}: run.json says failed, not running`);
   assert.deepEqual(temporaries(runs[0]), [], `${where}: a failed write removes what it wrote in part`);
   assert.equal(fs.existsSync(path.join(runs[0], 'run.lock')), false, `${where}: the failed training released its lock`);
