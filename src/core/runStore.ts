@@ -65,7 +65,7 @@ export class RunFolder {
    * two runs started in the same second (even by two processes) get two names.
    */
   static create(parent: string, id: string, purpose: string, fill: (run: RunFolder) => void): RunFolder {
-    ensureWritableDirectory(parent);
+    makeDir(parent, { recursive: true });
     removeAbandonedStaging(parent);
     for (let n = 1; ; n++) {
       const name = n === 1 ? id : `${id}-${n}`;
