@@ -91,7 +91,7 @@ export class Lab implements vscode.Disposable {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
-    command('rnnLab.refreshRuns', () => this.registry.scan());
+    command('rnnLab.refreshRuns', () => this.registry.refreshLocation());
     command('rnnLab.exportModel', async (arg, target) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Export Model to ONNX', arg);
       return run ? exportRun(this.engine, run, typeof target === 'string' ? target : undefined) : undefined;

@@ -46,5 +46,6 @@ export function chooseRunsLocation(s: RunsSetting): RunsLocation {
   const fallbackValue = fromWorkspace ? s.globalValue || s.defaultValue : undefined;
   const fallback = fallbackValue === undefined ? undefined : resolve(fallbackValue);
   if (fallback && fallbackValue && permitted(fallbackValue, fallback, false)) return { dir: fallback, ignored: why };
-  return { ignored: `${why}; trust the workspace, or set rnnLab.runsDirectory in your user settings` };
+  const fallbackToo = fallback ? `, and so does ${fallback}, through a symbolic link` : '';
+  return { ignored: `${why}${fallbackToo}; trust the workspace, or set rnnLab.runsDirectory in your user settings` };
 }

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
+import { remove } from '../../core/fileSteps';
 import { describeOwner, liveLockOwner } from '../../core/runLock';
+import { RunFolder } from '../../core/runStore';
 import { modelLabel } from '../../core/runLabels';
 import { EngineRequestError, type EngineClient } from '../engine/engineClient';
 import type { ResumeParams } from '../../protocol/engine';
@@ -55,9 +57,22 @@ export async function deleteRuns(registry: RunRegistry, controller: TrainingCont
   const what = deletable.length === 1 ? `run ${deletable[0].id}` : `${deletable.length} runs`;
   const answer = await vscode.window.showWarningMessage(`Delete ${what}? Its checkpoints and metrics are removed from disk.`, { modal: true }, 'Delete');
   if (answer !== 'Delete') return 0;
-  for (const run of deletable) await fs.promises.rm(run.dir, { recursive: true, force: true });
+  let deleted = 0;
+  for (const run of deletable) {
+    // Under the run's lock: a training that started since the question cannot lose its folder.
+    const folder = RunFolder.open(run.dir);
+    try {
+      folder.lock('RNN Lab, deleting the run');
+      remove(run.dir);
+      deleted++;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`RNN Lab: cannot delete ${run.id}: ${(err as Error).message}`);
+    } finally {
+      folder.unlock();
+    }
+  }
   registry.scan();
-  return deletable.length;
+  return deleted;
 }
 
 /**

@@ -50,6 +50,13 @@ export class RunRegistry implements vscode.Disposable {
     this.timer = setTimeout(() => this.scan(), 150);
   }
 
+  /** Looks the runs folder up again (a symlink may have changed on disk, which no setting event tells), then rescans. */
+  refreshLocation(): void {
+    const location = runsLocation();
+    if (location.dir === this.dir && (location.dir ? undefined : location.ignored) === this.problem) this.scan();
+    else this.relocate();
+  }
+
   /** Rescans now. */
   scan(): void {
     this.timer = undefined;
