@@ -33,8 +33,8 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
     layer: values.layer === undefined ? undefined : intOption(values, 'layer', 0),
     neuron: values.neuron === undefined ? undefined : intOption(values, 'neuron', 0),
   };
-  // A small cache: every token is read once or twice, in order.
-  const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h', cacheBytes: 8 * 1024 * 1024 });
+  // No predictions are shown (topK 1 is the least kept); the cache keeps a small model's whole text between the two passes.
+  const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h', topK: 1, cacheBytes: CACHE_BYTES });
   try {
     const { kind, layer } = checkNeuronOptions(doc, asked);
     const neuron = asked.neuron ?? (await mostVariableUnit(doc, layer, kind));
@@ -52,6 +52,9 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
     await doc.close();
   }
 }
+
+/** Computed chunks kept between the passes: bounded, whatever the model and the file. */
+const CACHE_BYTES = 256 * 1024 * 1024;
 
 /** Tokens computed per request: the memory held stays small however long the file. */
 const TOKENS_PER_PIECE = 16_384;
