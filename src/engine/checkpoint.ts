@@ -9,6 +9,7 @@ import { RUN_FILES } from '../core/runFormat';
 import { OPTIMIZERS, validateModelSpec, type ModelSpec, type OptimizerName } from '../core/spec';
 import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
+import { restoreAdamPowers } from './training/optimizers';
 
 export class CheckpointError extends Error {}
 
@@ -246,6 +247,7 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, loaded: LoadedCh
   const tensors = loaded.optimizerWeights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, 'float32') }));
   await optimizer.setWeights(tensors);
   tf.dispose(tensors.map((t) => t.tensor)); // the optimizer made its own variables from them
+  restoreAdamPowers(optimizer);
 }
 
 export function restoreState(loaded: LoadedCheckpoint): RecurrentState | undefined {

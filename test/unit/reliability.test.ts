@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { tempDir, writeTinyCorpus } from './support/tempDir';
 import { initBackend } from '../../src/engine/backend';
 import { CheckpointError, loadCheckpoint } from '../../src/engine/checkpoint';
-import { TrainingCancelledError, TrainingSetupError, startTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
+import { TrainingCancelledError, TrainingSetupError, resumeTraining, startTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
 import { gatherCorpus } from '../../src/core/corpus';
 import { listRuns } from '../../src/core/runIndex';
 import { RunLock, RunLockedError, liveLockOwner } from '../../src/core/runLock';
@@ -64,6 +64,30 @@ test('case 4: a stop right after a checkpoint step saves nothing twice: the fold
     ['rename .tmp-step-0000003-' + process.pid + ' step-0000003'],
     'made once, by one rename; never removed',
   );
+});
+
+test('a run stopped and resumed has exactly the losses of an uninterrupted one, on tfjs ops too (Adam β powers restored as products)', async () => {
+  const losses = (runDir: string) =>
+    fs
+      .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; loss?: number; valLoss?: number })
+      .map((m) => (m.kind === 'step' ? m.loss : m.valLoss));
+  for (const backend of ['wasm', 'fused'] as const) {
+    const straight = await startTraining({ ...request(path.join(dir, `exact-${backend}`)), backend });
+    assert.equal((await straight.outcome).status, 'completed');
+    const controller = new AbortController();
+    const stopped = await startTraining(
+      { ...request(path.join(dir, `exact-${backend}`)), backend },
+      { onStep: (r) => r.step === 2 && controller.abort() },
+      controller.signal,
+    );
+    assert.equal((await stopped.outcome).status, 'cancelled');
+    const resumed = await resumeTraining({ runDir: stopped.run.dir, backend, threads: 1 });
+    assert.equal((await resumed.outcome).status, 'completed');
+    assert.deepEqual(losses(stopped.run.dir), losses(straight.run.dir), backend);
+  }
 });
 
 // ---- case 5 ----

@@ -6,6 +6,7 @@ import type { OptimizerUpdate, UpdateSettings } from './messages';
 import type { NamedArrays, StateArrays } from './weights';
 import type { Window } from '../../core/batching';
 import { evaluateLoss } from '../training/evaluate';
+import { float32Power } from '../training/optimizers';
 
 /**
  * Trains a tfjs model on the fused kernels with its parameters and optimizer
@@ -176,10 +177,3 @@ export async function fusedTrainStep(
   return outcome;
 }
 
-/** β^n as the steps compute it: fround(β), then n − 1 float32 products by fround(β) (it reaches 0 within about 10⁵ steps). */
-function float32Power(beta: number, n: number): number {
-  const b = Math.fround(beta);
-  let power = b;
-  for (let i = 1; i < n && power !== 0; i++) power = Math.fround(power * b);
-  return power;
-}
