@@ -255,6 +255,32 @@ test('case 12: a training stopped while it gathers its files creates no run and 
   assert.deepEqual(fs.readdirSync(out), [], 'no run folder, no staging folder');
 });
 
+test('case 12: the engine answers a resume whose files changed with code corpusChanged (the extension then asks), and resumes when allowed', async () => {
+  const files = fs.mkdtempSync(path.join(dir, 'case12-engine-'));
+  fs.cpSync(corpus, files, { recursive: true });
+  const started = await startTraining({ ...request(path.join(dir, 'case12-engine-runs')), inputs: [files] });
+  await started.outcome;
+  fs.appendFileSync(path.join(files, 'file1.js'), 'more text\n'.repeat(20));
+  const sent: (EngineResponse | EngineEvent)[] = [];
+  const server = new EngineServer((m) => sent.push(m));
+  const params = { runDir: started.run.dir, steps: 8, backend: 'fused' };
+  await server.handle({ kind: 'request', id: 1, method: 'resume', params });
+  const refused = sent.find((m) => m.kind === 'response' && m.id === 1) as Extract<EngineResponse, { ok: false }>;
+  assert.equal(refused.error.code, 'corpusChanged');
+  assert.match(refused.error.message, /changed since it started \(then 4 files, [\d,]+ training tokens, now 4 files/);
+  const finished = new Promise<EngineEvent>((resolve) => {
+    const check = setInterval(() => {
+      const end = sent.find((m) => m.kind === 'event' && m.event === 'finished');
+      if (end) resolve((clearInterval(check), end));
+    }, 20);
+  });
+  await server.handle({ kind: 'request', id: 2, method: 'resume', params: { ...params, allowChangedCorpus: true } });
+  assert.equal((sent.find((m) => m.kind === 'response' && m.id === 2) as { ok: boolean }).ok, true);
+  const end = (await finished) as Extract<EngineEvent, { event: 'finished' }>;
+  assert.equal(end.status, 'completed');
+  assert.equal(end.info.progress.step, 8);
+});
+
 // ---- case 13 ----
 
 test('case 13: a checkpoint manifest with fields of the wrong type is refused as damaged, naming the field', async () => {
