@@ -176,4 +176,3 @@ export async function fusedTrainStep(
   await training.sync();
   return outcome;
 }
-
