@@ -14,15 +14,35 @@ import { RunStoreError } from '../core/runStore';
 import { InputFileError } from './inputFiles';
 import { OnnxModelError } from '../engine/onnx/onnxModelError';
 import { SampleError } from '../engine/sampler';
+import { CheckpointError } from '../engine/checkpoint';
+import { FileStepError } from '../core/fileSteps';
+import { RunLockedError } from '../core/runLock';
+import { MemoryLimitError } from '../engine/training/memoryEstimate';
+import { TrainingCancelledError, TrainingSetupError } from '../engine/training/trainingRun';
 
-const COMMANDS: { spec: CommandSpec; run: (argv: string[], signal: AbortSignal) => Promise<number> }[] = [
-  { spec: trainCommand, run: (argv, signal) => runTrain(argv, { stdout: process.stdout, stderr: process.stderr }, signal) },
-  { spec: sampleCommand, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
-  { spec: scoreCommand, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
-  { spec: exportCommand, run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
-  { spec: activationsCommand, run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
-  { spec: neuronsCommand, run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
-  { spec: experimentCommand, run: (argv, signal) => runExperiment(argv, { stdout: process.stdout, stderr: process.stderr }, signal) },
+/**
+ * What the first Ctrl-C (SIGINT or SIGTERM) does: `train` finishes its step and
+ * checkpoints, `sample` and `score` stop at their next piece, the others have
+ * nothing to save and exit at once. A second one always exits at once.
+ */
+type Interrupt = { stops: string } | 'exit';
+
+const COMMANDS: { spec: CommandSpec; interrupt: Interrupt; run: (argv: string[], signal: AbortSignal) => Promise<number> }[] = [
+  {
+    spec: trainCommand,
+    interrupt: { stops: 'stopping after this step (Ctrl-C again to quit at once)…' },
+    run: (argv, signal) => runTrain(argv, { stdout: process.stdout, stderr: process.stderr }, signal),
+  },
+  { spec: sampleCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
+  { spec: scoreCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
+  { spec: exportCommand, interrupt: 'exit', run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  { spec: activationsCommand, interrupt: 'exit', run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  { spec: neuronsCommand, interrupt: 'exit', run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
+  {
+    spec: experimentCommand,
+    interrupt: { stops: 'stopping after this step of the running member (Ctrl-C again to quit at once)…' },
+    run: (argv, signal) => runExperiment(argv, { stdout: process.stdout, stderr: process.stderr }, signal),
+  },
 ];
 
 function mainHelp(): string {
@@ -65,8 +85,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   const interrupt = () => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
-    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+    if (command.interrupt === 'exit' || controller.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+    process.stderr.write(`\n${command.interrupt.stops}\n`);
     controller.abort();
   };
   process.on('SIGINT', interrupt);
@@ -75,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function exitCodeFor(err: unknown): number {
+  if (err instanceof TrainingCancelledError) return 130;
   return err instanceof UsageError || err instanceof SpecError ? 2 : 1;
 }
 
@@ -92,7 +113,13 @@ main(process.argv.slice(2)).then(
       err instanceof OnnxModelError ||
       err instanceof SampleError ||
       err instanceof InputFileError ||
-      err instanceof RunStoreError;
+      err instanceof TrainingSetupError ||
+      err instanceof TrainingCancelledError ||
+      err instanceof MemoryLimitError ||
+      err instanceof RunLockedError ||
+      err instanceof RunStoreError ||
+      err instanceof FileStepError ||
+      err instanceof CheckpointError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

@@ -8,6 +8,7 @@ import ignore = require('ignore');
 import picomatch = require('picomatch');
 
 import { splitGroups } from './groupSplit';
+import { isInsideReal } from './paths';
 import type { SkipReason } from './runFormat';
 
 export type { SkipReason };
@@ -41,6 +42,11 @@ export interface GatherOptions {
   exclude?: string[];
   /** Honour .gitignore files found while walking. Default true. */
   followGitignore?: boolean;
+  /**
+   * Restricted Mode: read only files whose real path (symlinks resolved) lies
+   * in one of these folders; others are skipped as unreadable.
+   */
+  confineTo?: string[];
 }
 
 export interface GatheredCorpus {
@@ -128,7 +134,7 @@ export async function gatherCorpus(inputs: string[], options: GatherOptions = {}
   const roots = await findFiles(inputs, options.include?.length ? includeFilter(options.include) : undefined, ctx);
   const root = commonDir(roots);
   const display = (abs: string) => (root ? toPosix(path.relative(root, abs)) : abs);
-  const { documents, skipped } = await readFound(ctx, display, maxFileBytes);
+  const { documents, skipped } = await readFound(ctx, display, maxFileBytes, options.confineTo);
   documents.sort((a, b) => compareStrings(a.path, b.path));
   skipped.sort((a, b) => compareStrings(a.path, b.path));
   return { documents, skipped, root, inputs: [...inputs], maxFileBytes };
@@ -182,6 +188,7 @@ async function readFound(
   ctx: WalkContext,
   display: (abs: string) => string,
   maxFileBytes: number,
+  confineTo: string[] | undefined,
 ): Promise<{ documents: CorpusDocument[]; skipped: SkippedFile[] }> {
   const documents: CorpusDocument[] = [];
   const skipped: SkippedFile[] = [];
@@ -192,7 +199,8 @@ async function readFound(
     if (seen.has(key)) continue;
     seen.add(key);
     seen.add(abs);
-    const result = await readCandidate(abs, maxFileBytes);
+    const outside = confineTo && !isInsideReal(key, confineTo);
+    const result = outside ? ({ reason: 'unreadable', detail: 'outside the workspace (Restricted Mode)' } as const) : await readCandidate(abs, maxFileBytes);
     if ('text' in result) documents.push({ path: display(abs), text: result.text });
     else skipped.push({ path: display(abs), ...result });
   }

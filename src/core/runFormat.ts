@@ -14,6 +14,8 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   onnx: 'model.onnx',
   gradFlow: 'gradflow.jsonl',
+  /** The writer's lock (core/runLock.ts): present while a process trains or changes the run. */
+  lock: 'run.lock',
 } as const;
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -32,6 +34,8 @@ export interface CorpusSummary {
   skipped: Partial<Record<SkipReason, number>>;
   /** The first skipped files with their reasons (the full count is in `skipped`). */
   skippedExamples: { path: string; reason: SkipReason }[];
+  /** SHA-256 (first 32 hex digits) of the encoded training and validation tokens: resuming checks the text is the same. Absent in older runs. */
+  fingerprint?: string;
 }
 
 export interface BackendInfo {

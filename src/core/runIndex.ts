@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RUN_FILES, type RunInfo } from './runFormat';
+import { RunLockedError, liveLockOwner } from './runLock';
 import { RunFolder } from './runStore';
 
 /** What the Runs view shows of one run folder. */
@@ -28,7 +29,7 @@ export function listRuns(runsDir: string): RunSummary[] {
     const dir = path.join(runsDir, id);
     if (!fs.existsSync(path.join(dir, RUN_FILES.info))) continue;
     try {
-      runs.push({ dir, id, info: RunFolder.open(dir).readInfo() });
+      runs.push({ dir, id, info: withLiveStatus(dir, RunFolder.open(dir).readInfo()) });
     } catch (err) {
       runs.push({ dir, id, problem: (err as Error).message });
     }
@@ -38,15 +39,40 @@ export function listRuns(runsDir: string): RunSummary[] {
 }
 
 /**
+ * A run.json that says `running` while no live process holds the run's lock
+ * belongs to a process that was killed (or hit a full disk) before it could
+ * record why it stopped: it is shown as failed, resumable.
+ */
+function withLiveStatus(dir: string, info: RunInfo): RunInfo {
+  if (info.status !== 'running' || liveLockOwner(dir)) return info;
+  return {
+    ...info,
+    status: 'failed',
+    message: `interrupted: no process is training it; resume it from its last checkpoint (step ${checkpointStep(info) ?? 0})`,
+  };
+}
+
+/**
  * Marks a run whose engine died as failed (it stays resumable from its
- * checkpoint). A run that already finished is left alone.
+ * checkpoint). A run that already finished, or that another live process
+ * took over meanwhile, is left alone.
  */
 export function markRunInterrupted(runDir: string, reason: string): boolean {
   const folder = RunFolder.open(runDir);
-  const info = folder.readInfo();
-  if (info.status !== 'running') return false;
-  folder.writeInfo({ ...info, status: 'failed', message: `${reason}; resume it from its last checkpoint (step ${checkpointStep(info) ?? 0})` });
-  return true;
+  try {
+    folder.lock('RNN Lab, marking an interrupted run');
+  } catch (err) {
+    if (err instanceof RunLockedError) return false;
+    throw err;
+  }
+  try {
+    const info = folder.readInfo();
+    if (info.status !== 'running') return false;
+    folder.writeInfo({ ...info, status: 'failed', message: `${reason}; resume it from its last checkpoint (step ${checkpointStep(info) ?? 0})` });
+    return true;
+  } finally {
+    folder.unlock();
+  }
 }
 
 function checkpointStep(info: RunInfo): number | undefined {

@@ -15,6 +15,8 @@ export const BACKENDS: readonly BackendPreference[] = ['auto', 'node', 'fused', 
 export const MAX_TRAINING_THREADS = 8;
 export const MAX_LAYERS = 4;
 export const MAX_HIDDEN = 2048;
+/** Largest file a corpus reads (rnnLab.maxFileBytes, --max-file-bytes): 100 MB of text is already hours of training. */
+export const MAX_FILE_BYTES = 100_000_000;
 
 /** The architecture: enough to rebuild the model's variables. Stored in run.json and ONNX metadata. */
 export interface ModelSpec {
@@ -139,7 +141,7 @@ export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
   if (!(spec.validationFraction >= 0 && spec.validationFraction < 1))
     throw new SpecError(`validation fraction must be in [0, 1); got ${spec.validationFraction}`);
   checkInt('min token count', spec.minTokenCount, 1, Number.MAX_SAFE_INTEGER);
-  checkInt('max file bytes', spec.maxFileBytes, 1, Number.MAX_SAFE_INTEGER);
+  checkInt('max file bytes', spec.maxFileBytes, 1, MAX_FILE_BYTES);
   if (spec.gradFlowEvery !== undefined) checkInt('grad-flow-every', spec.gradFlowEvery, 0, Number.MAX_SAFE_INTEGER);
   if (spec.gradFlowLength !== undefined) checkInt('grad-flow-length', spec.gradFlowLength, 1, MAX_GRAD_FLOW_LENGTH);
   return spec;

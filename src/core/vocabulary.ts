@@ -91,9 +91,23 @@ export class Vocabulary {
   }
 
   encode(text: string): Int32Array {
+    if (this.kind === 'char') return this.encodeChars(text);
     const units = this.split(text);
     const ids = new Int32Array(units.length);
     for (let i = 0; i < units.length; i++) ids[i] = this.idOf(units[i]);
+    return ids;
+  }
+
+  /** Code point by code point, without an array of them: a 50 MB text costs its ids (4 bytes a character), not gigabytes. */
+  private encodeChars(text: string): Int32Array {
+    let count = 0;
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit < 0xdc00 || unit > 0xdfff || i === 0 || (text.charCodeAt(i - 1) & 0xfc00) !== 0xd800) count++; // a low surrogate after a high one continues it
+    }
+    const ids = new Int32Array(count);
+    let i = 0;
+    for (const ch of text) ids[i++] = this.idOf(ch);
     return ids;
   }
 

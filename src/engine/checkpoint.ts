@@ -3,15 +3,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from './tfjs';
 import type { BatchPosition } from '../core/batching';
+import { makeDir, remove, rename, writeFile } from '../core/fileSteps';
+import { FileReadError, readRegularFile } from '../core/regularFile';
 import { RUN_FILES } from '../core/runFormat';
-import type { ModelSpec, OptimizerName } from '../core/spec';
+import { OPTIMIZERS, validateModelSpec, type ModelSpec, type OptimizerName } from '../core/spec';
 import type { Vocabulary } from '../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from './model';
-import { writeFileAtomic, writeJsonAtomic } from '../core/runStore';
+import { restoreAdamPowers } from './training/optimizers';
 
 export class CheckpointError extends Error {}
 
 const MANIFEST = 'checkpoint.json';
+/** A manifest lists a few dozen tensors: anything near this size is not one. */
+const MAX_MANIFEST_BYTES = 10_000_000;
 const WEIGHTS = 'weights.bin';
 
 type TensorGroup = 'weight' | 'optimizer' | 'state';
@@ -59,13 +63,20 @@ export interface LoadedCheckpoint {
   stateShape?: number[];
 }
 
+/** A step's checkpoint folder relative to the run folder, e.g. `checkpoints/step-0000200`. */
+export function checkpointPathOf(step: number): string {
+  return path.join(RUN_FILES.checkpoints, `step-${String(step).padStart(7, '0')}`);
+}
+
 /**
- * Writes `checkpoints/step-NNNNNN/` (tfjs weights as float32, Adam/RMSprop
+ * Writes `checkpoints/step-NNNNNNN/` (tfjs weights as float32, Adam/RMSprop
  * moments, the carried hidden state and the batch position), built in a
- * temporary folder and renamed into place, then keeps only the newest `keep`.
- * Returns the folder's path relative to the run folder.
+ * temporary folder and renamed into place. Returns the folder's path relative
+ * to the run folder. A folder of the same step is replaced: the caller never
+ * saves over the checkpoint run.json names (see training/checkpointer.ts), and
+ * removes older ones with pruneCheckpoints once run.json names the new one.
  */
-export async function saveCheckpoint(runDir: string, contents: CheckpointContents, keep = 2): Promise<string> {
+export async function saveCheckpoint(runDir: string, contents: CheckpointContents): Promise<string> {
   const entries: TensorEntry[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
@@ -102,18 +113,43 @@ export async function saveCheckpoint(runDir: string, contents: CheckpointContent
     sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
     createdAt: new Date().toISOString(),
   };
-  const root = path.join(runDir, RUN_FILES.checkpoints);
-  const name = `step-${String(contents.step).padStart(7, '0')}`;
-  const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  writeFileAtomic(path.join(tmp, WEIGHTS), bytes);
-  writeJsonAtomic(path.join(tmp, MANIFEST), manifest);
-  const final = path.join(root, name);
-  fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  for (const old of listCheckpoints(runDir).slice(0, -keep)) fs.rmSync(path.join(root, old), { recursive: true, force: true });
-  return path.join(RUN_FILES.checkpoints, name);
+  const relative = checkpointPathOf(contents.step);
+  const final = path.join(runDir, relative);
+  const tmp = path.join(runDir, RUN_FILES.checkpoints, `.tmp-${path.basename(relative)}-${process.pid}`);
+  try {
+    remove(tmp);
+    makeDir(tmp, { recursive: true });
+    // No temporary files inside: the folder's rename publishes both at once.
+    writeFile(path.join(tmp, WEIGHTS), bytes);
+    writeFile(path.join(tmp, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    remove(final);
+    rename(tmp, final);
+  } catch (err) {
+    try {
+      remove(tmp);
+    } catch {
+      // the first error is the one to report
+    }
+    throw err;
+  }
+  return relative;
+}
+
+/**
+ * Removes every checkpoint folder but the ones named in `keep` (paths relative
+ * to the run folder). Best effort: one that cannot be removed now goes at the
+ * next save.
+ */
+export function pruneCheckpoints(runDir: string, keep: (string | undefined)[]): void {
+  const kept = new Set(keep.filter((k): k is string => k !== undefined).map((k) => path.basename(k)));
+  for (const name of listCheckpoints(runDir)) {
+    if (kept.has(name)) continue;
+    try {
+      remove(path.join(runDir, RUN_FILES.checkpoints, name));
+    } catch {
+      // kept until the next save
+    }
+  }
 }
 
 /** Checkpoint folder names, oldest first. */
@@ -123,7 +159,7 @@ export function listCheckpoints(runDir: string): string[] {
   return fs
     .readdirSync(root)
     .filter((n) => /^step-\d+$/.test(n))
-    .sort();
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
 }
 
 /** Reads and verifies a checkpoint folder: manifest fields, file size and checksum. */
@@ -132,14 +168,13 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   let manifest: CheckpointManifest;
   let bytes: Buffer;
   try {
-    manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')) as CheckpointManifest;
-    bytes = fs.readFileSync(path.join(dir, WEIGHTS));
+    manifest = JSON.parse(readRegularFile(path.join(dir, MANIFEST), MAX_MANIFEST_BYTES).toString('utf8')) as CheckpointManifest;
+    bytes = readRegularFile(path.join(dir, WEIGHTS));
   } catch (err) {
     throw new CheckpointError(`checkpoint ${where} is unreadable or corrupted (${describe(err)})`);
   }
-  if (manifest?.format !== 'rnnlab-checkpoint' || manifest.version !== 1 || !Array.isArray(manifest.tensors)) {
-    throw new CheckpointError(`checkpoint ${where} is not an RNN Lab checkpoint`);
-  }
+  const problem = manifestProblem(manifest);
+  if (problem) throw new CheckpointError(`checkpoint ${where} has a damaged manifest (${problem})`);
   if (bytes.length !== manifest.byteLength || crypto.createHash('sha256').update(bytes).digest('hex') !== manifest.sha256) {
     throw new CheckpointError(`checkpoint ${where} is corrupted (its weights do not match the recorded checksum)`);
   }
@@ -160,6 +195,41 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   return loaded;
 }
 
+const TENSOR_GROUPS: readonly TensorGroup[] = ['weight', 'optimizer', 'state'];
+const natural = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** What is wrong with a parsed checkpoint.json, in words; undefined when every field has its type. */
+function manifestProblem(m: unknown): string | undefined {
+  if (typeof m !== 'object' || m === null) return 'not a JSON object';
+  const v = m as Partial<Record<keyof CheckpointManifest, unknown>>;
+  if (v.format !== 'rnnlab-checkpoint' || v.version !== 1) return 'not an RNN Lab checkpoint';
+  if (!natural(v.step)) return 'step must be a whole number';
+  const position = v.position as Partial<BatchPosition> | null;
+  if (typeof position !== 'object' || position === null || !natural(position.epoch) || !natural(position.window)) return 'position must be {epoch, window}';
+  if (typeof v.model !== 'object' || v.model === null) return 'model must be a model description';
+  try {
+    validateModelSpec(v.model as ModelSpec);
+  } catch (err) {
+    return `model: ${(err as Error).message}`;
+  }
+  if (typeof v.vocabulary !== 'string') return 'vocabulary must be a fingerprint';
+  if (!OPTIMIZERS.includes(v.optimizer as OptimizerName)) return `optimizer must be one of ${OPTIMIZERS.join(', ')}`;
+  if (!natural(v.byteLength) || typeof v.sha256 !== 'string') return 'byteLength and sha256 must describe weights.bin';
+  if (!Array.isArray(v.tensors)) return 'tensors must be a list';
+  const bad = v.tensors.findIndex((t) => tensorProblem(t) !== undefined);
+  return bad < 0 ? undefined : `tensor ${bad}: ${tensorProblem(v.tensors[bad])}`;
+}
+
+function tensorProblem(t: unknown): string | undefined {
+  if (typeof t !== 'object' || t === null) return 'not an object';
+  const e = t as Partial<Record<keyof TensorEntry, unknown>>;
+  if (typeof e.name !== 'string') return 'name must be a string';
+  if (!TENSOR_GROUPS.includes(e.group as TensorGroup)) return `group must be one of ${TENSOR_GROUPS.join(', ')}`;
+  if (!Array.isArray(e.shape) || e.shape.length > 4 || !e.shape.every(natural)) return 'shape must be a list of at most 4 whole numbers';
+  if (e.group === 'state' && e.shape.length !== 2) return 'a carried state has 2 dimensions';
+  return natural(e.offset) ? undefined : 'offset must be a whole number';
+}
+
 /**
  * Refuses a checkpoint whose weights were trained with another vocabulary than
  * the one beside it: token ids would silently mean different characters.
@@ -177,6 +247,7 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, loaded: LoadedCh
   const tensors = loaded.optimizerWeights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, 'float32') }));
   await optimizer.setWeights(tensors);
   tf.dispose(tensors.map((t) => t.tensor)); // the optimizer made its own variables from them
+  restoreAdamPowers(optimizer);
 }
 
 export function restoreState(loaded: LoadedCheckpoint): RecurrentState | undefined {
@@ -187,6 +258,7 @@ export function restoreState(loaded: LoadedCheckpoint): RecurrentState | undefin
 }
 
 function describe(err: unknown): string {
+  if (err instanceof FileReadError && (err.code === 'ESPECIAL' || err.code === 'EFBIG')) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e?.code) return e.code;
   if (err instanceof SyntaxError) return 'invalid JSON';

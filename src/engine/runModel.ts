@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { RUN_FILES, type RunInfo } from '../core/runFormat';
 import { Vocabulary } from '../core/vocabulary';
@@ -31,14 +32,24 @@ export function loadRunModel(runDir: string): LoadedRunModel {
   return { run, info, vocab, model, step: loaded.manifest.step };
 }
 
-/** The run's newest good checkpoint, relative to the run folder (run.json's record, else the newest folder). */
+/**
+ * The run's checkpoint, relative to the run folder: the one run.json names,
+ * else (none named yet, or the named one is gone: an older RNN Lab killed
+ * while saving) the newest complete folder, not newer than the named one.
+ */
 export function runCheckpointPath(run: RunFolder, info: RunInfo): string {
-  const checkpoint = info.checkpoint ?? latestCheckpointPath(run.dir);
-  if (!checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint yet`);
-  return checkpoint;
+  const named = info.checkpoint;
+  const complete = (relative: string) => fs.existsSync(path.join(run.dir, relative, 'checkpoint.json'));
+  if (named && complete(named)) return named;
+  const namedStep = named ? checkpointStep(named) : Infinity;
+  const candidates = listCheckpoints(run.dir)
+    .map((name) => path.join(RUN_FILES.checkpoints, name))
+    .filter((relative) => checkpointStep(relative) <= namedStep && complete(relative));
+  const newest = candidates.at(-1);
+  if (newest) return newest;
+  throw new CheckpointError(named ? `run ${run.id}: its checkpoint ${named} is missing and no older one is complete` : `run ${run.id} has no checkpoint yet`);
 }
 
-function latestCheckpointPath(runDir: string): string | undefined {
-  const names = listCheckpoints(runDir);
-  return names.length ? path.join('checkpoints', names[names.length - 1]) : undefined;
+function checkpointStep(relative: string): number {
+  return Number(/step-(\d+)$/.exec(relative)?.[1] ?? NaN);
 }

@@ -17,12 +17,23 @@ import { OnnxModelError } from './onnx/onnxModelError';
 import { exportRunToOnnx } from './onnx/onnxExport';
 import { RequestError } from './requestError';
 import { SampleError } from './sampler';
-import { resumeTraining, startTraining, type StartedTraining } from './training/trainingRun';
+import { CorpusChangedError, resumeTraining, startTraining, type StartedTraining } from './training/trainingRun';
+import { RunLockedError } from '../core/runLock';
 import { resumeExperiment, startExperiment, type ExperimentEvents, type StartedExperiment } from './experiments/experimentRunner';
 import type { TrainerEvents } from './training/trainingLoop';
 import { modelSourcePath } from '../protocol/modelSource';
 
 type Send = (message: EngineResponse | EngineEvent) => void;
+
+/** Who holds a run's lock while the engine trains it, as a second writer (`rnn-lab train --resume`) is told. */
+const ENGINE_LOCK_PURPOSE = 'the RNN Lab engine of VS Code';
+
+function errorCode(err: unknown): EngineErrorCode {
+  if (err instanceof RequestError) return err.code;
+  if (err instanceof CorpusChangedError) return 'corpusChanged';
+  if (err instanceof RunLockedError) return 'busy';
+  return err instanceof SpecError || err instanceof SampleError ? 'invalid' : 'failed';
+}
 
 type EngineHandlers = {
   [M in EngineMethod]: (params: EngineMethods[M]['params']) => Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'];
@@ -57,7 +68,7 @@ export class EngineServer {
       const result = await this.dispatch(request);
       this.reply({ kind: 'response', id: request.id, ok: true, result });
     } catch (err) {
-      const code: EngineErrorCode = err instanceof RequestError ? err.code : err instanceof SpecError || err instanceof SampleError ? 'invalid' : 'failed';
+      const code = errorCode(err);
       this.reply({ kind: 'response', id: request.id, ok: false, error: { code, message: (err as Error).message ?? String(err) } });
     }
   }
@@ -73,8 +84,8 @@ export class EngineServer {
   /** One handler per method: the compiler checks that none is missing and that each returns its method's result. */
   private readonly handlers: EngineHandlers = {
     ping: () => ({ time: Date.now(), pid: process.pid }),
-    train: (params) => this.train((events, signal) => startTraining(params, events, signal)),
-    resume: (params) => this.train((events, signal) => resumeTraining(params, events, signal)),
+    train: (params) => this.train((events, signal) => startTraining({ ...params, lockPurpose: ENGINE_LOCK_PURPOSE }, events, signal)),
+    resume: (params) => this.train((events, signal) => resumeTraining({ ...params, lockPurpose: ENGINE_LOCK_PURPOSE }, events, signal)),
     experiment: (params) => this.experiment((events, signal) => startExperiment(params, events, signal)),
     resumeExperiment: (params) => this.experiment((events, signal) => resumeExperiment(params, events, signal)),
     stop: ({ runDir }) => {
@@ -88,7 +99,7 @@ export class EngineServer {
       controller?.abort();
       return { stopped: controller !== undefined };
     },
-    export: ({ runDir, out }) => ({ file: exportRunToOnnx(runDir, out).file }),
+    export: ({ runDir, out }) => ({ file: exportRunToOnnx(runDir, out, ENGINE_LOCK_PURPOSE).file }),
     openDocument: (params) => this.documents.open(params),
     updateDocument: (params) => this.documents.update(params),
     closeDocument: async ({ documentId }) => ({ closed: await this.documents.close(documentId) }),

@@ -57,7 +57,10 @@ export class Lab implements vscode.Disposable {
     this.own(vscode.window.registerWebviewPanelSerializer(NeuronsPanel.viewType, { deserializeWebviewPanel: async (panel) => this.neurons.revive(panel) }));
     this.own(
       vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
-        deserializeWebviewPanel: async (panel, state) => DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log),
+        deserializeWebviewPanel: async (panel, state) => {
+          this.registry.scan();
+          DashboardPanel.revive(panel, context.extensionUri, this.training, state, this.log, this.registry.all);
+        },
       }),
     );
     this.own(
@@ -103,7 +106,7 @@ export class Lab implements vscode.Disposable {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
-    command('rnnLab.refreshRuns', () => this.registry.scan());
+    command('rnnLab.refreshRuns', () => this.registry.refreshLocation());
     command('rnnLab.exportModel', async (arg, target) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Export Model to ONNX', arg);
       return run ? exportRun(this.engine, run, typeof target === 'string' ? target : undefined) : undefined;

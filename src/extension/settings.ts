@@ -1,47 +1,36 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { isInside } from '../core/paths';
+import { isInsideReal } from '../core/paths';
 import { presetById, PRESETS, type Preset } from '../core/presets';
-import { BACKENDS, DEFAULT_TRAINING, type BackendPreference } from '../core/spec';
+import { BACKENDS, DEFAULT_TRAINING, MAX_FILE_BYTES, type BackendPreference } from '../core/spec';
+import { chooseRunsLocation, type RunsLocation } from './runsLocation';
 
 export const SECTION = 'rnnLab';
 const DEFAULT_RUNS_DIRECTORY = path.join('.rnnlab', 'runs');
 
-/** Where runs live, and why, for the log. */
-export interface RunsLocation {
-  dir: string;
-  /** Set when a workspace value was ignored in Restricted Mode. */
-  ignored?: string;
+/** The runs folder for the current workspace and trust (see chooseRunsLocation). */
+export function runsLocation(): RunsLocation {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<string>('runsDirectory');
+  return chooseRunsLocation({
+    folder: folders[0]?.uri.fsPath,
+    workspaceFolders: folders.map((f) => f.uri.fsPath),
+    trusted: vscode.workspace.isTrusted,
+    workspaceValue: inspected?.workspaceFolderValue ?? inspected?.workspaceValue,
+    globalValue: inspected?.globalValue,
+    defaultValue: DEFAULT_RUNS_DIRECTORY,
+  });
 }
 
 /**
- * The runs folder: `rnnLab.runsDirectory`, relative paths against the first
- * workspace folder. In Restricted Mode a workspace-level value that points
- * outside the workspace is ignored: an untrusted repository must not make us
- * read or write elsewhere on disk.
+ * Restricted Mode: the folders the engine may read and write (the workspace,
+ * and the runs folder when the user's own settings put it elsewhere); it checks
+ * them on real paths again. Undefined in a trusted workspace.
  */
-export function runsLocation(): RunsLocation | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const inspected = config.inspect<string>('runsDirectory');
-  const resolve = (value: string | undefined) =>
-    value && path.isAbsolute(value) ? value : folder ? path.join(folder, value || DEFAULT_RUNS_DIRECTORY) : undefined;
-  const workspaceValue = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
-  const effective = config.get<string>('runsDirectory') || DEFAULT_RUNS_DIRECTORY;
-  if (!vscode.workspace.isTrusted && workspaceValue !== undefined && effective === workspaceValue) {
-    const target = resolve(workspaceValue);
-    if (!target || !folder || !isInside(target, folder)) {
-      const fallback = resolve(inspected?.globalValue ?? DEFAULT_RUNS_DIRECTORY);
-      return fallback
-        ? {
-            dir: fallback,
-            ignored: `the workspace setting rnnLab.runsDirectory (${workspaceValue}) points outside the workspace and is ignored in Restricted Mode`,
-          }
-        : undefined;
-    }
-  }
-  const dir = resolve(effective);
-  return dir ? { dir } : undefined;
+export function engineConfinement(runsDir: string): string[] | undefined {
+  if (vscode.workspace.isTrusted) return undefined;
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  return isInsideReal(runsDir, folders) ? folders : [...folders, runsDir];
 }
 
 export function defaultPreset(): Preset {
@@ -51,7 +40,8 @@ export function defaultPreset(): Preset {
 
 export function maxFileBytes(): number {
   const value = vscode.workspace.getConfiguration(SECTION).get<number>('maxFileBytes');
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : DEFAULT_TRAINING.maxFileBytes;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) return DEFAULT_TRAINING.maxFileBytes;
+  return Math.min(value, MAX_FILE_BYTES); // package.json declares the same maximum; a settings.json can still hold more
 }
 
 export function backendPreference(): BackendPreference {

@@ -94,9 +94,13 @@ export function parseDashboardMessage(value: unknown): DashboardToHost | undefin
   return checks[value.type as DashboardToHost['type']](value, 'message') ? undefined : (value as DashboardToHost);
 }
 
+/** A run id is a folder name: never a path (no separator, not `.` or `..`). */
+export const runIdCheck: Check = (v, p) =>
+  typeof v === 'string' && v.length > 0 && v.length <= 255 && !/[/\\]/.test(v) && v !== '.' && v !== '..' ? undefined : `${p} must be a run id (a folder name)`;
+
 /** Validates restored webview state (it comes back from the webview). */
 export function parseDashboardState(value: unknown): DashboardWebviewState | undefined {
-  if (!isRecord(value) || arrayOf(str, 100)(value.runIds, 'runIds')) return undefined;
+  if (!isRecord(value) || arrayOf(runIdCheck, 100)(value.runIds, 'runIds')) return undefined;
   return { runIds: value.runIds as string[], logScaleLoss: value.logScaleLoss === true, gradFlowWindow: value.gradFlowWindow === true };
 }
 

@@ -45,6 +45,11 @@ export interface TrainParams {
   backend: BackendPreference;
   /** Worker threads for the fused kernels (default: 2, or 1 when only one core is free). */
   threads?: number;
+  /**
+   * Restricted Mode: the workspace folders. The run folder and every file read
+   * must lie inside them after resolving symlinks.
+   */
+  confineTo?: string[];
 }
 
 /** An experiment (docs/architecture.md, "Experiment folders"): its kind, files and options; the engine plans the members. */
@@ -58,6 +63,8 @@ export interface ExperimentParams {
   options: ExperimentOptions;
   backend: BackendPreference;
   threads?: number;
+  /** Restricted Mode: as for `train`, the folders every file read and written must lie in (real paths). */
+  confineTo?: string[];
 }
 
 export interface ResumeExperimentParams {
@@ -72,6 +79,8 @@ export interface ResumeParams {
   steps?: number;
   backend: BackendPreference;
   threads?: number;
+  /** Resume although the training files changed since the run started (error code 'corpusChanged' otherwise). */
+  allowChangedCorpus?: boolean;
 }
 
 export interface GenerateParams {
@@ -135,8 +144,11 @@ export interface EngineRequest<M extends EngineMethod = EngineMethod> {
   params: EngineMethods[M]['params'];
 }
 
-/** 'stale': the document changed since the version the request named; the host asks again for the new text. */
-export type EngineErrorCode = 'invalid' | 'busy' | 'failed' | 'stale';
+/**
+ * 'stale': the document changed since the version the request named; the host asks again for the new text.
+ * 'corpusChanged': a resume found other training files than the run's; the host may ask and resume with allowChangedCorpus.
+ */
+export type EngineErrorCode = 'invalid' | 'busy' | 'failed' | 'stale' | 'corpusChanged';
 
 export type EngineResponse =
   { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: { code: EngineErrorCode; message: string } };
@@ -237,8 +249,15 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     outDir: str,
     backend: oneOf(...BACKENDS),
     threads: optional(trainingThreads),
+    confineTo: optional(arrayOf(str, 1000)),
   }),
-  resume: shape({ runDir: str, steps: optional(int), backend: oneOf(...BACKENDS), threads: optional(trainingThreads) }),
+  resume: shape({
+    runDir: str,
+    steps: optional(int),
+    backend: oneOf(...BACKENDS),
+    threads: optional(trainingThreads),
+    allowChangedCorpus: optional(bool),
+  }),
   experiment: shape({
     kind: oneOf(...EXPERIMENT_KINDS),
     inputs: arrayOf(str, 100_000),
@@ -248,6 +267,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     options: experimentOptionsCheck,
     backend: oneOf(...BACKENDS),
     threads: optional(trainingThreads),
+    confineTo: optional(arrayOf(str, 1000)),
   }),
   resumeExperiment: shape({ dir: str, backend: oneOf(...BACKENDS), threads: optional(trainingThreads) }),
   stop: shape({ runDir: optional(str) }),

@@ -36,7 +36,8 @@ export function arrayOf(check: Check, maxLength = 10_000): Check {
 export function shape(fields: Record<string, Check>): Check {
   return (v, p) => {
     if (!isRecord(v)) return `${p} must be an object`;
-    for (const key of Object.keys(v)) if (!(key in fields)) return `${p}.${key} is not expected`;
+    // Own fields only: `constructor` or `__proto__` as a key is unexpected, not a field of every object.
+    for (const key of Object.keys(v)) if (!Object.hasOwn(fields, key)) return `${p}.${key.slice(0, 100)} is not expected`;
     for (const [key, check] of Object.entries(fields)) {
       const problem = check(v[key], `${p}.${key}`);
       if (problem) return problem;

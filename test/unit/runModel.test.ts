@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as tf from '../../src/engine/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
-import { CheckpointError, loadCheckpoint, restoreOptimizer, restoreState, saveCheckpoint } from '../../src/engine/checkpoint';
+import { CheckpointError, loadCheckpoint, pruneCheckpoints, restoreOptimizer, restoreState, saveCheckpoint } from '../../src/engine/checkpoint';
 import { loadRunModel } from '../../src/engine/runModel';
 import { RunStoreError } from '../../src/core/runStore';
 import { RecurrentModel, type RecurrentState } from '../../src/engine/model';
@@ -124,12 +124,16 @@ test('a checkpoint.json that is not JSON is "corrupted"; JSON of another kind is
   await assert.rejects(resumeTraining({ runDir: foreign, steps: 10, backend: 'wasm' }), notOurs);
 });
 
-test('a run whose recorded checkpoint folder is missing is refused as unreadable', () => {
+test('a run whose recorded checkpoint folder is missing loads the newest older complete one, and with none left is refused naming it', () => {
   const run = copyOfRun();
   fs.rmSync(checkpointDir(run), { recursive: true });
+  const loaded = loadRunModel(run);
+  assert.equal(loaded.step, 0, 'the step-0 checkpoint kept beside it');
+  loaded.model.dispose();
+  fs.rmSync(path.join(run, 'checkpoints', 'step-0000000'), { recursive: true });
   assert.throws(
     () => loadRunModel(run),
-    (err: Error) => err instanceof CheckpointError && /unreadable|corrupted/.test(err.message) && /ENOENT/.test(err.message),
+    (err: Error) => err instanceof CheckpointError && /its checkpoint checkpoints.step-0000005 is missing and no older one is complete/.test(err.message),
   );
 });
 
@@ -238,7 +242,7 @@ test('saveCheckpoint then loadCheckpoint round-trips weights, Adam m and v, the 
   model2.dispose();
 });
 
-test('a checkpoint saved without a carried state loads with none; saving leaks no tensors and keeps only the newest two folders', async () => {
+test('a checkpoint saved without a carried state loads with none; saving leaks no tensors; pruneCheckpoints keeps only the named folders', async () => {
   const spec: ModelSpec = { cell: 'gru', layers: 1, hidden: 4, embedding: 0, dropout: 0, vocabSize: 5, bidirectional: false };
   const model = new RecurrentModel(spec, 1);
   const optimizer = createOptimizer('sgd', 0.1);
@@ -256,6 +260,8 @@ test('a checkpoint saved without a carried state loads with none; saving leaks n
     });
   }
   assert.equal(tf.memory().numTensors, start, 'saving leaks no tensors');
+  assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')).sort(), ['step-0000001', 'step-0000002', 'step-0000003'], 'no temporary folder left');
+  pruneCheckpoints(runDir, [path.join('checkpoints', 'step-0000003'), path.join('checkpoints', 'step-0000002'), undefined]);
   assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')).sort(), ['step-0000002', 'step-0000003']);
   const loaded = loadCheckpoint(path.join(runDir, 'checkpoints', 'step-0000003'));
   assert.equal(restoreState(loaded), undefined);

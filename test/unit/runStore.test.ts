@@ -12,6 +12,13 @@ import { tempDir } from './support/tempDir';
 
 const root = tempDir();
 
+/** A new run folder with an empty run.json (what the trainer writes is not the point here). */
+function createRun(parent: string, id: string): RunFolder {
+  const run = RunFolder.create(parent, id, 'a test', (r) => fs.writeFileSync(r.file('run.json'), '{}'));
+  run.unlock();
+  return run;
+}
+
 function freshDir(name: string): string {
   const dir = path.join(root, name);
   fs.mkdirSync(dir, { recursive: true });
@@ -67,15 +74,15 @@ const sampleRecord = (step: number): SampleRecord => ({ step, temperature: 1, pr
 
 test('RunFolder.create picks a new folder name when the id already exists', () => {
   const parent = freshDir('create');
-  const a = RunFolder.create(parent, 'run-x');
-  const b = RunFolder.create(parent, 'run-x');
-  const c = RunFolder.create(parent, 'run-x');
+  const a = createRun(parent, 'run-x');
+  const b = createRun(parent, 'run-x');
+  const c = createRun(parent, 'run-x');
   assert.deepEqual([a.id, b.id, c.id], ['run-x', 'run-x-2', 'run-x-3']);
   for (const r of [a, b, c]) assert.ok(fs.statSync(path.join(r.dir, 'checkpoints')).isDirectory(), `${r.id} has a checkpoints folder`);
 });
 
 test('truncateHistoryAfter(N) keeps only the records of steps ≤ N in metrics.jsonl and samples.jsonl', () => {
-  const run = RunFolder.create(freshDir('truncate'), 'run');
+  const run = createRun(freshDir('truncate'), 'run');
   for (const step of [1, 2, 3, 4, 5]) run.appendMetrics(stepRecord(step));
   run.appendMetrics({ kind: 'eval', step: 3, valLoss: 0.5, time: 3 });
   run.appendMetrics({ kind: 'eval', step: 5, valLoss: 0.4, time: 5 });
@@ -96,7 +103,7 @@ test('truncateHistoryAfter(N) keeps only the records of steps ≤ N in metrics.j
 });
 
 test('truncateHistoryAfter does not create history files a run never wrote', () => {
-  const run = RunFolder.create(freshDir('truncate-empty'), 'run');
+  const run = createRun(freshDir('truncate-empty'), 'run');
   run.appendMetrics(stepRecord(1));
   run.truncateHistoryAfter(0);
   assert.deepEqual(run.readMetrics(), []);

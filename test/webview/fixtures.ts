@@ -27,7 +27,7 @@ export function recordedFolder(name: RecordedRunName): RecordedRun {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as RecordedRun;
 }
 
-/** A recorded run as the host's `show` sends it (the same mapping as the host's loadDashboardRun). */
+/** A recorded run as the host's `show` sends it (the same mapping as the host's loadDashboardRun in dashboardRuns.ts). */
 export function recordedRun(name: RecordedRunName, variant?: string): DashboardRun {
   const recorded = recordedFolder(name);
   const info = recorded.run;

@@ -1,7 +1,7 @@
 import { valueScale } from '../../core/neurons/valueScale';
 import { ActivationDocument } from '../../engine/activations/activationDocument';
 import type { ActivationKind } from '../../engine/activations/activationModel';
-import { characterTrace } from '../../engine/activations/neuronAnalysis';
+import { MAX_DOCUMENT_LENGTH } from '../../protocol/limits';
 import { readTextFile } from '../inputFiles';
 import { UsageError, intOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
 
@@ -27,33 +27,126 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
   const { values, positionals } = parseCommandLine(activationsCommand, argv);
   if (positionals.length !== 2) throw new UsageError('give a run folder or .onnx file, then one text file (see rnn-lab activations --help)');
   const [source, file] = positionals;
-  const text = readTextFile(file);
+  const text = readTextFile(file, { maxChars: MAX_DOCUMENT_LENGTH, purpose: 'activations reads' });
   const asked: NeuronOptions = {
     kind: stringOption(values, 'kind') ?? 'h',
     layer: values.layer === undefined ? undefined : intOption(values, 'layer', 0),
     neuron: values.neuron === undefined ? undefined : intOption(values, 'neuron', 0),
   };
-  const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h' });
+  // No predictions are shown (topK 1 is the least kept); the cache keeps a small model's whole text between the two passes.
+  const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h', topK: 1, cacheBytes: CACHE_BYTES });
   try {
     const { kind, layer } = checkNeuronOptions(doc, asked);
-    const range = await doc.range(0, doc.length);
-    const neuron = asked.neuron ?? mostVariableUnit(range.layers[layer][kind]!, range.count, doc.model.spec.hidden);
-    const perChar = characterTrace(range, layer, kind, neuron);
+    const neuron = asked.neuron ?? (await mostVariableUnit(doc, layer, kind));
+    const trace = await traceNeuron(doc, layer, kind, neuron);
     if (values.json) {
-      const tokens = Array.from(range.starts, (start, t) => [start, range.ends[t]]);
-      const unknown = Array.from(range.unknown.keys()).filter((t) => range.unknown[t]);
-      const characters = [...text].length;
-      const header = { model: doc.model.file, file, layer, kind, neuron, resolution: doc.model.vocab.kind, characters };
-      io.stdout.write(JSON.stringify({ ...header, values: Array.from(perChar), tokens, unknown }) + '\n');
+      const header = { model: doc.model.file, file, layer, kind, neuron, resolution: doc.model.vocab.kind, characters: doc.length };
+      await writeJson(io.stdout, header, trace);
       return 0;
     }
     if (asked.neuron === undefined) io.stderr.write(`layer ${layer} ${kind} unit ${neuron} (the one that varies most; choose with --neuron)\n`);
-    if (useColour(io.stdout)) printColoured(io, text, kind, perChar);
-    else io.stdout.write([...text].map((ch, i) => `${escapeChar(ch)}\t${perChar[i].toFixed(4)}\n`).join(''));
+    if (useColour(io.stdout)) await printColoured(io, text, kind, trace.perChar);
+    else await writeInPieces(io.stdout, Array.from(text), (ch, i) => `${escapeChar(ch)}\t${trace.perChar[i].toFixed(4)}\n`);
     return 0;
   } finally {
     await doc.close();
   }
+}
+
+/** Computed chunks kept between the passes: bounded, whatever the model and the file. */
+const CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Tokens computed per request: the memory held stays small however long the file. */
+const TOKENS_PER_PIECE = 16_384;
+
+/** One neuron over the whole text: its value at each character, and each token's span and whether it was unknown. */
+interface NeuronTrace {
+  perChar: Float32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  unknown: number[];
+}
+
+async function traceNeuron(doc: ActivationDocument, layer: number, kind: ActivationKind, neuron: number): Promise<NeuronTrace> {
+  const trace: NeuronTrace = {
+    perChar: new Float32Array(doc.length),
+    starts: new Int32Array(doc.tokenCount),
+    ends: new Int32Array(doc.tokenCount),
+    unknown: [],
+  };
+  for (let first = 0; first < doc.tokenCount; first += TOKENS_PER_PIECE) {
+    const range = await doc.tokenRange(first, first + TOKENS_PER_PIECE, [kind]);
+    const values = range.layers[layer][kind]!;
+    const width = doc.model.spec.hidden;
+    for (let t = 0; t < range.count; t++) {
+      trace.perChar.fill(values[t * width + neuron], range.starts[t], range.ends[t]);
+      trace.starts[first + t] = range.starts[t];
+      trace.ends[first + t] = range.ends[t];
+      if (range.unknown[t]) trace.unknown.push(first + t);
+    }
+  }
+  return trace;
+}
+
+/** The unit with the largest variance over the tokens (0 when there are none), read piece by piece. */
+async function mostVariableUnit(doc: ActivationDocument, layer: number, kind: ActivationKind): Promise<number> {
+  const units = doc.model.spec.hidden;
+  const sum = new Float64Array(units);
+  const squares = new Float64Array(units);
+  for (let first = 0; first < doc.tokenCount; first += TOKENS_PER_PIECE) {
+    const range = await doc.tokenRange(first, first + TOKENS_PER_PIECE, [kind]);
+    const values = range.layers[layer][kind]!;
+    for (let t = 0; t < range.count; t++) {
+      for (let j = 0; j < units; j++) {
+        const v = values[t * units + j];
+        sum[j] += v;
+        squares[j] += v * v;
+      }
+    }
+  }
+  const steps = doc.tokenCount;
+  let best = 0;
+  let bestVariance = -1;
+  for (let j = 0; j < units; j++) {
+    const variance = steps ? squares[j] / steps - (sum[j] / steps) ** 2 : 0;
+    if (variance > bestVariance) {
+      bestVariance = variance;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** The JSON object, written in pieces: a 5-million-character file never becomes one string. */
+async function writeJson(stdout: NodeJS.WriteStream, header: Record<string, unknown>, trace: NeuronTrace): Promise<void> {
+  await write(stdout, JSON.stringify(header).slice(0, -1) + ',"values":[');
+  await writeInPieces(stdout, trace.perChar, (v, i) => `${i ? ',' : ''}${Number.isFinite(v) ? JSON.stringify(v) : 'null'}`);
+  await write(stdout, '],"tokens":[');
+  await writeInPieces(stdout, trace.starts, (start, t) => `${t ? ',' : ''}[${start},${trace.ends[t]}]`);
+  await write(stdout, `],"unknown":${JSON.stringify(trace.unknown)}}\n`);
+}
+
+/** Writes `format(item, i)` for every item, about 64 kB at a time, waiting for the pipe to drain. */
+async function writeInPieces<T>(stdout: NodeJS.WriteStream, items: ArrayLike<T>, format: (item: T, i: number) => string): Promise<void> {
+  let piece = '';
+  for (let i = 0; i < items.length; i++) {
+    piece += format(items[i], i);
+    if (piece.length >= 65_536) {
+      await write(stdout, piece);
+      piece = '';
+    }
+  }
+  if (piece) await write(stdout, piece);
+}
+
+function write(stdout: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stdout.write(text)) resolve();
+    else {
+      stdout.once('drain', resolve);
+      stdout.once('error', reject);
+    }
+  });
 }
 
 interface NeuronOptions {
@@ -76,37 +169,17 @@ function checkNeuronOptions(doc: ActivationDocument, asked: NeuronOptions): { ki
 }
 
 /** The text with a background colour per character, and the colour scale on stderr. */
-function printColoured(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, text: string, kind: ActivationKind, perChar: Float32Array): void {
+async function printColoured(
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  text: string,
+  kind: ActivationKind,
+  perChar: Float32Array,
+): Promise<void> {
   const { centre, half } = valueScale(kind, perChar);
-  let out = '';
-  [...text].forEach((ch, i) => {
-    if (ch === '\n') out += `${RESET}\n`;
-    else out += `${background((perChar[i] - centre) / half)}${ch}`;
-  });
-  io.stdout.write(out + RESET + (text.endsWith('\n') || text === '' ? '' : '\n'));
+  await writeInPieces(io.stdout, Array.from(text), (ch, i) => (ch === '\n' ? `${RESET}\n` : `${background((perChar[i] - centre) / half)}${ch}`));
+  await write(io.stdout, RESET + (text.endsWith('\n') || text === '' ? '' : '\n'));
   const swatch = (x: number) => `${background(x)} ${(centre + x * half).toFixed(2)} ${RESET}`;
   io.stderr.write(`${swatch(-1)}${swatch(0)}${swatch(1)}\n`);
-}
-
-/** The unit with the largest variance over the steps (0 when there are none). */
-function mostVariableUnit(values: Float32Array, steps: number, units: number): number {
-  let best = 0;
-  let bestVariance = -1;
-  for (let j = 0; j < units; j++) {
-    let sum = 0;
-    let squares = 0;
-    for (let t = 0; t < steps; t++) {
-      const v = values[t * units + j];
-      sum += v;
-      squares += v * v;
-    }
-    const variance = steps ? squares / steps - (sum / steps) ** 2 : 0;
-    if (variance > bestVariance) {
-      bestVariance = variance;
-      best = j;
-    }
-  }
-  return best;
 }
 
 function useColour(stream: NodeJS.WriteStream): boolean {

@@ -22,7 +22,7 @@ export async function runExport(argv: string[], io: { stdout: NodeJS.WriteStream
     if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) throw new UsageError(`--out: folder ${parent} does not exist`);
     if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a folder; give a file name`);
   }
-  const result = exportRunToOnnx(positionals[0], out);
+  const result = exportRunToOnnx(positionals[0], out, 'rnn-lab export');
   io.stderr.write(`exported step ${result.step} (${(result.bytes / 1024).toFixed(0)} KB)\n`);
   io.stdout.write(result.file + '\n');
   return 0;

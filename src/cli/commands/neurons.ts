@@ -6,7 +6,7 @@ import { windowFrom } from '../../core/textWindow';
 import { ActivationModel } from '../../engine/activations/activationModel';
 import { ActivationDocument } from '../../engine/activations/activationDocument';
 import { NeuronRankingBuilder } from '../../engine/activations/neuronRanking';
-import { InputFileError, readTextFile } from '../inputFiles';
+import { InputFileError, checkInputFile, readTextPieces, readTextPrefix } from '../inputFiles';
 import { UsageError, intOption, parseCommandLine, type CommandSpec } from '../usage';
 
 export const neuronsCommand: CommandSpec = {
@@ -38,13 +38,13 @@ export async function runNeurons(argv: string[], io: { stdout: NodeJS.WriteStrea
   const maxChars = intOption(values, 'max-chars', 50_000);
   if (maxChars < 1) throw new UsageError(`--max-chars must be at least 1; got ${maxChars}`);
   const [source, ...files] = positionals;
-  const texts = files.map(readTextFile); // every file is checked before the model loads
+  for (const file of files) checkInputFile(file); // every file is checked before the model loads
 
   const model = await ActivationModel.open(source);
   const builder = new NeuronRankingBuilder();
   let total: number;
   try {
-    total = await addFiles(builder, model, files, texts, maxChars);
+    total = await addFiles(builder, model, files, maxChars);
   } finally {
     await model.close();
     disposeFeatureParsers();
@@ -60,15 +60,21 @@ export async function runNeurons(argv: string[], io: { stdout: NodeJS.WriteStrea
   return 0;
 }
 
-/** Adds the files' first `maxChars` characters in all to the ranking; returns how many characters the files hold. */
-async function addFiles(builder: NeuronRankingBuilder, model: ActivationModel, files: string[], texts: string[], maxChars: number): Promise<number> {
+/**
+ * Adds the files' first `maxChars` characters in all to the ranking; returns
+ * how many characters the files hold. Only those characters are held in
+ * memory: the rest of a file is read piece by piece, to count it.
+ */
+async function addFiles(builder: NeuronRankingBuilder, model: ActivationModel, files: string[], maxChars: number): Promise<number> {
   let total = 0;
-  for (const [i, file] of files.entries()) {
-    const window = windowFrom(texts[i], 0, maxChars - builder.characters);
-    total += window.totalCharacters;
+  for (const file of files) {
+    const remaining = maxChars - builder.characters;
+    const prefix = remaining > 0 ? readTextPrefix(file, remaining) : { text: '', whole: false };
+    const window = windowFrom(prefix.text, 0, remaining);
+    total += prefix.whole ? window.totalCharacters : await countCharacters(file);
     if (window.characters === 0) continue;
     // A small chunk cache: the builder reads each token once.
-    const doc = new ActivationDocument(model, texts[i].slice(0, window.end), { cacheBytes: 8 * 1024 * 1024 });
+    const doc = new ActivationDocument(model, prefix.text.slice(0, window.end), { cacheBytes: 8 * 1024 * 1024 });
     try {
       await builder.add(doc, path.basename(file), file);
     } finally {
@@ -76,6 +82,18 @@ async function addFiles(builder: NeuronRankingBuilder, model: ActivationModel, f
     }
   }
   return total;
+}
+
+/** Characters (code points) of a text file, read piece by piece. */
+async function countCharacters(file: string): Promise<number> {
+  let count = 0;
+  await readTextPieces(file, async (piece) => {
+    for (let i = 0; i < piece.length; i++) {
+      const unit = piece.charCodeAt(i);
+      if (unit < 0xdc00 || unit > 0xdfff) count++; // a low surrogate ends a character already counted
+    }
+  });
+  return count;
 }
 
 type RankingResult = ReturnType<NeuronRankingBuilder['result']>;

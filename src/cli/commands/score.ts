@@ -1,5 +1,5 @@
-import { scoreText, type ScoreResult } from '../../engine/inference/score';
-import { readTextFile } from '../inputFiles';
+import { TextScorer, type ScoreResult } from '../../engine/inference/score';
+import { checkInputFile, readTextFile, readTextPieces } from '../inputFiles';
 import { UsageError, parseCommandLine, type CommandSpec } from '../usage';
 
 export const scoreCommand: CommandSpec = {
@@ -15,12 +15,12 @@ export async function runScore(argv: string[], io: { stdout: NodeJS.WriteStream 
   const { values, positionals } = parseCommandLine(scoreCommand, argv);
   if (positionals.length < 2) throw new UsageError('give a run folder or .onnx file, then at least one text file (see rnn-lab score --help)');
   const [source, ...files] = positionals;
-  const texts = files.map(readTextFile); // every file is checked before the model loads
+  for (const file of files) checkInputFile(file); // every file is checked before the model loads
   let bits = 0;
   let chars = 0;
   let unknown = 0;
-  for (const [i, file] of files.entries()) {
-    const r = await scoreText(source, texts[i], { signal });
+  for (const file of files) {
+    const r = await scoreFile(source, file, signal);
     bits += r.bits;
     chars += r.chars;
     unknown += r.unknownTokens;
@@ -31,6 +31,22 @@ export async function runScore(argv: string[], io: { stdout: NodeJS.WriteStream 
     io.stdout.write(JSON.stringify({ overall: true, bitsPerChar: overall.bitsPerChar, bits, chars, unknownTokens: unknown, files: files.length }) + '\n');
   else io.stdout.write(`overall: ${describe(overall)} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
   return 0;
+}
+
+/**
+ * Scores a file: a character model reads it piece by piece (any size, bounded
+ * memory); a token model needs whole code tokens, so it reads the file at once
+ * (at most MAX_INPUT_BYTES).
+ */
+async function scoreFile(source: string, file: string, signal: AbortSignal | undefined): Promise<ScoreResult> {
+  const scorer = await TextScorer.open(source, { signal });
+  try {
+    if (scorer.resolution === 'char') await readTextPieces(file, (piece) => scorer.add(piece));
+    else await scorer.add(readTextFile(file));
+    return scorer.result();
+  } finally {
+    scorer.close();
+  }
 }
 
 function describe(r: ScoreResult): string {

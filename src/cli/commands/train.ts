@@ -64,6 +64,7 @@ export const trainCommand: CommandSpec = {
     threads: { type: 'string', help: `<N>  worker threads of the fused kernels (default 2, or 1 when only one core is free)` },
     out: { type: 'string', help: `<DIR>  parent folder of run folders (default ${DEFAULT_RUNS_DIR})` },
     resume: { type: 'string', help: '<RUN_DIR>  continue a run from its newest checkpoint' },
+    'allow-changed-corpus': { type: 'boolean', help: 'with --resume: continue although the training files changed since the run started' },
   },
 };
 
@@ -82,13 +83,16 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
     onSample: (s) => reporter?.line(`sample at step ${s.step}:\n${indent(s.text)}`),
   };
 
+  const lockPurpose = resume === undefined ? 'rnn-lab train' : 'rnn-lab train --resume';
+  const allowChangedCorpus = values['allow-changed-corpus'] === true;
   let started: StartedTraining;
   if (resume !== undefined) {
     if (positionals.length > 0) throw new UsageError('--resume continues an existing run: give no paths with it');
     const steps = values.steps === undefined ? undefined : intOption(values, 'steps', 0);
-    started = await resumeTraining({ runDir: resume, steps, backend, threads }, events, signal);
+    started = await resumeTraining({ runDir: resume, steps, backend, threads, lockPurpose, allowChangedCorpus }, events, signal);
   } else {
-    started = await startTraining({ ...newRunRequest(values, positionals), backend, threads }, events, signal);
+    if (allowChangedCorpus) throw new UsageError('--allow-changed-corpus goes with --resume');
+    started = await startTraining({ ...newRunRequest(values, positionals), backend, threads, lockPurpose }, events, signal);
   }
   printHeader(io.stderr, started, resume !== undefined);
   const { info } = started;

@@ -6,7 +6,7 @@ import { resolveModelFile } from '../inference/modelSource';
 import type { OnnxState } from '../inference/onnxLanguageModel';
 import { onnxGateSource } from '../onnx/gateLayout';
 import { GraphBuilder } from '../onnx/onnxGraph';
-import { parseRnnLabMetadata, readModelBytes, readOnnxMetadata, type RnnLabModelInfo } from '../onnx/onnxMetadata';
+import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { LOGITS_OUTPUT, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from '../onnx/onnxNames';
 
@@ -70,7 +70,7 @@ export class ActivationModel {
   static async open(source: string, options: ActivationModelOptions = {}): Promise<ActivationModel> {
     const file = resolveModelFile(source);
     const bytes = readModelBytes(file);
-    const info = parseRnnLabMetadata(readOnnxMetadata(bytes, file), file);
+    const info = readRnnLabModelInfo(bytes, file);
     if (info.spec.bidirectional) {
       throw new OnnxModelError(`${file} is bidirectional: its states depend on the text after each character, so activations cannot be computed left to right`);
     }

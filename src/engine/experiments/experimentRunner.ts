@@ -35,6 +35,8 @@ export interface ExperimentRequest {
   options: ExperimentOptions;
   backend: BackendPreference;
   threads?: number;
+  /** Restricted Mode: the folders every file read and written must lie in (see TrainParams.confineTo). */
+  confineTo?: string[];
 }
 
 export interface ResumeExperimentRequest {
@@ -164,7 +166,7 @@ export function memberState(dir: string, variant: ExperimentVariant): MemberStat
   return info.checkpoint ? { kind: 'resume', runDir } : { kind: 'restart', why: `run ${variant.runId} has no checkpoint` };
 }
 
-type MemberRequest = Pick<ExperimentRequest, 'inputs' | 'include' | 'exclude' | 'backend' | 'threads'>;
+type MemberRequest = Pick<ExperimentRequest, 'inputs' | 'include' | 'exclude' | 'backend' | 'threads' | 'confineTo'>;
 
 async function runMembers(
   folder: ExperimentFolder,
@@ -230,6 +232,7 @@ async function startMember(
       outDir: folder.dir,
       backend,
       threads,
+      ...(request.confineTo ? { confineTo: request.confineTo } : {}),
     },
     events.training,
     signal,

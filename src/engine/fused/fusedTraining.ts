@@ -6,6 +6,7 @@ import type { OptimizerUpdate, UpdateSettings } from './messages';
 import type { NamedArrays, StateArrays } from './weights';
 import type { Window } from '../../core/batching';
 import { evaluateLoss } from '../training/evaluate';
+import { float32Power } from '../training/optimizers';
 
 /**
  * Trains a tfjs model on the fused kernels with its parameters and optimizer
@@ -110,10 +111,11 @@ export class FusedTraining {
     tf.dispose(saved[0].tensor); // a fresh scalar; the moments are the optimizer's own variables
     this.stepper.loadParameters({ weights, moments });
     if (this.kind() === 'adam') {
-      // tfjs starts β^1 and multiplies by β after each step; after setWeights it recomputes β^(t+1).
+      // β^(t+1) by the same float32 products the steps make, not Math.pow: a resumed run then
+      // continues with exactly the powers of an uninterrupted one (docs/architecture.md, "Run folders").
       const { beta1, beta2 } = this.config() as { beta1: number; beta2: number };
-      this.accBeta1 = Math.fround(Math.pow(beta1, this.iterations + 1));
-      this.accBeta2 = Math.fround(Math.pow(beta2, this.iterations + 1));
+      this.accBeta1 = float32Power(beta1, this.iterations + 1);
+      this.accBeta2 = float32Power(beta2, this.iterations + 1);
     }
     this.loaded = true;
   }

@@ -93,8 +93,12 @@ export class OnnxLanguageModel {
       throw new OnnxModelError(`onnxruntime failed on ${this.file}: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`);
     }
     const pick = (name: string) => out[name];
+    const logits = pick(LOGITS_OUTPUT).data as Float32Array;
+    // Checked at open against the graph too; this is what the graph really computed.
+    if (logits.length !== batch * time * V)
+      throw new OnnxModelError(`${this.file} computes ${logits.length / (batch * time)} logits per token but its vocabulary has ${V} tokens`);
     return {
-      logits: pick(LOGITS_OUTPUT).data as Float32Array,
+      logits,
       state: {
         h: Array.from({ length: layers }, (_, l) => pick(hNName(l))),
         c: cell === 'lstm' ? Array.from({ length: layers }, (_, l) => pick(cNName(l))) : [],

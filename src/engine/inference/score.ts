@@ -26,47 +26,94 @@ export interface ScoreOptions {
  * as at the start of a training document.
  */
 export async function scoreText(source: string, text: string, options: ScoreOptions = {}): Promise<ScoreResult> {
-  const window = options.window ?? 256;
-  if (!(Number.isInteger(window) && window > 0)) throw new RangeError(`window must be a positive whole number; got ${window}`);
-  const model = await OnnxLanguageModel.open(source);
+  const scorer = await TextScorer.open(source, options);
   try {
-    if (model.spec.bidirectional) throw new OnnxModelError(`${model.file} is bidirectional: it sees each token it would predict, so it cannot score text`);
-    const { vocab } = model;
-    const V = model.spec.vocabSize;
-    const targets = vocab.encode(text);
-    const start = vocab.encode('\n');
-    // Inputs are the targets shifted right by one, after the newline.
-    const inputs = new Int32Array(targets.length);
-    if (targets.length > 0) {
-      inputs[0] = start.length > 0 ? start[start.length - 1] : vocab.unk;
-      inputs.set(targets.subarray(0, targets.length - 1), 1);
-    }
-    const charsOf = Float64Array.from(vocab.tokens, (t) => [...t].length);
+    await scorer.add(text);
+    return scorer.result();
+  } finally {
+    scorer.close();
+  }
+}
 
-    let bits = 0;
-    let chars = 0;
-    let tokens = 0;
-    let unknownTokens = 0;
-    let state: OnnxState | undefined;
-    for (let at = 0; at < targets.length; at += window) {
-      if (options.signal?.aborted) throw new Error('scoring was stopped');
-      const time = Math.min(window, targets.length - at);
-      const out = await model.run(inputs.subarray(at, at + time), 1, time, state);
-      state = out.state;
+/**
+ * Scores a text given in pieces, carrying the model state from piece to piece,
+ * so a file of any size is scored in bounded memory. For a character model the
+ * pieces may be cut anywhere: the result equals scoring the whole text at once.
+ * Token models split text into code tokens, which a cut can divide: give them
+ * the whole text in one piece.
+ */
+export class TextScorer {
+  private bits = 0;
+  private chars = 0;
+  private tokens = 0;
+  private unknownTokens = 0;
+  private state: OnnxState | undefined;
+  /** The input for the next target: the last token of the text so far (the starting newline at first). */
+  private previous: number;
+  private readonly charsOf: Float64Array;
+
+  private constructor(
+    private readonly model: OnnxLanguageModel,
+    private readonly window: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    const { vocab } = model;
+    const start = vocab.encode('\n');
+    this.previous = start.length > 0 ? start[start.length - 1] : vocab.unk;
+    this.charsOf = Float64Array.from(vocab.tokens, (t) => [...t].length);
+  }
+
+  static async open(source: string, options: ScoreOptions = {}): Promise<TextScorer> {
+    const window = options.window ?? 256;
+    if (!(Number.isInteger(window) && window > 0)) throw new RangeError(`window must be a positive whole number; got ${window}`);
+    const model = await OnnxLanguageModel.open(source);
+    if (model.spec.bidirectional) {
+      model.close();
+      throw new OnnxModelError(`${model.file} is bidirectional: it sees each token it would predict, so it cannot score text`);
+    }
+    return new TextScorer(model, window, options.signal);
+  }
+
+  /** The model's resolution: only a 'char' model takes pieces cut anywhere. */
+  get resolution(): 'char' | 'token' {
+    return this.model.vocab.kind;
+  }
+
+  async add(text: string): Promise<void> {
+    const { vocab } = this.model;
+    const V = this.model.spec.vocabSize;
+    const targets = vocab.encode(text);
+    // Inputs are the targets shifted right by one, after the previous piece's last token.
+    const inputs = new Int32Array(targets.length);
+    if (targets.length === 0) return;
+    inputs[0] = this.previous;
+    inputs.set(targets.subarray(0, targets.length - 1), 1);
+    this.previous = targets[targets.length - 1];
+    for (let at = 0; at < targets.length; at += this.window) {
+      if (this.signal?.aborted) throw new Error('scoring was stopped');
+      const time = Math.min(this.window, targets.length - at);
+      const out = await this.model.run(inputs.subarray(at, at + time), 1, time, this.state);
+      this.state = out.state;
       for (let t = 0; t < time; t++) {
         const target = targets[at + t];
         if (target === vocab.unk) {
-          unknownTokens++;
+          this.unknownTokens++;
           continue;
         }
-        bits += negLog2Softmax(out.logits, t * V, V, target);
-        chars += charsOf[target];
-        tokens++;
+        this.bits += negLog2Softmax(out.logits, t * V, V, target);
+        this.chars += this.charsOf[target];
+        this.tokens++;
       }
     }
+  }
+
+  result(): ScoreResult {
+    const { bits, chars, tokens, unknownTokens } = this;
     return { bitsPerChar: chars > 0 ? bits / chars : null, bitsPerToken: tokens > 0 ? bits / tokens : null, bits, chars, tokens, unknownTokens };
-  } finally {
-    model.close();
+  }
+
+  close(): void {
+    this.model.close();
   }
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { OnnxModelError } from '../onnx/onnxModelError';
-import { parseRnnLabMetadata, readModelBytes, readOnnxMetadata, type RnnLabModelInfo } from '../onnx/onnxMetadata';
+import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 
 /**
  * onnxruntime sessions, one per model file version, shared by every caller
@@ -137,7 +137,7 @@ async function fileVersionKey(file: string): Promise<string> {
  */
 async function openSession(file: string): Promise<{ session: ort.InferenceSession; info: RnnLabModelInfo }> {
   const bytes = readModelBytes(file);
-  const info = parseRnnLabMetadata(readOnnxMetadata(bytes, file), file);
+  const info = readRnnLabModelInfo(bytes, file);
   try {
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: settings.intraOpThreads,

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { onnx } from 'onnx-proto';
 import { RUN_FILES } from '../../core/runFormat';
-import { RunFolder, writeFileAtomic } from '../../core/runStore';
+import { writeFileAtomic } from '../../core/fileSteps';
+import { isInside, realPathOf } from '../../core/paths';
+import { RunFolder } from '../../core/runStore';
 import type { ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { checkVocabularyMatches, loadCheckpoint } from '../checkpoint';
@@ -47,17 +49,24 @@ export function writeOnnxModel(file: string, source: OnnxExportSource): number {
 /**
  * Exports a run's newest checkpoint to `model.onnx` in the run folder (or
  * `outFile`). Reads the checkpoint's float32 weights directly: no tfjs model
- * is built.
+ * is built. Writing into the run folder takes its lock (one writer at a time);
+ * only a new or regular file is replaced (see writeFileAtomic).
  */
-export function exportRunToOnnx(runDir: string, outFile?: string): OnnxExportResult {
+export function exportRunToOnnx(runDir: string, outFile?: string, lockPurpose = 'an ONNX export'): OnnxExportResult {
   const run = RunFolder.open(runDir);
-  const info = run.readInfo();
-  const vocab = Vocabulary.fromJSON(run.readVocabulary());
-  const loaded = loadCheckpoint(path.join(run.dir, runCheckpointPath(run, info)));
-  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
   const file = outFile ?? run.file(RUN_FILES.onnx);
-  const bytes = writeOnnxModel(file, { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id });
-  return { file, step: loaded.manifest.step, bytes };
+  const intoRun = isInside(realPathOf(file), realPathOf(run.dir));
+  if (intoRun) run.lock(lockPurpose);
+  try {
+    const info = run.readInfo();
+    const vocab = Vocabulary.fromJSON(run.readVocabulary());
+    const loaded = loadCheckpoint(path.join(run.dir, runCheckpointPath(run, info)));
+    checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
+    const bytes = writeOnnxModel(file, { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id });
+    return { file, step: loaded.manifest.step, bytes };
+  } finally {
+    run.unlock();
+  }
 }
 
 let version: string | undefined;

@@ -1,8 +1,8 @@
-import * as fs from 'fs';
 import { onnx } from 'onnx-proto';
+import { readRegularFile, type FileReadError } from '../../core/regularFile';
 import { validateModelSpec, type ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
-import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+import { LOGITS_OUTPUT, METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
 import { OnnxModelError } from './onnxModelError';
 
 /** What an RNN Lab `.onnx` file says about itself: enough to sample without its run folder. */
@@ -17,11 +17,44 @@ export interface RnnLabModelInfo {
 }
 
 /**
+ * An RNN Lab model's metadata, checked against its graph: the metadata says
+ * what the tokens mean, the graph computes, and a file where they disagree
+ * (a vocabulary of 50 tokens over 60 logits) would score NaN and sample garbage.
+ */
+export function readRnnLabModelInfo(bytes: Uint8Array, where: string): RnnLabModelInfo {
+  const model = decodeModel(bytes, where);
+  const info = parseRnnLabMetadata(new Map(model.metadataProps.map((p) => [p.key ?? '', p.value ?? ''])), where);
+  const problem = graphMismatch(model.graph!, info.spec);
+  if (problem) throw new OnnxModelError(`${where} is inconsistent: ${problem}; it was damaged or edited after export`);
+  return info;
+}
+
+/** What in the graph disagrees with the spec from the metadata, in words. */
+function graphMismatch(graph: onnx.IGraphProto, spec: ModelSpec): string | undefined {
+  const dims = (name: string) => graph.initializer?.find((t) => t.name === name)?.dims?.map(Number);
+  const width = (spec.bidirectional ? 2 : 1) * spec.hidden;
+  const kernel = dims('output/kernel');
+  if (!kernel) return 'its graph has no output layer (output/kernel)';
+  if (kernel.length !== 2 || kernel[1] !== spec.vocabSize)
+    return `its vocabulary has ${spec.vocabSize} tokens but its output layer computes ${kernel[1] ?? '?'} logits per token`;
+  if (kernel[0] !== width) return `its spec says ${width} hidden units feed the output layer, its graph has ${kernel[0]}`;
+  const declared: unknown = graph.output?.find((o) => o.name === LOGITS_OUTPUT)?.type?.tensorType?.shape?.dim?.[2]?.dimValue;
+  if (declared === undefined || declared === null) return `its graph has no ${LOGITS_OUTPUT} output`;
+  if (Number(declared) !== spec.vocabSize) return `its vocabulary has ${spec.vocabSize} tokens but its ${LOGITS_OUTPUT} output has ${Number(declared)}`;
+  return undefined;
+}
+
+/**
  * `metadata_props` of an ONNX model held in memory. onnxruntime does not
  * expose them, so the file is decoded here; tensor payloads decode as views
  * into `bytes`, so this is cheap even for a large model.
  */
 export function readOnnxMetadata(bytes: Uint8Array, where: string): Map<string, string> {
+  const model = decodeModel(bytes, where);
+  return new Map(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+function decodeModel(bytes: Uint8Array, where: string): onnx.ModelProto {
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -30,7 +63,7 @@ export function readOnnxMetadata(bytes: Uint8Array, where: string): Map<string, 
   }
   // Random bytes sometimes decode as a message with a few stray fields: a model has a graph and an IR version.
   if (!model.graph || !model.irVersion) throw new OnnxModelError(`${where} is not a readable ONNX model: it is truncated or corrupted (no graph)`);
-  return new Map(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+  return model;
 }
 
 /** Checks and parses RNN Lab's metadata; an ONNX file made by other tools is refused with a clear message. */
@@ -62,17 +95,18 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
 
 /** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */
 export function readRnnLabModelFile(file: string): RnnLabModelInfo {
-  return parseRnnLabMetadata(readOnnxMetadata(readModelBytes(file), file), file);
+  return readRnnLabModelInfo(readModelBytes(file), file);
 }
 
 /** The bytes of a model file, with a clear error when it is missing or unreadable. */
 export function readModelBytes(file: string): Buffer {
   try {
-    return fs.readFileSync(file);
+    return readRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = (err as FileReadError).code;
     if (code === 'ENOENT') throw new OnnxModelError(`model file not found: ${file}`);
     if (code === 'EISDIR') throw new OnnxModelError(`${file} is a folder, not a model file`);
+    if (code === 'ESPECIAL') throw new OnnxModelError(`${(err as Error).message}: give an .onnx model file`);
     throw new OnnxModelError(`cannot read ${file}${code ? ` (${code})` : ''}`);
   }
 }

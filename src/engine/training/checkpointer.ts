@@ -1,22 +1,30 @@
 import { RUN_FILES } from '../../core/runFormat';
-import { saveCheckpoint } from '../checkpoint';
+import { checkpointPathOf, pruneCheckpoints, saveCheckpoint } from '../checkpoint';
 import { writeOnnxModel } from '../onnx/onnxExport';
 import type { LoopHook, LoopView, TrainingJob, TrainerEvents } from './loopTypes';
 import type { RecurrentState } from '../model';
 import type { RunInfo } from '../../core/runFormat';
 
-/** Saves checkpoints (and model.onnx beside them); a hook saves every `checkpointEvery` steps. */
+/**
+ * Saves checkpoints (and model.onnx beside them); a hook saves every
+ * `checkpointEvery` steps. The order keeps run.json naming a checkpoint that
+ * exists whenever the process is killed: the new folder is complete before
+ * run.json names it, and older folders go only after that.
+ */
 export class Checkpointer implements LoopHook {
   constructor(
     private readonly job: TrainingJob,
     private readonly events: TrainerEvents,
   ) {}
 
-  /** Writes a checkpoint of `step` and records it in `info` (the caller writes run.json). */
+  /** Writes a checkpoint of `step`, records it in `info` and writes run.json. */
   async save(info: RunInfo, step: number, state: RecurrentState | undefined): Promise<void> {
     const { run, model, vocab, optimizer, batcher } = this.job;
+    const previous = info.checkpoint;
+    // Already saved (stopped right after a checkpoint step, or right after resuming): never replace the folder run.json names.
+    if (previous === checkpointPathOf(step)) return;
     await this.job.runner.sync();
-    info.checkpoint = await saveCheckpoint(run.dir, {
+    const saved = await saveCheckpoint(run.dir, {
       step,
       position: batcher.getPosition(),
       model,
@@ -25,16 +33,18 @@ export class Checkpointer implements LoopHook {
       optimizer,
       state,
     });
+    info.checkpoint = saved;
+    run.writeInfo(info);
+    pruneCheckpoints(run.dir, [saved, previous]);
     // model.onnx follows every checkpoint, so the Samples view and `rnn-lab sample` see the newest
     // weights. Bidirectional models see the future: they cannot generate, so they get no model.onnx.
     if (!model.spec.bidirectional)
       writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id });
-    this.events.onCheckpoint?.(info.checkpoint, step);
+    this.events.onCheckpoint?.(saved, step);
   }
 
   async afterStep(loop: LoopView): Promise<void> {
     if (loop.step % loop.info.training.checkpointEvery !== 0 || loop.last) return; // the last step is saved by the loop's finish
     await this.save(loop.info, loop.step, loop.state);
-    loop.job.run.writeInfo(loop.info);
   }
 }

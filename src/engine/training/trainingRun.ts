@@ -5,31 +5,48 @@
  */
 import * as path from 'path';
 import { CorpusError, describeSkipped } from '../../core/corpus';
+import { isInsideReal } from '../../core/paths';
 import { RUN_FILES, type RunInfo } from '../../core/runFormat';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../../core/runStore';
+import { listCheckpoints } from '../checkpoint';
+import { writeOnnxModel } from '../onnx/onnxExport';
+import { runCheckpointPath } from '../runModel';
+import { corpusSummary, describeCorpusChange } from './corpusChange';
+import { checkMemoryFits } from './memoryEstimate';
 import { SpecError, validateModelSpec, validateTrainingSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
 import { GradientFlowProbe } from './gradientFlowProbe';
 import { runTrainingLoop, type TrainerEvents, type TrainingJob, type TrainOutcome } from './trainingLoop';
-import {
-  batchData,
-  createTrainer,
-  prepareData,
-  summarizeCorpus,
-  type CorpusFilters,
-  type PreparedData,
-  type RunnerRequest,
-  type Trainer,
-} from './trainingSetup';
+import { batchData, createTrainer, prepareData, type CorpusFilters, type PreparedData, type RunnerRequest, type Trainer } from './trainingSetup';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
-export type TrainRequest = TrainParams & Pick<RunnerRequest, 'exitDuringStep'>;
-export type ResumeRequest = ResumeParams;
+export type TrainRequest = TrainParams & Pick<RunnerRequest, 'exitDuringStep'> & LockHolder;
+export type ResumeRequest = ResumeParams & LockHolder;
+
+interface LockHolder {
+  /** Who holds the run's lock, as a second writer is told ("rnn-lab train", "the RNN Lab engine"). */
+  lockPurpose?: string;
+}
+
+const DEFAULT_LOCK_PURPOSE = 'RNN Lab training';
 
 /** Something the user gave us is wrong (exit 2 territory is decided by the CLI; this is a runtime failure with a clear message). */
 export class TrainingSetupError extends Error {}
+
+/** Stopped (Ctrl-C, Stop) before the first step: nothing was created or changed. */
+export class TrainingCancelledError extends Error {}
+
+/** The files a run trains on changed since it started; `allowChangedCorpus` resumes on the new text anyway. */
+export class CorpusChangedError extends TrainingSetupError {
+  constructor(
+    readonly runId: string,
+    readonly change: string,
+  ) {
+    super(`the training files of run ${runId} changed since it started (${change}); resume with --allow-changed-corpus to train on the new text anyway`);
+  }
+}
 
 export interface StartedTraining {
   run: RunFolder;
@@ -43,6 +60,7 @@ export interface StartedTraining {
  * Hands the job to the loop once the run folder is ready. Until the loop owns
  * the trainer, any failure (a run folder that cannot be written, a garbled
  * history file) releases it: its worker threads would keep the process alive.
+ * The loop's end releases the trainer and the run's lock.
  */
 function launch(
   trainer: Trainer,
@@ -53,13 +71,21 @@ function launch(
 ): StartedTraining {
   let job: TrainingJob;
   try {
+    throwIfStopped(signal);
     job = { ...openRun(), model: trainer.model, optimizer: trainer.optimizer, runner: trainer.runner, vocab: data.vocab };
   } catch (err) {
     trainer.release();
     throw err;
   }
-  const outcome = runTrainingLoop(job, events, signal, [new GradientFlowProbe()]).finally(() => trainer.release());
+  const outcome = runTrainingLoop(job, events, signal, [new GradientFlowProbe()]).finally(() => {
+    trainer.release();
+    job.run.unlock();
+  });
   return { run: job.run, info: job.info, skippedSummary: describeSkipped(data.corpus.skipped, job.info.training.maxFileBytes), outcome };
+}
+
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TrainingCancelledError('stopped before the first step: nothing was written');
 }
 
 /**
@@ -73,10 +99,15 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
     throw new SpecError('bidirectional layers see the future: a language model cannot use them');
   }
   validateModelSpec({ ...request.model, vocabSize: 2 });
+  if (request.confineTo && !isInsideReal(request.outDir, request.confineTo)) {
+    throw new TrainingSetupError(`the runs folder ${request.outDir} leads outside the workspace (through a symbolic link): not in Restricted Mode`);
+  }
   ensureWritableDirectory(request.outDir);
-  const filters: CorpusFilters = { include: request.include, exclude: request.exclude };
+  const filters: CorpusFilters = { include: request.include, exclude: request.exclude, ...(request.confineTo ? { confineTo: request.confineTo } : {}) };
   const data = await prepareData(request.inputs, filters, training);
+  throwIfStopped(signal);
   const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
+  checkMemoryFits(modelSpec, training, request);
   const { batcher, validation, gradFlowWindow } = batchData(data, training);
   if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
   const trainer = await createTrainer(modelSpec, training, request);
@@ -84,24 +115,27 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
     trainer,
     data,
     () => {
-      const run = RunFolder.create(request.outDir, newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden));
       const now = new Date().toISOString();
       const info: RunInfo = {
         format: 'rnnlab-run',
         version: 1,
-        id: run.id,
+        id: '',
         status: 'running',
         createdAt: now,
         updatedAt: now,
         model: modelSpec,
         training,
-        corpus: summarizeCorpus(request.inputs, filters, data),
+        corpus: corpusSummary(request.inputs, filters, data),
         backend: trainer.backend,
         progress: { step: 0, totalSteps: training.steps, epoch: 0 },
         timings: { trainingMs: 0, startedAt: now },
       };
-      run.writeVocabulary(data.vocab.toJSON());
-      run.writeInfo(info);
+      const id = newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden);
+      const run = RunFolder.create(request.outDir, id, request.lockPurpose ?? DEFAULT_LOCK_PURPOSE, (created) => {
+        info.id = created.id;
+        created.writeVocabulary(data.vocab.toJSON());
+        created.writeInfo(info);
+      });
       return { run, info, batcher, validation, gradFlowWindow, startStep: 0, state: undefined };
     },
     events,
@@ -111,31 +145,50 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
 
 /**
  * Continues a run from its newest checkpoint: same vocabulary, weights,
- * optimizer moments, carried state and data position. The corpus is read
- * again from the run's recorded inputs.
+ * optimizer moments, carried state and data position (from step 0 when it was
+ * stopped before its first checkpoint). The corpus is read again from the
+ * run's recorded inputs and must be the one it started with. The run's lock
+ * is held from the start: a second writer is refused before anything is read.
  */
 export async function resumeTraining(request: ResumeRequest, events: TrainerEvents = {}, signal?: AbortSignal): Promise<StartedTraining> {
   const run = RunFolder.open(request.runDir);
+  run.lock(request.lockPurpose ?? DEFAULT_LOCK_PURPOSE);
+  try {
+    return await resumeLocked(run, request, events, signal);
+  } catch (err) {
+    run.unlock();
+    throw err;
+  }
+}
+
+async function resumeLocked(run: RunFolder, request: ResumeRequest, events: TrainerEvents, signal: AbortSignal | undefined): Promise<StartedTraining> {
   const info = run.readInfo();
-  if (!info.checkpoint) throw new CheckpointError(`run ${run.id} has no checkpoint to resume from`);
-  const loaded = loadCheckpoint(path.join(run.dir, info.checkpoint));
   const vocab = Vocabulary.fromJSON(run.readVocabulary());
-  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
+  const { checkpoint, loaded } = resumePoint(run, info, vocab);
+  const startStep = loaded?.manifest.step ?? 0;
   const training = { ...info.training };
   if (request.steps !== undefined) training.steps = request.steps;
   validateTrainingSpec(training);
-  if (loaded.manifest.step >= training.steps) {
-    throw new TrainingSetupError(
-      `run ${run.id} already has ${loaded.manifest.step} of ${training.steps} steps: pass --steps with a larger total to train further`,
-    );
+  if (startStep >= training.steps) {
+    if (loaded && info.status !== 'completed' && startStep === training.steps) return recordCompletion(run, info, vocab, loaded, checkpoint!);
+    throw new TrainingSetupError(`run ${run.id} already has ${startStep} of ${training.steps} steps: pass --steps with a larger total to train further`);
   }
-  const data = await prepareData(info.corpus.inputs, { include: info.corpus.include, exclude: info.corpus.exclude }, training, vocab).catch((err: unknown) => {
+  const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
+  const data = await prepareData(info.corpus.inputs, filters, training, vocab).catch((err: unknown) => {
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });
-  const { batcher, validation, gradFlowWindow } = batchData(data, training, loaded.manifest.position);
-  const trainer = await createTrainer(info.model, training, request, (model, optimizer) =>
-    restoreWeights(model, optimizer, loaded, `checkpoint ${info.checkpoint} does not fit run ${run.id}`),
+  const corpus = corpusSummary(info.corpus.inputs, filters, data);
+  const change = describeCorpusChange(info.corpus, corpus, data);
+  if (change && !request.allowChangedCorpus) throw new CorpusChangedError(run.id, change);
+  throwIfStopped(signal);
+  checkMemoryFits(info.model, training, request);
+  const { batcher, validation, gradFlowWindow } = batchData(data, training, loaded?.manifest.position);
+  const trainer = await createTrainer(
+    info.model,
+    training,
+    request,
+    loaded && ((model, optimizer) => restoreWeights(model, optimizer, loaded, `checkpoint ${checkpoint} does not fit run ${run.id}`)),
   );
   return launch(
     trainer,
@@ -144,21 +197,53 @@ export async function resumeTraining(request: ResumeRequest, events: TrainerEven
       const resumed: RunInfo = {
         ...info,
         training,
+        corpus: change ? corpus : info.corpus,
         backend: trainer.backend,
         status: 'running',
         message: undefined,
         nonFinite: undefined,
-        progress: { ...info.progress, step: loaded.manifest.step, totalSteps: training.steps },
-        resumedAt: [...(info.resumedAt ?? []), loaded.manifest.step],
+        checkpoint,
+        progress: { ...info.progress, step: startStep, totalSteps: training.steps },
+        resumedAt: [...(info.resumedAt ?? []), startStep],
+        timings: { ...info.timings, finishedAt: undefined },
       };
-      delete resumed.timings.finishedAt;
       // Metrics and samples past the checkpoint belong to steps that will be trained again.
-      run.truncateHistoryAfter(loaded.manifest.step);
-      return { run, info: resumed, batcher, validation, gradFlowWindow, startStep: loaded.manifest.step, state: restoreState(loaded) };
+      run.truncateHistoryAfter(startStep);
+      return { run, info: resumed, batcher, validation, gradFlowWindow, startStep, state: loaded && restoreState(loaded) };
     },
     events,
     signal,
   );
+}
+/**
+ * A run whose last step is checkpointed but whose process ended before
+ * recording that (killed, or a full disk): resuming writes what the end of
+ * training writes (model.onnx, run.json `completed`) and trains nothing.
+ */
+function recordCompletion(run: RunFolder, info: RunInfo, vocab: Vocabulary, loaded: LoadedCheckpoint, checkpoint: string): StartedTraining {
+  const { model, step } = loaded.manifest;
+  if (!model.bidirectional) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id });
+  const now = new Date().toISOString();
+  const completed: RunInfo = {
+    ...info,
+    status: 'completed',
+    message: undefined,
+    checkpoint,
+    progress: { ...info.progress, step },
+    timings: { ...info.timings, finishedAt: now },
+  };
+  run.writeInfo(completed);
+  run.unlock();
+  return { run, info: completed, skippedSummary: '', outcome: Promise.resolve({ status: 'completed', info: completed }) };
+}
+
+/** The checkpoint to resume from (run.json's, else the newest on disk), or none: a run stopped before its first checkpoint starts again at step 0. */
+function resumePoint(run: RunFolder, info: RunInfo, vocab: Vocabulary): { checkpoint?: string; loaded?: LoadedCheckpoint } {
+  if (!info.checkpoint && listCheckpoints(run.dir).length === 0) return {};
+  const checkpoint = runCheckpointPath(run, info);
+  const loaded = loadCheckpoint(path.join(run.dir, checkpoint));
+  checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
+  return { checkpoint, loaded };
 }
 
 async function restoreWeights(model: TrainingJob['model'], optimizer: TrainingJob['optimizer'], loaded: LoadedCheckpoint, problem: string): Promise<void> {

@@ -17,6 +17,8 @@ export const MAX_EVAL_WINDOWS = 50;
 export interface CorpusFilters {
   include?: string[];
   exclude?: string[];
+  /** Restricted Mode: only files whose real path lies in these folders are read. */
+  confineTo?: string[];
 }
 
 /** The corpus read, split by document and encoded. */
@@ -45,8 +47,8 @@ export async function prepareData(inputs: string[], filters: CorpusFilters, trai
   if (split.validation.length === 0 && training.validationFraction > 0) {
     // One document: hold out its end.
     const cut = Math.floor(train.length * (1 - training.validationFraction));
-    validation = train.slice(cut);
-    train = train.slice(0, cut);
+    validation = train.subarray(cut); // views, not copies: a large corpus is held once
+    train = train.subarray(0, cut);
   }
   return { corpus, vocab, train, validation, trainDocuments: split.train.length, validationDocuments: split.validation.length };
 }

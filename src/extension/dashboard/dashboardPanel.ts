@@ -1,10 +1,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { RunFolder, readJsonLines } from '../../core/runStore';
-import { experimentVariant } from '../../core/experiments/experimentIndex';
-import { parseDashboardMessage, parseDashboardState, toDashboardRunInfo, type DashboardRun, type HostToDashboard } from '../../protocol/dashboard';
+import type { RunSummary } from '../../core/runIndex';
+import { loadDashboardRun, runDirsOfState } from './dashboardRuns';
+import { parseDashboardMessage, type DashboardRun, type HostToDashboard } from '../../protocol/dashboard';
 import type { EngineEvent, EvalRecord, StepRecord } from '../../protocol/engine';
-import { RUN_FILES, type GradFlowRecord, type SampleRecord } from '../../core/runFormat';
+import type { GradFlowRecord, SampleRecord } from '../../core/runFormat';
 import type { TrainingController } from '../training/trainingController';
 import { showWebviewApp, webviewOptions } from '../webview/webviewPage';
 
@@ -40,11 +40,21 @@ export class DashboardPanel implements vscode.Disposable {
     return DashboardPanel.current;
   }
 
-  /** Restores a dashboard after a window reload (see registerWebviewPanelSerializer). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, controller: TrainingController, state: unknown, log: vscode.LogOutputChannel): void {
+  /**
+   * Restores a dashboard after a window reload (see registerWebviewPanelSerializer). The saved state
+   * names runs by id: only runs of the runs folder are shown again, never a path the state could hold.
+   */
+  static revive(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    controller: TrainingController,
+    state: unknown,
+    log: vscode.LogOutputChannel,
+    runs: readonly RunSummary[],
+  ): void {
     panel.webview.options = webviewOptions(extensionUri);
     DashboardPanel.current?.dispose();
-    DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, parseDashboardState(state)?.runIds ?? [], log);
+    DashboardPanel.current = new DashboardPanel(panel, extensionUri, controller, runDirsOfState(state, runs), log);
   }
 
   static get isOpen(): boolean {
@@ -175,17 +185,3 @@ export class DashboardPanel implements vscode.Disposable {
 /** What was already sent of a run, per kind of record: the last step. */
 type Sent = { step: number; eval: number; sample: number; gradFlow: number };
 type Pending = { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow: GradFlowRecord[] };
-
-/** A run's history from its folder, in the dashboard's terms. */
-export function loadDashboardRun(dir: string): DashboardRun {
-  const folder = RunFolder.open(dir);
-  const info = folder.readInfo();
-  const metrics = folder.readMetrics();
-  return {
-    info: toDashboardRunInfo(info, experimentVariant(dir)),
-    steps: metrics.filter((m) => m.kind === 'step'),
-    evals: metrics.filter((m) => m.kind === 'eval'),
-    samples: folder.readSamples(),
-    gradFlow: readJsonLines(folder.file(RUN_FILES.gradFlow)) as GradFlowRecord[],
-  };
-}

@@ -5,7 +5,7 @@ import { DEFAULT_TRAINING } from '../../core/spec';
 import type { ExperimentParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
 import type { RunRegistry } from '../runs/runRegistry';
-import { backendPreference, maxFileBytes } from '../settings';
+import { backendPreference, engineConfinement, maxFileBytes } from '../settings';
 import { excludedGlobs, filesFromArgs, parseFilesArg, pickFiles, type FilesArg } from '../training/fileChoice';
 import type { TrainingController } from '../training/trainingController';
 
@@ -65,6 +65,8 @@ export async function runExperimentCommand(controller: TrainingController, regis
     options: { maxFileBytes: maxFileBytes(), ...options },
     backend: backendPreference(),
   };
+  const confineTo = engineConfinement(runsDir);
+  if (confineTo) params.confineTo = confineTo;
   try {
     const dir = await controller.experiment(params, `${kind} (${files.description})`);
     registry.refresh();

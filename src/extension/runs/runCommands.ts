@@ -2,8 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
+import { remove } from '../../core/fileSteps';
+import { describeOwner, liveLockOwner } from '../../core/runLock';
+import { RunFolder } from '../../core/runStore';
 import { modelLabel } from '../../core/runLabels';
-import type { EngineClient } from '../engine/engineClient';
+import { EngineRequestError, type EngineClient } from '../engine/engineClient';
+import type { ResumeParams } from '../../protocol/engine';
 import type { RunRegistry } from './runRegistry';
 import type { TrainingController } from '../training/trainingController';
 import { backendPreference } from '../settings';
@@ -46,17 +50,33 @@ export async function pickRun(registry: RunRegistry, title: string): Promise<Run
   return pick?.run;
 }
 
-/** `RNN Lab: Delete Run…` — asks first; never deletes the run being trained. */
+/** `RNN Lab: Delete Run…` — asks first; never deletes a run being trained (here, or by another process such as `rnn-lab train`). */
 export async function deleteRuns(registry: RunRegistry, controller: TrainingController, runs: RunSummary[]): Promise<number> {
-  const deletable = runs.filter((r) => r.dir !== controller.current?.runDir);
-  if (deletable.length < runs.length) void vscode.window.showWarningMessage('RNN Lab: a run that is training cannot be deleted; stop it first.');
+  const owners = new Map(runs.map((r) => [r.dir, liveLockOwner(r.dir)]));
+  const deletable = runs.filter((r) => r.dir !== controller.current?.runDir && !owners.get(r.dir));
+  const held = runs.find((r) => r.dir !== controller.current?.runDir && owners.get(r.dir));
+  if (held) void vscode.window.showWarningMessage(`RNN Lab: run ${held.id} is in use by ${describeOwner(owners.get(held.dir)!)}; it cannot be deleted now.`);
+  else if (deletable.length < runs.length) void vscode.window.showWarningMessage('RNN Lab: a run that is training cannot be deleted; stop it first.');
   if (deletable.length === 0) return 0;
   const what = deletable.length === 1 ? `run ${deletable[0].id}` : `${deletable.length} runs`;
   const answer = await vscode.window.showWarningMessage(`Delete ${what}? Its checkpoints and metrics are removed from disk.`, { modal: true }, 'Delete');
   if (answer !== 'Delete') return 0;
-  for (const run of deletable) await fs.promises.rm(run.dir, { recursive: true, force: true });
+  let deleted = 0;
+  for (const run of deletable) {
+    // Under the run's lock: a training that started since the question cannot lose its folder.
+    const folder = RunFolder.open(run.dir);
+    try {
+      folder.lock('RNN Lab, deleting the run');
+      remove(run.dir);
+      deleted++;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`RNN Lab: cannot delete ${run.id}: ${(err as Error).message}`);
+    } finally {
+      folder.unlock();
+    }
+  }
   registry.scan();
-  return deletable.length;
+  return deleted;
 }
 
 /**
@@ -72,11 +92,19 @@ export async function resumeRun(controller: TrainingController, registry: RunReg
   const info = run.info;
   if (!info) return undefined;
   const total = info.progress.step >= info.progress.totalSteps ? info.progress.totalSteps + (extraSteps ?? info.progress.totalSteps) : undefined;
+  const params: ResumeParams = { runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) };
   try {
-    const runDir = await controller.resume(
-      { runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) },
-      modelLabel(info),
-    );
+    const runDir = await controller.resume(params, modelLabel(info)).catch(async (err: unknown) => {
+      if (!(err instanceof EngineRequestError && err.code === 'corpusChanged')) throw err;
+      // The files changed since the run started: training on them is no longer the same run; the user decides.
+      const answer = await vscode.window.showWarningMessage(
+        `RNN Lab: ${err.message.replace(/; resume with --allow-changed-corpus.*$/, '')}. Resume on the new text?`,
+        { modal: true },
+        'Resume Anyway',
+      );
+      return answer === 'Resume Anyway' ? controller.resume({ ...params, allowChangedCorpus: true }, modelLabel(info)) : undefined;
+    });
+    if (runDir === undefined) return undefined;
     registry.refresh();
     void vscode.commands.executeCommand('rnnLab.openDashboard', runDir);
     return runDir;

@@ -18,6 +18,7 @@ export class RunRegistry implements vscode.Disposable {
   /** Every run, experiment members included, newest first. */
   private everyRun: RunSummary[] = [];
   private dir: string | undefined;
+  private problem: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -35,6 +36,11 @@ export class RunRegistry implements vscode.Disposable {
 
   get runsDirectory(): string | undefined {
     return this.dir;
+  }
+
+  /** Why there is no runs folder (Restricted Mode refused every candidate), for the user. */
+  get runsProblem(): string | undefined {
+    return this.problem;
   }
 
   /** Every run, experiment members included (pickers, the Samples and Neurons views), newest first. */
@@ -65,6 +71,13 @@ export class RunRegistry implements vscode.Disposable {
     this.timer = setTimeout(() => this.scan(), 150);
   }
 
+  /** Looks the runs folder up again (a symlink may have changed on disk, which no setting event tells), then rescans. */
+  refreshLocation(): void {
+    const location = runsLocation();
+    if (location.dir === this.dir && (location.dir ? undefined : location.ignored) === this.problem) this.scan();
+    else this.relocate();
+  }
+
   /** Rescans now. */
   scan(): void {
     this.timer = undefined;
@@ -77,8 +90,9 @@ export class RunRegistry implements vscode.Disposable {
 
   private relocate(): void {
     const location = runsLocation();
-    if (location?.ignored) this.log.warn(location.ignored);
-    this.dir = location?.dir;
+    if (location.ignored) this.log.warn(location.ignored);
+    this.dir = location.dir;
+    this.problem = location.dir ? undefined : location.ignored;
     this.watcher?.dispose();
     this.watcher = undefined;
     if (this.dir) {

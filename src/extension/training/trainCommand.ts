@@ -3,7 +3,7 @@ import { PRESETS, trainingOf, type Preset } from '../../core/presets';
 import { SpecError, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import type { TrainParams } from '../../protocol/engine';
 import { isRecord } from '../../protocol/guards';
-import { backendPreference, defaultPreset, maxFileBytes } from '../settings';
+import { backendPreference, defaultPreset, engineConfinement, maxFileBytes } from '../settings';
 import type { RunRegistry } from '../runs/runRegistry';
 import type { TrainingController } from './trainingController';
 import { excludedGlobs, filesFromArgs, parseFilesArg, pickFiles, type FileChoice, type FilesArg } from './fileChoice';
@@ -49,7 +49,11 @@ export async function trainModel(controller: TrainingController, registry: RunRe
     throw err;
   }
   const runsDir = registry.runsDirectory;
-  if (!runsDir) return undefined;
+  if (!runsDir) {
+    void vscode.window.showErrorMessage(`RNN Lab: no folder for runs: ${registry.runsProblem ?? 'open a folder first'}.`);
+    return undefined;
+  }
+  const confineTo = engineConfinement(runsDir);
   const params: TrainParams = {
     inputs: vscode.workspace.workspaceFolders!.map((f) => f.uri.fsPath),
     include: files.include,
@@ -58,6 +62,7 @@ export async function trainModel(controller: TrainingController, registry: RunRe
     training,
     outDir: runsDir,
     backend: backendPreference(),
+    ...(confineTo ? { confineTo } : {}),
   };
   const label = `${model.layers}×${model.cell.toUpperCase()}-${model.hidden}`;
   try {

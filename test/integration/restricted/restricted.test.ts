@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { lab } from '../support';
@@ -61,5 +62,41 @@ describe('Restricted Mode', () => {
     assert.equal(end.event === 'experimentFinished' && end.status, 'cancelled');
     assert.equal(await vscode.commands.executeCommand('rnnLab.resumeExperiment', dir), undefined, 'resume refused');
     assert.equal(l.training.current, undefined, 'no training started');
+  });
+
+  it('refuses a runs folder that a committed .rnnlab symlink leads outside the workspace, says why, and writes nothing there', async () => {
+    const l = await lab();
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-outside-'));
+    const dotRnnlab = path.join(workspace, '.rnnlab');
+    fs.rmSync(dotRnnlab, { recursive: true, force: true }); // the runs of the tests above
+    fs.symlinkSync(outside, dotRnnlab);
+    const window = vscode.window as { showErrorMessage: (...args: unknown[]) => Thenable<unknown> };
+    const original = window.showErrorMessage;
+    const errors: string[] = [];
+    window.showErrorMessage = async (message: unknown) => void errors.push(String(message));
+    try {
+      await vscode.commands.executeCommand('rnnLab.refreshRuns');
+      assert.equal(l.registry.runsDirectory, undefined, 'no runs folder');
+      const runDir = await vscode.commands.executeCommand('rnnLab.train', {
+        preset: 'quick-lstm-1x64',
+        files: 'workspace',
+        model: { hidden: 8 },
+        training: { steps: 3, seqLength: 8, batchSize: 2 },
+      });
+      assert.equal(runDir, undefined, 'no training');
+      // The fixture's workspace setting (../outside-runs) is ignored, and the default it falls back to leads outside too.
+      assert.match(
+        errors[0],
+        /no folder for runs: .* is ignored in Restricted Mode, and so does .*\.rnnlab.runs, through a symbolic link; trust the workspace/,
+      );
+      assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside');
+    } finally {
+      window.showErrorMessage = original;
+      fs.rmSync(dotRnnlab, { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+      await vscode.commands.executeCommand('rnnLab.refreshRuns');
+    }
+    assert.equal(l.registry.runsDirectory, path.join(workspace, '.rnnlab', 'runs'), 'back to the default once the link is gone');
   });
 });

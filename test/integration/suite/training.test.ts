@@ -4,6 +4,7 @@
  * host staying responsive while the engine trains.
  */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,6 +126,47 @@ describe('training from the Command Palette', () => {
     assert.match(questions[0], new RegExp(`Delete run ${path.basename(runDir)}\\?`));
     assert.ok(!fs.existsSync(runDir), 'the run folder is gone');
     assert.ok(!l.registry.all.some((r) => r.dir === runDir), 'and so is its entry');
+  });
+
+  it('a run another process is writing (its run.lock held) is neither resumed nor deleted from VS Code: the message names that process', async () => {
+    const l = await lab();
+    const finished = waitFor(l, (e) => e.event === 'finished');
+    const { runDir } = await train(3);
+    await finished;
+    // Another live process holds the run's lock, as `rnn-lab train --resume` would.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('fs').writeFileSync(${JSON.stringify(path.join(runDir, 'run.lock'))}, JSON.stringify({ pid: process.pid, ` +
+          `hostname: require('os').hostname(), purpose: 'rnn-lab train --resume', since: new Date().toISOString(), token: 't' })); setTimeout(() => {}, 60000)`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const window = vscode.window as {
+      showWarningMessage: (...args: unknown[]) => Thenable<unknown>;
+      showErrorMessage: (...args: unknown[]) => Thenable<unknown>;
+    };
+    const [warn, error] = [window.showWarningMessage, window.showErrorMessage];
+    const messages: string[] = [];
+    window.showWarningMessage = async (message: unknown) => void messages.push(String(message));
+    window.showErrorMessage = async (message: unknown) => void messages.push(String(message));
+    try {
+      await until(() => fs.existsSync(path.join(runDir, 'run.lock')));
+      await vscode.commands.executeCommand('rnnLab.refreshRuns');
+      assert.equal(await vscode.commands.executeCommand('rnnLab.deleteRun', runDir), 0, 'not deleted');
+      assert.ok(fs.existsSync(path.join(runDir, 'run.json')));
+      assert.equal(await vscode.commands.executeCommand('rnnLab.resumeTraining', runDir), undefined, 'not resumed');
+      assert.equal(l.training.current, undefined);
+    } finally {
+      window.showWarningMessage = warn;
+      window.showErrorMessage = error;
+      holder.kill();
+    }
+    const owner = new RegExp(`in use by process ${holder.pid} \\(rnn-lab train --resume, since `);
+    assert.equal(messages.length, 2, messages.join('\n'));
+    assert.match(messages[0], owner, 'Delete Run… names the process');
+    assert.match(messages[1], new RegExp(`cannot resume ${path.basename(runDir)}: .*${owner.source}`), 'and so does Resume Training');
   });
 
   it('the Runs view lists the run with its status', async () => {
