@@ -11,6 +11,7 @@ import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './runs/
 import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
 import { NeuronsPanel } from './neurons/neuronsPanel';
+import { offerGettingStartedOnce, openGettingStarted } from './walkthrough/gettingStarted';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -56,6 +57,7 @@ export class Lab implements vscode.Disposable {
       }),
     );
     this.registerCommands();
+    void offerGettingStartedOnce(context).catch((err: unknown) => this.log.warn(`could not open the Getting Started walkthrough: ${String(err)}`));
   }
 
   private registerCommands(): void {
@@ -99,6 +101,7 @@ export class Lab implements vscode.Disposable {
     command('rnnLab.pickNeuron', (arg) => this.activations.chooseNeuron(arg));
     command('rnnLab.showNeurons', (args) => this.neurons.showNeurons(args));
     command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args));
+    command('rnnLab.gettingStarted', () => openGettingStarted());
     command('rnnLab.revealRunFolder', async (arg) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg);
       if (run) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.dir));

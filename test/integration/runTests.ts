@@ -14,10 +14,12 @@
  * Three launches: the main suites (suite/) and the Restricted Mode suite
  * (restricted/) with the repository as the extension under development, then
  * the smoke suite (installed/) against this platform's .vsix built by
- * scripts/package.mjs and installed with --install-extension, as a user would.
+ * scripts/package.mjs and installed with --install-extension, as a user would,
+ * on a copy of the sample workspace that `npm start` opens (its walkthrough too).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests, runVSCodeCommand } from '@vscode/test-electron';
 
@@ -27,8 +29,26 @@ const launcherDir = path.join(repoRoot, 'test', 'integration', 'vscode');
 
 interface Launch {
   suite: 'suite' | 'restricted' | 'installed';
-  workspace: string;
+  /** The folder to open, with no runs in it, and what removes it afterwards. */
+  workspace: () => { folder: string; dispose(): void };
   trust: 'disabled' | 'restricted';
+}
+
+/** A test fixture folder, its runs from earlier test runs removed. */
+function fixture(name: string): Launch['workspace'] {
+  return () => {
+    const folder = path.join(repoRoot, 'test', 'fixtures', name);
+    fs.rmSync(path.join(folder, '.rnnlab'), { recursive: true, force: true });
+    return { folder, dispose: () => {} };
+  };
+}
+
+/** A fresh copy of sample/ (named sample, as the walkthrough's screenshots show it), so tests never touch a developer's runs there. */
+function sampleCopy(): ReturnType<Launch['workspace']> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-sample-'));
+  const folder = path.join(parent, 'sample');
+  fs.cpSync(path.join(repoRoot, 'sample'), folder, { recursive: true, filter: (src) => path.basename(src) !== '.rnnlab' });
+  return { folder, dispose: () => fs.rmSync(parent, { recursive: true, force: true }) };
 }
 
 /** Builds this platform's package (the other platforms are `npm run package`'s job); returns its path. */
@@ -79,16 +99,15 @@ async function main(): Promise<number> {
   // The main suites in a trusted workspace, the Restricted Mode suite in an
   // untrusted one (trust is fixed when the workbench starts), then the package.
   const launches: Launch[] = [
-    { suite: 'suite', workspace: 'workspace', trust: 'disabled' },
-    { suite: 'restricted', workspace: 'workspace-restricted', trust: 'restricted' },
-    { suite: 'installed', workspace: 'workspace', trust: 'disabled' },
+    { suite: 'suite', workspace: fixture('workspace'), trust: 'disabled' },
+    { suite: 'restricted', workspace: fixture('workspace-restricted'), trust: 'restricted' },
+    { suite: 'installed', workspace: sampleCopy, trust: 'disabled' },
   ];
   // RNNLAB_TEST_SUITES=installed (comma-separated) runs only those launches.
   const only = process.env.RNNLAB_TEST_SUITES?.split(',').map((x) => x.trim());
   try {
     for (const launch of launches.filter((l) => !only || only.includes(l.suite))) {
-      const workspace = path.join(repoRoot, 'test', 'fixtures', launch.workspace);
-      fs.rmSync(path.join(workspace, '.rnnlab'), { recursive: true, force: true }); // each run starts without runs
+      const workspace = launch.workspace();
       process.env.RNNLAB_TEST_TRUST = launch.trust;
       const installed = launch.suite === 'installed';
       const uninstall = installed ? await installPackage(packageForThisPlatform(), desktop) : async () => {};
@@ -97,11 +116,12 @@ async function main(): Promise<number> {
           ...(vscodeExecutablePath ? { vscodeExecutablePath } : {}),
           extensionDevelopmentPath: installed ? testHarness() : repoRoot,
           extensionTestsPath: path.join(__dirname, launch.suite, 'index.js'),
-          launchArgs: [workspace],
+          launchArgs: [workspace.folder],
         });
         if (code !== 0) return code;
       } finally {
         await uninstall();
+        workspace.dispose();
       }
     }
     return 0;

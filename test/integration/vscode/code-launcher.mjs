@@ -279,8 +279,9 @@ async function main() {
 let sawSuiteOutput = false;
 const recentErrors = [];
 // A test asks for a picture of the workbench as it is now (e.g. mid-training)
-// by logging `@@screenshot:NAME`; it should wait a moment before changing the UI.
-const SCREENSHOT_REQUEST = /^@@screenshot:([\w-]+)$/;
+// by logging `@@screenshot:NAME`, or `@@screenshot:NAME:X,Y,W,H` for that
+// rectangle of the page (CSS pixels); it should wait a moment before changing the UI.
+const SCREENSHOT_REQUEST = /^@@screenshot:([\w-]+)(?::(\d+),(\d+),(\d+),(\d+))?$/;
 let screenshotPage;
 function printLog(type, args) {
   const line = formatArgs(args);
@@ -288,7 +289,9 @@ function printLog(type, args) {
   if (request && screenshotPage) {
     const file = path.resolve(ARTEFACTS, `${request[1]}.png`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    screenshotPage.screenshot({ path: file }).then(
+    const [x, y, width, height] = request.slice(2).map(Number);
+    const clip = request[2] === undefined ? undefined : { x, y, width, height };
+    screenshotPage.screenshot({ path: file, ...(clip ? { clip } : {}) }).then(
       () => say(`screenshot: ${path.relative(process.cwd(), file)}`),
       (e) => say(`screenshot ${request[1]} failed: ${e.message}`),
     );

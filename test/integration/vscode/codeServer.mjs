@@ -93,7 +93,7 @@ export function installExtension(paths, profile, vsix) {
  * stopCodeServer can end its file watchers and extension hosts too) and waits
  * for /healthz. `trust`: 'disabled' (no Workspace Trust) or 'restricted'.
  * `onSpawn(child)` runs at once, so a caller's signal handler can stop a server
- * that is still starting. Returns { child, exited, output() }.
+ * that is still starting. Returns { child, exited, output(), port }.
  */
 export async function startCodeServer({ paths, profile, port, open, trust = 'disabled', extraArgs = [], env = {}, onOutput = () => {}, onSpawn = () => {} }) {
   const args = [
@@ -138,7 +138,7 @@ export async function startCodeServer({ paths, profile, port, open, trust = 'dis
       throw new CodeServerError(`code-server did not answer /healthz within 60 s:\n${tail(log)}`);
     }
   }
-  return { child, exited, output };
+  return { child, exited, output, port };
 }
 
 function groupAlive(pgid) {
