@@ -61,8 +61,9 @@ export function shortBackendLabel(b: BackendInfo): string {
   return b.name === 'tensorflow' ? `TensorFlow.js native${isGpuModule(b) ? ' GPU' : ''}` : `TensorFlow.js ${b.name}`;
 }
 
+/** The GPU build of tfjs-node (named by its suffix: the extension host's bundle must not even mention TensorFlow's packages). */
 function isGpuModule(b: BackendInfo): boolean {
-  return b.module === '@tensorflow/tfjs-node-gpu';
+  return b.module?.endsWith('-gpu') ?? false;
 }
 
 /** "fused kernels (relaxed SIMD), 2 threads (TensorFlow.js wasm for the rest)", for people. */
