@@ -104,7 +104,7 @@ function stageManifest(runtimePackages) {
 function stageFiles() {
   fs.rmSync(STAGE, { recursive: true, force: true });
   fs.mkdirSync(STAGE, { recursive: true });
-  // media/ first (icons, walkthrough pages and images), without the development bundles' source maps;
+  // media/ first (icons, walkthrough images), without the development bundles' source maps;
   // the production build then overwrites the bundles.
   fs.cpSync(path.join(REPO, 'media'), path.join(STAGE, 'media'), { recursive: true, filter: (src) => !src.endsWith('.map') });
   run(process.execPath, [path.join(REPO, 'scripts', 'build.mjs'), '--production', '--outdir', STAGE], REPO);

