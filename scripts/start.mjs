@@ -101,20 +101,23 @@ async function startServer(port) {
   const { publisher, name, version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   fs.symlinkSync(REPO, path.join(profile.extensions, `${publisher}.${name}-${version}`), 'junction');
   let server;
+  let stopping = false;
   const stop = async (code) => {
+    stopping = true;
     await stopCodeServer(server);
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     process.exit(code);
   };
   process.on('exit', () => stopCodeServerNow(server));
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stop(0));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void (stopping || stop(0)));
   const started = await startCodeServer({ paths, profile, port: port || (await freePort()), open: SAMPLE, onSpawn: (child) => (server = child) });
   const url = `http://127.0.0.1:${started.port}/?folder=${encodeURIComponent(SAMPLE)}`;
   say(`RNN Lab in code-server (VS Code in the browser): ${url}`);
   say(openBrowser(url) ? 'opened in your browser' : 'open that address in a browser on this machine');
   say('Ctrl+C stops it');
   const exitCode = await started.exited;
-  say(`code-server exited (${exitCode})`);
+  if (stopping) return; // our own stop ended it
+  say(`code-server exited by itself (${exitCode})`);
   await stop(1);
 }
 

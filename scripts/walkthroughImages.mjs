@@ -15,7 +15,7 @@ const IMAGES = {
   'train.png': 'walkthrough-train',
   'dashboard.png': 'walkthrough-dashboard',
   'sample.png': 'walkthrough-sample',
-  'neuron.png': 'walkthrough-neurons',
+  'neuron.png': 'walkthrough-neuron',
 };
 
 const started = Date.now();

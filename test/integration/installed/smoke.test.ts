@@ -51,12 +51,20 @@ function filesBelow(dir: string): string[] {
 const tabLabels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Asks the launcher for a picture of the workbench below its title bar (which names the test
- * harness, not what a user sees), then leaves the workbench alone for a moment.
- */
-async function screenshot(name: string): Promise<void> {
-  console.log(`@@screenshot:${name}:0,35,1280,765`);
+/** Parts of the 1280×800 workbench (CSS pixels: x, y, width, height); the title bar names the test harness, so none shows it. */
+const VIEWS = {
+  workbench: [0, 35, 1280, 765],
+  // The editor area's dashboard, its header and the loss and gradient-norm charts: legible at the walkthrough's image size.
+  dashboardCharts: [353, 35, 927, 450],
+  // The side bar with the Samples view, and the editor with the selection that primed it.
+  samplesAndEditor: [0, 35, 830, 730],
+  // The coloured editor and the hover (side bar closed).
+  editorAndHover: [48, 35, 720, 530],
+} as const;
+
+/** Asks the launcher for a picture of part of the workbench, then leaves the workbench alone for a moment. */
+async function screenshot(name: string, view: keyof typeof VIEWS = 'workbench'): Promise<void> {
+  console.log(`@@screenshot:${name}:${VIEWS[view].join(',')}`);
   await sleep(1500);
 }
 
@@ -124,7 +132,7 @@ describe('the installed package', function () {
     let shot: Promise<void> | undefined;
     const finished = new Promise<EngineEvent>((resolve) => {
       const sub = l.training.onEngineEvent((e) => {
-        if (e.event === 'step' && e.record.step >= 150 && !shot) shot = screenshot('walkthrough-train');
+        if (e.event === 'step' && e.record.step >= 150 && !shot) shot = screenshot('walkthrough-train', 'dashboardCharts');
         if (e.event === 'finished') {
           sub.dispose();
           resolve(e);
@@ -153,7 +161,7 @@ describe('the installed package', function () {
     await withChoice(button.command);
     await until(() => tabLabels().some((t) => t.startsWith('RNN Lab:') && t.includes(path.basename(runDir))), 'the dashboard shows the run');
     await sleep(2000); // the charts draw
-    await screenshot('walkthrough-dashboard');
+    await screenshot('walkthrough-dashboard', 'dashboardCharts');
   });
 
   it("the third step's button generates a sample from the newest run with onnxruntime, primed with the selection (screenshot)", async () => {
@@ -173,7 +181,7 @@ describe('the installed package', function () {
     assert.equal(l.samples.generation?.text, result.text);
     await until(() => l.samples.isVisible && l.samples.isLoaded, 'the Samples view shows it');
     await sleep(1500);
-    await screenshot('walkthrough-sample');
+    await screenshot('walkthrough-sample', 'samplesAndEditor');
   });
 
   it("the fourth step's buttons colour markdown.ts by a neuron and rank its neurons against tree-sitter features (screenshot)", async () => {
@@ -194,7 +202,7 @@ describe('the installed package', function () {
     editor.selection = new vscode.Selection(24, 12, 24, 12);
     await vscode.commands.executeCommand('editor.action.showHover');
     await sleep(1500);
-    await screenshot('walkthrough-neuron');
+    await screenshot('walkthrough-neuron', 'editorAndHover');
 
     const result = await vscode.commands.executeCommand<RankNeuronsResult | undefined>(showNeurons.command);
     assert.ok(result, `no result: ${l.neurons.lastError}`);
