@@ -15,6 +15,8 @@ export default tseslint.config(
       'media/',
       'test-artefacts/',
       'test/fixtures/',
+      // The workspace `npm start` opens: text to train on, not part of RNN Lab.
+      'sample/',
       '.rnnlab/',
       'scratch/',
       '.vscode-test/',

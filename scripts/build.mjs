@@ -2,11 +2,20 @@
 // onnxruntime and @vscode/tree-sitter-wasm stay external: they load native or
 // wasm binaries from their installed packages (src/core/features finds the
 // grammars with require.resolve), and tfjs-node must share one tfjs-core with our code.
-import { cpSync, readFileSync } from 'node:fs';
+//
+//   node scripts/build.mjs [--production] [--outdir DIR]
+// --production minifies and writes no source maps (scripts/package.mjs uses it); --outdir puts
+// dist/ and media/'s bundles under DIR instead of the repository (the packager's staging folder).
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
+const outdirFlag = process.argv.indexOf('--outdir');
+const outRoot = outdirFlag >= 0 ? process.argv[outdirFlag + 1] : '.';
+if (!outRoot) throw new Error('--outdir needs a folder');
+const out = (file) => path.join(outRoot, file);
 const memoryLimits = JSON.parse(readFileSync('assembly/memory.json', 'utf8'));
 const common = {
   bundle: true,
@@ -33,8 +42,10 @@ const webview = {
 };
 
 // The codicon font for vscode-elements' icons, served from media/ like the bundles.
+mkdirSync(out('media/codicons'), { recursive: true });
+mkdirSync(out('dist'), { recursive: true });
 for (const file of ['codicon.css', 'codicon.ttf']) {
-  cpSync(`node_modules/@vscode/codicons/dist/${file}`, `media/codicons/${file}`);
+  cpSync(`node_modules/@vscode/codicons/dist/${file}`, out(`media/codicons/${file}`));
 }
 
 // The fused training kernels (assembly/): AssemblyScript → dist/fused.wasm, 128-bit SIMD, one
@@ -51,7 +62,7 @@ for (const [output, extra] of [
       'node_modules/assemblyscript/bin/asc.js',
       'assembly/index.ts',
       '-o',
-      output,
+      out(output),
       '-O3',
       '--runtime',
       'stub',
@@ -75,12 +86,12 @@ for (const [output, extra] of [
 }
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
-  build({ ...common, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' }),
-  build({ ...common, entryPoints: ['src/engine/fused/worker.ts'], outfile: 'dist/fusedWorker.js' }),
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
-  build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'media/dashboard' }),
-  build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: 'media/samples' }),
-  build({ ...webview, entryPoints: { neurons: 'webview/neurons/main.ts' }, outdir: 'media/neurons' }),
-  build({ ...webview, entryPoints: { compare: 'webview/compare/main.ts' }, outdir: 'media/compare' }),
+  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: out('dist/cli.js') }),
+  build({ ...common, entryPoints: ['src/engine/main.ts'], outfile: out('dist/engine.js') }),
+  build({ ...common, entryPoints: ['src/engine/fused/worker.ts'], outfile: out('dist/fusedWorker.js') }),
+  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: out('dist/extension.js') }),
+  build({ ...webview, entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: out('media/dashboard') }),
+  build({ ...webview, entryPoints: { samples: 'webview/samples/main.ts' }, outdir: out('media/samples') }),
+  build({ ...webview, entryPoints: { neurons: 'webview/neurons/main.ts' }, outdir: out('media/neurons') }),
+  build({ ...webview, entryPoints: { compare: 'webview/compare/main.ts' }, outdir: out('media/compare') }),
 ]);

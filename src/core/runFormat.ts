@@ -39,8 +39,12 @@ export interface CorpusSummary {
 }
 
 export interface BackendInfo {
-  /** tfjs backend name: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
+  /** tfjs backend name: `tensorflow` (tfjs-node or tfjs-node-gpu), `wasm` or `cpu`. */
   name: string;
+  /** For `tensorflow`: the package that provided it (`@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`). */
+  module?: string;
+  /** Native packages that are installed but did not load (each with its first error line), tried before `module`. */
+  moduleFailures?: string[];
   simd?: boolean;
   /** True when transposed matMuls are rewritten to the fast wasm path (docs/architecture.md, "Measured facts behind the design"). */
   matMulPatched?: boolean;
@@ -59,12 +63,18 @@ export type TrainingPath = 'fused' | 'tfjs';
 /** "fused kernels ×2" or "TensorFlow.js wasm": what trained, in a few words (lists, charts). */
 export function shortBackendLabel(b: BackendInfo): string {
   if (b.training === 'fused') return `fused kernels ×${b.threads}`;
-  return b.name === 'tensorflow' ? 'TensorFlow.js native' : `TensorFlow.js ${b.name}`;
+  return b.name === 'tensorflow' ? `TensorFlow.js native${isGpuModule(b) ? ' GPU' : ''}` : `TensorFlow.js ${b.name}`;
+}
+
+/** The GPU build of tfjs-node (named by its suffix: the extension host's bundle must not even mention TensorFlow's packages). */
+function isGpuModule(b: BackendInfo): boolean {
+  return b.module?.endsWith('-gpu') ?? false;
 }
 
 /** "fused kernels (relaxed SIMD), 2 threads (TensorFlow.js wasm for the rest)", for people. */
 export function describeBackend(b: BackendInfo): string {
-  const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? 'native (TensorFlow C library)' : b.name;
+  const native = `native (TensorFlow C library${isGpuModule(b) ? ', GPU build' : ''})`;
+  const name = b.name === 'wasm' ? `wasm${b.simd ? ' (SIMD)' : ''}` : b.name === 'tensorflow' ? native : b.name;
   if (b.training !== 'fused') return `TensorFlow.js ${name}`;
   const simd = b.fusedSimd === 'relaxed' ? 'relaxed SIMD' : 'SIMD';
   return `fused kernels (${simd}), ${b.threads} thread${b.threads === 1 ? '' : 's'} (TensorFlow.js ${name} for the rest)`;

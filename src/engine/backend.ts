@@ -12,8 +12,21 @@ export class BackendError extends Error {}
 let active: BackendInfo | undefined;
 
 /**
+ * The packages that provide the native `tensorflow` backend, best first. Both are installed by the
+ * user (their install downloads libtensorflow); the GPU build wins where it loads (CUDA present).
+ */
+export const NATIVE_MODULES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/* eslint-disable @typescript-eslint/no-require-imports -- installed by the user, or not at all; literal names keep them external in the bundle */
+const loadModule: Record<(typeof NATIVE_MODULES)[number], () => void> = {
+  '@tensorflow/tfjs-node-gpu': () => void require('@tensorflow/tfjs-node-gpu'),
+  '@tensorflow/tfjs-node': () => void require('@tensorflow/tfjs-node'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
  * Picks the tfjs backend once per process, in this order of preference (docs/architecture.md, "Training"):
- * tfjs-node (native, optional dependency) → wasm with SIMD → cpu. A specific
+ * tfjs-node-gpu or tfjs-node (native, installed by the user) → wasm with SIMD → cpu. A specific
  * preference that cannot load is an error, not a silent fallback.
  */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
@@ -27,19 +40,29 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
   tf.env().set('PROD', true);
   const order = tfjsCandidates(preference);
   const failures: string[] = [];
+  // Installed native packages that failed: recorded on whatever loads instead, so the run says why.
+  let nativeFailures: string[] = [];
   for (const candidate of order) {
     try {
       const info = await tryBackend(candidate);
       if (info) {
-        active = info;
-        return info;
+        active = nativeFailures.length > 0 && !info.moduleFailures ? { ...info, moduleFailures: nativeFailures } : info;
+        return active;
       }
-      failures.push(`${candidate}: not available`);
+      failures.push(candidate === 'node' ? `node: neither ${NATIVE_MODULES.join(' nor ')} is installed` : `${candidate}: not available`);
     } catch (err) {
+      if (err instanceof NativeLoadError) nativeFailures = err.failures;
       failures.push(`${candidate}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
   throw new BackendError(`no tfjs backend could start (${failures.join('; ')})`);
+}
+
+/** Every installed native package failed to load; `failures` names each with its first error line. */
+class NativeLoadError extends Error {
+  constructor(readonly failures: string[]) {
+    super(failures.join('; '));
+  }
 }
 
 export function activeBackend(): BackendInfo | undefined {
@@ -59,17 +82,8 @@ function backendNameFor(preference: BackendPreference): string {
 
 async function tryBackend(candidate: BackendPreference): Promise<BackendInfo | undefined> {
   switch (candidate) {
-    case 'node': {
-      // An optional dependency whose install needs libtensorflow: often absent.
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when installed (an optional dependency)
-        require('@tensorflow/tfjs-node');
-      } catch {
-        return undefined;
-      }
-      if (!(await tf.setBackend('tensorflow'))) return undefined;
-      return { name: 'tensorflow' };
-    }
+    case 'node':
+      return loadNative();
     case 'wasm': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when this backend is chosen
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof WasmBackend;
@@ -86,6 +100,42 @@ async function tryBackend(candidate: BackendPreference): Promise<BackendInfo | u
     default:
       return undefined;
   }
+}
+
+/**
+ * The first native package that loads, in NATIVE_MODULES order; undefined when none is installed.
+ * One that is installed but fails (no CUDA for the GPU build, a libtensorflow that does not load)
+ * is noted and the next is tried; if none loads, the error names each failure.
+ */
+async function loadNative(): Promise<BackendInfo | undefined> {
+  const failures: string[] = [];
+  for (const module of NATIVE_MODULES) {
+    try {
+      loadModule[module]();
+    } catch (err) {
+      if (isNotInstalled(err, module)) continue;
+      failures.push(`${module}: ${(err as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    // A package with its own copy of tfjs-core registers the backend there, where our tf never sees it.
+    if (!tf.findBackendFactory('tensorflow')) {
+      failures.push(`${module}: loaded, but registered no backend with RNN Lab's @tensorflow/tfjs-core (install version ${tf.version_core} beside RNN Lab)`);
+      continue;
+    }
+    if (!(await tf.setBackend('tensorflow'))) {
+      failures.push(`${module}: the tensorflow backend did not start`);
+      continue;
+    }
+    return { name: 'tensorflow', module, ...(failures.length > 0 ? { moduleFailures: failures } : {}) };
+  }
+  if (failures.length > 0) throw new NativeLoadError(failures);
+  return undefined;
+}
+
+/** The package itself is missing (not one of its own imports). */
+function isNotInstalled(err: unknown, module: string): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${module}'`);
 }
 
 /** The .wasm binaries ship inside the installed package: point tfjs there instead of letting it fetch. */

@@ -16,6 +16,7 @@ import { runExperimentCommand } from './experiments/experimentCommand';
 import { compareRunsCommand, deleteExperiment, followExperiments, resumeExperimentCommand } from './experiments/experimentCommands';
 import { ExperimentItem } from './experiments/experimentItem';
 import { ComparePanel, type CompareHost } from './compare/comparePanel';
+import { offerGettingStartedOnce, openGettingStarted } from './walkthrough/gettingStarted';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -72,6 +73,7 @@ export class Lab implements vscode.Disposable {
     this.own(followExperiments(this.training, (runDirs) => this.showDashboard(runDirs)));
     this.registerCommands();
     this.registerExperimentCommands();
+    void offerGettingStartedOnce(context).catch((err: unknown) => this.log.warn(`could not open the Getting Started walkthrough: ${String(err)}`));
   }
 
   private registerCommands(): void {
@@ -118,6 +120,7 @@ export class Lab implements vscode.Disposable {
     command('rnnLab.showNeurons', (args) => this.neurons.showNeurons(args));
     // From the editor's context menu the argument is the document's URI: the active editor is that document.
     command('rnnLab.findNeuronsForSelection', (args) => this.neurons.findForSelection(args instanceof vscode.Uri ? undefined : args));
+    command('rnnLab.gettingStarted', () => openGettingStarted());
     command('rnnLab.revealRunFolder', async (arg) => {
       const dir = arg instanceof ExperimentItem ? arg.experiment.dir : (await runsFromArgs(this.registry, 'RNN Lab: Reveal Run Folder', arg))[0]?.dir;
       if (dir) await revealPath(dir);

@@ -10,15 +10,81 @@
  * outside the clone by installVSCode.mjs).
  * RNNLAB_TEST_DESKTOP=1: the same call without vscodeExecutablePath, so
  * runTests downloads and drives desktop VS Code (needs internet and a display).
+ *
+ * Three launches: the main suites (suite/) and the Restricted Mode suite
+ * (restricted/) with the repository as the extension under development, then
+ * the smoke suite (installed/) against this platform's .vsix built by
+ * scripts/package.mjs and installed with --install-extension, as a user would,
+ * on a copy of the sample workspace that `npm start` opens (its walkthrough too).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runTests } from '@vscode/test-electron';
+import { runTests, runVSCodeCommand } from '@vscode/test-electron';
 
 // out/test/integration -> repository root
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const launcherDir = path.join(repoRoot, 'test', 'integration', 'vscode');
+
+interface Launch {
+  suite: 'suite' | 'restricted' | 'installed';
+  /** The folder to open, with no runs in it, and what removes it afterwards. */
+  workspace: () => { folder: string; dispose(): void };
+  trust: 'disabled' | 'restricted';
+}
+
+/** A test fixture folder, its runs from earlier test runs removed. */
+function fixture(name: string): Launch['workspace'] {
+  return () => {
+    const folder = path.join(repoRoot, 'test', 'fixtures', name);
+    fs.rmSync(path.join(folder, '.rnnlab'), { recursive: true, force: true });
+    return { folder, dispose: () => {} };
+  };
+}
+
+/** A fresh copy of sample/ (named sample, as the walkthrough's screenshots show it), so tests never touch a developer's runs there. */
+function sampleCopy(): ReturnType<Launch['workspace']> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-sample-'));
+  const folder = path.join(parent, 'sample');
+  fs.cpSync(path.join(repoRoot, 'sample'), folder, { recursive: true, filter: (src) => path.basename(src) !== '.rnnlab' });
+  return { folder, dispose: () => fs.rmSync(parent, { recursive: true, force: true }) };
+}
+
+/** Builds this platform's package (the other platforms are `npm run package`'s job); returns its path. */
+function packageForThisPlatform(): string {
+  const target = `${process.platform}-${process.arch}`;
+  const outDir = path.join(repoRoot, 'out', 'vsix-test');
+  console.log(`packaging ${target} for the installed-package smoke suite`);
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--target', target, '--out', outDir], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`scripts/package.mjs --target ${target} exited with ${r.status ?? r.signal}`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(outDir, `${manifest.name}-${manifest.version}-${target}.vsix`);
+}
+
+/**
+ * VS Code runs extension tests only beside an extension under development. For
+ * the installed package that is a harness: out/test/integration (where the
+ * compiled suites are) with a manifest that contributes nothing, so the only
+ * RNN Lab in the window is the installed one.
+ */
+function testHarness(): string {
+  const manifest = { name: 'rnn-lab-test-harness', publisher: 'rnn-lab', version: '0.0.0', engines: { vscode: '^1.95.0' } };
+  fs.writeFileSync(path.join(__dirname, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return __dirname;
+}
+
+/** Installs the package where the launch will find it; returns how to undo that. */
+async function installPackage(vsix: string, desktop: boolean): Promise<() => Promise<void>> {
+  if (!desktop) {
+    // The code-server launcher installs it into its fresh profile.
+    process.env.RNNLAB_TEST_INSTALL_VSIX = vsix;
+    return async () => void delete process.env.RNNLAB_TEST_INSTALL_VSIX;
+  }
+  // Desktop: runTests' own profile folders (.vscode-test/), as @vscode/test-electron documents.
+  await runVSCodeCommand(['--install-extension', vsix], { spawn: { stdio: 'inherit' } });
+  return async () => void (await runVSCodeCommand(['--uninstall-extension', 'rnn-lab.rnn-lab']));
+}
 
 async function main(): Promise<number> {
   const desktop = process.env.RNNLAB_TEST_DESKTOP === '1';
@@ -30,24 +96,33 @@ async function main(): Promise<number> {
     if (install.status !== 0) return 1;
     vscodeExecutablePath = path.join(launcherDir, 'code-launcher.mjs');
   }
-  // Two launches: the main suites in a trusted workspace, then the Restricted
-  // Mode suite in an untrusted one (trust is fixed when the workbench starts).
-  const launches = [
-    { suite: 'suite', workspace: 'workspace', trust: 'disabled' },
-    { suite: 'restricted', workspace: 'workspace-restricted', trust: 'restricted' },
+  // The main suites in a trusted workspace, the Restricted Mode suite in an
+  // untrusted one (trust is fixed when the workbench starts), then the package.
+  const launches: Launch[] = [
+    { suite: 'suite', workspace: fixture('workspace'), trust: 'disabled' },
+    { suite: 'restricted', workspace: fixture('workspace-restricted'), trust: 'restricted' },
+    { suite: 'installed', workspace: sampleCopy, trust: 'disabled' },
   ];
+  // RNNLAB_TEST_SUITES=installed (comma-separated) runs only those launches.
+  const only = process.env.RNNLAB_TEST_SUITES?.split(',').map((x) => x.trim());
   try {
-    for (const launch of launches) {
-      const workspace = path.join(repoRoot, 'test', 'fixtures', launch.workspace);
-      fs.rmSync(path.join(workspace, '.rnnlab'), { recursive: true, force: true }); // each run starts without runs
+    for (const launch of launches.filter((l) => !only || only.includes(l.suite))) {
+      const workspace = launch.workspace();
       process.env.RNNLAB_TEST_TRUST = launch.trust;
-      const code = await runTests({
-        ...(vscodeExecutablePath ? { vscodeExecutablePath } : {}),
-        extensionDevelopmentPath: repoRoot,
-        extensionTestsPath: path.join(__dirname, launch.suite, 'index.js'),
-        launchArgs: [workspace],
-      });
-      if (code !== 0) return code;
+      const installed = launch.suite === 'installed';
+      const uninstall = installed ? await installPackage(packageForThisPlatform(), desktop) : async () => {};
+      try {
+        const code = await runTests({
+          ...(vscodeExecutablePath ? { vscodeExecutablePath } : {}),
+          extensionDevelopmentPath: installed ? testHarness() : repoRoot,
+          extensionTestsPath: path.join(__dirname, launch.suite, 'index.js'),
+          launchArgs: [workspace.folder],
+        });
+        if (code !== 0) return code;
+      } finally {
+        await uninstall();
+        workspace.dispose();
+      }
     }
     return 0;
   } catch (e) {

@@ -12,14 +12,16 @@ const run = promisify(execFile);
 const BACKEND_JS = path.join(__dirname, '..', '..', 'src', 'engine', 'backend.js');
 const ROOT = path.join(__dirname, '..', '..', '..');
 
-/** tfjs-node is an optional dependency: where it is installed, 'auto' must prefer it. */
+/** tfjs-node (or its GPU build) is installed by the user: where it is, 'auto' must prefer it (nativeBackend.test.ts has the order). */
 function tfjsNodeInstalled(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node', { paths: [ROOT] });
-    return true;
-  } catch {
-    return false;
-  }
+  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((name) => {
+    try {
+      require.resolve(name, { paths: [ROOT] });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 type ChildResult =

@@ -59,7 +59,7 @@ export const trainCommand: CommandSpec = {
     'max-file-bytes': { type: 'string', help: `<N>  skip files larger than N bytes (default ${DEFAULT_TRAINING.maxFileBytes})` },
     backend: {
       type: 'string',
-      help: `<${BACKENDS.join('|')}>  what computes (default auto: tfjs-node if installed, else the fused wasm kernels; wasm/cpu: tfjs ops only)`,
+      help: `<${BACKENDS.join('|')}>  what computes (default auto: tfjs-node-gpu or tfjs-node if installed, else the fused kernels; wasm/cpu: tfjs ops only)`,
     },
     threads: { type: 'string', help: `<N>  worker threads of the fused kernels (default 2, or 1 when only one core is free)` },
     out: { type: 'string', help: `<DIR>  parent folder of run folders (default ${DEFAULT_RUNS_DIR})` },

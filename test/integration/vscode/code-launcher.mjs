@@ -16,16 +16,16 @@
 //   RNNLAB_TEST_SETTINGS='{...}'  extra VS Code user settings (JSON object)
 //   RNNLAB_TEST_VERBOSE=1         also print workbench logs, browser console, code-server output
 //   RNNLAB_TEST_KEEP_TMP=1        keep the temporary profile folders
-import { spawn } from 'node:child_process';
+//   RNNLAB_TEST_INSTALL_VSIX=FILE install this package into the fresh profile
+//                                 (code-server --install-extension) before starting
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, cachePaths, node24Env, readMarker } from './installVSCode.mjs';
+import { CHROMIUM_PATH, cachePaths, readMarker } from './installVSCode.mjs';
+import { CodeServerError, createProfile, freePort, installExtension, startCodeServer, stopCodeServer, stopCodeServerNow, tail } from './codeServer.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTEFACTS = path.join(REPO_ROOT, 'test-artefacts');
@@ -71,53 +71,17 @@ function parseArgs(argv) {
   return { devPaths, testsPath, open: positional[0] };
 }
 
-/** A port the OS says is free right now on loopback. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function httpOk(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.setTimeout(2000, () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- state that cleanup needs ----------------------------------------------
 let server; // code-server child, leader of its own process group
-let serverLog = '';
+let serverOutput = () => '';
 let context; // Playwright persistent browser context
 let tmp;
 let cleaning;
 // Set when a timeout or signal tears things down under main()'s feet: the
 // errors main() then sees are consequences, not news.
 let stopping = false;
-
-function groupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Kills the browser and code-server's whole process group; idempotent. */
 function cleanup() {
@@ -127,23 +91,7 @@ function cleanup() {
       // keeps a hung close from delaying us.
       await Promise.race([context.close().catch(() => {}), sleep(5000)]);
     }
-    if (server?.pid) {
-      // code-server leaves file-watcher and extension-host children behind
-      // if only its main process is killed: signal the whole group.
-      try {
-        process.kill(-server.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-      for (let i = 0; i < 30 && groupAlive(server.pid); i++) await sleep(100);
-      if (groupAlive(server.pid)) {
-        try {
-          process.kill(-server.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
+    await stopCodeServer(server);
     // Retries: a dying chromium may still be writing into its profile.
     if (tmp && env.RNNLAB_TEST_KEEP_TMP !== '1') fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
     else if (tmp) say(`kept ${tmp}`);
@@ -152,15 +100,7 @@ function cleanup() {
 }
 
 // Last resort if we die without running cleanup(): synchronous group kill.
-process.on('exit', () => {
-  if (server?.pid && groupAlive(server.pid)) {
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+process.on('exit', () => stopCodeServerNow(server));
 // runTests forwards Ctrl+C as SIGINT; CI cancels with SIGTERM.
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
@@ -195,71 +135,33 @@ function userSettings() {
   return settings;
 }
 
-async function startCodeServer(paths, port, open) {
-  const userData = path.join(tmp, 'user-data');
-  const extDir = path.join(tmp, 'extensions');
-  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.mkdirSync(extDir, { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(userSettings(), null, 2));
-  // Always an explicit config, else code-server writes one into the home folder.
-  const config = path.join(tmp, 'config.yaml');
-  fs.writeFileSync(config, 'auth: none\n');
-  const args = [
-    paths.codeServerEntry,
-    '--config',
-    config,
-    '--auth',
-    'none',
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--user-data-dir',
-    userData,
-    '--extensions-dir',
-    extDir,
+/**
+ * A fresh profile (with the package installed when RNNLAB_TEST_INSTALL_VSIX
+ * names one), then code-server serving the folder. From then on an early exit
+ * of code-server fails the run instead of hanging it.
+ */
+async function launchCodeServer(paths, port, open) {
+  const profile = createProfile(tmp, userSettings());
+  const vsix = env.RNNLAB_TEST_INSTALL_VSIX;
+  if (vsix) {
+    installExtension(paths, profile, path.resolve(vsix));
+    if (verbose) say(`installed ${vsix}`);
+  }
+  const started = await startCodeServer({
+    paths,
+    profile,
+    port,
+    open,
+    trust,
     // Without it code-server ignores the payload that carries the test paths.
-    '--vscode-option',
-    'enable-smoke-test-driver',
-  ];
-  if (trust === 'disabled') args.push('--disable-workspace-trust');
-  else if (trust !== 'restricted') throw new LaunchError(`RNNLAB_TEST_TRUST must be "restricted" or "disabled" (the default), got "${trust}"`);
-  if (open) args.push(open);
-
-  const childEnv = { ...node24Env(paths), RNNLAB_TEST_LOG_MARK: LOG_MARK };
-  // Started from a VS Code terminal, code-server would see these and hand the
-  // folder to that VS Code instead of serving it itself.
-  for (const k of Object.keys(childEnv)) {
-    if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete childEnv[k];
-  }
-  server = spawn(paths.nodeExe, args, {
-    env: childEnv,
-    cwd: tmp,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+    env: { RNNLAB_TEST_LOG_MARK: LOG_MARK },
+    onOutput: (d) => verbose && process.stderr.write(`[code-server] ${d}`),
+    onSpawn: (child) => (server = child),
   });
-  const onOut = (d) => {
-    serverLog = (serverLog + d).slice(-20000);
-    if (verbose) process.stderr.write(`[code-server] ${d}`);
-  };
-  server.stdout.on('data', onOut);
-  server.stderr.on('data', onOut);
-  const exited = new Promise((resolve) => server.on('exit', (code, sig) => resolve(code ?? sig)));
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (await httpOk(`http://127.0.0.1:${port}/healthz`)) break;
-    const gone = await Promise.race([exited, sleep(200).then(() => undefined)]);
-    if (gone !== undefined) throw new LaunchError(`code-server exited (${gone}) before answering:\n${tail(serverLog)}`);
-    if (Date.now() > deadline) throw new LaunchError(`code-server did not answer /healthz within 60 s:\n${tail(serverLog)}`);
-  }
-  // From now on an early exit of code-server fails the run instead of hanging
-  // it. Wrapped: an async function returning a bare promise would adopt it.
-  return { exited };
-}
-
-function tail(text, n = 20) {
-  return text.trim().split('\n').slice(-n).join('\n');
+  serverOutput = started.output;
+  // Wrapped: an async function returning a bare promise would adopt it (and wait for code-server to exit).
+  return { exited: started.exited };
 }
 
 /** vscode-remote URI of a server-side path, as the workbench's payload wants it. */
@@ -318,7 +220,7 @@ async function main() {
   const started = Date.now();
 
   const port = await freePort();
-  const { exited: serverExited } = await startCodeServer(paths, port, opts.open);
+  const { exited: serverExited } = await launchCodeServer(paths, port, opts.open);
   if (verbose) say(`code-server up on ${port} after ${Date.now() - started} ms`);
 
   context = await chromium.launchPersistentContext(path.join(tmp, 'browser-profile'), {
@@ -359,7 +261,7 @@ async function main() {
   }
   await page.goto(workbenchUrl(port, opts));
 
-  const result = await Promise.race([finished, serverExited.then((c) => ({ error: `code-server exited (${c}) during the tests:\n${tail(serverLog)}` }))]);
+  const result = await Promise.race([finished, serverExited.then((c) => ({ error: `code-server exited (${c}) during the tests:\n${tail(serverOutput())}` }))]);
   if (result.error) throw new LaunchError(result.error);
   if (verbose) say(`tests finished with ${result.code} after ${Date.now() - started} ms`);
   else if (result.code !== 0) {
@@ -377,8 +279,9 @@ async function main() {
 let sawSuiteOutput = false;
 const recentErrors = [];
 // A test asks for a picture of the workbench as it is now (e.g. mid-training)
-// by logging `@@screenshot:NAME`; it should wait a moment before changing the UI.
-const SCREENSHOT_REQUEST = /^@@screenshot:([\w-]+)$/;
+// by logging `@@screenshot:NAME`, or `@@screenshot:NAME:X,Y,W,H` for that
+// rectangle of the page (CSS pixels); it should wait a moment before changing the UI.
+const SCREENSHOT_REQUEST = /^@@screenshot:([\w-]+)(?::(\d+),(\d+),(\d+),(\d+))?$/;
 let screenshotPage;
 function printLog(type, args) {
   const line = formatArgs(args);
@@ -386,7 +289,9 @@ function printLog(type, args) {
   if (request && screenshotPage) {
     const file = path.resolve(ARTEFACTS, `${request[1]}.png`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    screenshotPage.screenshot({ path: file }).then(
+    const [x, y, width, height] = request.slice(2).map(Number);
+    const clip = request[2] === undefined ? undefined : { x, y, width, height };
+    screenshotPage.screenshot({ path: file, ...(clip ? { clip } : {}) }).then(
       () => say(`screenshot: ${path.relative(process.cwd(), file)}`),
       (e) => say(`screenshot ${request[1]} failed: ${e.message}`),
     );
@@ -419,7 +324,7 @@ main().then(
   },
   async (e) => {
     if (stopping) return; // the timeout or signal handler exits
-    console.error(`[code-launcher] ${e instanceof LaunchError ? e.message : e.stack}`);
+    console.error(`[code-launcher] ${e instanceof LaunchError || e instanceof CodeServerError ? e.message : e.stack}`);
     await cleanup();
     process.exit(1);
   },

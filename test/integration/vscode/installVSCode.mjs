@@ -77,7 +77,7 @@ export function node24Env(paths = cachePaths(), base = process.env) {
   };
 }
 
-class InstallError extends Error {}
+export class InstallError extends Error {}
 
 /**
  * Runs a command quietly; on failure throws with the tail of its output, so
@@ -103,13 +103,13 @@ function run(cmd, args, { env = process.env, cwd } = {}) {
   });
 }
 
-function ensureAptPackages(log) {
+function ensureAptPackages(packages, log) {
   try {
-    ensureDebianPackages({ packages: APT_PACKAGES, log: (m) => log(m.replace(/^\[prerequisites\] /, '')) });
+    ensureDebianPackages({ packages, log: (m) => log(m.replace(/^\[prerequisites\] /, '')) });
   } catch (e) {
     throw e instanceof PrerequisiteError ? new InstallError(e.message) : e;
   }
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new InstallError(`chromium is installed but ${CHROMIUM_PATH} is missing`);
+  if (packages.includes('chromium') && !fs.existsSync(CHROMIUM_PATH)) throw new InstallError(`chromium is installed but ${CHROMIUM_PATH} is missing`);
 }
 
 function nodeVersionOf(exe) {
@@ -197,11 +197,15 @@ async function withLock(paths, log, fn) {
 
 /**
  * Makes sure everything is installed; returns cachePaths(). Cheap when the
- * marker is there (a few dpkg queries, no network).
+ * marker is there (a few dpkg queries, no network). `browser: false` leaves
+ * out chromium (`npm start` serves the workbench to the user's own browser).
  */
-export async function ensureVSCode({ log = (m) => console.log(`[vscode-test] ${m}`) } = {}) {
+export async function ensureVSCode({ log = (m) => console.log(`[vscode-test] ${m}`), browser = true } = {}) {
   const paths = cachePaths();
-  ensureAptPackages(log);
+  ensureAptPackages(
+    APT_PACKAGES.filter((p) => browser || p !== 'chromium'),
+    log,
+  );
   if (readMarker(paths)) return paths;
   fs.mkdirSync(paths.root, { recursive: true });
   await withLock(paths, log, async () => {

@@ -12,11 +12,11 @@ export interface CliResult {
 }
 
 /** A command still running after `timeoutMs` is killed (SIGKILL: a hung one may ignore SIGTERM) and reported with code null. */
-export function runCli(args: string[], cwd: string, timeoutMs = 300_000): CliResult {
+export function runCli(args: string[], cwd: string, timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, RNNLAB_DEBUG: '' },
+    env: { ...process.env, RNNLAB_DEBUG: '', ...env },
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
   });
