@@ -86,8 +86,8 @@ test('rankNeurons: every feature with its top neurons (AUC or r, best first), ga
   for (const f of result.features) {
     assert.equal(f.top.length, 3, f.feature);
     f.top.forEach((n, i) => {
-      assert.match(n.label, /^[hc][01]:[0-5]$/);
-      assert.equal(n.label, `${n.kind}${n.layer}:${n.unit}`);
+      assert.match(n.label, /^[hc][01]\[[0-5]\]$/);
+      assert.equal(n.label, `${n.kind}${n.layer}[${n.unit}]`);
       if (i > 0) assert.ok(n.score <= f.top[i - 1].score, 'best first');
       if (f.kind === 'binary') {
         assert.ok(n.auc !== undefined && Math.abs(n.score - Math.max(n.auc, 1 - n.auc)) < 1e-4);
