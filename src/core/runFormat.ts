@@ -13,6 +13,8 @@ export const RUN_FILES = {
   samples: 'samples.jsonl',
   checkpoints: 'checkpoints',
   onnx: 'model.onnx',
+  /** Written only by `rnn-lab export --quantize int8` (not kept up to date by training). */
+  onnxInt8: 'model.int8.onnx',
 } as const;
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { onnx } from 'onnx-proto';
+import { MODEL_PRECISIONS, type ModelPrecision } from '../../core/precision';
 import { validateModelSpec, type ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
@@ -14,6 +15,8 @@ export interface RnnLabModelInfo {
   step?: number;
   /** Id of the run the weights come from, when recorded. */
   run?: string;
+  /** `int8` for a quantized model (the activation probe needs float32). */
+  precision: ModelPrecision;
 }
 
 /**
@@ -57,7 +60,10 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
     throw new OnnxModelError(`${where} has damaged RNN Lab metadata (the spec says ${spec.vocabSize} tokens, the vocabulary has ${vocab.size})`);
   const step = Number(metadata.get(METADATA_KEYS.step));
   const run = metadata.get(METADATA_KEYS.run);
-  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}) };
+  const precision = metadata.get(METADATA_KEYS.precision) ?? 'float32';
+  if (!(MODEL_PRECISIONS as readonly string[]).includes(precision))
+    throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.precision} "${precision}"`);
+  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}), precision: precision as ModelPrecision };
 }
 
 /** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */
