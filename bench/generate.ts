@@ -22,7 +22,10 @@
  * temperature 0.8, the same weights everywhere. The engines take turns, one
  * run each per round (PyTorch in a process that stays up), so a machine
  * shared with other work slows them alike; each ratio is the median of the
- * rounds' ratios.
+ * rounds' ratios. Beside the wall-clock rates, each run's CPU time per
+ * character (the process's user and system time): another process's load
+ * stretches the first far more than the second, so the CPU-time ratio says
+ * what the code costs when the machine is busy.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,12 +39,18 @@ const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEMPERATURE = 0.8;
 
-/** One engine at a given number of streams: a warm-up, then timed runs (characters per second over all streams). */
+/** One timed run: characters per second over all streams, and CPU microseconds per character. */
+interface Timing {
+  rate: number;
+  cpu: number;
+}
+
+/** One engine at a given number of streams: a warm-up, then timed runs. */
 interface Engine {
   name: string;
   note: string;
   warmUp(streams: number): Promise<void>;
-  run(streams: number, seed: number): Promise<number>;
+  run(streams: number, seed: number): Promise<Timing>;
   close(): Promise<void>;
 }
 
@@ -49,8 +58,8 @@ interface Result {
   engine: string;
   streams: number;
   rates: number[];
+  cpu: number[];
   note?: string;
-  error?: string;
 }
 
 interface BenchModel {
@@ -99,23 +108,38 @@ async function main(): Promise<void> {
   const torch = await torchEngine(model, tokens);
   if (typeof torch === 'string') process.stdout.write(`  pytorch skipped: ${torch}\n`);
   else engines.push(torch);
-  const results: Result[] = [];
-  const ratios: Record<string, number[]> = {};
-  for (const streams of streamCounts) {
-    for (const e of engines) await e.warmUp(streams);
-    const rates = engines.map(() => [] as number[]);
-    for (let r = 0; r < runs; r++) {
-      const round: Record<string, number> = {};
-      for (const [i, e] of engines.entries()) rates[i].push((round[e.name] = await e.run(streams, r + 1)));
-      for (const [a, b] of RATIOS) if (round[a] && round[b]) (ratios[`${streams}\0${a}\0${b}`] ??= []).push(round[a] / round[b]);
-    }
-    engines.forEach((e, i) => results.push({ engine: e.name, streams, rates: rates[i], note: e.note }));
+  let measured: { results: Result[]; ratios: Record<string, number[]> };
+  try {
+    measured = await measureRounds(engines, streamCounts, runs);
+  } finally {
+    for (const e of engines) await e.close(); // PyTorch's process too, or it would keep this one alive
   }
-  for (const e of engines) await e.close();
+  const { results, ratios } = measured;
   report(results, ratios, streamCounts);
   const scored = listOption('score');
   if (scored.length > 0) await reportBitsPerChar(model.file, scored);
   fs.rmSync(model.dir, { recursive: true, force: true });
+}
+
+/** Each engine in turn, one run per round; the ratios of each round's rates. */
+async function measureRounds(engines: Engine[], streamCounts: number[], runs: number): Promise<{ results: Result[]; ratios: Record<string, number[]> }> {
+  const results: Result[] = [];
+  const ratios: Record<string, number[]> = {};
+  for (const streams of streamCounts) {
+    for (const e of engines) await e.warmUp(streams);
+    const timings = engines.map(() => [] as Timing[]);
+    for (let r = 0; r < runs; r++) {
+      const round: Record<string, Timing> = {};
+      for (const [i, e] of engines.entries()) timings[i].push((round[e.name] = await e.run(streams, r + 1)));
+      for (const [a, b] of RATIOS) {
+        if (!round[a] || !round[b]) continue;
+        (ratios[`${streams}\0${a}\0${b}`] ??= []).push(round[a].rate / round[b].rate);
+        (ratios[`${streams}\0${a}\0${b}\0cpu`] ??= []).push(round[b].cpu / round[a].cpu);
+      }
+    }
+    engines.forEach((e, i) => results.push({ engine: e.name, streams, rates: timings[i].map((t) => t.rate), cpu: timings[i].map((t) => t.cpu), note: e.note }));
+  }
+  return { results, ratios };
 }
 
 /** The ratios reported, each the median of its per-round values. */
@@ -134,7 +158,12 @@ async function onnxEngine(file: string, precision: 'float32' | 'int8', tokens: n
     name: `onnxruntime ${precision}`,
     note: `${onnxruntimeVersion()}, 1 intra-op thread`,
     warmUp: async (count) => void (await generate(file, { ...options, count, length: 200, seed: 0 })), // session, allocations
-    run: async (count, seed) => (await generate(file, { ...options, count, seed })).charsPerSec,
+    run: async (count, seed) => {
+      const cpu = process.cpuUsage();
+      const r = await generate(file, { ...options, count, seed });
+      const chars = r.texts.reduce((n, t) => n + [...t].length, 0);
+      return { rate: r.charsPerSec, cpu: cpuMicros(cpu) / chars };
+    },
     close: async () => {},
   };
 }
@@ -149,11 +178,12 @@ async function tfjsEngine(model: BenchModel, tokens: number, note: string): Prom
   const tfModel = new RecurrentModel(model.spec, 1);
   tfModel.setWeights(new Map([...model.weights].map(([k, v]) => [k, { shape: [...v.shape], values: v.values }])));
   const V = model.spec.vocabSize;
-  const run = (streams: number, length: number, seed: number): number => {
+  const run = (streams: number, length: number, seed: number): Timing => {
     const rngs = Array.from({ length: streams }, (_, b) => new SeededRandom(seed + b));
     let ids = new Array<number>(streams).fill(model.vocab.idOf('\n'));
     let state: ReturnType<typeof keepState> | undefined;
     let chars = 0;
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (let t = 0; t < length; t++) {
       const logits = tf.tidy(() => {
@@ -166,7 +196,7 @@ async function tfjsEngine(model: BenchModel, tokens: number, note: string): Prom
       chars += ids.reduce((n, id) => n + [...model.vocab.textOf(id)].length, 0);
     }
     disposeState(state);
-    return chars / ((performance.now() - started) / 1000);
+    return { rate: chars / ((performance.now() - started) / 1000), cpu: cpuMicros(cpu) / chars };
   };
   return {
     name: 'tfjs',
@@ -201,11 +231,11 @@ async function torchEngine(model: BenchModel, tokens: number): Promise<Engine | 
     child.kill();
     return hello?.error ?? 'torch_generate.py did not start';
   }
-  const ask = async (streams: number, length: number): Promise<number> => {
+  const ask = async (streams: number, length: number): Promise<Timing> => {
     child.stdin.write(JSON.stringify({ streams, tokens: length }) + '\n');
-    const answer = (await lines()) as { rate?: number } | undefined;
-    if (!answer?.rate) throw new Error('torch_generate.py stopped answering');
-    return answer.rate;
+    const answer = (await lines()) as Partial<Timing> | undefined;
+    if (!answer?.rate || !answer.cpu) throw new Error('torch_generate.py stopped answering');
+    return { rate: answer.rate, cpu: answer.cpu };
   };
   return {
     name: 'pytorch',
@@ -242,17 +272,27 @@ function lineReader(child: ChildProcessWithoutNullStreams): () => Promise<unknow
 }
 
 function report(results: Result[], ratios: Record<string, number[]>, streamCounts: number[]): void {
+  const thousands = (x: number) => Math.round(x).toLocaleString('en-US');
   for (const streams of streamCounts) {
     process.stdout.write(`\n${streams} stream${streams > 1 ? 's' : ''}\n`);
     for (const r of results.filter((x) => x.streams === streams)) {
-      const line = `${Math.round(median(r.rates)).toLocaleString('en-US').padStart(9)} chars/s  (runs: ${r.rates.map((x) => Math.round(x)).join(', ')})`;
+      const cpu = `${median(r.cpu).toFixed(1).padStart(7)} cpu µs/char`;
+      const line = `${thousands(median(r.rates)).padStart(9)} chars/s ${cpu}  (runs: ${r.rates.map(thousands).join(', ')})`;
       process.stdout.write(`  ${r.engine.padEnd(21)}${line}${r.note ? `  [${r.note}]` : ''}\n`);
     }
     for (const [a, b] of RATIOS) {
-      const xs = ratios[`${streams}\0${a}\0${b}`];
-      if (xs) process.stdout.write(`  ${`${a} / ${b}:`.padEnd(42)}${median(xs).toFixed(2)}×  (rounds: ${xs.map((x) => x.toFixed(2)).join(', ')})\n`);
+      const wall = ratios[`${streams}\0${a}\0${b}`];
+      const cpu = ratios[`${streams}\0${a}\0${b}\0cpu`];
+      if (!wall || !cpu) continue;
+      const rounds = wall.map((x) => x.toFixed(2)).join(', ');
+      process.stdout.write(`  ${`${a} / ${b}:`.padEnd(42)}${median(wall).toFixed(2)}×  by CPU time ${median(cpu).toFixed(2)}×  (rounds: ${rounds})\n`);
     }
   }
+}
+
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
 }
 
 /** Held-out bits per character of the float32 and int8 models on the given files (what int8 costs). */

@@ -9,8 +9,8 @@ config: {dir (holds weights.bin: float32 weights in manifest order), manifest
 temperature}
 
 It loads the model once, prints {"version"}, then answers each line
-{"streams", "tokens"} on stdin with {"rate"}: characters per second over all
-streams of one timed run (after a warm-up the first time a batch size is
+{"streams", "tokens"} on stdin with {"rate", "cpu"}: characters per second
+over all streams of one timed run, and CPU microseconds per character (after a warm-up the first time a batch size is
 asked for). The benchmark interleaves these runs with its other engines', so
 a machine shared with other work slows them alike. Run with
 OPENBLAS_NUM_THREADS=1; it asks torch for one thread, as the other engines
@@ -77,5 +77,8 @@ for line in sys.stdin:
         run(B, 200, cfg["temperature"])
         warm.add(B)
     started = time.perf_counter()
+    cpu = time.process_time()
     run(B, tokens, cfg["temperature"])
-    print(json.dumps({"rate": B * tokens / (time.perf_counter() - started)}), flush=True)
+    chars = B * tokens
+    used = time.process_time() - cpu
+    print(json.dumps({"rate": chars / (time.perf_counter() - started), "cpu": used * 1e6 / chars}), flush=True)
