@@ -26,9 +26,11 @@ export interface SessionCacheSettings {
 }
 
 /**
- * One intra-op thread: one token at a time is latency-bound, a second thread
- * gained nothing measurable at batch 1 and takes the core a training needs.
- * (docs/architecture.md, "Measured facts behind the design", has what each option bought.)
+ * One intra-op thread: one token at a time is latency-bound; a second thread
+ * doubled the CPU time, was slower by the clock on a shared machine, and takes
+ * the core a training needs. The other options at their defaults: changing
+ * them moved nothing beyond the noise (docs/architecture.md, "Measured facts
+ * behind the design").
  */
 export const DEFAULT_SESSION_OPTIONS: Readonly<ort.InferenceSession.SessionOptions> = {
   intraOpNumThreads: 1,
