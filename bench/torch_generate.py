@@ -1,15 +1,20 @@
-"""PyTorch reference for bench/generate.ts: step-by-step generation (batch 1,
-one token per call, state carried) with the same 2-layer LSTM weights and
-one-hot input, sampling at the same temperature and never emitting <unk>
-(id 0). Prints one JSON object: {"version", "rates": [chars/s per run]}.
+"""PyTorch reference for bench/generate.ts: step-by-step generation (one
+token per stream per call, state carried, the streams as one batch) with the
+same LSTM weights and one-hot input, sampling at the same temperature and
+never emitting <unk> (id 0).
 
 Usage: /usr/bin/python3 torch_generate.py '<json config>'
 config: {dir (holds weights.bin: float32 weights in manifest order), manifest
 [{name, shape}] in RecurrentModel's Keras layout, vocab, layers, hidden,
-tokens, runs, temperature}
+temperature}
 
-Run with OPENBLAS_NUM_THREADS=1; it asks torch for one thread, as the other
-engines get.
+It loads the model once, prints {"version"}, then answers each line
+{"streams", "tokens"} on stdin with {"rate", "cpu"}: characters per second
+over all streams of one timed run, and CPU microseconds per character (after a warm-up the first time a batch size is
+asked for). The benchmark interleaves these runs with its other engines', so
+a machine shared with other work slows them alike. Run with
+OPENBLAS_NUM_THREADS=1; it asks torch for one thread, as the other engines
+get.
 """
 import json
 import os
@@ -48,24 +53,32 @@ with torch.no_grad():
     out.bias.copy_(weights["output/bias"])
 
 
-def run(tokens, temperature):
-    x = torch.zeros(1, 1, V)
-    state = (torch.zeros(L, 1, H), torch.zeros(L, 1, H))
-    token = 1
+def run(B, tokens, temperature):
+    rows = torch.arange(B)
+    x = torch.zeros(1, B, V)
+    state = (torch.zeros(L, B, H), torch.zeros(L, B, H))
+    token = torch.ones(B, dtype=torch.long)
     with torch.inference_mode():
         for _ in range(tokens):
             x.zero_()
-            x[0, 0, token] = 1.0
+            x[0, rows, token] = 1.0
             y, state = lstm(x, state)
-            logits = out(y[0, 0]) / temperature
-            logits[0] = float("-inf")  # never <unk>
-            token = int(torch.multinomial(torch.softmax(logits, 0), 1))
+            logits = out(y[0]) / temperature
+            logits[:, 0] = float("-inf")  # never <unk>
+            token = torch.multinomial(torch.softmax(logits, 1), 1)[:, 0]
 
 
-run(200, cfg["temperature"])  # warm-up
-rates = []
-for _ in range(cfg["runs"]):
+print(json.dumps({"version": torch.__version__}), flush=True)
+warm = set()
+for line in sys.stdin:
+    ask = json.loads(line)
+    B, tokens = ask["streams"], ask["tokens"]
+    if B not in warm:
+        run(B, 200, cfg["temperature"])
+        warm.add(B)
     started = time.perf_counter()
-    run(cfg["tokens"], cfg["temperature"])
-    rates.append(cfg["tokens"] / (time.perf_counter() - started))
-print(json.dumps({"version": torch.__version__, "rates": rates}))
+    cpu = time.process_time()
+    run(B, tokens, cfg["temperature"])
+    chars = B * tokens
+    used = time.process_time() - cpu
+    print(json.dumps({"rate": chars / (time.perf_counter() - started), "cpu": used * 1e6 / chars}), flush=True)

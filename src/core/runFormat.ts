@@ -16,6 +16,8 @@ export const RUN_FILES = {
   gradFlow: 'gradflow.jsonl',
   /** The writer's lock (core/runLock.ts): present while a process trains or changes the run. */
   lock: 'run.lock',
+  /** Written only by `rnn-lab export --quantize int8` (not kept up to date by training). */
+  onnxInt8: 'model.int8.onnx',
 } as const;
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';

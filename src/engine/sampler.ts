@@ -30,24 +30,48 @@ export function validateSampleOptions(o: SampleOptions): void {
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new SampleError(`top-k must be a whole number ≥ 0; got ${o.topK}`);
 }
 
+/** Scratch arrays for pickToken, grown to the largest vocabulary seen: it runs for every token of every stream. */
+let scratchIds = new Int32Array(0);
+let scratchWeights = new Float64Array(0);
+
 /**
  * Picks a token id from logits: softmax(logits / T), restricted to the top k,
- * drawn with `rng`. Pure JavaScript on one row, so it is exact and seedable.
+ * drawn with `rng`. Pure JavaScript on one row, so it is exact and seedable:
+ * the candidates in id order (or by falling logit for top-k, ties by id), the
+ * weights exp((logit − max) / T) in float64, their sum in that order, and the
+ * first candidate where one draw, scaled by the sum, runs out.
  */
 export function pickToken(logits: ArrayLike<number>, temperature: number, topK: number, rng: SeededRandom, exclude?: number): number {
-  const ids = Array.from({ length: logits.length }, (_, i) => i).filter((i) => i !== exclude);
-  if (temperature === 0) return ids.reduce((best, i) => (logits[i] > logits[best] ? i : best), ids[0]);
-  let candidates = ids;
-  if (topK > 0 && topK < ids.length) candidates = [...ids].sort((a, b) => logits[b] - logits[a]).slice(0, topK);
-  const max = Math.max(...candidates.map((i) => logits[i]));
-  const weights = candidates.map((i) => Math.exp((logits[i] - max) / temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let r = rng.next() * total;
-  for (let k = 0; k < candidates.length; k++) {
-    r -= weights[k];
-    if (r <= 0) return candidates[k];
+  const n = logits.length;
+  if (temperature === 0) {
+    let best = -1;
+    for (let i = 0; i < n; i++) if (i !== exclude && (best < 0 || logits[i] > logits[best])) best = i;
+    return best;
   }
-  return candidates[candidates.length - 1];
+  if (scratchIds.length < n) {
+    scratchIds = new Int32Array(n);
+    scratchWeights = new Float64Array(n);
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) if (i !== exclude) scratchIds[count++] = i;
+  if (topK > 0 && topK < count) {
+    const top = Array.from(scratchIds.subarray(0, count)).sort((a, b) => logits[b] - logits[a] || a - b);
+    for (let k = 0; k < topK; k++) scratchIds[k] = top[k];
+    count = topK;
+  }
+  let max = -Infinity;
+  for (let k = 0; k < count; k++) max = Math.max(max, logits[scratchIds[k]]);
+  let total = 0;
+  for (let k = 0; k < count; k++) {
+    scratchWeights[k] = Math.exp((logits[scratchIds[k]] - max) / temperature);
+    total += scratchWeights[k];
+  }
+  let r = rng.next() * total;
+  for (let k = 0; k < count; k++) {
+    r -= scratchWeights[k];
+    if (r <= 0) return scratchIds[k];
+  }
+  return scratchIds[count - 1];
 }
 
 /**

@@ -99,7 +99,7 @@ export class EngineServer {
       controller?.abort();
       return { stopped: controller !== undefined };
     },
-    export: ({ runDir, out }) => ({ file: exportRunToOnnx(runDir, out, ENGINE_LOCK_PURPOSE).file }),
+    export: ({ runDir, out }) => ({ file: exportRunToOnnx(runDir, out, 'float32', ENGINE_LOCK_PURPOSE).file }),
     openDocument: (params) => this.documents.open(params),
     updateDocument: (params) => this.documents.update(params),
     closeDocument: async ({ documentId }) => ({ closed: await this.documents.close(documentId) }),
@@ -194,25 +194,26 @@ export class EngineServer {
   }
 
   private async generate(params: GenerateParams): Promise<GenerateResult> {
-    const { requestId, source, prime, length, temperature, topK, seed } = params;
+    const { requestId, source, ...options } = params;
     if (this.generations.has(requestId)) throw new RequestError('busy', `generation ${requestId} is already running`);
     const controller = new AbortController();
     this.generations.set(requestId, controller);
     // Thousands of tokens a second: send the text in pieces every few tens of milliseconds, not one message per token.
-    let buffered = '';
+    let buffered: string[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      if (buffered) this.send({ kind: 'event', event: 'generated', requestId, text: buffered });
-      buffered = '';
+      if (buffered.some((t) => t.length > 0)) this.send({ kind: 'event', event: 'generated', requestId, texts: buffered });
+      buffered = [];
     };
     try {
       return await generate(
         modelSourcePath(source),
-        { prime, length, temperature, topK, seed },
-        (text) => {
-          buffered += text;
+        options,
+        (pieces) => {
+          if (buffered.length === 0) buffered = pieces.map(() => '');
+          for (let i = 0; i < pieces.length; i++) buffered[i] += pieces[i];
           timer ??= setTimeout(flush, 30);
         },
         controller.signal,

@@ -4,6 +4,7 @@
  * response; events stream from the engine while a training runs. Both sides
  * validate what they receive with the checks below.
  */
+import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
 import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
 import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
 import type { ExperimentOptions } from '../core/experiments/experimentPlan';
@@ -20,7 +21,7 @@ import {
   type UpdateDocumentResult,
 } from './activations';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
-import { MAX_DOCUMENT_LENGTH } from './limits';
+import { MAX_DOCUMENT_LENGTH, MAX_GENERATE_COUNT } from './limits';
 import { modelSourceCheck, type ModelSource } from './modelSource';
 import {
   MAX_TOP_NEURONS,
@@ -92,14 +93,23 @@ export interface GenerateParams {
   temperature: number;
   topK: number;
   seed: number;
+  /** Continuations of the prime, generated in one batch (default 1); continuation i draws with seed + i. */
+  count?: number;
+  /** `int8` runs the model quantized (a float file is quantized in memory); otherwise as stored. */
+  precision?: ModelPrecision;
 }
 
 export interface GenerateResult {
-  text: string;
+  /** One text per continuation. */
+  texts: string[];
+  /** Tokens per continuation. */
   tokens: number;
+  /** Characters per second over all continuations. */
   charsPerSec: number;
   /** True when stopGeneration ended it early. */
   stopped: boolean;
+  /** What the model ran at. */
+  precision: ModelPrecision;
 }
 
 /** Each request's parameters and result. */
@@ -167,7 +177,8 @@ export type EngineEvent =
   | { kind: 'event'; event: 'experimentMember'; dir: string; runDir: string; index: number; total: number; label: string; info: RunInfo; resumed: boolean }
   | { kind: 'event'; event: 'experimentFinished'; dir: string; status: Exclude<ExperimentStatus, 'running'>; message?: string; info: ExperimentInfo }
   | { kind: 'event'; event: 'finished'; runDir: string; status: Exclude<RunStatus, 'running'>; message?: string; info: RunInfo }
-  | { kind: 'event'; event: 'generated'; requestId: string; text: string }
+  /** New text of each continuation (index i: continuation i; empty when it has none yet). */
+  | { kind: 'event'; event: 'generated'; requestId: string; texts: string[] }
   | { kind: 'event'; event: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 export type EngineMessage = EngineResponse | EngineEvent;
@@ -233,6 +244,11 @@ const languageName: Check = (v, p) => (typeof v === 'string' && v.length <= 200 
 const topNeurons: Check = (v, p) =>
   Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`;
 
+const generateCount: Check = (v, p) =>
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_GENERATE_COUNT
+    ? undefined
+    : `${p} must be a whole number from 1 to ${MAX_GENERATE_COUNT}`;
+
 const trainingThreads: Check = (v, p) =>
   Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TRAINING_THREADS
     ? undefined
@@ -279,6 +295,8 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     temperature: num,
     topK: int,
     seed: int,
+    count: optional(generateCount),
+    precision: optional(oneOf(...MODEL_PRECISIONS)),
   }),
   stopGeneration: shape({ requestId: str }),
   export: shape({ runDir: str, out: optional(str) }),

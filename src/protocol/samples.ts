@@ -3,10 +3,12 @@
  * the RNN Lab container). The view renders and collects settings; generation
  * runs in the engine process and streams back through the host.
  */
-import { MAX_GENERATE_LENGTH } from './limits';
+import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
+import { MAX_GENERATE_COUNT, MAX_GENERATE_LENGTH } from './limits';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
 
-export { MAX_GENERATE_LENGTH };
+export { MAX_GENERATE_COUNT, MAX_GENERATE_LENGTH };
+export type { ModelPrecision };
 
 /** A model the user can generate from. */
 export interface SampleModelChoice {
@@ -23,10 +25,21 @@ export interface GenerationSettings {
   temperature: number;
   topK: number;
   seed: number;
+  /** Continuations generated together (1 to MAX_GENERATE_COUNT); continuation i draws with seed + i. */
+  count: number;
+  /** `int8`: the model quantized in memory (faster, slightly less accurate); `float32`: as exported. */
+  precision: ModelPrecision;
 }
 
 /** What the view starts with, and what `RNN Lab: Generate Sample…` uses when not told otherwise. */
-export const DEFAULT_GENERATION: Omit<GenerationSettings, 'modelId' | 'prime'> = { length: 500, temperature: 0.8, topK: 0, seed: 1 };
+export const DEFAULT_GENERATION: Omit<GenerationSettings, 'modelId' | 'prime'> = {
+  length: 500,
+  temperature: 0.8,
+  topK: 0,
+  seed: 1,
+  count: 1,
+  precision: 'float32',
+};
 
 export type HostToSamples =
   | { type: 'models'; models: SampleModelChoice[]; selected?: string }
@@ -37,8 +50,10 @@ export type HostToSamples =
    * produced the text, and is sent again with the text so far when the view reloads while it runs.
    */
   | { type: 'started'; requestId: string; settings: GenerationSettings }
-  | { type: 'text'; requestId: string; text: string }
-  | { type: 'done'; requestId: string; tokens: number; charsPerSec: number; stopped: boolean }
+  /** New text of each continuation (index i: continuation i; empty when it has none this time). */
+  | { type: 'text'; requestId: string; texts: string[] }
+  /** `tokens` per continuation; `charsPerSec` over all of them; `precision` what the model ran at. */
+  | { type: 'done'; requestId: string; tokens: number; charsPerSec: number; stopped: boolean; precision: ModelPrecision }
   | { type: 'error'; message: string };
 
 export type SamplesToHost =
@@ -58,10 +73,12 @@ export type SamplesToHost =
 /** State the view keeps with setState (survives hiding and reload). */
 export interface SamplesWebviewState {
   settings: Partial<GenerationSettings>;
-  /** The generated text shown (without the prime). */
-  text: string;
+  /** The generated text of each continuation shown (without the prime). */
+  texts: string[];
   /** The prime the shown text continues (the prime box may have been edited since). */
   shownPrime?: string;
+  /** The seed of the first continuation shown (continuation i drew with shownSeed + i). */
+  shownSeed?: number;
   /** The line under the text: tokens and speed, or the last error. */
   status?: { text: string; error: boolean };
   /** The generation the shown text came from: when the host shows it again after a reload, the controls keep their edits. */
@@ -71,7 +88,22 @@ export interface SamplesWebviewState {
 const MAX_TEXT = 10_000_000;
 const text: Check = (v, p) => (typeof v === 'string' && v.length <= MAX_TEXT ? undefined : `${p} must be a string of at most ${MAX_TEXT} characters`);
 
-const settingsFields = { modelId: str, prime: text, length: int, temperature: num, topK: int, seed: int };
+const count: Check = (v, p) =>
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_GENERATE_COUNT
+    ? undefined
+    : `${p} must be a whole number from 1 to ${MAX_GENERATE_COUNT}`;
+const texts = arrayOf(text, MAX_GENERATE_COUNT);
+
+const settingsFields = {
+  modelId: str,
+  prime: text,
+  length: int,
+  temperature: num,
+  topK: int,
+  seed: int,
+  count,
+  precision: oneOf(...MODEL_PRECISIONS),
+};
 
 const checks: Record<SamplesToHost['type'], Check> = {
   ready: shape({ type: str }),
@@ -95,8 +127,8 @@ const hostChecks: Record<HostToSamples['type'], Check> = {
   models: shape({ type: str, models: arrayOf(shape({ id: str, label: str, detail: str }), 10_000), selected: optional(str) }),
   prime: shape({ type: str, text }),
   started: shape({ type: str, requestId: str, settings: shape(settingsFields) }),
-  text: shape({ type: str, requestId: str, text }),
-  done: shape({ type: str, requestId: str, tokens: int, charsPerSec: num, stopped: bool }),
+  text: shape({ type: str, requestId: str, texts }),
+  done: shape({ type: str, requestId: str, tokens: int, charsPerSec: num, stopped: bool, precision: oneOf(...MODEL_PRECISIONS) }),
   error: shape({ type: str, message: str }),
 };
 
@@ -108,7 +140,7 @@ export function parseHostToSamplesMessage(value: unknown): HostToSamples | undef
 
 /** Validates restored view state field by field: a bad field is dropped, the rest kept. */
 export function parseSamplesState(value: unknown): SamplesWebviewState {
-  const state: SamplesWebviewState = { settings: {}, text: '' };
+  const state: SamplesWebviewState = { settings: {}, texts: [] };
   if (!isRecord(value)) return state;
   if (isRecord(value.settings)) {
     for (const [key, check] of Object.entries(settingsFields)) {
@@ -116,8 +148,10 @@ export function parseSamplesState(value: unknown): SamplesWebviewState {
       if (v !== undefined && !check(v, key)) (state.settings as Record<string, unknown>)[key] = v;
     }
   }
-  if (!text(value.text, 'text')) state.text = value.text as string;
+  if (!texts(value.texts, 'texts')) state.texts = value.texts as string[];
+  else if (typeof value.text === 'string' && !text(value.text, 'text')) state.texts = [value.text]; // saved by a view that showed one continuation
   if (!text(value.shownPrime, 'shownPrime')) state.shownPrime = value.shownPrime as string;
+  if (!int(value.shownSeed, 'shownSeed')) state.shownSeed = value.shownSeed as number;
   if (!shape({ text: str, error: bool })(value.status, 'status')) state.status = value.status as SamplesWebviewState['status'];
   if (!str(value.requestId, 'requestId')) state.requestId = value.requestId as string;
   return state;

@@ -124,13 +124,17 @@ test("generate streams text from the run's ONNX model in pieces that add up to t
   await finished;
   assert.ok(fs.existsSync(path.join(runDir, 'model.onnx')), 'the trainer exported the model');
 
-  let streamed = '';
-  const sub = client.onEvent((e) => e.event === 'generated' && e.requestId === 'g1' && (streamed += e.text));
-  const result = await client.request('generate', { requestId: 'g1', source: { runDir }, prime: 'say', length: 40, temperature: 0, topK: 0, seed: 1 });
+  const streamed = ['', '', ''];
+  const sub = client.onEvent((e) => e.event === 'generated' && e.requestId === 'g1' && e.texts.forEach((t, i) => (streamed[i] += t)));
+  const params1 = { requestId: 'g1', source: { runDir }, prime: 'say', length: 40, temperature: 1, topK: 0, seed: 1, count: 3 };
+  const result = await client.request('generate', params1);
   sub.dispose();
   assert.equal(result.tokens, 40);
   assert.equal(result.stopped, false);
-  assert.equal(streamed, result.text);
+  assert.equal(result.precision, 'float32');
+  assert.equal(result.texts.length, 3);
+  assert.deepEqual(streamed, result.texts, 'each continuation streamed in pieces that add up to its text');
+  await assert.rejects(client.request('generate', { ...params1, requestId: 'g0', count: 33 }), /count must be a whole number from 1 to 32/);
 
   const long = client.request('generate', {
     requestId: 'g2',

@@ -49,9 +49,9 @@ after(async () => {
 
 test('generation streams its pieces in order, and they make up the returned text', async () => {
   const pieces: string[] = [];
-  const result = await generate(lstmFile, { length: 40, temperature: 1, seed: 3 }, (p) => pieces.push(p));
+  const result = await generate(lstmFile, { length: 40, temperature: 1, seed: 3 }, (p) => pieces.push(...p));
   assert.equal(pieces.length, 40);
-  assert.equal(pieces.join(''), result.text);
+  assert.deepEqual([pieces.join('')], result.texts);
   assert.equal(result.tokens, 40);
   assert.equal(result.stopped, false);
   assert.ok(result.charsPerSec > 0);
@@ -59,23 +59,23 @@ test('generation streams its pieces in order, and they make up the returned text
 
 test('a seed gives the same text as the tfjs sampler at any temperature, and another seed another text', async () => {
   const options = { prime: 'abc', length: 60, temperature: 0.9, topK: 4, seed: 7 };
-  const onnxText = (await generate(lstmFile, options)).text;
+  const [onnxText] = (await generate(lstmFile, options)).texts;
   assert.equal(onnxText, sampleText(lstm, TINY_VOCAB, options));
-  assert.notEqual((await generate(lstmFile, { ...options, seed: 8 })).text, onnxText);
+  assert.notEqual((await generate(lstmFile, { ...options, seed: 8 })).texts[0], onnxText);
 });
 
 test('a prime with characters outside the vocabulary is fed as <unk>, and <unk> is never emitted', async () => {
   const options = { prime: 'zz€😀 ab', length: 80, temperature: 100, seed: 1 }; // the hottest allowed: nearly uniform
   const result = await generate(lstmFile, options);
   assert.equal(result.tokens, 80);
-  assert.ok(!result.text.includes(UNK_TEXT), 'no <unk> in the output');
-  assert.equal(result.text, sampleText(lstm, TINY_VOCAB, options));
+  assert.ok(!result.texts[0].includes(UNK_TEXT), 'no <unk> in the output');
+  assert.equal(result.texts[0], sampleText(lstm, TINY_VOCAB, options));
 });
 
 test('temperature 0 is greedy and repeatable; negative, huge or NaN temperatures are refused', async () => {
   const a = await generate(lstmFile, { length: 30, temperature: 0 });
   const b = await generate(lstmFile, { length: 30, temperature: 0, seed: 99 });
-  assert.equal(a.text, b.text, 'greedy does not depend on the seed');
+  assert.deepEqual(a.texts, b.texts, 'greedy does not depend on the seed');
   for (const temperature of [-1, 101, 1e9, NaN]) {
     await assert.rejects(
       generate(lstmFile, { length: 5, temperature }),
@@ -86,7 +86,7 @@ test('temperature 0 is greedy and repeatable; negative, huge or NaN temperatures
 
 test('length 0 gives an empty text; 10,000,000 is refused before any work', async () => {
   const empty = await generate(lstmFile, { length: 0, temperature: 1 });
-  assert.deepEqual({ text: empty.text, tokens: empty.tokens, stopped: empty.stopped }, { text: '', tokens: 0, stopped: false });
+  assert.deepEqual({ texts: empty.texts, tokens: empty.tokens, stopped: empty.stopped }, { texts: [''], tokens: 0, stopped: false });
   await assert.rejects(generate(lstmFile, { length: 10_000_000, temperature: 1 }), /length must be an integer from 0 to 1000000; got 10000000/);
   await assert.rejects(generate(lstmFile, { length: 2.5, temperature: 1 }), SampleError);
 });
@@ -97,7 +97,7 @@ test('an abort signal stops generation after the current token and returns what 
   const result = await generate(lstmFile, { length: 10_000, temperature: 1 }, () => ++n === 5 && controller.abort(), controller.signal);
   assert.equal(result.stopped, true);
   assert.equal(result.tokens, 5);
-  assert.equal([...result.text].length, 5);
+  assert.equal([...result.texts[0]].length, 5);
 });
 
 test('a bidirectional model refuses to generate or score, with the reason', async () => {

@@ -82,7 +82,7 @@ const runInfo = {
   message: 'm',
   stoppedAt: 2,
 };
-const settings = { modelId: 'm', prime: 'p', length: 5, temperature: 1, topK: 0, seed: 1 };
+const settings = { modelId: 'm', prime: 'p', length: 5, temperature: 1, topK: 0, seed: 1, count: 2, precision: 'int8' };
 const subject = { document: 'd', model: 'm', characters: 3, totalCharacters: 3 };
 const ranked = { ...neuron, label: 'h0[1]', score: 0.9, sign: 1, r: 0.5, auc: 0.9 };
 const ranking = {
@@ -148,8 +148,8 @@ const PARSERS: { name: string; parse: (v: unknown) => unknown; valid: Json[] }[]
       { type: 'models', models: [{ id: 'i', label: 'l', detail: 'd' }], selected: 'i' },
       { type: 'prime', text: 't' },
       { type: 'started', requestId: 'g', settings },
-      { type: 'text', requestId: 'g', text: 't' },
-      { type: 'done', requestId: 'g', tokens: 3, charsPerSec: 10, stopped: false },
+      { type: 'text', requestId: 'g', texts: ['t', 'u'] },
+      { type: 'done', requestId: 'g', tokens: 3, charsPerSec: 10, stopped: false, precision: 'int8' },
       { type: 'error', message: 'm' },
     ],
   },
@@ -357,7 +357,11 @@ for (const { name, parse, valid } of PARSERS) {
 
 const STATE_PARSERS: { name: string; parse: (v: unknown) => unknown; valid: Json }[] = [
   { name: 'parseDashboardState', parse: parseDashboardState, valid: { runIds: ['a', 'b'], logScaleLoss: true } },
-  { name: 'parseSamplesState', parse: parseSamplesState, valid: { settings, text: 't', shownPrime: 'p', status: { text: 's', error: false }, requestId: 'g' } },
+  {
+    name: 'parseSamplesState',
+    parse: parseSamplesState,
+    valid: { settings, texts: ['t', 'u'], shownPrime: 'p', status: { text: 's', error: false }, requestId: 'g' },
+  },
   { name: 'parseNeuronsState', parse: parseNeuronsState, valid: { ranking, selection, chosen: neuron } },
 ];
 

@@ -160,3 +160,38 @@ test('sampleText draws characters with the softmax frequencies of the logits: [l
   assert.equal(sampleText(model, vocab, { length: 50, temperature: 1, seed: 5 }), text.slice(0, 50), 'the same seed gives the same text');
   model.dispose();
 });
+
+/** pickToken as first written, straight from its definition (arrays, filter, sort, reduce): the reference for the fast one. */
+function pickTokenByDefinition(logits: ArrayLike<number>, temperature: number, topK: number, rng: SeededRandom, exclude?: number): number {
+  const ids = Array.from({ length: logits.length }, (_, i) => i).filter((i) => i !== exclude);
+  if (temperature === 0) return ids.reduce((best, i) => (logits[i] > logits[best] ? i : best), ids[0]);
+  let candidates = ids;
+  if (topK > 0 && topK < ids.length) candidates = [...ids].sort((a, b) => logits[b] - logits[a]).slice(0, topK);
+  const max = Math.max(...candidates.map((i) => logits[i]));
+  const weights = candidates.map((i) => Math.exp((logits[i] - max) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let r = rng.next() * total;
+  for (let k = 0; k < candidates.length; k++) {
+    r -= weights[k];
+    if (r <= 0) return candidates[k];
+  }
+  return candidates[candidates.length - 1];
+}
+
+test('pickToken picks exactly what its definition picks, for any temperature, top-k, exclusion and ties', () => {
+  const data = new SeededRandom(17);
+  for (let trial = 0; trial < 300; trial++) {
+    const size = 2 + Math.floor(data.next() * 150);
+    // Some rows with ties (logits rounded to a coarse grid), the rest spread.
+    const coarse = trial % 3 === 0;
+    const logits = Float32Array.from({ length: size }, () => (coarse ? Math.round(data.next() * 4) : (data.next() - 0.5) * 20));
+    const temperature = [0, 0.05, 0.8, 1, 3, 100][trial % 6];
+    const topK = [0, 1, 3, size - 1, size + 5][trial % 5];
+    const exclude = trial % 4 === 0 ? undefined : Math.floor(data.next() * size);
+    const fast = new SeededRandom(trial);
+    const reference = new SeededRandom(trial);
+    for (let draw = 0; draw < 20; draw++) {
+      assert.equal(pickToken(logits, temperature, topK, fast, exclude), pickTokenByDefinition(logits, temperature, topK, reference, exclude), `trial ${trial}`);
+    }
+  }
+});

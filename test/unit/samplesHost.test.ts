@@ -22,33 +22,44 @@ import { tempDir } from './support/tempDir';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('TextBatcher sends a burst of pieces as one message after the interval, then the rest on flush', async () => {
-  const sent: string[] = [];
-  const batcher = new TextBatcher((text) => sent.push(text), 30);
-  for (const c of 'hello') batcher.push(c);
-  batcher.push('');
+  const sent: string[][] = [];
+  const batcher = new TextBatcher((texts) => sent.push(texts), 30);
+  for (const c of 'hello') batcher.push([c]);
+  batcher.push(['']);
   assert.deepEqual(sent, [], 'nothing before the interval');
   await sleep(60);
-  assert.deepEqual(sent, ['hello']);
-  batcher.push(' world');
+  assert.deepEqual(sent, [['hello']]);
+  batcher.push([' world']);
   batcher.flush();
-  assert.deepEqual(sent, ['hello', ' world'], 'flush sends at once');
+  assert.deepEqual(sent, [['hello'], [' world']], 'flush sends at once');
   batcher.flush();
   assert.equal(sent.length, 2, 'an empty flush sends nothing');
-  batcher.push('dropped');
+  batcher.push(['dropped']);
   batcher.dispose();
   await sleep(60);
   assert.equal(sent.length, 2, 'dispose drops what waits');
 });
 
+test('TextBatcher keeps continuations apart: each index collects its own text', async () => {
+  const sent: string[][] = [];
+  const batcher = new TextBatcher((texts) => sent.push(texts), 1000);
+  batcher.push(['a', 'x', '']);
+  batcher.push(['b', '', 'p']);
+  batcher.push(['', 'y', 'q']);
+  batcher.flush();
+  assert.deepEqual(sent, [['ab', 'xy', 'pq']]);
+});
+
 test('TextBatcher turns 10,000 one-character events into a handful of messages', async () => {
-  const sent: string[] = [];
-  const batcher = new TextBatcher((text) => sent.push(text), 20);
+  const sent: string[][] = [];
+  const batcher = new TextBatcher((texts) => sent.push(texts), 20);
   for (let i = 0; i < 10_000; i++) {
-    batcher.push('x');
+    batcher.push(['x', 'y']);
     if (i % 1000 === 999) await sleep(5);
   }
   batcher.flush();
-  assert.equal(sent.join('').length, 10_000);
+  assert.equal(sent.map((t) => t[0]).join('').length, 10_000);
+  assert.equal(sent.map((t) => t[1]).join(''), 'y'.repeat(10_000));
   assert.ok(sent.length <= 10, `${sent.length} messages`);
 });
 
@@ -71,8 +82,8 @@ class FakeEngine {
     return new Promise((resolve, reject) => (this.answer = { resolve, reject }));
   }
 
-  emit(requestId: string, text: string): void {
-    for (const l of [...this.listeners]) l({ kind: 'event', event: 'generated', requestId, text });
+  emit(requestId: string, ...texts: string[]): void {
+    for (const l of [...this.listeners]) l({ kind: 'event', event: 'generated', requestId, texts });
   }
 
   get listening(): number {
@@ -88,15 +99,25 @@ class FakeEngine {
   }
 }
 
-const SETTINGS: GenerationSettings = { modelId: '/runs/a', prime: 'def ', length: 5, temperature: 0, topK: 0, seed: 1 };
+const SETTINGS: GenerationSettings = { modelId: '/runs/a', prime: 'def ', length: 5, temperature: 0, topK: 0, seed: 1, count: 1, precision: 'float32' };
+const result = (texts: string[], stopped = false): GenerateResult => ({ texts, tokens: 5, charsPerSec: 1000, stopped, precision: 'float32' });
 
 test('a generation asks the engine with its own request id, streams only its events in batches, and ends with the last batch', async () => {
   const engine = new FakeEngine();
-  const batches: string[] = [];
-  const g = new Generation(engine.client, { runDir: '/runs/a' }, SETTINGS, (text) => batches.push(text), 20);
-  assert.deepEqual(engine.requests, [
-    { method: 'generate', params: { requestId: g.requestId, source: { runDir: '/runs/a' }, prime: 'def ', length: 5, temperature: 0, topK: 0, seed: 1 } },
-  ]);
+  const batches: string[][] = [];
+  const g = new Generation(engine.client, { runDir: '/runs/a' }, SETTINGS, (texts) => batches.push(texts), 20);
+  const params = {
+    requestId: g.requestId,
+    source: { runDir: '/runs/a' },
+    prime: 'def ',
+    length: 5,
+    temperature: 0,
+    topK: 0,
+    seed: 1,
+    count: 1,
+    precision: 'float32',
+  };
+  assert.deepEqual(engine.requests, [{ method: 'generate', params }]);
   assert.ok(g.running);
   engine.emit(g.requestId, 'f');
   engine.emit('someone-else', 'X');
@@ -104,16 +125,31 @@ test('a generation asks the engine with its own request id, streams only its eve
   await sleep(40);
   engine.emit(g.requestId, 'o(');
   engine.emit(g.requestId, ')');
-  assert.equal(g.text, 'foo()');
-  engine.resolve({ text: 'foo()', tokens: 5, charsPerSec: 1000, stopped: false });
+  assert.deepEqual(g.texts, ['foo()']);
+  engine.resolve(result(['foo()']));
   const outcome = await g.finished;
-  assert.deepEqual(outcome, { kind: 'done', result: { text: 'foo()', tokens: 5, charsPerSec: 1000, stopped: false } });
-  assert.deepEqual(batches, ['fo', 'o()'], 'the rest arrives before the outcome is known');
+  assert.deepEqual(outcome, { kind: 'done', result: result(['foo()']) });
+  assert.deepEqual(batches, [['fo'], ['o()']], 'the rest arrives before the outcome is known');
   assert.equal(g.running, false);
   assert.deepEqual(g.outcome, outcome);
   assert.equal(engine.listening, 0, 'no listener left behind');
   assert.equal(await g.stop(), false, 'nothing to stop');
   assert.equal(engine.requests.length, 1);
+});
+
+test('a generation of several continuations keeps the text of each apart', async () => {
+  const engine = new FakeEngine();
+  const batches: string[][] = [];
+  const g = new Generation(engine.client, { runDir: '/runs/a' }, { ...SETTINGS, count: 3, precision: 'int8' }, (texts) => batches.push(texts), 1000);
+  const { prime, length, temperature, topK, seed } = SETTINGS;
+  const params = { requestId: g.requestId, source: { runDir: '/runs/a' }, prime, length, temperature, topK, seed, count: 3, precision: 'int8' };
+  assert.deepEqual(engine.requests[0].params, params);
+  engine.emit(g.requestId, 'a', 'b', 'c');
+  engine.emit(g.requestId, 'aa', '', 'cc');
+  assert.deepEqual(g.texts, ['aaa', 'b', 'ccc']);
+  engine.resolve(result(['aaa', 'b', 'ccc']));
+  await g.finished;
+  assert.deepEqual(batches, [['aaa', 'b', 'ccc']]);
 });
 
 test("a failed generation is an outcome with the engine's words, not a rejection", async () => {
@@ -129,7 +165,7 @@ test('stopping a generation sends stopGeneration for its request id', async () =
   const g = new Generation(engine.client, { runDir: '/runs/a' }, SETTINGS, () => {});
   assert.equal(await g.stop(), true);
   assert.deepEqual(engine.requests[1], { method: 'stopGeneration', params: { requestId: g.requestId } });
-  engine.resolve({ text: '', tokens: 0, charsPerSec: 0, stopped: true });
+  engine.resolve(result([''], true));
   await g.finished;
   const other = new Generation(engine.client, { runDir: '/runs/a' }, SETTINGS, () => {});
   assert.notEqual(other.requestId, g.requestId, 'each generation has its own id');
@@ -198,6 +234,7 @@ test('Generate Sample… arguments: checked, defaults filled in, prime from the 
   assert.equal(parseGenerateSampleArgs({ length: 'long' }), 'arguments.length must be a whole number');
   assert.equal(parseGenerateSampleArgs({ temperature: Number.NaN }), 'arguments.temperature must be a finite number');
   assert.equal(parseGenerateSampleArgs({ lenght: 5 }), 'arguments.lenght is not expected');
+  assert.equal(parseGenerateSampleArgs({ precision: 'int4' }), 'arguments.precision must be one of float32, int8');
 
   assert.deepEqual(settingsFromArgs({ length: 50, temperature: 0 }, '/r', 'selected'), {
     modelId: '/r',
@@ -206,10 +243,12 @@ test('Generate Sample… arguments: checked, defaults filled in, prime from the 
     temperature: 0,
     topK: 0,
     seed: 1,
+    count: 1,
+    precision: 'float32',
   });
   assert.deepEqual(
-    settingsFromArgs({ prime: '' }, '/r', 'selected'),
-    { modelId: '/r', prime: '', length: 500, temperature: 0.8, topK: 0, seed: 1 },
+    settingsFromArgs({ prime: '', count: 4, precision: 'int8' }, '/r', 'selected'),
+    { modelId: '/r', prime: '', length: 500, temperature: 0.8, topK: 0, seed: 1, count: 4, precision: 'int8' },
     'an empty prime given is kept',
   );
 });
@@ -228,7 +267,8 @@ test('a long selection primes with its end, never half a surrogate pair', () => 
 test('the host accepts every message the Samples view sends, and nothing else', () => {
   const good = [
     { type: 'ready' },
-    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3 },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3, count: 1, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3, count: 32, precision: 'int8' },
     { type: 'stop' },
     { type: 'insertAtCursor', text: 'x' },
     { type: 'openInEditor', text: 'x' },
@@ -242,9 +282,13 @@ test('the host accepts every message the Samples view sends, and nothing else', 
     null,
     'ready',
     { type: 'explode' },
-    { type: 'generate', modelId: 'm', prime: '', length: 1.5, temperature: 0.5, topK: 0, seed: 3 },
-    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: Infinity, topK: 0, seed: 3 },
-    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0 },
+    { type: 'generate', modelId: 'm', prime: '', length: 1.5, temperature: 0.5, topK: 0, seed: 3, count: 1, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: Infinity, topK: 0, seed: 3, count: 1, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, count: 1, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3, count: 0, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3, count: 33, precision: 'float32' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3, count: 2, precision: 'int4' },
+    { type: 'generate', modelId: 'm', prime: '', length: 1, temperature: 0.5, topK: 0, seed: 3 },
     { type: 'copy', text: 5 },
     { type: 'stop', extra: true },
   ];
@@ -252,30 +296,30 @@ test('the host accepts every message the Samples view sends, and nothing else', 
 });
 
 test("the view accepts the host's messages, and restores only the valid fields of a saved state", () => {
-  const settings = { modelId: 'm', prime: 'p', length: 1, temperature: 0, topK: 0, seed: 0 };
+  const settings = { modelId: 'm', prime: 'p', length: 1, temperature: 0, topK: 0, seed: 0, count: 2, precision: 'int8' };
   for (const m of [
     { type: 'models', models: [{ id: 'a', label: 'b', detail: 'c' }] },
     { type: 'models', models: [], selected: 'a' },
     { type: 'prime', text: 'x' },
     { type: 'started', requestId: 'r', settings },
-    { type: 'text', requestId: 'r', text: 'x' },
-    { type: 'done', requestId: 'r', tokens: 3, charsPerSec: 1.5, stopped: false },
+    { type: 'text', requestId: 'r', texts: ['x', ''] },
+    { type: 'done', requestId: 'r', tokens: 3, charsPerSec: 1.5, stopped: false, precision: 'int8' },
     { type: 'error', message: 'no' },
   ]) {
     assert.deepEqual(parseHostToSamplesMessage(m), m, m.type);
   }
   assert.equal(parseHostToSamplesMessage({ type: 'started', requestId: 'r', settings: { ...settings, length: 'x' } }), undefined);
   assert.equal(parseHostToSamplesMessage({ type: 'models', models: [{ id: 1 }] }), undefined);
+  assert.equal(parseHostToSamplesMessage({ type: 'text', requestId: 'r', texts: 'x' }), undefined);
+  assert.equal(parseHostToSamplesMessage({ type: 'text', requestId: 'r', texts: new Array(33).fill('') }), undefined, 'more texts than continuations');
 
-  assert.deepEqual(parseSamplesState(undefined), { settings: {}, text: '' });
+  assert.deepEqual(parseSamplesState(undefined), { settings: {}, texts: [] });
+  const saved = { settings: { prime: 'keep', length: 'bad', seed: 4, count: 0, other: 1 }, texts: 7, status: { text: 'ok', error: false }, requestId: 'r' };
+  assert.deepEqual(parseSamplesState(saved), { settings: { prime: 'keep', seed: 4 }, texts: [], status: { text: 'ok', error: false }, requestId: 'r' });
   assert.deepEqual(
-    parseSamplesState({ settings: { prime: 'keep', length: 'bad', seed: 4, other: 1 }, text: 7, status: { text: 'ok', error: false }, requestId: 'r' }),
-    {
-      settings: { prime: 'keep', seed: 4 },
-      text: '',
-      status: { text: 'ok', error: false },
-      requestId: 'r',
-    },
+    parseSamplesState({ settings: {}, text: 'one', shownSeed: 5 }),
+    { settings: {}, texts: ['one'], shownSeed: 5 },
+    'an older view saved one text',
   );
 });
 

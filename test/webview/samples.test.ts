@@ -98,8 +98,8 @@ describe('Samples view webview', () => {
     tokens = pieces.join('').length,
   ): Promise<void> {
     await send(page, { type: 'started', requestId, settings });
-    for (const text of pieces) await send(page, { type: 'text', requestId, text });
-    await send(page, { type: 'done', requestId, tokens, charsPerSec: 10_412.6, stopped: false });
+    for (const text of pieces) await send(page, { type: 'text', requestId, texts: [text] });
+    await send(page, { type: 'done', requestId, tokens, charsPerSec: 10_412.6, stopped: false, precision: 'float32' });
     await page.waitFor(`!document.querySelector('vscode-button.generate').disabled`);
   }
 
@@ -110,6 +110,8 @@ describe('Samples view webview', () => {
     temperature: 0.8,
     topK: 0,
     seed: 1,
+    count: 1,
+    precision: 'float32',
     ...overrides,
   });
 
@@ -133,9 +135,10 @@ describe('Samples view webview', () => {
       assert.deepEqual(
         await page.js(
           `({ temperature: ${value('input.temperature')}, shown: ${value('.temperature-value')}, length: ${value('vscode-textfield.length')}, ` +
-            `topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')} })`,
+            `topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')}, count: ${value('vscode-textfield.count')}, ` +
+            `int8: document.querySelector('vscode-checkbox.int8').checked })`,
         ),
-        { temperature: '0.8', shown: '0.80', length: '500', topK: '0', seed: '1' },
+        { temperature: '0.8', shown: '0.80', length: '500', topK: '0', seed: '1', count: '1', int8: false },
         'the defaults',
       );
       assert.deepEqual(await page.js(`(() => { const t = document.querySelector('input.temperature'); return [t.min, t.max, t.step]; })()`), [
@@ -173,13 +176,108 @@ describe('Samples view webview', () => {
       await page.page.click('vscode-button.generate');
 
       const [message] = await postedOf(page, 'generate');
-      assert.deepEqual(message, { type: 'generate', modelId: MODELS[1].id, prime: 'function main() {\n', length: 50, temperature: 0.35, topK: 5, seed: 42 });
+      const expected = {
+        modelId: MODELS[1].id,
+        prime: 'function main() {\n',
+        length: 50,
+        temperature: 0.35,
+        topK: 5,
+        seed: 42,
+        count: 1,
+        precision: 'float32',
+      };
+      assert.deepEqual(message, { type: 'generate', ...expected });
       assert.deepEqual(parseSamplesMessage(message), message, 'the host accepts it');
       assert.equal(await disabled(page, 'generate'), true, 'one generation at a time');
       assert.equal(await disabled(page, 'stop'), false);
       await page.page.click('vscode-button.generate', { force: true });
       assert.equal((await postedOf(page, 'generate')).length, 1, 'a second click while it starts posts nothing');
     });
+  });
+
+  it('Count and the int8 option go with Generate; a count it cannot use is refused, saying why', async () => {
+    await withView(async (page) => {
+      await showModels(page);
+      for (const bad of ['0', '33', '1.5']) {
+        await type(page, 'vscode-textfield.count', bad);
+        await page.page.click('vscode-button.generate');
+        assert.match(await status(page), /Count must be a whole number from 1 to 32/, `count "${bad}"`);
+        assert.equal(await page.js(`document.querySelector('vscode-textfield.count').invalid`), true);
+      }
+      assert.deepEqual(await postedOf(page, 'generate'), []);
+      await type(page, 'vscode-textfield.count', '4');
+      await page.page.click('vscode-checkbox.int8');
+      await page.page.click('vscode-button.generate');
+      const [message] = await postedOf(page, 'generate');
+      assert.equal(message.count, 4);
+      assert.equal(message.precision, 'int8');
+      assert.deepEqual(parseSamplesMessage(message), message, 'the host accepts it');
+      assert.deepEqual(((await page.savedState()) as { settings: GenerationSettings }).settings.precision, 'int8', 'the option is kept');
+    });
+  });
+
+  it('several continuations: a block each, labelled with its seed, streamed apart, each with its own Insert, Open and Copy', async () => {
+    await withView(async (page) => {
+      await showModels(page);
+      await page.page.click('vscode-button.generate');
+      await send(page, { type: 'started', requestId: 'm1', settings: settings({ prime: 'x = ', count: 3, seed: 7, precision: 'int8' }) });
+      await page.waitFor(`document.querySelectorAll('.sample').length === 3`);
+      assert.equal(await status(page), 'Generating 3 continuations…');
+      await send(page, { type: 'text', requestId: 'm1', texts: ['1', '', '3'] });
+      await send(page, { type: 'text', requestId: 'm1', texts: ['1\n', '2\n', '3\n'] });
+      await send(page, { type: 'done', requestId: 'm1', tokens: 2, charsPerSec: 31_000, stopped: false, precision: 'int8' });
+      await page.waitFor(`!document.querySelector('vscode-button.generate').disabled`);
+      const blocks = await page.js<string[]>(`[...document.querySelectorAll('.output')].map((e) => e.textContent)`);
+      assert.deepEqual(blocks, ['x = 11\n', 'x = 2\n', 'x = 33\n']);
+      const labels = await page.js<string[]>(`[...document.querySelectorAll('.sample-label')].map((e) => e.textContent)`);
+      assert.deepEqual(labels, ['#1 · seed 7', '#2 · seed 8', '#3 · seed 9']);
+      assert.equal(await status(page), '2 tokens · 3 continuations · 31,000 chars/s · int8');
+      // The second continuation's buttons act on its text only.
+      for (const cls of ['insert', 'open', 'copy']) await page.page.click(`.sample:nth-child(2) vscode-button.${cls}`);
+      const actions = (await posted(page)).filter((m) => ['insertAtCursor', 'openInEditor', 'copy'].includes(m.type));
+      assert.deepEqual(actions, [
+        { type: 'insertAtCursor', text: '2\n' },
+        { type: 'openInEditor', text: 'x = 2\n' },
+        { type: 'copy', text: 'x = 2\n' },
+      ]);
+      const saved = (await page.savedState()) as { texts: string[]; shownSeed: number };
+      assert.deepEqual([saved.texts, saved.shownSeed], [['11\n', '2\n', '33\n'], 7]);
+      // A new generation of one continuation shows one block again.
+      await playGeneration(page, 'm2', settings({ prime: '' }), ['solo']);
+      assert.equal(await page.js(`document.querySelectorAll('.sample').length`), 1);
+      assert.equal(await outputText(page), 'solo');
+    });
+  });
+
+  it('continuations stack in a narrow side bar and sit side by side when wide (screenshots, dark and light)', async () => {
+    const prime = 'def mean(values):\n';
+    const texts = [SAMPLE.slice(0, 130), SAMPLE.slice(130, 260), SAMPLE.slice(260, 400)];
+    for (const [theme, suffix] of [
+      [DARK, ''],
+      [LIGHT, '-light'],
+    ] as const) {
+      for (const width of [320, 1100]) {
+        await withView(
+          async (page) => {
+            await showModels(page);
+            await type(page, 'vscode-textarea.prime', prime);
+            await send(page, { type: 'started', requestId: 'w', settings: settings({ prime, count: 3, length: 140, seed: 4 }) });
+            await send(page, { type: 'text', requestId: 'w', texts });
+            await send(page, { type: 'done', requestId: 'w', tokens: 140, charsPerSec: 30_512, stopped: false, precision: 'float32' });
+            await page.waitFor(`!document.querySelector('vscode-button.generate').disabled`);
+            const boxes = await page.js<{ left: number; top: number; right: number }[]>(
+              `[...document.querySelectorAll('.sample')].map((e) => e.getBoundingClientRect().toJSON())`,
+            );
+            if (width < 500) assert.ok(boxes.every((b) => b.left === boxes[0].left) && boxes[1].top > boxes[0].top, `stacked at ${width} px`);
+            else assert.ok(boxes.every((b) => b.top === boxes[0].top) && boxes[1].left > boxes[0].right, `side by side at ${width} px`);
+            const overflow = await page.js<number>(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+            assert.equal(overflow, 0, `${width} px: ${overflow} px of sideways scrolling`);
+            await page.page.screenshot({ path: saveScreenshot(`samples-3-${width < 500 ? 'narrow' : 'wide'}${suffix}.png`), fullPage: true });
+          },
+          { theme, width },
+        );
+      }
+    }
   });
 
   it('refuses a length it cannot use, saying why, and posts nothing', async () => {
@@ -203,17 +301,18 @@ describe('Samples view webview', () => {
       await send(page, { type: 'started', requestId: 'r1', settings: settings() });
       await page.waitFor(`document.querySelector('.status').textContent === 'Generating…'`);
       const pieces = ['    return ', 'self', '.value', '\n'];
-      for (const text of pieces) await send(page, { type: 'text', requestId: 'r1', text });
+      for (const text of pieces) await send(page, { type: 'text', requestId: 'r1', texts: [text] });
       // Text of another generation (an older one still draining) is not shown.
-      await send(page, { type: 'text', requestId: 'older', text: 'XXX' });
+      await send(page, { type: 'text', requestId: 'older', texts: ['XXX'] });
       await page.waitFor(`document.querySelector('.output').textContent === ${JSON.stringify('def ' + pieces.join(''))}`);
       assert.equal(await page.js(`document.querySelector('.output-prime').textContent`), 'def ', 'the prime is shown apart');
       assert.equal(await disabled(page, 'generate'), true);
       assert.equal(await disabled(page, 'insert'), false, 'the text so far can be used already');
 
-      await send(page, { type: 'done', requestId: 'r1', tokens: 20, charsPerSec: 10_412.6, stopped: false });
+      await send(page, { type: 'done', requestId: 'r1', tokens: 20, charsPerSec: 10_412.6, stopped: false, precision: 'float32' });
       await page.waitFor(`!document.querySelector('vscode-button.generate').disabled`);
       assert.equal(await status(page), '20 tokens · 10,413 chars/s');
+      assert.equal(await page.js(`document.querySelector('.sample-label').textContent`), 'Seed 1');
       assert.equal(await disabled(page, 'stop'), true);
       assert.equal(await page.js(`getComputedStyle(document.querySelector('.output')).whiteSpace`), 'pre-wrap');
     });
@@ -224,11 +323,11 @@ describe('Samples view webview', () => {
       await showModels(page);
       await page.page.click('vscode-button.generate');
       await send(page, { type: 'started', requestId: 'r1', settings: settings() });
-      await send(page, { type: 'text', requestId: 'r1', text: 'abc' });
+      await send(page, { type: 'text', requestId: 'r1', texts: ['abc'] });
       await page.page.click('vscode-button.stop');
       await page.page.click('vscode-button.stop', { force: true });
       assert.deepEqual(await postedOf(page, 'stop'), [{ type: 'stop' }]);
-      await send(page, { type: 'done', requestId: 'r1', tokens: 3, charsPerSec: 900, stopped: true });
+      await send(page, { type: 'done', requestId: 'r1', tokens: 3, charsPerSec: 900, stopped: true, precision: 'float32' });
       await page.waitFor(`document.querySelector('.status').textContent.endsWith('stopped')`);
       assert.equal(await status(page), '3 tokens · 900 chars/s · stopped');
     });
@@ -308,10 +407,11 @@ describe('Samples view webview', () => {
       saved = await page.savedState();
     });
     assert.deepEqual(saved, {
-      settings: { modelId: MODELS[1].id, prime: 'while ', length: 80, temperature: 1.25, topK: 0, seed: 3 },
-      text: 'i in range(10):\n',
+      settings: { modelId: MODELS[1].id, prime: 'while ', length: 80, temperature: 1.25, topK: 0, seed: 3, count: 1, precision: 'float32' },
+      texts: ['i in range(10):\n'],
       requestId: 'r7',
       shownPrime: 'for ',
+      shownSeed: 3,
       status: { text: '16 tokens · 10,413 chars/s', error: false },
     });
     await withView(
@@ -338,7 +438,7 @@ describe('Samples view webview', () => {
         assert.equal(await page.js(`document.querySelector('vscode-textarea.prime').value`), 'kept');
         await showModels(page);
         await send(page, { type: 'models', models: [{ id: 1 }] } as unknown as HostToSamples);
-        await send(page, { type: 'text', requestId: 'r', text: 5 } as unknown as HostToSamples);
+        await send(page, { type: 'text', requestId: 'r', texts: 5 } as unknown as HostToSamples);
         await send(page, { type: 'explode' } as unknown as HostToSamples);
         await page.send('models');
         await page.page.waitForTimeout(50);
@@ -373,7 +473,7 @@ describe('Samples view webview', () => {
       const elapsed = await page.js<number>(`(async () => {
         const started = performance.now();
         for (let i = 0; i < 5000; i++) {
-          window.postMessage({ type: 'text', requestId: 'fast', text: 'abcdefghijklmnopqrs\\n' }, '*');
+          window.postMessage({ type: 'text', requestId: 'fast', texts: ['abcdefghijklmnopqrs\\n'] }, '*');
           if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
         }
         await new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,8 +1,9 @@
 /**
  * The Samples view's controls, built with DOM calls (the page's HTML is empty
- * and no text is ever parsed as markup). Laid out for a side bar 250–500 px wide.
+ * and no text is ever parsed as markup). Laid out for a side bar 250–500 px
+ * wide; wider (the view dragged to the panel), continuations sit side by side.
  */
-import { MAX_GENERATE_LENGTH } from '../../src/protocol/samples';
+import { MAX_GENERATE_COUNT, MAX_GENERATE_LENGTH } from '../../src/protocol/samples';
 
 type Tags = HTMLElementTagNameMap;
 
@@ -17,13 +18,13 @@ export interface SamplesLayout {
   length: Tags['vscode-textfield'];
   topK: Tags['vscode-textfield'];
   seed: Tags['vscode-textfield'];
+  count: Tags['vscode-textfield'];
+  int8: Tags['vscode-checkbox'];
   generate: Tags['vscode-button'];
   stop: Tags['vscode-button'];
-  output: HTMLElement;
+  /** Holds one block per continuation (output.ts). */
+  outputs: HTMLElement;
   status: HTMLElement;
-  insert: Tags['vscode-button'];
-  open: Tags['vscode-button'];
-  copy: Tags['vscode-button'];
 }
 
 export const TEMPERATURE = { min: 0, max: 2, step: 0.05 } as const;
@@ -57,7 +58,7 @@ function primePart(main: HTMLElement): Pick<SamplesLayout, 'prime' | 'useSelecti
   return { prime, useSelection };
 }
 
-function settingsPart(main: HTMLElement): Pick<SamplesLayout, 'temperature' | 'temperatureValue' | 'length' | 'topK' | 'seed'> {
+function settingsPart(main: HTMLElement): Pick<SamplesLayout, 'temperature' | 'temperatureValue' | 'length' | 'topK' | 'seed' | 'count' | 'int8'> {
   const temperatureField = main.appendChild(field('Temperature', 'temperature'));
   const temperatureValue = temperatureField.querySelector('.field-header')!.appendChild(element('output', 'temperature-value'));
   const temperature = temperatureField.appendChild(element('input', 'temperature'));
@@ -73,7 +74,12 @@ function settingsPart(main: HTMLElement): Pick<SamplesLayout, 'temperature' | 't
   const length = textfield(numbers.appendChild(numberField('Length', 'length', 'Tokens to generate', 1, MAX_GENERATE_LENGTH)));
   const topK = textfield(numbers.appendChild(numberField('Top-k', 'top-k', 'Sample only from the k most likely tokens (0: all)', 0)));
   const seed = textfield(numbers.appendChild(numberField('Seed', 'seed', 'The same seed and settings give the same text', 0)));
-  return { temperature, temperatureValue, length, topK, seed };
+  const countHint = `Continuations of the prime generated together, ${MAX_GENERATE_COUNT} at most; continuation i uses seed + i`;
+  const count = textfield(numbers.appendChild(numberField('Count', 'count', countHint, 1, MAX_GENERATE_COUNT)));
+  const int8 = main.appendChild(element('vscode-checkbox', 'int8'));
+  int8.label = 'Quantized to int8 (faster)';
+  int8.title = 'Run the model with int8 weights, quantized in memory: faster on a CPU, slightly less accurate';
+  return { temperature, temperatureValue, length, topK, seed, count, int8 };
 }
 
 function runPart(main: HTMLElement): Pick<SamplesLayout, 'generate' | 'stop'> {
@@ -84,22 +90,15 @@ function runPart(main: HTMLElement): Pick<SamplesLayout, 'generate' | 'stop'> {
   return { generate, stop };
 }
 
-function outputPart(main: HTMLElement): Pick<SamplesLayout, 'output' | 'status' | 'insert' | 'open' | 'copy'> {
-  // Output actions sit in the header as icons: three labelled buttons would wrap in a side bar.
+function outputPart(main: HTMLElement): Pick<SamplesLayout, 'outputs' | 'status'> {
   const outputField = main.appendChild(field('Output'));
-  const outputActions = outputField.querySelector('.field-header')!.appendChild(element('div', 'output-actions'));
-  const insert = outputActions.appendChild(iconButton('Insert at Cursor', 'insert', 'insert'));
-  const open = outputActions.appendChild(iconButton('Open in Editor', 'open', 'new-file'));
-  const copy = outputActions.appendChild(iconButton('Copy', 'copy', 'copy'));
-  const output = outputField.appendChild(element('pre', 'code-block output empty'));
-  output.tabIndex = 0;
-  output.setAttribute('aria-label', 'Generated text');
+  const outputs = outputField.appendChild(element('div', 'outputs'));
   const status = outputField.appendChild(element('div', 'status'));
   status.setAttribute('role', 'status');
-  return { output, status, insert, open, copy };
+  return { outputs, status };
 }
 
-function element<K extends keyof Tags>(tag: K, className: string): Tags[K] {
+export function element<K extends keyof Tags>(tag: K, className: string): Tags[K] {
   const el = document.createElement(tag);
   el.className = className;
   return el;
@@ -129,7 +128,7 @@ function numberField(label: string, id: string, hint: string, min: number, max?:
 }
 
 /** A secondary button showing only its icon; its name is the tooltip and the accessible name. */
-function iconButton(name: string, className: string, icon: string): Tags['vscode-button'] {
+export function iconButton(name: string, className: string, icon: string): Tags['vscode-button'] {
   const el = button('', className, icon, true);
   el.title = name;
   el.setAttribute('aria-label', name);

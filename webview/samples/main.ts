@@ -4,23 +4,24 @@
  * streams the text back (`started`, `text`, `done` or `error`).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/base.css';
 import './samples.css';
-import { parseHostToSamplesMessage, type HostToSamples, type SampleModelChoice, type SamplesToHost } from '../../src/protocol/samples';
+import { DEFAULT_GENERATION, parseHostToSamplesMessage, type HostToSamples, type SampleModelChoice, type SamplesToHost } from '../../src/protocol/samples';
 import { vscodeApi } from '../shared/vscodeApi';
 import { buildLayout } from './layout';
-import { SampleOutput } from './output';
+import { SampleOutputs, type OutputAction } from './output';
 import { fillForm, readDraft, readSettings, showTemperature } from './settingsForm';
 import { SamplesState } from './state';
 
 const api = vscodeApi<SamplesToHost>();
 const state = new SamplesState(api);
 const ui = buildLayout(document.body);
-const output = new SampleOutput(ui.output, ui.status);
+const output = new SampleOutputs(ui.outputs, ui.status, act);
 let models: SampleModelChoice[] = [];
 /**
  * The chosen model. Kept here because vscode-single-select applies a value set
@@ -33,11 +34,11 @@ let shownRequestId = state.value.requestId;
 let phase: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
 
 fillForm(ui, state.value.settings);
-output.show(state.value.shownPrime ?? '', state.value.text);
+output.show(state.value.shownPrime ?? '', state.value.texts, state.value.shownSeed ?? DEFAULT_GENERATION.seed);
 if (state.value.status) output.setStatus(state.value.status.text, state.value.status.error);
 renderModels(undefined);
 
-for (const control of [ui.prime, ui.length, ui.topK, ui.seed, ui.temperature]) {
+for (const control of [ui.prime, ui.length, ui.topK, ui.seed, ui.count, ui.temperature, ui.int8]) {
   control.addEventListener('input', saveDraft);
   control.addEventListener('change', saveDraft);
 }
@@ -57,10 +58,6 @@ ui.stop.addEventListener('click', () => {
   updateButtons();
   api.postMessage({ type: 'stop' });
 });
-// Continuation only: the prime usually came from the editor's selection, right before the cursor.
-ui.insert.addEventListener('click', () => output.text && api.postMessage({ type: 'insertAtCursor', text: output.text }));
-ui.open.addEventListener('click', () => output.fullText && api.postMessage({ type: 'openInEditor', text: output.fullText }));
-ui.copy.addEventListener('click', () => output.fullText && api.postMessage({ type: 'copy', text: output.fullText }));
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
@@ -97,26 +94,26 @@ function handle(message: HostToSamples): void {
       }
       shownRequestId = message.requestId;
       if (phase !== 'stopping') phase = 'running';
-      output.show(message.settings.prime, '');
-      output.setStatus('Generating…');
-      state.updateOutput({ requestId: message.requestId, shownPrime: message.settings.prime, text: '', status: undefined });
+      const { prime, count, seed } = message.settings;
+      const texts = new Array<string>(count).fill('');
+      output.show(prime, texts, seed);
+      output.setStatus(count > 1 ? `Generating ${count} continuations…` : 'Generating…');
+      state.updateOutput({ requestId: message.requestId, shownPrime: prime, shownSeed: seed, texts, status: undefined });
       updateButtons();
       return;
     }
     case 'text': {
       if (message.requestId !== shownRequestId) return;
-      const first = output.text.length === 0;
-      output.append(message.text);
-      state.appendText(message.text);
-      if (first) updateButtons();
+      output.append(message.texts);
+      state.appendTexts(message.texts);
+      updateButtons();
       return;
     }
     case 'done': {
       if (message.requestId !== shownRequestId) return;
       output.flush();
       phase = 'idle';
-      const rate = Math.round(message.charsPerSec).toLocaleString('en-US');
-      const text = `${message.tokens.toLocaleString('en-US')} tokens · ${rate} chars/s${message.stopped ? ' · stopped' : ''}`;
+      const text = doneStatus(message);
       output.setStatus(text);
       state.updateOutput({ status: { text, error: false } });
       updateButtons();
@@ -130,6 +127,23 @@ function handle(message: HostToSamples): void {
       updateButtons();
       return;
   }
+}
+
+/** "500 tokens · 10,413 chars/s", with the continuations, int8 and a stop when they apply. */
+function doneStatus(message: Extract<HostToSamples, { type: 'done' }>): string {
+  const parts = [`${message.tokens.toLocaleString('en-US')} tokens`];
+  if (output.count > 1) parts.push(`${output.count} continuations`);
+  parts.push(`${Math.round(message.charsPerSec).toLocaleString('en-US')} chars/s`);
+  if (message.precision === 'int8') parts.push('int8');
+  if (message.stopped) parts.push('stopped');
+  return parts.join(' · ');
+}
+
+/** A continuation's Insert (what the model wrote: the prime usually came from the selection right before the cursor), Open or Copy (with the prime). */
+function act(action: OutputAction, index: number): void {
+  const text = action === 'insert' ? output.textOf(index) : output.fullTextOf(index);
+  if (!text) return;
+  api.postMessage(action === 'insert' ? { type: 'insertAtCursor', text } : action === 'open' ? { type: 'openInEditor', text } : { type: 'copy', text });
 }
 
 function generate(): void {
@@ -197,8 +211,5 @@ function showModelDetail(): void {
 function updateButtons(): void {
   ui.generate.disabled = phase !== 'idle' || !offered(modelId);
   ui.stop.disabled = phase !== 'starting' && phase !== 'running';
-  const empty = output.fullText.length === 0;
-  ui.insert.disabled = output.text.length === 0;
-  ui.open.disabled = empty;
-  ui.copy.disabled = empty;
+  output.updateButtons();
 }

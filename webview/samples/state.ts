@@ -33,8 +33,11 @@ export class SamplesState {
     this.save();
   }
 
-  appendText(text: string): void {
-    this.state.text += text;
+  /** Adds each continuation's new text (`texts[i]` for continuation i). */
+  appendTexts(texts: readonly string[]): void {
+    const shown = [...this.state.texts];
+    texts.forEach((t, i) => (shown[i] = (shown[i] ?? '') + t));
+    this.state = { ...this.state, texts: shown };
     this.saveTimer ??= setTimeout(() => this.save(), SAVE_INTERVAL_MS);
   }
 

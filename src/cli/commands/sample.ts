@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import { BACKENDS } from '../../core/spec';
 import { initBackend } from '../../engine/backend';
-import { generate } from '../../engine/inference/generate';
+import { generate, validateGenerateOptions, type GenerateOptions } from '../../engine/inference/generate';
 import { loadRunModel } from '../../engine/runModel';
-import { SampleError, sampleText, validateSampleOptions } from '../../engine/sampler';
+import { SampleError, sampleText } from '../../engine/sampler';
+import { MAX_GENERATE_COUNT } from '../../protocol/limits';
 import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
 
 const ENGINES = ['onnx', 'tfjs'] as const;
+/** What --quantize accepts: the model's weights as int8 (float32 is the file as it is). */
+const QUANTIZE = ['int8'] as const;
 
 export const sampleCommand: CommandSpec = {
   name: 'sample',
@@ -18,6 +21,11 @@ export const sampleCommand: CommandSpec = {
     temperature: { type: 'string', help: '<T>  0 = always the most likely token; higher = more varied (default 0.8)' },
     'top-k': { type: 'string', help: '<K>  draw only among the K most likely tokens; 0 = all (default 0)' },
     seed: { type: 'string', help: '<N>  random seed (default 1)' },
+    count: {
+      type: 'string',
+      help: `<N>  continuations of the prime, 1-${MAX_GENERATE_COUNT}, made in one batch; continuation i uses seed + i (default 1; more print when done)`,
+    },
+    quantize: { type: 'string', help: '<int8>  run the model with int8 weights, quantized in memory: faster, slightly less accurate (onnx engine)' },
     engine: {
       type: 'string',
       help: "<onnx|tfjs>  onnxruntime on the run's model.onnx (default; a run without one says so: rnn-lab export makes it), or tfjs on the newest checkpoint",
@@ -30,29 +38,29 @@ export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream
   const { values, positionals } = parseCommandLine(sampleCommand, argv);
   if (positionals.length !== 1) throw new UsageError('give exactly one run folder or .onnx file (see rnn-lab sample --help)');
   const source = positionals[0];
-  const options = {
+  const options: GenerateOptions = {
     prime: stringOption(values, 'prime'),
     length: intOption(values, 'length', 500),
     temperature: numberOption(values, 'temperature', 0.8),
     topK: intOption(values, 'top-k', 0),
     seed: intOption(values, 'seed', 1),
+    count: intOption(values, 'count', 1),
+    ...(values.quantize !== undefined ? { precision: choiceOption(values, 'quantize', QUANTIZE, 'int8') } : {}),
   };
   try {
-    validateSampleOptions(options);
+    validateGenerateOptions(options);
   } catch (err) {
-    if (err instanceof SampleError) throw new UsageError(err.message.replace(/^(length|temperature|top-k)/, '--$1'));
+    if (err instanceof SampleError) throw new UsageError(err.message.replace(/^(length|temperature|top-k|count)/, '--$1'));
     throw err;
   }
   const engine = choiceOption(values, 'engine', ENGINES, 'onnx');
-
   if (engine === 'onnx') {
     if (values.backend !== undefined) throw new UsageError('--backend chooses the tfjs backend: use it with --engine tfjs');
-    if (options.prime) io.stdout.write(options.prime);
-    const result = await generate(source, options, (t) => io.stdout.write(t), signal);
-    io.stdout.write('\n');
-    return result.stopped ? 130 : 0;
+    return options.count === 1 ? streamOne(source, options, io, signal) : printSeveral(source, options, io, signal);
   }
 
+  if (options.count !== 1) throw new UsageError('--count generates in one batch through onnxruntime: use it with --engine onnx');
+  if (options.precision) throw new UsageError('--quantize runs the ONNX model quantized: use it with --engine onnx');
   if (fs.existsSync(source) && !fs.statSync(source).isDirectory())
     throw new UsageError("--engine tfjs reads a run folder's checkpoints: give a run folder, not a file");
   await initBackend(choiceOption(values, 'backend', BACKENDS, 'auto'));
@@ -65,4 +73,22 @@ export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream
     model.dispose();
   }
   return 0;
+}
+
+/** One continuation, streamed as it is made. */
+async function streamOne(source: string, options: GenerateOptions, io: { stdout: NodeJS.WriteStream }, signal?: AbortSignal): Promise<number> {
+  if (options.prime) io.stdout.write(options.prime);
+  const result = await generate(source, options, (pieces) => io.stdout.write(pieces[0]), signal);
+  io.stdout.write('\n');
+  return result.stopped ? 130 : 0;
+}
+
+/** Several continuations, printed when done, each under a header naming its seed (streams interleaved would be unreadable). */
+async function printSeveral(source: string, options: GenerateOptions, io: { stdout: NodeJS.WriteStream }, signal?: AbortSignal): Promise<number> {
+  const result = await generate(source, options, undefined, signal);
+  const seed = options.seed ?? 1;
+  result.texts.forEach((text, i) => {
+    io.stdout.write(`${i > 0 ? '\n' : ''}── ${i + 1}/${result.texts.length} · seed ${seed + i} ──\n${options.prime ?? ''}${text}\n`);
+  });
+  return result.stopped ? 130 : 0;
 }

@@ -2,10 +2,13 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import type { CellType, ModelSpec } from '../../core/spec';
 import type { Vocabulary } from '../../core/vocabulary';
+import { RUN_FILES } from '../../core/runFormat';
 import { resolveModelFile } from '../inference/modelSource';
+import { sessionOptions } from '../inference/sessionCache';
 import type { OnnxState } from '../inference/onnxLanguageModel';
 import { onnxGateSource } from '../onnx/gateLayout';
-import { GraphBuilder } from '../onnx/onnxGraph';
+import { GraphBuilder } from '../onnx/graphBuilder';
+import { initializerReader, type InitializerReader } from '../onnx/onnxWeights';
 import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { LOGITS_OUTPUT, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from '../onnx/onnxNames';
@@ -35,7 +38,7 @@ export interface ChunkRun {
 }
 
 export interface ActivationModelOptions {
-  /** onnxruntime intra-op threads (default 1: leaves the other core to a training). */
+  /** onnxruntime intra-op threads (default: the engine's session options, sessionCache.ts). */
   intraOpThreads?: number;
 }
 
@@ -71,6 +74,12 @@ export class ActivationModel {
     const file = resolveModelFile(source);
     const bytes = readModelBytes(file);
     const info = readRnnLabModelInfo(bytes, file);
+    if (info.precision === 'int8') {
+      throw new OnnxModelError(
+        `${file} is an int8 model (rnn-lab export --quantize int8), made for fast generation: its gates cannot be read and its values are approximate. ` +
+          `Neuron activations need the float model: the run's ${RUN_FILES.onnx}`,
+      );
+    }
     if (info.spec.bidirectional) {
       throw new OnnxModelError(`${file} is bidirectional: its states depend on the text after each character, so activations cannot be computed left to right`);
     }
@@ -83,10 +92,8 @@ export class ActivationModel {
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), {
-        intraOpNumThreads: options.intraOpThreads ?? 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        logSeverityLevel: 4,
+        ...sessionOptions(),
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
       });
     } catch (err) {
       throw new OnnxModelError(`onnxruntime cannot load ${file}: it is truncated or corrupted (${((err as Error)?.message ?? String(err)).split('\n')[0]})`);
@@ -242,18 +249,6 @@ function appendProbe(graph: onnx.IGraphProto, spec: ModelSpec): void {
   graph.output = [...(graph.output ?? []), ...built.output!];
 }
 
-type InitializerReader = (name: string) => { dims: number[]; values: Float32Array };
-
-/** The graph's float initializers by name; a missing one is an error. */
-function initializerReader(graph: onnx.IGraphProto): InitializerReader {
-  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  return (name) => {
-    const t = initializers.get(name);
-    if (!t) throw new Error(`no initializer "${name}"`);
-    return { dims: (t.dims ?? []).map(Number), values: floatValues(t) };
-  };
-}
-
 /** For each Keras gate block the probe computes (LSTM i,f,c,o; GRU z,r), the ONNX block that holds it. */
 function probeOnnxBlocks(cell: CellType): number[] {
   const keras = cell === 'lstm' ? [0, 1, 2, 3] : [0, 1];
@@ -319,12 +314,4 @@ function addRecurrentProduct(g: GraphBuilder, p: string, l: number): string {
   const shifted = g.node('Slice', [hSeqName(l), 'probe/slice_starts', 'probe/slice_ends', 'probe/slice_axes'], [`${p}/h_shifted`])[0];
   const previous = g.node('Concat', [first, shifted], [`${p}/h_previous`], { axis: 1 })[0];
   return g.node('MatMul', [previous, `${p}/Rt`], [`${p}/hR`])[0];
-}
-
-function floatValues(t: onnx.ITensorProto): Float32Array {
-  if (t.rawData && t.rawData.length > 0) {
-    const copy = new Uint8Array(t.rawData); // aligned
-    return new Float32Array(copy.buffer, 0, copy.length / 4);
-  }
-  return Float32Array.from(t.floatData ?? []);
 }

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import type { ModelPrecision } from '../../core/precision';
 import type { ModelSpec } from '../../core/spec';
 import type { Vocabulary } from '../../core/vocabulary';
 import { OnnxModelError } from '../onnx/onnxModelError';
@@ -31,9 +32,9 @@ export class OnnxLanguageModel {
 
   private constructor(private readonly lease: SessionLease) {}
 
-  /** Opens a run folder's model.onnx or an RNN Lab .onnx file. */
-  static async open(source: string): Promise<OnnxLanguageModel> {
-    return new OnnxLanguageModel(await acquireSession(resolveModelFile(source)));
+  /** Opens a run folder's model.onnx or an RNN Lab .onnx file, as stored or (`int8`) quantized. */
+  static async open(source: string, precision?: ModelPrecision): Promise<OnnxLanguageModel> {
+    return new OnnxLanguageModel(await acquireSession(resolveModelFile(source), { precision }));
   }
 
   get file(): string {
@@ -50,6 +51,11 @@ export class OnnxLanguageModel {
 
   get vocab(): Vocabulary {
     return this.lease.info.vocab;
+  }
+
+  /** What the session runs: the file's weights, or their int8 variant. */
+  get precision(): ModelPrecision {
+    return this.lease.info.precision;
   }
 
   zeroState(batch: number): OnnxState {

@@ -1,8 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import type { ModelPrecision } from '../../core/precision';
+import { toGenerationGraph } from '../onnx/generationGraph';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
+import { quantizeModelBytes } from '../onnx/quantizeModel';
 
 /**
  * onnxruntime sessions, one per model file version, shared by every caller
@@ -10,20 +14,42 @@ import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../on
  * (tens of milliseconds) and its weights' memory, so the Samples view's
  * repeated Generate clicks reuse one; a file rewritten by a training (new
  * mtime or size) gets a new session, and the old one goes once its last
- * user releases it.
+ * user releases it. A float file asked for as int8 is quantized in memory
+ * (quantizeModel.ts) and cached as its own session.
  */
 
 export interface SessionCacheSettings {
   /** A session nobody uses is released after this long. */
   idleMs: number;
-  /** onnxruntime's intra-op threads per session. One is enough for batch-1 generation and leaves the other core to training. */
-  intraOpThreads: number;
+  /** onnxruntime's session options, shared with the activation probe's sessions (measured: bench/sessionTuning.ts). */
+  session: ort.InferenceSession.SessionOptions;
 }
 
-const settings: SessionCacheSettings = { idleMs: 60_000, intraOpThreads: 1 };
+/**
+ * One intra-op thread: one token at a time is latency-bound; a second thread
+ * doubled the CPU time, was slower by the clock on a shared machine, and takes
+ * the core a training needs. The other options at their defaults: changing
+ * them moved nothing beyond the noise (docs/architecture.md, "Measured facts
+ * behind the design").
+ */
+export const DEFAULT_SESSION_OPTIONS: Readonly<ort.InferenceSession.SessionOptions> = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  // Failures reach us as rejected promises with the message; onnxruntime's own log lines would only repeat them on stderr.
+  logSeverityLevel: 4,
+};
+
+const settings: SessionCacheSettings = { idleMs: 60_000, session: { ...DEFAULT_SESSION_OPTIONS } };
 
 export function configureSessionCache(changes: Partial<SessionCacheSettings>): void {
   Object.assign(settings, changes);
+}
+
+/** The options every onnxruntime session of the engine is created with. */
+export function sessionOptions(): ort.InferenceSession.SessionOptions {
+  return { ...settings.session };
 }
 
 /** A session in use; `release()` once done (more calls are harmless). */
@@ -37,6 +63,8 @@ export interface SessionLease {
 interface Entry {
   key: string;
   file: string;
+  /** The file's mtime and size when it was read. */
+  version: string;
   ready: Promise<{ session: ort.InferenceSession; info: RnnLabModelInfo }>;
   refs: number;
   /** A newer version of the file exists: release as soon as unused. */
@@ -47,19 +75,30 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-/** Opens (or reuses) a session for an RNN Lab `.onnx` file. Errors are OnnxModelErrors that say what is wrong with the file. */
-export async function acquireSession(file: string): Promise<SessionLease> {
+/** Which session of a file: the weights as stored or `int8`, and the graph as exported or rewritten for generation. */
+export interface SessionVariant {
+  precision?: ModelPrecision;
+  /** The packed-state graph of generationGraph.ts. */
+  generation?: boolean;
+}
+
+/**
+ * Opens (or reuses) a session for an RNN Lab `.onnx` file, in the given variant.
+ * Errors are OnnxModelErrors that say what is wrong with the file.
+ */
+export async function acquireSession(file: string, variant: SessionVariant = {}): Promise<SessionLease> {
   const absolute = path.resolve(file);
-  const key = await fileVersionKey(absolute);
+  const version = await fileVersion(absolute);
+  const key = `${absolute}\0${version}\0${variant.precision ?? 'stored'}\0${variant.generation ? 'generation' : 'contract'}`;
   let entry = entries.get(key);
   if (!entry) {
     for (const other of entries.values()) {
-      if (other.file === absolute) {
+      if (other.file === absolute && other.version !== version) {
         other.stale = true;
         if (other.refs === 0) void dispose(other);
       }
     }
-    entry = { key, file: absolute, ready: openSession(absolute), refs: 0, stale: false, released: false };
+    entry = { key, file: absolute, version, ready: openSession(absolute, variant), refs: 0, stale: false, released: false };
     entries.set(key, entry);
     const created = entry;
     created.ready.catch(() => entries.delete(created.key)); // a broken file is read again next time (it may have been fixed)
@@ -118,7 +157,7 @@ async function dispose(entry: Entry): Promise<void> {
   }
 }
 
-async function fileVersionKey(file: string): Promise<string> {
+async function fileVersion(file: string): Promise<string> {
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(file);
@@ -127,7 +166,7 @@ async function fileVersionKey(file: string): Promise<string> {
     throw new OnnxModelError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   if (!stat.isFile()) throw new OnnxModelError(`${file} is not a model file`);
-  return `${file}\0${stat.mtimeMs}\0${stat.size}`;
+  return `${stat.mtimeMs}\0${stat.size}`;
 }
 
 /**
@@ -135,21 +174,34 @@ async function fileVersionKey(file: string): Promise<string> {
  * onnxruntime, so both see one version even if a training replaces the file
  * in between.
  */
-async function openSession(file: string): Promise<{ session: ort.InferenceSession; info: RnnLabModelInfo }> {
-  const bytes = readModelBytes(file);
-  const info = readRnnLabModelInfo(bytes, file);
+async function openSession(file: string, variant: SessionVariant): Promise<{ session: ort.InferenceSession; info: RnnLabModelInfo }> {
+  let bytes: Uint8Array = readModelBytes(file);
+  let info = readRnnLabModelInfo(bytes, file);
+  if (variant.precision === 'int8' && info.precision !== 'int8') {
+    bytes = quantizeModelBytes(bytes, info, file);
+    info = { ...info, precision: 'int8' };
+  }
+  if (variant.generation) bytes = generationBytes(bytes, info, file);
   try {
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: settings.intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      // Failures reach us as rejected promises with the message; onnxruntime's own log lines would only repeat them on stderr.
-      logSeverityLevel: 4,
-    });
+    const session = await ort.InferenceSession.create(bytes, sessionOptions());
     return { session, info };
   } catch (err) {
     throw new OnnxModelError(`onnxruntime cannot load ${file}: it is truncated or corrupted (${firstLine(err)})`);
   }
+}
+
+/** The model rewritten for generation (generationGraph.ts). */
+function generationBytes(bytes: Uint8Array, info: RnnLabModelInfo, file: string): Uint8Array {
+  if (info.spec.bidirectional) {
+    throw new OnnxModelError(`${file} is bidirectional: it reads each sequence backwards too, so it cannot generate text one token at a time`);
+  }
+  const model = onnx.ModelProto.decode(bytes);
+  try {
+    toGenerationGraph(model.graph ?? {}, info.spec);
+  } catch (err) {
+    throw new OnnxModelError(`${file} does not have the graph RNN Lab exports (${(err as Error).message})`);
+  }
+  return onnx.ModelProto.encode(model).finish();
 }
 
 function firstLine(err: unknown): string {

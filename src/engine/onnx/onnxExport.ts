@@ -9,13 +9,16 @@ import type { ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { checkVocabularyMatches, loadCheckpoint } from '../checkpoint';
 import { runCheckpointPath } from '../runModel';
-import { buildOnnxModel, type NamedWeights } from './onnxGraph';
+import type { ModelPrecision } from '../../core/precision';
+import { buildOnnxModel } from './onnxGraph';
 import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+import { onnxModelWeights, type NamedWeights, type OnnxModelWeights } from './onnxWeights';
 
 /** What an exported file is made from. */
 export interface OnnxExportSource {
   spec: ModelSpec;
-  weights: NamedWeights;
+  /** By name as trained, or already in the ONNX ops' layout (read back from a float file to quantize it). */
+  weights: NamedWeights | OnnxModelWeights;
   vocab: Vocabulary;
   step?: number;
   runId?: string;
@@ -27,8 +30,11 @@ export interface OnnxExportResult {
   bytes: number;
 }
 
-/** The model file's bytes, with the vocabulary and spec in `metadata_props` so the file alone can sample. */
-export function encodeOnnxModel(source: OnnxExportSource): Uint8Array {
+/**
+ * The model file's bytes, with the vocabulary and spec in `metadata_props` so the file alone can sample;
+ * `int8` writes the quantized variant (int8Graph.ts).
+ */
+export function encodeOnnxModel(source: OnnxExportSource, precision: ModelPrecision = 'float32'): Uint8Array {
   const metadata: Record<string, string> = {
     [METADATA_KEYS.format]: String(ONNX_FORMAT_VERSION),
     [METADATA_KEYS.vocab]: JSON.stringify(source.vocab.toJSON()),
@@ -36,25 +42,28 @@ export function encodeOnnxModel(source: OnnxExportSource): Uint8Array {
   };
   if (source.step !== undefined) metadata[METADATA_KEYS.step] = String(source.step);
   if (source.runId !== undefined) metadata[METADATA_KEYS.run] = source.runId;
-  return onnx.ModelProto.encode(buildOnnxModel(source.spec, source.weights, metadata, producerVersion())).finish();
+  if (precision !== 'float32') metadata[METADATA_KEYS.precision] = precision;
+  const weights = source.weights instanceof Map ? onnxModelWeights(source.spec, source.weights as NamedWeights) : (source.weights as OnnxModelWeights);
+  return onnx.ModelProto.encode(buildOnnxModel(source.spec, weights, metadata, producerVersion(), precision)).finish();
 }
 
 /** Writes the model atomically: a reader (a cached inference session, the extension) never sees half a file. */
-export function writeOnnxModel(file: string, source: OnnxExportSource): number {
-  const bytes = encodeOnnxModel(source);
+export function writeOnnxModel(file: string, source: OnnxExportSource, precision: ModelPrecision = 'float32'): number {
+  const bytes = encodeOnnxModel(source, precision);
   writeFileAtomic(file, bytes);
   return bytes.length;
 }
 
 /**
- * Exports a run's newest checkpoint to `model.onnx` in the run folder (or
- * `outFile`). Reads the checkpoint's float32 weights directly: no tfjs model
- * is built. Writing into the run folder takes its lock (one writer at a time);
- * only a new or regular file is replaced (see writeFileAtomic).
+ * Exports a run's newest checkpoint to `model.onnx` in the run folder (int8:
+ * `model.int8.onnx`), or to `outFile`. Reads the checkpoint's float32 weights
+ * directly: no tfjs model is built. Writing into the run folder takes its lock
+ * (one writer at a time); only a new or regular file is replaced (see
+ * writeFileAtomic).
  */
-export function exportRunToOnnx(runDir: string, outFile?: string, lockPurpose = 'an ONNX export'): OnnxExportResult {
+export function exportRunToOnnx(runDir: string, outFile?: string, precision: ModelPrecision = 'float32', lockPurpose = 'an ONNX export'): OnnxExportResult {
   const run = RunFolder.open(runDir);
-  const file = outFile ?? run.file(RUN_FILES.onnx);
+  const file = outFile ?? run.file(precision === 'int8' ? RUN_FILES.onnxInt8 : RUN_FILES.onnx);
   const intoRun = isInside(realPathOf(file), realPathOf(run.dir));
   if (intoRun) run.lock(lockPurpose);
   try {
@@ -62,7 +71,8 @@ export function exportRunToOnnx(runDir: string, outFile?: string, lockPurpose = 
     const vocab = Vocabulary.fromJSON(run.readVocabulary());
     const loaded = loadCheckpoint(path.join(run.dir, runCheckpointPath(run, info)));
     checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
-    const bytes = writeOnnxModel(file, { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id });
+    const source = { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id };
+    const bytes = writeOnnxModel(file, source, precision);
     return { file, step: loaded.manifest.step, bytes };
   } finally {
     run.unlock();

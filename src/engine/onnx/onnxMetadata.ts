@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { readRegularFile, type FileReadError } from '../../core/regularFile';
+import { MODEL_PRECISIONS, type ModelPrecision } from '../../core/precision';
 import { validateModelSpec, type ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { LOGITS_OUTPUT, METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
@@ -14,6 +15,8 @@ export interface RnnLabModelInfo {
   step?: number;
   /** Id of the run the weights come from, when recorded. */
   run?: string;
+  /** `int8` for a quantized model (the activation probe needs float32). */
+  precision: ModelPrecision;
 }
 
 /**
@@ -33,7 +36,8 @@ export function readRnnLabModelInfo(bytes: Uint8Array, where: string): RnnLabMod
 function graphMismatch(graph: onnx.IGraphProto, spec: ModelSpec): string | undefined {
   const dims = (name: string) => graph.initializer?.find((t) => t.name === name)?.dims?.map(Number);
   const width = (spec.bidirectional ? 2 : 1) * spec.hidden;
-  const kernel = dims('output/kernel');
+  // A float model's output kernel, or an int8 model's quantized one (onnx/int8Graph.ts).
+  const kernel = dims('output/kernel') ?? dims('output/int8');
   if (!kernel) return 'its graph has no output layer (output/kernel)';
   if (kernel.length !== 2 || kernel[1] !== spec.vocabSize)
     return `its vocabulary has ${spec.vocabSize} tokens but its output layer computes ${kernel[1] ?? '?'} logits per token`;
@@ -90,7 +94,10 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
     throw new OnnxModelError(`${where} has damaged RNN Lab metadata (the spec says ${spec.vocabSize} tokens, the vocabulary has ${vocab.size})`);
   const step = Number(metadata.get(METADATA_KEYS.step));
   const run = metadata.get(METADATA_KEYS.run);
-  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}) };
+  const precision = metadata.get(METADATA_KEYS.precision) ?? 'float32';
+  if (!(MODEL_PRECISIONS as readonly string[]).includes(precision))
+    throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.precision} "${precision}"`);
+  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}), precision: precision as ModelPrecision };
 }
 
 /** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */

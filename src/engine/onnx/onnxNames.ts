@@ -26,6 +26,8 @@ export const METADATA_KEYS = {
   step: 'rnnlab.step',
   /** Id of the run the weights come from (informative). */
   run: 'rnnlab.run',
+  /** `int8` for a quantized model (int8Graph.ts); absent for float32. */
+  precision: 'rnnlab.precision',
 } as const;
 
 /** Bumped when the graph's interface or the metadata change incompatibly. */
@@ -34,3 +36,15 @@ export const ONNX_FORMAT_VERSION = 1;
 /** Standard ONNX versions that Debian's python3-onnx 1.12 checker and onnxruntime 1.30 both accept. */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
+
+/** onnxruntime's contrib operator domain: its dynamically quantized ops, which the int8 graph uses. */
+export const CONTRIB_DOMAIN = 'com.microsoft';
+export const CONTRIB_OPSET = 1;
+
+/**
+ * The engine's generation sessions run a rewritten graph (generationGraph.ts), never written to a file:
+ * every layer's state packed in one input and one output, [layers·(2 for LSTM, else 1), batch, hidden],
+ * in the order h_0, c_0, h_1, c_1, … (h only for GRU and RNN).
+ */
+export const PACKED_STATE_INPUT = 'state';
+export const PACKED_STATE_OUTPUT = 'state_out';

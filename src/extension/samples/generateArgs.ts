@@ -1,5 +1,6 @@
+import { MODEL_PRECISIONS, type ModelPrecision } from '../../core/precision';
 import { DEFAULT_GENERATION, type GenerationSettings } from '../../protocol/samples';
-import { int, isRecord, num, optional, shape, str } from '../../protocol/guards';
+import { int, isRecord, num, oneOf, optional, shape, str } from '../../protocol/guards';
 
 /**
  * Arguments of `RNN Lab: Generate Sample…` that skip its questions (for tests
@@ -13,6 +14,8 @@ export interface GenerateSampleArgs {
   temperature?: number;
   topK?: number;
   seed?: number;
+  count?: number;
+  precision?: ModelPrecision;
 }
 
 const argsCheck = shape({
@@ -22,6 +25,8 @@ const argsCheck = shape({
   temperature: optional(num),
   topK: optional(int),
   seed: optional(int),
+  count: optional(int),
+  precision: optional(oneOf(...MODEL_PRECISIONS)),
 });
 
 /**
@@ -57,5 +62,7 @@ export function settingsFromArgs(args: GenerateSampleArgs, modelId: string, sele
     temperature: args.temperature ?? DEFAULT_GENERATION.temperature,
     topK: args.topK ?? DEFAULT_GENERATION.topK,
     seed: args.seed ?? DEFAULT_GENERATION.seed,
+    count: args.count ?? DEFAULT_GENERATION.count,
+    precision: args.precision ?? DEFAULT_GENERATION.precision,
   };
 }

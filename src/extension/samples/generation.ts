@@ -11,34 +11,36 @@ export type GenerationEngine = Pick<EngineClient, 'request' | 'onEvent'>;
 export type GenerationOutcome = { kind: 'done'; result: GenerateResult } | { kind: 'error'; message: string };
 
 /**
- * One `generate` request to the engine: its `generated` events, batched, go to
- * `onText`; the text so far is kept so a reloaded view can be shown it again.
- * No VS Code API here, so it is tested in plain Node.
+ * One `generate` request to the engine (one or several continuations): its
+ * `generated` events, batched, go to `onText`; the text so far of each
+ * continuation is kept so a reloaded view can be shown it again. No VS Code
+ * API here, so it is tested in plain Node.
  */
 export class Generation {
   readonly requestId = randomUUID();
   /** Settles when the engine answers; never rejects (a failure is an outcome). */
   readonly finished: Promise<GenerationOutcome>;
-  private received: string[] = [];
-  private receivedText: string | undefined;
+  /** Per continuation, the text received so far. */
+  private readonly received: string[];
   private ended: GenerationOutcome | undefined;
 
   constructor(
     private readonly engine: GenerationEngine,
     source: ModelSource,
     readonly settings: GenerationSettings,
-    onText: (text: string) => void,
+    onText: (texts: string[]) => void,
     batchIntervalMs = 50,
   ) {
+    this.received = new Array<string>(settings.count).fill('');
     const batcher = new TextBatcher(onText, batchIntervalMs);
     const subscription = engine.onEvent((event: EngineEvent) => {
       if (event.event !== 'generated' || event.requestId !== this.requestId) return;
-      this.received.push(event.text);
-      this.receivedText = undefined;
-      batcher.push(event.text);
+      event.texts.forEach((t, i) => i < this.received.length && (this.received[i] += t));
+      batcher.push(event.texts);
     });
-    const { prime, length, temperature, topK, seed } = settings;
-    this.finished = engine.request('generate', { requestId: this.requestId, source, prime, length, temperature, topK, seed }).then(
+    const { prime, length, temperature, topK, seed, count, precision } = settings;
+    const params = { requestId: this.requestId, source, prime, length, temperature, topK, seed, count, precision };
+    this.finished = engine.request('generate', params).then(
       (result): GenerationOutcome => ({ kind: 'done', result }),
       (err: unknown): GenerationOutcome => ({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
     );
@@ -50,10 +52,9 @@ export class Generation {
     });
   }
 
-  /** Everything generated so far (the events' text; the engine's answer repeats it). */
-  get text(): string {
-    this.receivedText ??= this.received.join('');
-    return this.receivedText;
+  /** Everything each continuation generated so far (the events' text; the engine's answer repeats it). */
+  get texts(): string[] {
+    return [...this.received];
   }
 
   get outcome(): GenerationOutcome | undefined {

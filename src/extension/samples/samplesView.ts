@@ -103,8 +103,8 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
       return { kind: 'error', message: RESTRICTED_MODE_MESSAGE };
     }
     void this.current?.stop();
-    const generation: Generation = new Generation(this.engine, source, settings, (text) => {
-      if (this.current === generation) this.post({ type: 'text', requestId: generation.requestId, text });
+    const generation: Generation = new Generation(this.engine, source, settings, (texts) => {
+      if (this.current === generation) this.post({ type: 'text', requestId: generation.requestId, texts });
     });
     this.current = generation;
     this.post({ type: 'started', requestId: generation.requestId, settings });
@@ -131,7 +131,8 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
     return file;
   }
 
-  private receive(message: unknown): void {
+  /** Where the page's messages arrive (untrusted: validated first); the integration tests post the page's messages here too. */
+  receive(message: unknown): void {
     const m = parseSamplesMessage(message);
     if (!m) {
       this.log.warn('ignored a malformed message from the Samples view');
@@ -149,7 +150,7 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
         this.replay();
         return;
       case 'generate': {
-        const settings: GenerationSettings = { modelId: m.modelId, prime: m.prime, length: m.length, temperature: m.temperature, topK: m.topK, seed: m.seed };
+        const { type: _, ...settings } = m;
         // The view names models only by the ids it was sent: it cannot make the engine open another file.
         const choice = this.choices.find((c) => c.id === settings.modelId);
         if (!choice) this.post({ type: 'error', message: 'That model is no longer available; choose another. (A run is listed once it has a model.onnx.)' });
@@ -223,7 +224,8 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
     const g = this.current;
     if (!g) return;
     this.post({ type: 'started', requestId: g.requestId, settings: g.settings });
-    if (g.text) this.post({ type: 'text', requestId: g.requestId, text: g.text });
+    const texts = g.texts;
+    if (texts.some((t) => t.length > 0)) this.post({ type: 'text', requestId: g.requestId, texts });
     if (g.outcome) this.postOutcome(g, g.outcome);
   }
 
@@ -236,6 +238,7 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
         tokens: outcome.result.tokens,
         charsPerSec: outcome.result.charsPerSec,
         stopped: outcome.result.stopped,
+        precision: outcome.result.precision,
       });
   }
 

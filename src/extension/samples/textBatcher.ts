@@ -1,22 +1,25 @@
 /**
- * Collects streamed text and hands it on in batches. A fast model emits
- * thousands of characters a second; one webview message per character floods
- * the workbench (it kept the dashboard from loading once), so text goes out at
- * most once per interval, and whatever is left when the stream ends goes out
- * with `flush`.
+ * Collects streamed text of several continuations and hands it on in
+ * batches. A fast model emits thousands of characters a second; one webview
+ * message per character floods the workbench (it kept the dashboard from
+ * loading once), so text goes out at most once per interval, as one array
+ * (index i: continuation i), and whatever is left when the stream ends goes
+ * out with `flush`.
  */
 export class TextBatcher {
-  private chunks: string[] = [];
+  private pending: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly send: (text: string) => void,
+    private readonly send: (texts: string[]) => void,
     private readonly intervalMs = 50,
   ) {}
 
-  push(text: string): void {
-    if (text.length === 0) return;
-    this.chunks.push(text);
+  /** Adds each continuation's new text (`texts[i]` for continuation i). */
+  push(texts: readonly string[]): void {
+    if (!texts.some((t) => t.length > 0)) return;
+    while (this.pending.length < texts.length) this.pending.push('');
+    for (let i = 0; i < texts.length; i++) this.pending[i] += texts[i];
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 
@@ -24,16 +27,16 @@ export class TextBatcher {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.chunks.length === 0) return;
-    const text = this.chunks.join('');
-    this.chunks = [];
-    this.send(text);
+    if (this.pending.length === 0) return;
+    const texts = this.pending;
+    this.pending = [];
+    this.send(texts);
   }
 
   /** Drops what is waiting without sending it. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.chunks = [];
+    this.pending = [];
   }
 }

@@ -177,8 +177,8 @@ describe('the installed package', function () {
     editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
     const result = await withChoice<GenerateResult>(button.command);
     assert.ok(result, 'Generate Sample… gave a result');
-    assert.ok(result.tokens > 0 && result.text.length > 0);
-    assert.equal(l.samples.generation?.text, result.text);
+    assert.ok(result.tokens > 0 && result.texts.length === 1 && result.texts[0].length > 0);
+    assert.deepEqual(l.samples.generation?.texts, result.texts);
     await until(() => l.samples.isVisible && l.samples.isLoaded, 'the Samples view shows it');
     await sleep(1500);
     await screenshot('walkthrough-sample', 'samplesAndEditor');

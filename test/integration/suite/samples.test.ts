@@ -35,14 +35,14 @@ describe('Samples view', () => {
     assert.ok(result, `Generate Sample… gave no result: ${failure(l)}`);
     assert.equal(result.tokens, 50);
     assert.equal(result.stopped, false);
-    assert.equal([...result.text].length, 50, 'a character model: one character per token');
-    assert.equal(l.samples.generation?.text, result.text, 'the streamed text is the whole text');
+    assert.equal([...result.texts[0]].length, 50, 'a character model: one character per token');
+    assert.deepEqual(l.samples.generation?.texts, result.texts, 'the streamed text is the whole text');
     await until(() => l.samples.isVisible, 'the command revealed the Samples view', 5_000);
     await until(() => l.samples.isLoaded, 'the page said ready');
 
     // Greedy decoding is deterministic.
     const again = await vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', { modelId: runDir, length: 50, temperature: 0 });
-    assert.equal(again?.text, result.text);
+    assert.deepEqual(again?.texts, result.texts);
   });
 
   it('primes with the editor selection when no prime is given (screenshot)', async () => {
@@ -67,6 +67,36 @@ describe('Samples view', () => {
     await new Promise((r) => setTimeout(r, 2000));
   });
 
+  it('Generate in the view with Count 3 makes three continuations in one batch, each the text of its own seed; int8 too (screenshot)', async () => {
+    const l = await lab();
+    assert.ok(runDir, 'an earlier test trained a run');
+    await l.samples.reveal();
+    await until(() => l.samples.isLoaded, 'the page said ready');
+    l.samples.modelChoices(); // the run is offered (the view names models by the ids it was sent)
+    const settings = { modelId: runDir, prime: 'export ', length: 60, temperature: 1, topK: 0, seed: 11, count: 3, precision: 'float32' };
+    // The message the page posts when Generate is clicked (its clicks are tested in test/webview/samples.test.ts).
+    l.samples.receive({ type: 'generate', ...settings });
+    await until(() => l.samples.generation?.outcome !== undefined, 'the batch finished', 60_000);
+    const outcome = l.samples.generation!.outcome!;
+    assert.equal(outcome.kind, 'done', outcome.kind === 'error' ? outcome.message : '');
+    const batch = outcome.kind === 'done' ? outcome.result : undefined;
+    assert.equal(batch?.texts.length, 3);
+    assert.deepEqual(l.samples.generation!.texts, batch?.texts, 'each continuation streamed to the view in full');
+    for (const text of batch.texts) assert.equal([...text].length, 60);
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log('@@screenshot:workbench-samples-3');
+    await new Promise((r) => setTimeout(r, 2000));
+    for (let i = 0; i < 3; i++) {
+      const single = await vscode.commands.executeCommand<GenerateResult | undefined>('rnnLab.generateSample', { ...settings, seed: 11 + i, count: 1 });
+      assert.deepEqual(single?.texts, [batch.texts[i]], `continuation ${i + 1} is what seed ${11 + i} gives alone`);
+    }
+
+    l.samples.receive({ type: 'generate', ...settings, precision: 'int8' });
+    await until(() => l.samples.generation?.settings.precision === 'int8' && l.samples.generation.outcome !== undefined, 'the int8 batch finished', 60_000);
+    const int8 = l.samples.generation!.outcome!;
+    assert.equal(int8.kind === 'done' && int8.result.precision, 'int8', int8.kind === 'error' ? int8.message : 'ran int8');
+  });
+
   it('Stop ends a long generation early, and says it was stopped', async () => {
     const l = await lab();
     assert.ok(runDir, 'the previous test trained a run');
@@ -76,7 +106,7 @@ describe('Samples view', () => {
       temperature: 1,
       seed: 3,
     });
-    await until(() => (l.samples.generation?.text.length ?? 0) > 0 || l.samples.generation?.outcome !== undefined, 'text streams in');
+    await until(() => (l.samples.generation?.texts[0].length ?? 0) > 0 || l.samples.generation?.outcome !== undefined, 'text streams in');
     assert.ok(l.samples.generation?.running, `the generation is running: ${failure(l)}`);
     await l.samples.generation.stop();
     const result = await pending;
