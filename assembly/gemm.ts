@@ -88,6 +88,15 @@ const BLOCK_FLOATS: i32 = 32768;
  * by packB at `Bp` and `scratch` room for max(BLOCK_FLOATS, 4·K) floats.
  */
 export function gemm(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: usize, p0: i32, p1: i32, C: usize, ldc: i32, acc: i32, scratch: usize): void {
+  gemmPanels(M, K, A, lda, transA, Bp, K, p0, p1, C, ldc, acc, scratch);
+}
+
+/**
+ * gemm over rows k0 … k0+K of panels packed with `panelK` rows each: `Bp`
+ * points at row k0 of panel p0, A at column k0. A product split this way into
+ * ranges of k adds each range's sum to C in turn (the schedule's fixed order).
+ */
+export function gemmPanels(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: usize, panelK: i32, p0: i32, p1: i32, C: usize, ldc: i32, acc: i32, scratch: usize): void {
   if (M <= 0 || p1 <= p0) return;
   if (K == 0) {
     if (!acc) for (let m = 0; m < M; m++) memory.fill(C + ((<usize>m * <usize>ldc + (<usize>p0 << 3)) << 2), 0, <usize>(p1 - p0) << 5);
@@ -101,7 +110,7 @@ export function gemm(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: usize,
     const padded = (rows + 3) & ~3;
     packA(A, lda, transA, M, K, m0, padded, scratch);
     for (let p = p0; p < p1; p++) {
-      const bp = Bp + (<usize>(p - p0) * <usize>K << 5);
+      const bp = Bp + (<usize>(p - p0) * <usize>panelK << 5);
       for (let r = 0; r < padded; r += 4) {
         const c = C + <usize>(m0 + r) * ldcBytes + (<usize>p << 5);
         tile4x8(K, scratch + (<usize>r * <usize>K << 2), bp, c, ldcBytes, min(4, rows - r), acc);

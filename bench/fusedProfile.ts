@@ -59,7 +59,7 @@ writeParameters(
 const ids = Int32Array.from({ length: B * T }, () => rng.nextInt(V));
 writeWindow(heap, plan, ids, ids);
 writeInitialState(heap, plan, undefined);
-const barrier = new Barrier(new Int32Array(memory.buffer, plan.control, 16), 1);
+const barrier = new Barrier(new Int32Array(memory.buffer, plan.control, 16), 1, 0);
 const update = {
   clipMode: 'norm' as const,
   clipValue: 5,

@@ -107,7 +107,8 @@ export class FusedStepper {
 
   /** Starts the worker threads and waits until each has its kernels instantiated. */
   static async create(spec: ModelSpec, options: FusedStepperOptions): Promise<FusedStepper> {
-    if (!(options.threads >= 1 && Number.isInteger(options.threads))) throw new Error(`threads must be a positive integer; got ${options.threads}`);
+    if (!(options.threads >= 1 && options.threads <= 8 && Number.isInteger(options.threads)))
+      throw new Error(`threads must be a whole number from 1 to 8; got ${options.threads}`);
     const stepper = new FusedStepper(spec, options);
     await Promise.all(
       stepper.workers.map(

@@ -20,6 +20,22 @@ export interface FusedKernels {
     acc: number,
     scratch: number,
   ): void;
+  /** gemm over rows k0 … k0 + K of B's panels, packed `panelK` rows each: `Bp` at row k0 of panel p0, `A` at column k0. */
+  gemmPanels(
+    M: number,
+    K: number,
+    A: number,
+    lda: number,
+    transA: number,
+    Bp: number,
+    panelK: number,
+    p0: number,
+    p1: number,
+    C: number,
+    ldc: number,
+    acc: number,
+    scratch: number,
+  ): void;
   applyActivation(kind: number, input: number, output: number, n: number): void;
   lstmForward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, cOut: number, hOut: number): void;
   lstmBackward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, c: number, dhAbove: number, dhRec: number, dc: number): void;

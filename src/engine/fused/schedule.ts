@@ -61,6 +61,8 @@ class ThreadShare {
   private readonly e1: number;
   private readonly rowBytes: number;
   private readonly scratch: number;
+  /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see segmentedGemm. */
+  private readonly segments: [number, number][];
 
   constructor(
     private readonly k: FusedKernels,
@@ -76,6 +78,12 @@ class ThreadShare {
     [this.e0, this.e1] = this.mine.embeddingPanels;
     this.rowBytes = plan.hp * 4;
     this.scratch = this.mine.gemmScratch;
+    // Where layout.ts's share() splits the blocks between two threads.
+    const middle = Math.floor(plan.hp / 16);
+    this.segments = [
+      [0, middle],
+      [middle, plan.hp / 8],
+    ];
   }
 
   /** A parameter's current values: slot `active` (layout.ts). */
@@ -104,7 +112,12 @@ class ThreadShare {
     if (backward) k.packB(this.current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
   }
 
-  /** Every layer over every time step: one barrier per step (two for the GRU). */
+  /**
+   * Every layer over every time step. A step publishes this thread's units
+   * of h_t at one sync point (two for the GRU: r⊙h₋₁, then h_t); the next
+   * step's recurrent product starts on this thread's own half of the units
+   * and waits for the other threads' point only before the other half.
+   */
   forward(): void {
     const { k, plan, barrier, j0, j1, rowBytes, scratch } = this;
     const { batch: B, time: T, rows: N, hp, ep } = plan;
@@ -115,6 +128,7 @@ class ThreadShare {
     for (let l = 0; l < plan.layers.length; l++) {
       const layer = plan.layers[l];
       const input = layerInput(plan, l);
+      // The layer below is complete (its last point, waited for by every thread), or the input is the tokens.
       for (const g of layer.groups) {
         const [c0, c1] = ownPanels(g, j0, j1);
         if (layer.oneHot) {
@@ -124,13 +138,14 @@ class ThreadShare {
           k.gemm(N, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
         }
       }
+      // Point 0: the initial state, written by the main thread before the step.
+      let ready = 0;
       for (let t = 0; t < T; t++) {
         const hPrev = layer.hiddenSeq + t * B * rowBytes;
         const hOut = hPrev + B * rowBytes;
         const first = layer.groups[0];
-        const [c0, c1] = ownPanels(first, j0, j1);
         const z = first.gatesSeq + t * B * first.cols * 4;
-        k.gemm(B, hp, hPrev, hp, 0, first.recurrentPacked + c0 * hp * 32, c0, c1, z, first.cols, 1, scratch);
+        this.segmentedGemm(hPrev, hp, 8, first.recurrentPacked, hp, first.gates, z, first.cols, 1, ready);
         if (plan.cell === 'lstm') {
           const cPrev = layer.cellSeq! + t * B * rowBytes;
           k.lstmForward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, hOut);
@@ -139,15 +154,77 @@ class ThreadShare {
         } else {
           const rh = layer.resetHidden! + t * B * rowBytes;
           k.gruForwardGates(B, hp, j0, j1, z, hPrev, rh);
-          barrier.wait();
+          const gated = barrier.signal();
           const cand = layer.groups[1];
           const n = cand.gatesSeq + t * B * cand.cols * 4;
-          k.gemm(B, hp, rh, hp, 0, cand.recurrentPacked + j0 * hp * 32, j0, j1, n, cand.cols, 1, scratch);
+          this.segmentedGemm(rh, hp, 8, cand.recurrentPacked, hp, 1, n, cand.cols, 1, gated);
           k.gruForwardOutput(B, hp, j0, j1, z, n, hPrev, hOut);
         }
-        barrier.wait();
+        ready = barrier.signal();
+      }
+      // The next layer's input product (or the output layer) reads every unit of every step.
+      barrier.waitForAll(ready);
+    }
+  }
+
+  /**
+   * C[B rows, this thread's output panels] (+= when `beta`) A·B, where k runs
+   * over the unit blocks of the layer, `kPerBlock` per block (8 for h, the
+   * group's gate columns per block for gate gradients), and B's panels are
+   * packed `panelK` rows each from `packed` on, `perBlock` output panels per
+   * unit block. Every output column adds the two fixed halves of k in one
+   * order, its own unit's half first, so each float is the same for any
+   * thread count; a thread reads the other half only once its owners have
+   * signalled sync point `ready`.
+   */
+  private segmentedGemm(
+    A: number,
+    lda: number,
+    kPerBlock: number,
+    packed: number,
+    panelK: number,
+    perBlock: number,
+    C: number,
+    ldc: number,
+    beta: 0 | 1,
+    ready: number,
+  ): void {
+    const { j0, j1, segments } = this;
+    for (const [index, own] of segments.entries()) {
+      const b0 = Math.max(j0, own[0]);
+      const b1 = Math.min(j1, own[1]);
+      if (b1 <= b0) continue;
+      let acc = beta;
+      for (const part of index === 0 ? segments : [segments[1], segments[0]]) {
+        if (part[1] <= part[0]) continue;
+        this.awaitUnits(part, ready);
+        const k0 = part[0] * kPerBlock;
+        const bp = packed + (b0 * perBlock * panelK + k0) * 32;
+        this.k.gemmPanels(
+          this.plan.batch,
+          (part[1] - part[0]) * kPerBlock,
+          A + k0 * 4,
+          lda,
+          0,
+          bp,
+          panelK,
+          b0 * perBlock,
+          b1 * perBlock,
+          C,
+          ldc,
+          acc,
+          this.scratch,
+        );
+        acc = 1;
       }
     }
+  }
+
+  /** Waits for sync point `ready` of every other thread owning a unit block in [b0, b1). */
+  private awaitUnits([b0, b1]: [number, number], ready: number): void {
+    this.plan.threads.forEach((t, index) => {
+      if (t.units[0] < b1 && t.units[1] > b0) this.barrier.waitFor(index, ready);
+    });
   }
 
   /**
@@ -177,11 +254,12 @@ class ThreadShare {
     let dHidden = this.outputGradients(probe);
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
-      this.throughTime(layer, dHidden, probe ? l : -1);
+      const done = this.throughTime(layer, dHidden, probe ? l : -1);
       if (probe && l === 0) return;
-      // Every gate gradient of this layer is now written (the last barrier of throughTime).
+      // The weight gradients read only this thread's gate columns; the input's gradient reads every thread's.
       if (!probe) this.weightGradients(layer, l);
       if (layer.oneHot) continue;
+      this.barrier.waitForAll(done);
       const dInput = this.inputGradient(layer, l, dHidden);
       if (l > 0) dHidden = dInput;
       else this.embeddingGradient();
@@ -207,18 +285,21 @@ class ThreadShare {
    * Backpropagation through one layer's steps, last first: its gate gradients
    * replace the activated gates. With `flowLayer` ≥ 0 (a probe) it first
    * records the norms of ∂L/∂h_t of each step under that layer's index.
+   * Every value a step needs from another thread is waited for by its sync
+   * point; returns the last one, after which every gate gradient is written.
    */
-  private throughTime(layer: LayerPlan, dHidden: number, flowLayer: number): void {
+  private throughTime(layer: LayerPlan, dHidden: number, flowLayer: number): number {
     const { heap, plan, j0, j1, rowBytes } = this;
     const { batch: B, time: T, hp } = plan;
     zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
     if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
+    let ready = 0;
     for (let t = T - 1; t >= 0; t--) {
       const dAbove = dHidden + t * B * rowBytes;
       if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove);
-      if (plan.cell === 'gru') this.gruStepBack(layer, t, dAbove);
-      else this.stepBack(layer, t, dAbove);
+      ready = plan.cell === 'gru' ? this.gruStepBack(layer, t, dAbove) : this.stepBack(layer, t, dAbove);
     }
+    return ready;
   }
 
   /**
@@ -247,8 +328,8 @@ class ThreadShare {
     }
   }
 
-  /** LSTM or RNN step t: the gate gradients, then ∂L/∂h₋₁ through the recurrent kernel. */
-  private stepBack(layer: LayerPlan, t: number, dAbove: number): void {
+  /** LSTM or RNN step t: the gate gradients, then ∂L/∂h₋₁ through the recurrent kernel. Returns the step's last sync point. */
+  private stepBack(layer: LayerPlan, t: number, dAbove: number): number {
     const { k, plan, j0, j1, rowBytes } = this;
     const { batch: B, hp } = plan;
     const first = layer.groups[0];
@@ -259,44 +340,32 @@ class ThreadShare {
     } else {
       k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
     }
-    this.barrier.wait();
-    if (t > 0) this.recurrentBack(first, z, 0);
+    const ready = this.barrier.signal();
+    if (t > 0) this.recurrentBack(first, z, 0, ready);
+    return ready;
   }
 
-  /** GRU step t: the candidate's gradients, then through r⊙h₋₁ the reset and update gates', then ∂L/∂h₋₁. */
-  private gruStepBack(layer: LayerPlan, t: number, dAbove: number): void {
-    const { k, plan, barrier, j0, j1, rowBytes, scratch } = this;
+  /** GRU step t: the candidate's gradients, then through r⊙h₋₁ the reset and update gates', then ∂L/∂h₋₁. Returns the step's last sync point. */
+  private gruStepBack(layer: LayerPlan, t: number, dAbove: number): number {
+    const { k, plan, barrier, j0, j1, rowBytes } = this;
     const { batch: B, hp } = plan;
     const hPrev = layer.hiddenSeq + t * B * rowBytes;
     const [first, cand] = layer.groups;
     const z = first.gatesSeq + t * B * first.cols * 4;
     const n = cand.gatesSeq + t * B * cand.cols * 4;
     k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
-    barrier.wait();
-    k.gemm(B, hp, n, hp, 0, cand.recurrentTPacked + j0 * hp * 32, j0, j1, plan.resetGrad, hp, 0, scratch);
+    const candidate = barrier.signal();
+    this.segmentedGemm(n, hp, 8, cand.recurrentTPacked, hp, 1, plan.resetGrad, hp, 0, candidate);
     k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
-    barrier.wait();
+    const ready = barrier.signal();
     // The two kernels above left their share of ∂L/∂h₋₁ in recurrentGrad: add the gates' path to it.
-    if (t > 0) this.recurrentBack(first, z, 1);
+    if (t > 0) this.recurrentBack(first, z, 1, ready);
+    return ready;
   }
 
-  /** ∂L/∂h₋₁ = gate gradients `z` · Rᵀ of the first group, written (beta 0) or added (beta 1) to recurrentGrad. */
-  private recurrentBack(first: GroupPlan, z: number, beta: 0 | 1): void {
-    const { j0, j1, plan } = this;
-    this.k.gemm(
-      plan.batch,
-      first.cols,
-      z,
-      first.cols,
-      0,
-      first.recurrentTPacked + j0 * first.cols * 32,
-      j0,
-      j1,
-      plan.recurrentGrad,
-      plan.hp,
-      beta,
-      this.scratch,
-    );
+  /** ∂L/∂h₋₁ = gate gradients `z` · Rᵀ of the first group, written (beta 0) or added (beta 1) to recurrentGrad, once `ready` is signalled. */
+  private recurrentBack(first: GroupPlan, z: number, beta: 0 | 1, ready: number): void {
+    this.segmentedGemm(z, first.cols, 8 * first.gates, first.recurrentTPacked, first.cols, 1, this.plan.recurrentGrad, this.plan.hp, beta, ready);
   }
 
   /** The kernel, recurrent kernel and bias gradients of layer `l`, over this thread's gate columns. */

@@ -25,7 +25,7 @@ port.on('message', (message: ToFusedWorker) => {
     if (message.kind === 'step') steps++;
     // Views are made per step: the memory may have grown since the last one.
     const heap = new Float32Array(data.memory.buffer);
-    const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads);
+    const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads, data.thread);
     if (message.kind === 'evaluate') {
       runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, 'evaluate');
     } else if (message.kind === 'probe') {
