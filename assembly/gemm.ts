@@ -172,3 +172,24 @@ function storeRow(c: usize, lo: v128, hi: v128, acc: i32): void {
   v128.store(c, lo);
   v128.store(c, hi, 16);
 }
+
+/** Packs all M rows of A[M, K] (4-row panels, k-major, rows past M zero) at `dst` for gemmPacked: 4·⌈M/4⌉·K floats. */
+export function packRows(A: usize, lda: i32, M: i32, K: i32, dst: usize): void {
+  packA(A, lda, 0, M, K, 0, (M + 3) & ~3, dst);
+}
+
+/**
+ * gemmPanels with A already packed by packRows at `Ap` (k0 … k0 + K of A's
+ * rows packed with K columns): the products of several column ranges that
+ * share one A pack it once.
+ */
+export function gemmPacked(M: i32, K: i32, Ap: usize, Bp: usize, panelK: i32, p0: i32, p1: i32, C: usize, ldc: i32, acc: i32): void {
+  if (M <= 0 || p1 <= p0 || K <= 0) return;
+  const ldcBytes = <usize>ldc << 2;
+  for (let p = p0; p < p1; p++) {
+    const bp = Bp + (<usize>(p - p0) * <usize>panelK << 5);
+    for (let r = 0; r < M; r += 4) {
+      tile4x8(K, Ap + (<usize>r * <usize>K << 2), bp, C + <usize>r * ldcBytes + (<usize>p << 5), ldcBytes, min(4, M - r), acc);
+    }
+  }
+}

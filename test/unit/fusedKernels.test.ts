@@ -111,4 +111,48 @@ for (const flavour of FLAVOURS) {
       }
     }
   });
+
+  test(`a product split into ranges of k (gemmPanels, and packRows + gemmPacked) equals the triple loop, and both ways give the same floats (${flavour} SIMD)`, () => {
+    const { k, heap } = kernelsWithHeap(flavour);
+    const rng = new SeededRandom(11);
+    for (const [M, N, K, split] of [
+      [32, 40, 64, 24],
+      [7, 16, 40, 8],
+      [3, 24, 17, 1],
+    ]) {
+      const panels = N / 8;
+      let next = 1 << 20;
+      const alloc = (floats: number) => {
+        const at = next;
+        next += Math.ceil((floats * 4) / 64) * 64;
+        return at;
+      };
+      const [A, B, C1, C2, packed, packedA] = [M * K, K * N, M * N, M * N, K * N, Math.ceil(M / 4) * 4 * K].map(alloc);
+      const scratch = alloc(Math.max(32768, 4 * K) + 16);
+      const a = Float32Array.from({ length: M * K }, () => rng.next() - 0.5);
+      const b = Float32Array.from({ length: K * N }, () => rng.next() - 0.5);
+      const c0 = Float32Array.from({ length: M * N }, () => rng.next() - 0.5);
+      heap.set(a, A / 4);
+      heap.set(b, B / 4);
+      heap.set(c0, C1 / 4);
+      heap.set(c0, C2 / 4);
+      k.packB(B, N, 0, K, N, packed, 0, panels);
+      // The second range of k first, then the first: C + Σ_{k ≥ split} + Σ_{k < split}, as the schedule's other half does.
+      for (const [k0, k1] of [
+        [split, K],
+        [0, split],
+      ]) {
+        k.gemmPanels(M, k1 - k0, A + k0 * 4, K, 0, packed + k0 * 32, K, 0, panels, C1, N, 1, scratch);
+        k.packRows(A + k0 * 4, K, M, k1 - k0, packedA);
+        k.gemmPacked(M, k1 - k0, packedA, packed + k0 * 32, K, 0, panels, C2, N, 1);
+      }
+      for (let i = 0; i < M * N; i++) {
+        const [m, n] = [Math.floor(i / N), i % N];
+        let sum = c0[i];
+        for (let kk = 0; kk < K; kk++) sum += a[m * K + kk] * b[kk * N + n];
+        assert.ok(Math.abs(heap[C1 / 4 + i] - sum) <= 1e-5 * Math.sqrt(K), `M${M} N${N} K${K}: C[${m}][${n}] = ${heap[C1 / 4 + i]}, expected ${sum}`);
+        assert.equal(heap[C2 / 4 + i], heap[C1 / 4 + i], `M${M} N${N} K${K}: gemmPacked = gemmPanels at C[${m}][${n}]`);
+      }
+    }
+  });
 }

@@ -238,7 +238,7 @@ export class FusedStepper {
     const heap = new Float32Array(this.memory.buffer);
     writeWindow(heap, plan, inputs, targets);
     writeInitialState(heap, plan, state);
-    Barrier.reset(new Int32Array(this.memory.buffer, plan.control, CONTROL_INTS));
+    Barrier.reset(...syncViews(this.memory, plan));
     const id = this.nextId++;
     await new Promise<void>((resolve, reject) => {
       this.pending = { id, remaining: this.threads, resolve, reject };
@@ -290,12 +290,17 @@ export class FusedStepper {
   private fail(message: string): void {
     if (this.failure) return;
     this.failure = new FusedWorkerError(message);
-    Barrier.abort(new Int32Array(this.memory.buffer, this.plan.control, CONTROL_INTS));
+    Barrier.abort(...syncViews(this.memory, this.plan));
     this.pending?.reject(this.failure);
     // The survivors are of no use without their partner: stop them too.
     this.disposed = true;
     for (const worker of this.workers) void worker.terminate();
   }
+}
+
+/** The control block's ints and the plan's sync words, as Barrier takes them. */
+export function syncViews(memory: WebAssembly.Memory, plan: FusedPlan): [Int32Array, Int32Array] {
+  return [new Int32Array(memory.buffer, plan.control, CONTROL_INTS), new Int32Array(memory.buffer, plan.sync, plan.syncInts)];
 }
 
 /** The worker's script: bundled beside the engine (dist/fusedWorker.js) or compiled beside this file (out/…/worker.js). */

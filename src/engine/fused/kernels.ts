@@ -36,6 +36,10 @@ export interface FusedKernels {
     acc: number,
     scratch: number,
   ): void;
+  /** Packs the M rows of A[M, K] for gemmPacked: 4·⌈M/4⌉·K floats at `dst`. */
+  packRows(A: number, lda: number, M: number, K: number, dst: number): void;
+  /** gemmPanels with A packed by packRows at `Ap`. */
+  gemmPacked(M: number, K: number, Ap: number, Bp: number, panelK: number, p0: number, p1: number, C: number, ldc: number, acc: number): void;
   applyActivation(kind: number, input: number, output: number, n: number): void;
   lstmForward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, cOut: number, hOut: number): void;
   lstmBackward(rows: number, hp: number, j0: number, j1: number, z: number, cPrev: number, c: number, dhAbove: number, dhRec: number, dc: number): void;

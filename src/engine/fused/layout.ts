@@ -68,6 +68,17 @@ export interface FusedPlan {
    * 8-unit block, [layers][time][Hp/8], each block written by the thread that owns it.
    */
   flowSums: number;
+  /**
+   * The recurrent steps' work, shared out as it runs (schedule.ts): unit-block
+   * ranges [b0, b1), none straddling the middle of the blocks.
+   */
+  chunks: [number, number][];
+  /** Int32 sync words: a ready flag per unit block (the last phase that wrote it), then a claim word per phase. */
+  sync: number;
+  /** Int32s at `sync`: hp/8 block flags, then one claim word for each of `phases` + 1 phases. */
+  syncInts: number;
+  /** Recurrent phases in one pass (forward and backward, every layer). */
+  phases: number;
   /** Total bytes the memory must hold. */
   bytes: number;
 }
@@ -149,6 +160,8 @@ export interface ThreadPlan {
   packScratch: number;
   /** Its own packed left-hand operand (gemm's scratch). */
   gemmScratch: number;
+  /** The left-hand operand of a recurrent phase's products, packed once per phase for every chunk it takes: [4·⌈batch/4⌉, max columns]. */
+  packedRows: number;
 }
 
 /** First byte the plan uses: below it nothing (the kernels keep no data). */
@@ -238,8 +251,14 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     parameterSlotBytes: alloc.slots.end - parameterBase,
     // Last, so that no other buffer moves; two floats per float64.
     flowSums: buffers.floats(2 * spec.layers * time * (hp / 8)),
+    chunks: planChunks(spec.cell, hp / 8),
+    sync: 0,
+    syncInts: 0,
+    phases: 2 * spec.layers * time * (spec.cell === 'gru' ? 2 : 1),
     bytes: 0,
   };
+  plan.syncInts = hp / 8 + plan.phases + 1;
+  plan.sync = buffers.floats(plan.syncInts);
   plan.bytes = Math.max(buffers.end, parameterBase + 2 * plan.parameterSlotBytes);
   return plan;
 }
@@ -350,8 +369,28 @@ function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerP
       rows: share(rows, t, threads),
       packScratch: buffers.floats(rows * Math.max(ownCols, vp)),
       gemmScratch: buffers.floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
+      packedRows: buffers.floats(Math.ceil(dims.batch / 4) * 4 * Math.max(...layers.flatMap((layer) => layer.groups.map((g) => g.cols)))),
     };
   });
+}
+
+/**
+ * The recurrent steps' chunks: about 64 gate columns of the first group each
+ * (2 unit blocks for the LSTM, 4 for the GRU, 8 for the RNN), so a chunk's
+ * product is long enough to pay for claiming it; each half of the blocks is
+ * cut on its own (schedule.ts sums the halves in an order fixed per block).
+ */
+function planChunks(cell: CellType, blocks: number): [number, number][] {
+  const size = 8 / groupShapes(cell)[0].gates;
+  const middle = Math.floor(blocks / 2);
+  const chunks: [number, number][] = [];
+  for (const [from, to] of [
+    [0, middle],
+    [middle, blocks],
+  ]) {
+    for (let b = from; b < to; b += size) chunks.push([b, Math.min(b + size, to)]);
+  }
+  return chunks;
 }
 
 /** Internal column of unit `unit` of the group's gate `gateInGroup` (0 … gates − 1), in a group of `gates` gates. */

@@ -44,6 +44,8 @@ export function runFusedStep(
   const share = new ThreadShare(k, plan, thread, barrier, heap, active);
   const backward = pass !== 'evaluate';
   share.packWeights(backward);
+  // Any thread may multiply by any panel of a recurrent kernel (schedule's chunks): all are packed first.
+  barrier.wait();
   share.forward();
   share.outputAndLoss(pass === 'probeLast');
   if (!backward) return; // evaluation: the loss statistics and the final state are all it needs
@@ -61,8 +63,12 @@ class ThreadShare {
   private readonly e1: number;
   private readonly rowBytes: number;
   private readonly scratch: number;
-  /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see segmentedGemm. */
+  /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see chunkProduct. */
   private readonly segments: [number, number][];
+  /** Recurrent phases begun in this pass (barrier.ts), numbered alike by every thread. */
+  private phases = 0;
+  /** The phase whose left-hand operand each half of mine.packedRows holds. */
+  private readonly packedFor = [0, 0];
 
   constructor(
     private readonly k: FusedKernels,
@@ -113,118 +119,135 @@ class ThreadShare {
   }
 
   /**
-   * Every layer over every time step. A step publishes this thread's units
-   * of h_t at one sync point (two for the GRU: r⊙h₋₁, then h_t); the next
-   * step's recurrent product starts on this thread's own half of the units
-   * and waits for the other threads' point only before the other half.
+   * Every layer over every time step. A step is one phase (two for the GRU:
+   * r⊙h₋₁, then h_t) whose chunks of units the threads claim as they get
+   * free (barrier.ts); a chunk's product waits only for the blocks of the
+   * phase before that it reads.
    */
   forward(): void {
-    const { k, plan, barrier, j0, j1, rowBytes, scratch } = this;
-    const { batch: B, time: T, rows: N, hp, ep } = plan;
+    const { k, plan, barrier } = this;
     if (plan.embeddingTable !== undefined) {
-      k.gatherRows(plan.ids, N, this.current(plan.embeddingTable), ep, 0, plan.embedded!, ep, this.e0 * 8, this.e1 * 8);
+      k.gatherRows(plan.ids, plan.rows, this.current(plan.embeddingTable), plan.ep, 0, plan.embedded!, plan.ep, this.e0 * 8, this.e1 * 8);
       barrier.wait();
     }
     for (let l = 0; l < plan.layers.length; l++) {
       const layer = plan.layers[l];
-      const input = layerInput(plan, l);
-      // The layer below is complete (its last point, waited for by every thread), or the input is the tokens.
-      for (const g of layer.groups) {
-        const [c0, c1] = ownPanels(g, j0, j1);
-        if (layer.oneHot) {
-          k.gatherRows(plan.ids, N, this.current(g.kernel), g.cols, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-        } else {
-          k.broadcastRows(N, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-          k.gemm(N, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
-        }
-      }
-      // Point 0: the initial state, written by the main thread before the step.
+      this.inputProducts(layer, l);
+      // A chunk may fall on another thread's columns: every input product is written first.
+      barrier.wait();
+      // The first phase reads the initial state, written by the main thread before the step.
       let ready = 0;
-      for (let t = 0; t < T; t++) {
-        const hPrev = layer.hiddenSeq + t * B * rowBytes;
-        const hOut = hPrev + B * rowBytes;
-        const first = layer.groups[0];
-        const z = first.gatesSeq + t * B * first.cols * 4;
-        this.segmentedGemm(hPrev, hp, 8, first.recurrentPacked, hp, first.gates, z, first.cols, 1, ready);
-        if (plan.cell === 'lstm') {
-          const cPrev = layer.cellSeq! + t * B * rowBytes;
-          k.lstmForward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, hOut);
-        } else if (plan.cell === 'rnn') {
-          k.rnnForward(B, hp, j0, j1, z, hOut);
-        } else {
-          const rh = layer.resetHidden! + t * B * rowBytes;
-          k.gruForwardGates(B, hp, j0, j1, z, hPrev, rh);
-          const gated = barrier.signal();
-          const cand = layer.groups[1];
-          const n = cand.gatesSeq + t * B * cand.cols * 4;
-          this.segmentedGemm(rh, hp, 8, cand.recurrentPacked, hp, 1, n, cand.cols, 1, gated);
-          k.gruForwardOutput(B, hp, j0, j1, z, n, hPrev, hOut);
-        }
-        ready = barrier.signal();
-      }
-      // The next layer's input product (or the output layer) reads every unit of every step.
-      barrier.waitForAll(ready);
+      for (let t = 0; t < plan.time; t++) ready = this.forwardStep(layer, t, ready);
+      // The next layer's input products (or the output layer) read every unit of every step.
+      barrier.awaitBlocks(0, plan.hp / 8, ready);
     }
+  }
+
+  /** x·W + b of every step of layer `l` into its gates, over this thread's gate columns. */
+  private inputProducts(layer: LayerPlan, l: number): void {
+    const { k, plan, j0, j1, scratch } = this;
+    const input = layerInput(plan, l);
+    for (const g of layer.groups) {
+      const [c0, c1] = ownPanels(g, j0, j1);
+      if (layer.oneHot) {
+        k.gatherRows(plan.ids, plan.rows, this.current(g.kernel), g.cols, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+      } else {
+        k.broadcastRows(plan.rows, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+        k.gemm(plan.rows, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
+      }
+    }
+  }
+
+  /** Step t of a layer after phase `ready`: its phase (the GRU's two); returns the last one's number. */
+  private forwardStep(layer: LayerPlan, t: number, ready: number): number {
+    const { k, plan, rowBytes } = this;
+    const { batch: B, hp } = plan;
+    const hPrev = layer.hiddenSeq + t * B * rowBytes;
+    const hOut = hPrev + B * rowBytes;
+    const [first, cand] = layer.groups;
+    const z = first.gatesSeq + t * B * first.cols * 4;
+    const gates: RecurrentProduct = {
+      A: hPrev,
+      lda: hp,
+      kPerBlock: 8,
+      packed: first.recurrentPacked,
+      panelK: hp,
+      perBlock: first.gates,
+      C: z,
+      ldc: first.cols,
+      beta: 1,
+    };
+    if (plan.cell === 'lstm') {
+      const cPrev = layer.cellSeq! + t * B * rowBytes;
+      return this.phase((b0, b1) => {
+        this.chunkProduct(gates, b0, b1, ready);
+        k.lstmForward(B, hp, b0, b1, z, cPrev, cPrev + B * rowBytes, hOut);
+      });
+    }
+    if (plan.cell === 'rnn') {
+      return this.phase((b0, b1) => {
+        this.chunkProduct(gates, b0, b1, ready);
+        k.rnnForward(B, hp, b0, b1, z, hOut);
+      });
+    }
+    const rh = layer.resetHidden! + t * B * rowBytes;
+    const gated = this.phase((b0, b1) => {
+      this.chunkProduct(gates, b0, b1, ready);
+      k.gruForwardGates(B, hp, b0, b1, z, hPrev, rh);
+    });
+    const n = cand.gatesSeq + t * B * cand.cols * 4;
+    const candidate: RecurrentProduct = { A: rh, lda: hp, kPerBlock: 8, packed: cand.recurrentPacked, panelK: hp, perBlock: 1, C: n, ldc: cand.cols, beta: 1 };
+    return this.phase((b0, b1) => {
+      this.chunkProduct(candidate, b0, b1, gated);
+      k.gruForwardOutput(B, hp, b0, b1, z, n, hPrev, hOut);
+    });
   }
 
   /**
-   * C[B rows, this thread's output panels] (+= when `beta`) A·B, where k runs
-   * over the unit blocks of the layer, `kPerBlock` per block (8 for h, the
-   * group's gate columns per block for gate gradients), and B's panels are
-   * packed `panelK` rows each from `packed` on, `perBlock` output panels per
-   * unit block. Every output column adds the two fixed halves of k in one
-   * order, its own unit's half first, so each float is the same for any
-   * thread count; a thread reads the other half only once its owners have
-   * signalled sync point `ready`.
+   * The next recurrent phase: claims its chunks until none is left, does
+   * `work` on each (unit blocks [b0, b1)) and publishes its blocks. Every
+   * thread numbers the phases alike. Returns the phase's number.
    */
-  private segmentedGemm(
-    A: number,
-    lda: number,
-    kPerBlock: number,
-    packed: number,
-    panelK: number,
-    perBlock: number,
-    C: number,
-    ldc: number,
-    beta: 0 | 1,
-    ready: number,
-  ): void {
-    const { j0, j1, segments } = this;
-    for (const [index, own] of segments.entries()) {
-      const b0 = Math.max(j0, own[0]);
-      const b1 = Math.min(j1, own[1]);
-      if (b1 <= b0) continue;
-      let acc = beta;
-      for (const part of index === 0 ? segments : [segments[1], segments[0]]) {
-        if (part[1] <= part[0]) continue;
-        this.awaitUnits(part, ready);
-        const k0 = part[0] * kPerBlock;
-        const bp = packed + (b0 * perBlock * panelK + k0) * 32;
-        this.k.gemmPanels(
-          this.plan.batch,
-          (part[1] - part[0]) * kPerBlock,
-          A + k0 * 4,
-          lda,
-          0,
-          bp,
-          panelK,
-          b0 * perBlock,
-          b1 * perBlock,
-          C,
-          ldc,
-          acc,
-          this.scratch,
-        );
-        acc = 1;
-      }
+  private phase(work: (b0: number, b1: number) => void): number {
+    const { barrier } = this;
+    const { chunks } = this.plan;
+    const phase = ++this.phases;
+    for (let c = barrier.claim(phase, chunks.length); c >= 0; c = barrier.claim(phase, chunks.length)) {
+      const [b0, b1] = chunks[c];
+      work(b0, b1);
+      barrier.publish(b0, b1, phase);
     }
+    return phase;
   }
 
-  /** Waits for sync point `ready` of every other thread owning a unit block in [b0, b1). */
-  private awaitUnits([b0, b1]: [number, number], ready: number): void {
-    this.plan.threads.forEach((t, index) => {
-      if (t.units[0] < b1 && t.units[1] > b0) this.barrier.waitFor(index, ready);
-    });
+  /**
+   * The product `p` for the output panels of unit blocks [b0, b1). k runs
+   * over every unit block; each output column adds the two fixed halves of
+   * the blocks in one order, its own block's half first, so each float is
+   * the same whichever thread computes it and for any thread count. Before a
+   * half is read its blocks must hold phase `ready`; it is packed once per
+   * phase by each thread that reads it.
+   */
+  private chunkProduct(p: RecurrentProduct, b0: number, b1: number, ready: number): void {
+    const { segments, barrier, plan } = this;
+    const own = b0 < segments[0][1] ? 0 : 1;
+    let acc = p.beta;
+    for (const index of [own, 1 - own]) {
+      const [s0, s1] = segments[index];
+      if (s1 <= s0) continue;
+      barrier.awaitBlocks(s0, s1, ready);
+      const k0 = s0 * p.kPerBlock;
+      const K = (s1 - s0) * p.kPerBlock;
+      // Half 1 after half 0 (whose K is k0) in this thread's buffer.
+      const packedA = this.mine.packedRows + Math.ceil(plan.batch / 4) * 4 * k0 * 4;
+      if (this.packedFor[index] !== this.phases) {
+        this.k.packRows(p.A + k0 * 4, p.lda, plan.batch, K, packedA);
+        this.packedFor[index] = this.phases;
+      }
+      const bp = p.packed + (b0 * p.perBlock * p.panelK + k0) * 32;
+      this.k.gemmPacked(plan.batch, K, packedA, bp, p.panelK, b0 * p.perBlock, b1 * p.perBlock, p.C, p.ldc, acc);
+      acc = 1;
+    }
   }
 
   /**
@@ -254,12 +277,13 @@ class ThreadShare {
     let dHidden = this.outputGradients(probe);
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
+      // Any thread may take any chunk: every thread's columns of ∂L/∂h from above are written first.
+      this.barrier.wait();
       const done = this.throughTime(layer, dHidden, probe ? l : -1);
       if (probe && l === 0) return;
-      // The weight gradients read only this thread's gate columns; the input's gradient reads every thread's.
+      this.barrier.awaitBlocks(0, plan.hp / 8, done);
       if (!probe) this.weightGradients(layer, l);
       if (layer.oneHot) continue;
-      this.barrier.waitForAll(done);
       const dInput = this.inputGradient(layer, l, dHidden);
       if (l > 0) dHidden = dInput;
       else this.embeddingGradient();
@@ -285,38 +309,33 @@ class ThreadShare {
    * Backpropagation through one layer's steps, last first: its gate gradients
    * replace the activated gates. With `flowLayer` ≥ 0 (a probe) it first
    * records the norms of ∂L/∂h_t of each step under that layer's index.
-   * Every value a step needs from another thread is waited for by its sync
-   * point; returns the last one, after which every gate gradient is written.
+   * Returns the last phase, after which every gate gradient is written.
    */
   private throughTime(layer: LayerPlan, dHidden: number, flowLayer: number): number {
-    const { heap, plan, j0, j1, rowBytes } = this;
-    const { batch: B, time: T, hp } = plan;
-    zeroColumns(heap, plan.recurrentGrad, B, hp, j0 * 8, j1 * 8);
-    if (plan.cell === 'lstm') zeroColumns(heap, plan.cellGrad, B, hp, j0 * 8, j1 * 8);
+    const { plan, rowBytes } = this;
     let ready = 0;
-    for (let t = T - 1; t >= 0; t--) {
-      const dAbove = dHidden + t * B * rowBytes;
-      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove);
-      ready = plan.cell === 'gru' ? this.gruStepBack(layer, t, dAbove) : this.stepBack(layer, t, dAbove);
+    for (let t = plan.time - 1; t >= 0; t--) {
+      const dAbove = dHidden + t * plan.batch * rowBytes;
+      ready = plan.cell === 'gru' ? this.gruStepBack(layer, t, dAbove, ready, flowLayer) : this.stepBack(layer, t, dAbove, ready, flowLayer);
     }
     return ready;
   }
 
   /**
-   * Σ(∂L/∂h_t)² over every stream, per 8-unit block of this thread, into
+   * Σ(∂L/∂h_t)² over every stream, per 8-unit block of [b0, b1), into
    * flowSums. ∂L/∂h_t is what the step's backward kernel adds first: the
    * gradient from above (the output or the next layer) plus the one through
-   * the recurrence, which are complete in this thread's columns here. Each
-   * block's sum has one fixed order whatever the thread count.
+   * the recurrence, which are complete in these blocks here. Each block's sum
+   * has one fixed order whoever computes it.
    */
-  private recordFlow(l: number, t: number, dAbove: number): void {
-    const { heap, plan, j0, j1 } = this;
+  private recordFlow(l: number, t: number, dAbove: number, b0: number, b1: number): void {
+    const { heap, plan } = this;
     const { batch: B, time: T, hp } = plan;
     const blocks = hp / 8;
     const sums = new Float64Array(heap.buffer, plan.flowSums + (l * T + t) * blocks * 8, blocks);
     const above = dAbove >> 2;
     const recurrent = plan.recurrentGrad >> 2;
-    for (let j = j0; j < j1; j++) {
+    for (let j = b0; j < b1; j++) {
       let sum = 0;
       for (let b = 0; b < B; b++) {
         for (let u = j * 8; u < j * 8 + 8; u++) {
@@ -328,44 +347,89 @@ class ThreadShare {
     }
   }
 
-  /** LSTM or RNN step t: the gate gradients, then ∂L/∂h₋₁ through the recurrent kernel. Returns the step's last sync point. */
-  private stepBack(layer: LayerPlan, t: number, dAbove: number): number {
-    const { k, plan, j0, j1, rowBytes } = this;
+  /**
+   * LSTM or RNN step t, one phase after phase `ready` (that of step t + 1):
+   * per chunk, ∂L/∂h_t through the recurrence (step t + 1's gate gradients ·
+   * Rᵀ; zero at the last step), then the gate gradients. Returns the phase.
+   */
+  private stepBack(layer: LayerPlan, t: number, dAbove: number, ready: number, flowLayer: number): number {
+    const { k, plan, heap, rowBytes } = this;
     const { batch: B, hp } = plan;
     const first = layer.groups[0];
     const z = first.gatesSeq + t * B * first.cols * 4;
-    if (plan.cell === 'lstm') {
-      const cPrev = layer.cellSeq! + t * B * rowBytes;
-      k.lstmBackward(B, hp, j0, j1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
-    } else {
-      k.rnnBackward(B, hp, j0, j1, z, dAbove, plan.recurrentGrad);
-    }
-    const ready = this.barrier.signal();
-    if (t > 0) this.recurrentBack(first, z, 0, ready);
-    return ready;
+    const through = this.recurrentBack(first, t, 0);
+    const cPrev = layer.cellSeq! + t * B * rowBytes;
+    return this.phase((b0, b1) => {
+      if (through) this.chunkProduct(through, b0, b1, ready);
+      else zeroColumns(heap, plan.recurrentGrad, B, hp, b0 * 8, b1 * 8);
+      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
+      if (plan.cell === 'rnn') {
+        k.rnnBackward(B, hp, b0, b1, z, dAbove, plan.recurrentGrad);
+        return;
+      }
+      if (!through) zeroColumns(heap, plan.cellGrad, B, hp, b0 * 8, b1 * 8);
+      k.lstmBackward(B, hp, b0, b1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
+    });
   }
 
-  /** GRU step t: the candidate's gradients, then through r⊙h₋₁ the reset and update gates', then ∂L/∂h₋₁. Returns the step's last sync point. */
-  private gruStepBack(layer: LayerPlan, t: number, dAbove: number): number {
-    const { k, plan, barrier, j0, j1, rowBytes } = this;
+  /**
+   * GRU step t, two phases after phase `ready`: per chunk, the gates' path of
+   * step t + 1 added to ∂L/∂h_t, then the candidate's gradients; then, once
+   * every candidate gradient is written, through r⊙h₋₁ the reset and update
+   * gates'. Returns the second phase.
+   */
+  private gruStepBack(layer: LayerPlan, t: number, dAbove: number, ready: number, flowLayer: number): number {
+    const { k, plan, heap, rowBytes } = this;
     const { batch: B, hp } = plan;
     const hPrev = layer.hiddenSeq + t * B * rowBytes;
     const [first, cand] = layer.groups;
     const z = first.gatesSeq + t * B * first.cols * 4;
     const n = cand.gatesSeq + t * B * cand.cols * 4;
-    k.gruBackwardCandidate(B, hp, j0, j1, z, n, hPrev, dAbove, plan.recurrentGrad);
-    const candidate = barrier.signal();
-    this.segmentedGemm(n, hp, 8, cand.recurrentTPacked, hp, 1, plan.resetGrad, hp, 0, candidate);
-    k.gruBackwardReset(B, hp, j0, j1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
-    const ready = barrier.signal();
-    // The two kernels above left their share of ∂L/∂h₋₁ in recurrentGrad: add the gates' path to it.
-    if (t > 0) this.recurrentBack(first, z, 1, ready);
-    return ready;
+    // The kernels of step t + 1 left their share of ∂L/∂h_t in recurrentGrad: add the gates' path to it.
+    const through = this.recurrentBack(first, t, 1);
+    const candidate = this.phase((b0, b1) => {
+      if (through) this.chunkProduct(through, b0, b1, ready);
+      else zeroColumns(heap, plan.recurrentGrad, B, hp, b0 * 8, b1 * 8);
+      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
+      k.gruBackwardCandidate(B, hp, b0, b1, z, n, hPrev, dAbove, plan.recurrentGrad);
+    });
+    const reset: RecurrentProduct = {
+      A: n,
+      lda: hp,
+      kPerBlock: 8,
+      packed: cand.recurrentTPacked,
+      panelK: hp,
+      perBlock: 1,
+      C: plan.resetGrad,
+      ldc: hp,
+      beta: 0,
+    };
+    return this.phase((b0, b1) => {
+      this.chunkProduct(reset, b0, b1, candidate);
+      k.gruBackwardReset(B, hp, b0, b1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
+    });
   }
 
-  /** ∂L/∂h₋₁ = gate gradients `z` · Rᵀ of the first group, written (beta 0) or added (beta 1) to recurrentGrad, once `ready` is signalled. */
-  private recurrentBack(first: GroupPlan, z: number, beta: 0 | 1, ready: number): void {
-    this.segmentedGemm(z, first.cols, 8 * first.gates, first.recurrentTPacked, first.cols, 1, this.plan.recurrentGrad, this.plan.hp, beta, ready);
+  /**
+   * ∂L/∂h_t through the recurrence = step t + 1's gate gradients · Rᵀ of the
+   * first group, written (beta 0) or added (beta 1) to recurrentGrad; none
+   * at the last step.
+   */
+  private recurrentBack(first: GroupPlan, t: number, beta: 0 | 1): RecurrentProduct | undefined {
+    const { plan } = this;
+    if (t === plan.time - 1) return undefined;
+    const zNext = first.gatesSeq + (t + 1) * plan.batch * first.cols * 4;
+    return {
+      A: zNext,
+      lda: first.cols,
+      kPerBlock: 8 * first.gates,
+      packed: first.recurrentTPacked,
+      panelK: first.cols,
+      perBlock: 1,
+      C: plan.recurrentGrad,
+      ldc: plan.hp,
+      beta,
+    };
   }
 
   /** The kernel, recurrent kernel and bias gradients of layer `l`, over this thread's gate columns. */
@@ -418,6 +482,25 @@ class ThreadShare {
   private topHidden(): number {
     return this.plan.layers[this.plan.layers.length - 1].hiddenSeq + this.plan.batch * this.rowBytes;
   }
+}
+
+/**
+ * One recurrent product of a chunk: C[batch rows, the chunk's panels] (+= when
+ * `beta`) A·B, k over the layer's unit blocks, `kPerBlock` columns of A per
+ * block (8 for h, a group's gate columns per block for gate gradients); B's
+ * panels packed `panelK` rows each from `packed` on, `perBlock` output
+ * panels per unit block.
+ */
+interface RecurrentProduct {
+  A: number;
+  lda: number;
+  kPerBlock: number;
+  packed: number;
+  panelK: number;
+  perBlock: number;
+  C: number;
+  ldc: number;
+  beta: 0 | 1;
 }
 
 /** The packed panels [p0, p1) of a gate group that belong to unit blocks [j0, j1). */

@@ -25,7 +25,13 @@ port.on('message', (message: ToFusedWorker) => {
     if (message.kind === 'step') steps++;
     // Views are made per step: the memory may have grown since the last one.
     const heap = new Float32Array(data.memory.buffer);
-    const barrier = new Barrier(new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS), data.threads, data.thread);
+    const barrier = new Barrier(
+      new Int32Array(data.memory.buffer, plan.control, CONTROL_INTS),
+      data.threads,
+      data.thread,
+      new Int32Array(data.memory.buffer, plan.sync, plan.syncInts),
+      plan.hp / 8,
+    );
     if (message.kind === 'evaluate') {
       runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, 'evaluate');
     } else if (message.kind === 'probe') {
