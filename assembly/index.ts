@@ -4,5 +4,5 @@
 export { packB, gemm, gemmPanels, packRows, gemmPacked } from './gemm';
 export { applyActivation } from './activations';
 export { lstmForward, lstmBackward, rnnForward, rnnBackward, gruForwardGates, gruForwardOutput, gruBackwardCandidate, gruBackwardReset } from './cells';
-export { gatherRows, broadcastRows, columnSums, scatterAddRows, softmaxCrossEntropy } from './rows';
+export { gatherRows, broadcastRows, columnSums, scatterAddRows, softmaxCrossEntropy, dropoutRows, multiplyRows } from './rows';
 export { sumSquares, clampRange, adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers';

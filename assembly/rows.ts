@@ -96,3 +96,49 @@ export function softmaxCrossEntropy(r0: i32, r1: i32, logits: usize, ld: i32, vo
   }
 }
 
+
+// @ts-ignore: decorator
+@inline
+function fmix32(h: u32): u32 {
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
+  return h;
+}
+
+/**
+ * Inverted dropout over columns c0 … c1 of rows 0 … rows of [rows, ld] `src`
+ * (row r, unit u): unit u < hidden is kept when the hash of (seed, stream,
+ * r·hidden + u) gives u' = (x >> 8)·2⁻²⁴ ≥ rate, and `mask` gets `scale`
+ * (1/(1 − rate)) there, 0 elsewhere (padding too); dst = src · mask.
+ * src/engine/fused/dropoutMask.ts computes the same mask in TypeScript.
+ */
+export function dropoutRows(rows: i32, ld: i32, c0: i32, c1: i32, hidden: i32, src: usize, dst: usize, mask: usize, seed: u32, stream: u32, rate: f64, scale: f32): void {
+  const base = fmix32(seed + stream * 0x9e3779b9);
+  for (let r = 0; r < rows; r++) {
+    const row = (<usize>r * <usize>ld) << 2;
+    for (let u = c0; u < c1; u++) {
+      let m: f32 = 0;
+      if (u < hidden) {
+        const x = fmix32(<u32>(r * hidden + u) * 0x9e3779b1 + base);
+        if (<f64>(x >> 8) * (1.0 / 16777216.0) >= rate) m = scale;
+      }
+      const at = row + (<usize>u << 2);
+      store<f32>(mask + at, m);
+      store<f32>(dst + at, load<f32>(src + at) * m);
+    }
+  }
+}
+
+/** a[r, c] *= mask[r, c] over columns c0 … c1 (multiples of 4) of rows 0 … rows: dropout's gradient. */
+export function multiplyRows(rows: i32, ld: i32, c0: i32, c1: i32, a: usize, mask: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = (<usize>r * <usize>ld) << 2;
+    for (let c = c0; c < c1; c += 4) {
+      const at = row + (<usize>c << 2);
+      v128.store(a + at, f32x4.mul(v128.load(a + at), v128.load(mask + at)));
+    }
+  }
+}

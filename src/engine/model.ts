@@ -14,6 +14,12 @@ export interface ForwardOptions {
   /** Seed for this call's dropout masks (deterministic runs). */
   dropoutSeed?: number;
   /**
+   * Per layer, dropout's multipliers (0 or 1/(1 − rate); [batch·time rows in
+   * batch-major order, directions·hidden]) in place of masks drawn from
+   * `dropoutSeed`: tests give the fused kernels' masks (fused/dropoutMask.ts).
+   */
+  dropoutMasks?: tf.Tensor2D[];
+  /**
    * Per layer a [batch, time, hidden] tensor added to h_t at every step (zeros
    * leave the values unchanged): the gradient with respect to it is ∂L/∂h_t
    * through every path (the gradient-flow probe). Not for bidirectional layers.
@@ -121,8 +127,11 @@ export class RecurrentModel {
     const [batch, time] = tokens.shape;
     const { layers, dropout, bidirectional } = this.spec;
     const dropoutRng = new SeededRandom(options.dropoutSeed ?? 0);
-    const applyDropout = (x: tf.Tensor2D): tf.Tensor2D =>
-      options.training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D) : x;
+    const applyDropout = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
+      if (!options.training || dropout === 0) return x;
+      if (options.dropoutMasks) return tf.mul(x, options.dropoutMasks[l]);
+      return tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D;
+    };
 
     const flatTokens = tf.reshape<tf.Rank.R1>(tokens, [batch * time]);
     let x: tf.Tensor2D | undefined = this.spec.embedding > 0 ? lookupRows(this.variable('embedding') as tf.Tensor2D, flatTokens) : undefined;
@@ -152,7 +161,7 @@ export class RecurrentModel {
         if (fw.c && bw.c) finalC.push(tf.concat([fw.c, bw.c], 1));
       }
       layerOutputs.push(out);
-      x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]));
+      x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]), l);
     }
     const logits = tf.add<tf.Tensor2D>(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias'));
     const finalState: RecurrentState = this.spec.cell === 'lstm' ? { h: finalH, c: finalC } : { h: finalH };

@@ -79,7 +79,8 @@ function randomWindow(batch: number, time: number, vocab: number, rng: SeededRan
 }
 
 function randomStateArrays(spec: ModelSpec, batch: number, rng: SeededRandom): { h: Float32Array[]; c?: Float32Array[] } {
-  const make = () => Array.from({ length: spec.layers }, () => Float32Array.from({ length: batch * spec.hidden }, () => rng.next() - 0.5));
+  const width = spec.hidden * (spec.bidirectional ? 2 : 1);
+  const make = () => Array.from({ length: spec.layers }, () => Float32Array.from({ length: batch * width }, () => rng.next() - 0.5));
   return spec.cell === 'lstm' ? { h: make(), c: make() } : { h: make() };
 }
 
@@ -101,6 +102,7 @@ interface TrainingCase {
   threads: number;
   optimizer?: OptimizerName;
   clipMode?: ClipMode;
+  bidirectional?: boolean;
 }
 
 const HIDDEN = 20; // not a multiple of 8: the kernels' padding is exercised
@@ -121,9 +123,14 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
 trainingCases.push({ cell: 'lstm', layers: 2, embedding: 0, threads: 2, optimizer: 'rmsprop', clipMode: 'value' });
 trainingCases.push({ cell: 'gru', layers: 1, embedding: 12, threads: 2, optimizer: 'sgd', clipMode: 'norm' });
 trainingCases.push({ cell: 'rnn', layers: 1, embedding: 0, threads: 1, optimizer: 'adam', clipMode: 'none' });
+// Bidirectional layers (issue 13).
+trainingCases.push({ cell: 'lstm', layers: 2, embedding: 0, threads: 2, bidirectional: true });
+trainingCases.push({ cell: 'gru', layers: 1, embedding: 12, threads: 1, bidirectional: true });
+trainingCases.push({ cell: 'rnn', layers: 2, embedding: 12, threads: 2, bidirectional: true });
 
 async function compareTraining(c: TrainingCase): Promise<void> {
-  const spec = modelSpec(c.cell, c.layers, HIDDEN, c.embedding, VOCAB);
+  const spec = { ...modelSpec(c.cell, c.layers, HIDDEN, c.embedding, VOCAB), bidirectional: c.bidirectional ?? false };
+  const width = HIDDEN * (spec.bidirectional ? 2 : 1);
   const reference = new RecurrentModel(spec, 7);
   const fused = new RecurrentModel(spec, 7);
   for (const name of reference.weightNames) {
@@ -137,8 +144,8 @@ async function compareTraining(c: TrainingCase): Promise<void> {
   const settings: StepSettings = { clipMode, clipValue: clipMode === 'value' ? CLIP / 10 : CLIP, dropoutSeed: 0 };
   const rng = new SeededRandom(29);
   const initial = randomStateArrays(spec, BATCH, rng);
-  let referenceState: RecurrentState | undefined = toState(initial, BATCH, HIDDEN);
-  let fusedState: RecurrentState | undefined = toState(initial, BATCH, HIDDEN);
+  let referenceState: RecurrentState | undefined = toState(initial, BATCH, width);
+  let fusedState: RecurrentState | undefined = toState(initial, BATCH, width);
   let clipped = 0;
   try {
     for (let step = 1; step <= STEPS; step++) {
@@ -185,7 +192,8 @@ async function compareTraining(c: TrainingCase): Promise<void> {
 }
 
 for (const c of trainingCases) {
-  const label = `${c.cell} ${c.layers}×${HIDDEN} ${c.embedding ? `embedding ${c.embedding}` : 'one-hot'}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+  const input = `${c.bidirectional ? 'bidirectional, ' : ''}${c.embedding ? `embedding ${c.embedding}` : 'one-hot'}`;
+  const label = `${c.cell} ${c.layers}×${HIDDEN} ${input}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
   test(`${STEPS} ${c.optimizer ?? 'adam'} steps, clipping ${c.clipMode ?? 'norm'}: fused = tfjs parameters, gradNorm and clippedGradNorm (${label})`, () =>
     compareTraining(c));
 }
@@ -223,13 +231,16 @@ function assertSameBits(actual: FusedSnapshot, expected: FusedSnapshot, what: st
   expected.finalState.c?.forEach((c, l) => assert.ok(bitIdentical(actual.finalState.c![l], c), `${what}: final c of layer ${l} differs`));
 }
 
-for (const [cell, embedding] of [
-  ['lstm', 0],
-  ['gru', 10],
-  ['rnn', 0],
+for (const [cell, embedding, bidirectional, dropout] of [
+  ['lstm', 0, false, 0],
+  ['gru', 10, false, 0],
+  ['rnn', 0, false, 0],
+  ['lstm', 10, true, 0.25],
+  ['gru', 0, true, 0.25],
 ] as const) {
-  test(`fused ${cell} (2×40, ${embedding ? `embedding ${embedding}` : 'one-hot'}): loss, gradients and final state bit-identical with 1, 2 and 3 threads and across repeated steps`, async () => {
-    const spec = modelSpec(cell, 2, 40, embedding, 23);
+  const extras = `${bidirectional ? ', bidirectional' : ''}${dropout ? `, dropout ${dropout}` : ''}`;
+  test(`fused ${cell} (2×40, ${embedding ? `embedding ${embedding}` : 'one-hot'}${extras}): loss, gradients and final state bit-identical with 1, 2 and 3 threads and across repeated steps`, async () => {
+    const spec = { ...modelSpec(cell, 2, 40, embedding, 23), bidirectional, dropout };
     const model = perturbedModel(spec);
     const weights = new Map(model.weightNames.map((name) => [name, (model.variable(name).dataSync() as Float32Array).slice()]));
     model.dispose();
@@ -243,7 +254,7 @@ for (const [cell, embedding] of [
       const stepper = await newStepper(spec, threads, batch, time);
       stepper.loadParameters({ weights });
       const run = async (): Promise<FusedSnapshot> => {
-        const { loss, finalState } = await stepper.step(window.inputs, window.targets, batch, time, state);
+        const { loss, finalState } = await stepper.step(window.inputs, window.targets, batch, time, state, undefined, 77);
         return { loss, finalState, gradients: stepper.readGradients() };
       };
       const first = await run();
@@ -293,29 +304,25 @@ function request(
   };
 }
 
-test('a model with dropout asked to train on the fused kernels trains on tfjs ops and says why in one line', async () => {
+test('a model with dropout trains on the fused kernels, with nothing to explain', async () => {
   const started = await startTraining(request({ model: { layers: 2, dropout: 0.2 } }));
   const outcome = await started.outcome;
   assert.equal(outcome.status, 'completed', outcome.message);
   const backend = started.run.readInfo().backend;
-  assert.equal(backend.training, 'tfjs');
-  assert.equal(backend.threads, undefined, 'no fused threads were started');
-  assert.ok(backend.notice, 'the run records why the fused kernels were not used');
-  assert.doesNotMatch(backend.notice, /\n/, 'the notice is one line');
-  assert.match(backend.notice, /dropout/);
-  await assertNoLiveWorkers('a run that fell back to tfjs ops');
+  assert.equal(backend.training, 'fused');
+  assert.equal(backend.notice, undefined);
+  await assertNoLiveWorkers('a run with dropout');
 });
 
-test('a bidirectional model falls back to tfjs ops with a notice (chooseStepRunner)', async () => {
+test('a bidirectional model trains on the fused kernels (chooseStepRunner)', async () => {
   const spec: ModelSpec = { ...modelSpec('lstm', 1, 16, 0, 11), bidirectional: true };
   const model = new RecurrentModel(spec, 1);
   const optimizer = createOptimizer('adam', LEARNING_RATE);
   for (const preference of ['fused', 'auto'] as const) {
-    const chosen = await chooseStepRunner({ model, optimizer, batch: 4, time: 8, preference, tfjsBackend: wasm });
+    const chosen = await chooseStepRunner({ model, optimizer, batch: 4, time: 8, preference, tfjsBackend: wasm, threads: 1 });
     chosen.runner.dispose();
-    assert.equal(chosen.backend.training, 'tfjs', preference);
-    assert.equal(chosen.backend.name, 'wasm');
-    assert.match(chosen.backend.notice ?? '', /^[^\n]*bidirectional[^\n]*$/, `${preference}: a one-line notice naming bidirectional layers`);
+    assert.equal(chosen.backend.training, 'fused', preference);
+    assert.equal(chosen.backend.notice, undefined, preference);
   }
   // Asked for tfjs ops by name: no fused kernels wanted, so nothing to explain.
   const plain = await chooseStepRunner({ model, optimizer, batch: 4, time: 8, preference: 'wasm', tfjsBackend: wasm });

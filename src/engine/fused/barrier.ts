@@ -40,14 +40,14 @@ export class Barrier {
 
   /**
    * `slots`: the control block's ints; `sync`: the plan's sync words, `blocks`
-   * flags then the claim words.
+   * flags then the claim words (`flags`: how many flags).
    */
   constructor(
     private readonly slots: Int32Array,
     private readonly parties: number,
     private readonly thread: number,
     private readonly sync: Int32Array<ArrayBufferLike> = new Int32Array(0),
-    private readonly blocks = 0,
+    private readonly flags = 0,
   ) {}
 
   /** This thread's writes so far are done: publishes the next sync point and returns its number. */
@@ -81,7 +81,7 @@ export class Barrier {
       return this.aloneNext < chunks ? this.aloneNext++ : -1;
     }
     // One word per phase: chunks taken from the front (low 16 bits) and from the back (high 16 bits).
-    const at = this.blocks + phase;
+    const at = this.flags + phase;
     const fromBack = this.thread === 1;
     for (;;) {
       const word = Atomics.load(this.sync, at);

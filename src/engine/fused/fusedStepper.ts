@@ -169,7 +169,9 @@ export class FusedStepper {
   /**
    * One forward and backward pass over a [batch, time] window from `state`
    * (zeros when undefined), then, with `update`, clipping and the optimizer's
-   * update of the parameters in place.
+   * update of the parameters in place. A model with dropout drops out its
+   * layers' outputs with masks drawn from `dropoutSeed` (dropoutMask.ts);
+   * without a seed it drops nothing.
    */
   async step(
     inputs: Int32Array,
@@ -178,8 +180,9 @@ export class FusedStepper {
     time: number,
     state: StateArrays | undefined,
     update?: UpdateSettings,
+    dropoutSeed?: number,
   ): Promise<FusedStepResult> {
-    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'step', id, active: this.active, update }));
+    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'step', id, active: this.active, update, dropoutSeed }));
     const heap = new Float32Array(this.memory.buffer);
     const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
     const applied = results[2] === 1;
@@ -208,6 +211,7 @@ export class FusedStepper {
    * L is the mean loss of the last position (`lastOnly`) or of the window.
    */
   async gradientFlow(inputs: Int32Array, targets: Int32Array, batch: number, time: number, lastOnly: boolean): Promise<Float64Array[]> {
+    if (this.spec.bidirectional) throw new Error('the gradient-flow probe is for unidirectional layers');
     const plan = await this.run(inputs, targets, batch, time, undefined, (id) => ({ kind: 'probe', id, active: this.active, lastOnly }));
     const blocks = plan.hp / 8;
     const sums = new Float64Array(this.memory.buffer, plan.flowSums, plan.layers.length * plan.time * blocks);

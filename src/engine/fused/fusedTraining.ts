@@ -35,7 +35,7 @@ export class FusedTraining {
     if (!this.loaded) await this.load();
     const carried = state && { h: state.h.map((t) => t.dataSync() as Float32Array), c: state.c?.map((t) => t.dataSync() as Float32Array) };
     const update: UpdateSettings = { clipMode: settings.clipMode, clipValue: settings.clipValue, optimizer: this.optimizerUpdate() };
-    const result = await this.stepper.step(window.inputs, window.targets, window.batch, window.time, carried, update);
+    const result = await this.stepper.step(window.inputs, window.targets, window.batch, window.time, carried, update, settings.dropoutSeed);
     const applied = result.applied && Number.isFinite(result.loss);
     if (applied) {
       this.iterations++;
@@ -43,7 +43,8 @@ export class FusedTraining {
       this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.config().beta2 as number));
       this.dirty = true;
     }
-    const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, this.model.spec.hidden]));
+    const width = this.model.spec.hidden * (this.model.spec.bidirectional ? 2 : 1);
+    const toState = (arrays: Float32Array[]) => arrays.map((a) => tf.tensor2d(a, [window.batch, width]));
     const finalState: RecurrentState | undefined = applied
       ? { h: toState(result.finalState.h), c: result.finalState.c && toState(result.finalState.c) }
       : undefined;

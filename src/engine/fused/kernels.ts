@@ -53,6 +53,21 @@ export interface FusedKernels {
   broadcastRows(n: number, vector: number, dst: number, ldd: number, c0: number, c1: number): void;
   columnSums(n: number, src: number, lds: number, dst: number, c0: number, c1: number): void;
   scatterAddRows(ids: number, n: number, src: number, lds: number, dst: number, ldd: number, c0: number, c1: number): void;
+  dropoutRows(
+    rows: number,
+    ld: number,
+    c0: number,
+    c1: number,
+    hidden: number,
+    src: number,
+    dst: number,
+    mask: number,
+    seed: number,
+    stream: number,
+    rate: number,
+    scale: number,
+  ): void;
+  multiplyRows(rows: number, ld: number, c0: number, c1: number, a: number, mask: number): void;
   softmaxCrossEntropy(r0: number, r1: number, logits: number, ld: number, vocab: number, targets: number, scale: number, stats: number): void;
   sumSquares(g: number, rows: number, ld: number, c0: number, c1: number): number;
   clampRange(g: number, rows: number, ld: number, c0: number, c1: number, bound: number): void;

@@ -15,10 +15,17 @@ import { gateCount, type CellType, type ModelSpec } from '../../core/spec';
  *   time step suffices, and a block of 8 units × G gates is G packed panels.
  * - the GRU has two gate groups: z,r (G = 2, from h₋₁) and the candidate n (G = 1, from r⊙h₋₁).
  * - rows of sequences are time-major: row t·B + b.
+ * - a bidirectional layer has two directions, each with its own weights and
+ *   states; the layer above (or the output layer) reads both, its input rows
+ *   [0, Hp) from the forward direction and [Hp, 2Hp) from the backward one.
  */
 export interface FusedPlan {
   cell: CellType;
   layers: LayerPlan[];
+  /** 1, or 2 for bidirectional layers. */
+  directions: number;
+  /** Inverted dropout on every layer's outputs in a training step (0: none). */
+  dropout: number;
   batch: number;
   time: number;
   /** batch · time */
@@ -50,9 +57,9 @@ export interface FusedPlan {
   logits: number;
   outKernelGrad: number;
   outBiasGrad: number;
-  /** Gradients of layer outputs [rows, Hp], alternating between layers. */
-  hiddenGrad: [number, number];
-  /** [batch, Hp] per step: ∂L/∂h₋₁ through the recurrence, ∂L/∂c carried, and the GRU's ∂L/∂(r⊙h₋₁). */
+  /** Gradients of layer outputs [rows, max(Hp, Ep)] per direction, in two sets alternating between layers. */
+  hiddenGrad: [number[], number[]];
+  /** [batch, Hp] per step and direction (direction d at + d·batch·Hp floats): ∂L/∂h₋₁ through the recurrence, ∂L/∂c carried, and the GRU's ∂L/∂(r⊙h₋₁). */
   recurrentGrad: number;
   cellGrad: number;
   resetGrad: number;
@@ -73,9 +80,9 @@ export interface FusedPlan {
    * ranges [b0, b1), none straddling the middle of the blocks.
    */
   chunks: [number, number][];
-  /** Int32 sync words: a ready flag per unit block (the last phase that wrote it), then a claim word per phase. */
+  /** Int32 sync words: a ready flag per unit block and direction (the last phase that wrote it), then a claim word per phase. */
   sync: number;
-  /** Int32s at `sync`: hp/8 block flags, then one claim word for each of `phases` + 1 phases. */
+  /** Int32s at `sync`: directions·hp/8 block flags, then one claim word for each of `phases` + 1 phases. */
   syncInts: number;
   /** Recurrent phases in one pass (forward and backward, every layer). */
   phases: number;
@@ -84,15 +91,28 @@ export interface FusedPlan {
 }
 
 export interface LayerPlan {
-  /** Rows of the input kernel: V for one-hot input (looked up, not multiplied), Ep or Hp otherwise. */
+  /** Rows of the input kernel: V for one-hot input (looked up, not multiplied), Ep, or Hp per direction of the layer below. */
   inRows: number;
   oneHot: boolean;
+  directions: DirectionPlan[];
+}
+
+/** One direction of a layer: the backward one (`reverse`) runs from the last step to the first. */
+export interface DirectionPlan {
+  reverse: boolean;
   groups: GroupPlan[];
-  /** [(time + 1)·batch, Hp]: block 0 is the initial state, block t + 1 the state after step t. */
+  /**
+   * [(time + 1)·batch, Hp]: the state before the first step it runs, then
+   * h_t in time order. Forward: block 0 is the initial state, block t + 1
+   * holds h_t. Backward: block t holds h_t, block T the initial state.
+   */
   hiddenSeq: number;
   cellSeq?: number;
   /** GRU: r ⊙ h₋₁ per step [rows, Hp]. */
   resetHidden?: number;
+  /** With dropout: the step's multipliers (0 or 1/(1 − rate)) [rows, Hp] and the outputs times them, which the layer above reads. */
+  dropMask?: number;
+  dropped?: number;
 }
 
 export interface GroupPlan {
@@ -235,6 +255,8 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
   const plan: FusedPlan = {
     cell: spec.cell,
     layers,
+    directions: spec.bidirectional ? 2 : 1,
+    dropout: spec.dropout,
     batch,
     time,
     rows,
@@ -254,10 +276,10 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     chunks: planChunks(spec.cell, hp / 8),
     sync: 0,
     syncInts: 0,
-    phases: 2 * spec.layers * time * (spec.cell === 'gru' ? 2 : 1),
+    phases: 2 * spec.layers * (spec.bidirectional ? 2 : 1) * time * (spec.cell === 'gru' ? 2 : 1),
     bytes: 0,
   };
-  plan.syncInts = hp / 8 + plan.phases + 1;
+  plan.syncInts = plan.directions * (hp / 8) + plan.phases + 1;
   plan.sync = buffers.floats(plan.syncInts);
   plan.bytes = Math.max(buffers.end, parameterBase + 2 * plan.parameterSlotBytes);
   return plan;
@@ -279,26 +301,31 @@ function addParameter(alloc: Allocator, value: number, grad: number, rows: numbe
   alloc.parameters.push({ value, grad, moment1, moment2, rows, ld, split, gates });
 }
 
-/** Layer `l`: its gate groups' weights (then their moments), and its state sequences. */
+/** Layer `l`: per direction, its gate groups' weights (then their moments), and its state sequences. */
 function planLayer(alloc: Allocator, spec: ModelSpec, dims: Dims, l: number): LayerPlan {
   const { batch, time, rows, hp, ep } = dims;
   const { buffers } = alloc;
   const oneHot = l === 0 && spec.embedding === 0;
-  const inRows = l > 0 ? hp : oneHot ? spec.vocabSize : ep;
-  const groups = groupShapes(spec.cell).map((shape) => planGroup(alloc, dims, shape, inRows, oneHot));
-  for (const g of groups) {
-    addParameter(alloc, g.kernel, g.kernelGrad, inRows, g.cols, 'units', g.gates);
-    addParameter(alloc, g.recurrent, g.recurrentGrad, hp, g.cols, 'units', g.gates);
-    addParameter(alloc, g.bias, g.biasGrad, 1, g.cols, 'units', g.gates);
-  }
-  return {
-    inRows,
-    oneHot,
-    groups,
-    hiddenSeq: buffers.floats((time + 1) * batch * hp),
-    cellSeq: spec.cell === 'lstm' ? buffers.floats((time + 1) * batch * hp) : undefined,
-    resetHidden: spec.cell === 'gru' ? buffers.floats(rows * hp) : undefined,
-  };
+  const directions = spec.bidirectional ? 2 : 1;
+  const inRows = l > 0 ? directions * hp : oneHot ? spec.vocabSize : ep;
+  const plans = Array.from({ length: directions }, (_, d): DirectionPlan => {
+    const groups = groupShapes(spec.cell).map((shape) => planGroup(alloc, dims, shape, inRows, oneHot));
+    for (const g of groups) {
+      addParameter(alloc, g.kernel, g.kernelGrad, inRows, g.cols, 'units', g.gates);
+      addParameter(alloc, g.recurrent, g.recurrentGrad, hp, g.cols, 'units', g.gates);
+      addParameter(alloc, g.bias, g.biasGrad, 1, g.cols, 'units', g.gates);
+    }
+    return {
+      reverse: d === 1,
+      groups,
+      hiddenSeq: buffers.floats((time + 1) * batch * hp),
+      cellSeq: spec.cell === 'lstm' ? buffers.floats((time + 1) * batch * hp) : undefined,
+      resetHidden: spec.cell === 'gru' ? buffers.floats(rows * hp) : undefined,
+      dropMask: spec.dropout > 0 ? buffers.floats(rows * hp) : undefined,
+      dropped: spec.dropout > 0 ? buffers.floats(rows * hp) : undefined,
+    };
+  });
+  return { inRows, oneHot, directions: plans };
 }
 
 /** One gate group of a layer: weights in the slots; packed copies, gate sequence and gradients in the buffers. */
@@ -327,7 +354,11 @@ function planGroup(alloc: Allocator, dims: Dims, shape: { firstGate: number; gat
 /** The embedding, the output layer and the backward pass's shared gradients; output and embedding parameters last. */
 function planOutput(alloc: Allocator, spec: ModelSpec, dims: Dims) {
   const { slots, buffers } = alloc;
-  const { batch, rows, hp, vp, ep } = dims;
+  const { batch, rows, vp, ep } = dims;
+  const directions = spec.bidirectional ? 2 : 1;
+  // The output layer reads every direction of the top layer: Hp rows each.
+  const hp = directions * dims.hp;
+  const gradients = () => Array.from({ length: directions }, () => buffers.floats(rows * Math.max(dims.hp, ep)));
   const embeds = spec.embedding > 0;
   const embedded = embeds ? buffers.floats(rows * ep) : undefined;
   const output = {
@@ -342,10 +373,11 @@ function planOutput(alloc: Allocator, spec: ModelSpec, dims: Dims) {
     logits: buffers.floats(rows * vp),
     outKernelGrad: buffers.floats(hp * vp),
     outBiasGrad: buffers.floats(vp),
-    hiddenGrad: [buffers.floats(rows * Math.max(hp, ep)), buffers.floats(rows * Math.max(hp, ep))] as [number, number],
-    recurrentGrad: buffers.floats(batch * hp),
-    cellGrad: buffers.floats(batch * hp),
-    resetGrad: buffers.floats(batch * hp),
+    hiddenGrad: [gradients(), gradients()] as [number[], number[]],
+    // One [batch, Hp] scratch per direction: a bidirectional layer runs both at once.
+    recurrentGrad: buffers.floats(directions * batch * dims.hp),
+    cellGrad: buffers.floats(directions * batch * dims.hp),
+    resetGrad: buffers.floats(directions * batch * dims.hp),
   };
   addParameter(alloc, output.outKernel, output.outKernelGrad, hp, vp, 'vocab');
   addParameter(alloc, output.outBias, output.outBiasGrad, 1, vp, 'vocab');
@@ -357,7 +389,7 @@ function planOutput(alloc: Allocator, spec: ModelSpec, dims: Dims) {
 function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerPlan[], threads: number): ThreadPlan[] {
   const { rows, hp, vp, ep } = dims;
   // The largest inner dimension gemm packs: sized for the scratch of its left-hand operand.
-  const maxK = Math.max(rows, vp, hp, ...layers.flatMap((layer) => layer.groups.map((g) => g.cols)));
+  const maxK = Math.max(rows, vp, hp, ...layers.flatMap((layer) => layer.directions[0].groups.map((g) => g.cols)));
   const shapes = groupShapes(spec.cell);
   return Array.from({ length: threads }, (_, t): ThreadPlan => {
     const units = share(hp / 8, t, threads);
@@ -369,7 +401,7 @@ function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerP
       rows: share(rows, t, threads),
       packScratch: buffers.floats(rows * Math.max(ownCols, vp)),
       gemmScratch: buffers.floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
-      packedRows: buffers.floats(Math.ceil(dims.batch / 4) * 4 * Math.max(...layers.flatMap((layer) => layer.groups.map((g) => g.cols)))),
+      packedRows: buffers.floats(Math.ceil(dims.batch / 4) * 4 * Math.max(...layers.flatMap((layer) => layer.directions[0].groups.map((g) => g.cols)))),
     };
   });
 }

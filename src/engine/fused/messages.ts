@@ -32,7 +32,7 @@ export type OptimizerUpdate =
  */
 export type ToFusedWorker =
   | { kind: 'plan'; plan: FusedPlan }
-  | { kind: 'step'; id: number; active: number; update?: UpdateSettings }
+  | { kind: 'step'; id: number; active: number; update?: UpdateSettings; dropoutSeed?: number }
   /** Forward and loss only: validation. */
   | { kind: 'evaluate'; id: number; active: number }
   /** Forward and backward without an update, recording ‖∂L/∂h_t‖ per layer (the gradient-flow probe). */

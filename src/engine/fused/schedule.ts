@@ -1,6 +1,7 @@
 import { clipScale } from '../../core/clipping';
 import type { Barrier } from './barrier';
 import type { FusedKernels } from './kernels';
+import { dropoutStream } from './dropoutMask';
 import {
   CONTROL_BYTES,
   CONTROL_CLIPPED_PARTIALS,
@@ -9,6 +10,7 @@ import {
   ownColumns,
   type FusedPlan,
   type GroupPlan,
+  type DirectionPlan,
   type LayerPlan,
   type ParameterPlan,
   type ThreadPlan,
@@ -40,8 +42,11 @@ export function runFusedStep(
   heap: Float32Array,
   active: number,
   pass: FusedPass = 'train',
+  dropoutSeed?: number,
 ): void {
-  const share = new ThreadShare(k, plan, thread, barrier, heap, active);
+  // Dropout only in a training step, and only with a seed for its masks.
+  const dropping = pass === 'train' && plan.dropout > 0 && dropoutSeed !== undefined;
+  const share = new ThreadShare(k, plan, thread, barrier, heap, active, dropping ? dropoutSeed : undefined);
   const backward = pass !== 'evaluate';
   share.packWeights(backward);
   // Any thread may multiply by any panel of a recurrent kernel (schedule's chunks): all are packed first.
@@ -63,6 +68,8 @@ class ThreadShare {
   private readonly e1: number;
   private readonly rowBytes: number;
   private readonly scratch: number;
+  /** Unit blocks per direction (each direction has its own ready flags: flag d·blocks + b). */
+  private readonly blocks: number;
   /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see chunkProduct. */
   private readonly segments: [number, number][];
   /** Recurrent phases begun in this pass (barrier.ts), numbered alike by every thread. */
@@ -77,6 +84,8 @@ class ThreadShare {
     private readonly barrier: Barrier,
     private readonly heap: Float32Array,
     private readonly active: number,
+    /** Set when this pass drops out layer outputs: the seed of the step's masks. */
+    private readonly dropoutSeed: number | undefined,
   ) {
     this.mine = plan.threads[thread];
     [this.j0, this.j1] = this.mine.units;
@@ -84,11 +93,12 @@ class ThreadShare {
     [this.e0, this.e1] = this.mine.embeddingPanels;
     this.rowBytes = plan.hp * 4;
     this.scratch = this.mine.gemmScratch;
+    this.blocks = plan.hp / 8;
     // Where layout.ts's share() splits the blocks between two threads.
-    const middle = Math.floor(plan.hp / 16);
+    const middle = Math.floor(this.blocks / 2);
     this.segments = [
       [0, middle],
-      [middle, plan.hp / 8],
+      [middle, this.blocks],
     ];
   }
 
@@ -99,30 +109,40 @@ class ThreadShare {
 
   /** This thread's panels of every weight matrix it multiplies by (weights change every step); transposes only for a backward pass. */
   packWeights(backward: boolean): void {
-    const { k, plan, j0, j1, e0, e1 } = this;
+    const { k, plan, j0, j1 } = this;
     const { hp, vp } = plan;
     for (const layer of plan.layers) {
-      for (const g of layer.groups) {
+      for (const g of layer.directions.flatMap((dir) => dir.groups)) {
         const [c0, c1] = ownPanels(g, j0, j1);
         k.packB(this.current(g.recurrent), g.cols, 0, hp, g.cols, g.recurrentPacked + c0 * hp * 32, c0, c1);
         if (backward) k.packB(this.current(g.recurrent), g.cols, 1, g.cols, hp, g.recurrentTPacked + j0 * g.cols * 32, j0, j1);
-        if (!layer.oneHot) {
-          k.packB(this.current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
-          // Wᵀ, for the gradient of the layer's input: panels over the input's columns (units below, or embedding).
-          const [i0, i1] = layer === plan.layers[0] ? [e0, e1] : [j0, j1];
-          if (backward) k.packB(this.current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
+        if (layer.oneHot) continue;
+        k.packB(this.current(g.kernel), g.cols, 0, layer.inRows, g.cols, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1);
+        if (!backward) continue;
+        // Wᵀ, for the gradient of the layer's input: panels over the input's columns (the embedding, or each direction's units below).
+        for (const [i0, i1] of this.inputPanels(layer === plan.layers[0])) {
+          k.packB(this.current(g.kernel), g.cols, 1, g.cols, layer.inRows, g.kernelTPacked! + i0 * g.cols * 32, i0, i1);
         }
       }
     }
-    k.packB(this.current(plan.outKernel), vp, 0, hp, vp, plan.outKernelPacked + this.v0 * hp * 32, this.v0, this.v1);
-    if (backward) k.packB(this.current(plan.outKernel), vp, 1, vp, hp, plan.outKernelTPacked + j0 * vp * 32, j0, j1);
+    const top = plan.directions * hp;
+    k.packB(this.current(plan.outKernel), vp, 0, top, vp, plan.outKernelPacked + this.v0 * top * 32, this.v0, this.v1);
+    if (!backward) return;
+    for (const [i0, i1] of this.inputPanels(false)) k.packB(this.current(plan.outKernel), vp, 1, vp, top, plan.outKernelTPacked + i0 * vp * 32, i0, i1);
+  }
+
+  /** This thread's panels of a layer's input: its embedding panels, or its unit blocks of each direction below. */
+  private inputPanels(embedded: boolean): [number, number][] {
+    if (embedded) return [[this.e0, this.e1]];
+    return Array.from({ length: this.plan.directions }, (_, d): [number, number] => [d * this.blocks + this.j0, d * this.blocks + this.j1]);
   }
 
   /**
-   * Every layer over every time step. A step is one phase (two for the GRU:
-   * r⊙h₋₁, then h_t) whose chunks of units the threads claim as they get
-   * free (barrier.ts); a chunk's product waits only for the blocks of the
-   * phase before that it reads.
+   * Every layer over every time step. A step of a direction is one phase
+   * (two for the GRU: r⊙h₋₁, then h_t) whose chunks of units the threads
+   * claim as they get free (barrier.ts); a chunk's product waits only for
+   * the blocks of its direction's phase before. A bidirectional layer
+   * interleaves its directions' phases, so either fills the other's waits.
    */
   forward(): void {
     const { k, plan, barrier } = this;
@@ -136,35 +156,84 @@ class ThreadShare {
       // A chunk may fall on another thread's columns: every input product is written first.
       barrier.wait();
       // The first phase reads the initial state, written by the main thread before the step.
-      let ready = 0;
-      for (let t = 0; t < plan.time; t++) ready = this.forwardStep(layer, t, ready);
+      const ready = layer.directions.map(() => 0);
+      for (let s = 0; s < plan.time; s++) {
+        layer.directions.forEach((dir, d) => (ready[d] = this.forwardStep(dir, d, dir.reverse ? plan.time - 1 - s : s, ready[d])));
+      }
       // The next layer's input products (or the output layer) read every unit of every step.
-      barrier.awaitBlocks(0, plan.hp / 8, ready);
-    }
-  }
-
-  /** x·W + b of every step of layer `l` into its gates, over this thread's gate columns. */
-  private inputProducts(layer: LayerPlan, l: number): void {
-    const { k, plan, j0, j1, scratch } = this;
-    const input = layerInput(plan, l);
-    for (const g of layer.groups) {
-      const [c0, c1] = ownPanels(g, j0, j1);
-      if (layer.oneHot) {
-        k.gatherRows(plan.ids, plan.rows, this.current(g.kernel), g.cols, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-      } else {
-        k.broadcastRows(plan.rows, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
-        k.gemm(plan.rows, layer.inRows, input.at, input.ld, 0, g.kernelPacked! + c0 * layer.inRows * 32, c0, c1, g.gatesSeq, g.cols, 1, scratch);
+      layer.directions.forEach((_, d) => barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, ready[d]));
+      if (this.dropoutSeed !== undefined) {
+        this.dropout(layer, l);
+        barrier.wait();
       }
     }
   }
 
-  /** Step t of a layer after phase `ready`: its phase (the GRU's two); returns the last one's number. */
-  private forwardStep(layer: LayerPlan, t: number, ready: number): number {
+  /** x·W + b of every step of layer `l` into each direction's gates, over this thread's gate columns. */
+  private inputProducts(layer: LayerPlan, l: number): void {
+    const { k, plan, j0, j1, scratch } = this;
+    const parts = this.layerInputs(l);
+    for (const g of layer.directions.flatMap((dir) => dir.groups)) {
+      const [c0, c1] = ownPanels(g, j0, j1);
+      if (layer.oneHot) {
+        k.gatherRows(plan.ids, plan.rows, this.current(g.kernel), g.cols, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+        continue;
+      }
+      k.broadcastRows(plan.rows, this.current(g.bias), g.gatesSeq, g.cols, c0 * 8, c1 * 8);
+      // One product per part of the input (a direction below): its rows of W, added in turn.
+      for (const part of parts) {
+        const bp = g.kernelPacked! + (c0 * layer.inRows + part.firstRow) * 32;
+        k.gemmPanels(plan.rows, part.width, part.at, part.width, 0, bp, layer.inRows, c0, c1, g.gatesSeq, g.cols, 1, scratch);
+      }
+    }
+  }
+
+  /**
+   * What layer `l` reads, part by part: the embedded rows, or each direction
+   * of the layer below (its outputs, or with dropout their dropped copy),
+   * with the first row of the kernel that multiplies it.
+   */
+  private layerInputs(l: number): { at: number; width: number; firstRow: number }[] {
+    const { plan } = this;
+    if (l === 0) return [{ at: plan.embedded ?? 0, width: plan.ep, firstRow: 0 }];
+    return plan.layers[l - 1].directions.map((dir, d) => ({ at: this.readOutputs(dir), width: plan.hp, firstRow: d * plan.hp }));
+  }
+
+  /** A direction's outputs as the layer above reads them: rows t·B + b in time order, dropped out in a pass with dropout. */
+  private readOutputs(dir: DirectionPlan): number {
+    return this.dropoutSeed !== undefined ? dir.dropped! : outputRows(this.plan, dir);
+  }
+
+  /** Inverted dropout of layer `l`'s outputs, this thread's columns: masks drawn from the step's seed (dropoutMask.ts). */
+  private dropout(layer: LayerPlan, l: number): void {
+    const { plan, j0, j1 } = this;
+    const scale = Math.fround(1 / Math.fround(1 - plan.dropout));
+    layer.directions.forEach((dir, d) => {
+      const { hp, rows, hidden, dropout } = plan;
+      this.k.dropoutRows(
+        rows,
+        hp,
+        j0 * 8,
+        j1 * 8,
+        hidden,
+        outputRows(plan, dir),
+        dir.dropped!,
+        dir.dropMask!,
+        this.dropoutSeed!,
+        dropoutStream(l, d),
+        dropout,
+        scale,
+      );
+    });
+  }
+
+  /** Step t of direction `d` after its phase `ready`: its phase (the GRU's two); returns the last one's number. */
+  private forwardStep(dir: DirectionPlan, d: number, t: number, ready: number): number {
     const { k, plan, rowBytes } = this;
     const { batch: B, hp } = plan;
-    const hPrev = layer.hiddenSeq + t * B * rowBytes;
-    const hOut = hPrev + B * rowBytes;
-    const [first, cand] = layer.groups;
+    const [prev, out] = stateBlocks(dir, t).map((block) => block * B * rowBytes);
+    const [hPrev, hOut] = [dir.hiddenSeq + prev, dir.hiddenSeq + out];
+    const [first, cand] = dir.groups;
     const z = first.gatesSeq + t * B * first.cols * 4;
     const gates: RecurrentProduct = {
       A: hPrev,
@@ -178,64 +247,63 @@ class ThreadShare {
       beta: 1,
     };
     if (plan.cell === 'lstm') {
-      const cPrev = layer.cellSeq! + t * B * rowBytes;
-      return this.phase((b0, b1) => {
-        this.chunkProduct(gates, b0, b1, ready);
-        k.lstmForward(B, hp, b0, b1, z, cPrev, cPrev + B * rowBytes, hOut);
+      return this.phase(d, (b0, b1) => {
+        this.chunkProduct(gates, d, b0, b1, ready);
+        k.lstmForward(B, hp, b0, b1, z, dir.cellSeq! + prev, dir.cellSeq! + out, hOut);
       });
     }
     if (plan.cell === 'rnn') {
-      return this.phase((b0, b1) => {
-        this.chunkProduct(gates, b0, b1, ready);
+      return this.phase(d, (b0, b1) => {
+        this.chunkProduct(gates, d, b0, b1, ready);
         k.rnnForward(B, hp, b0, b1, z, hOut);
       });
     }
-    const rh = layer.resetHidden! + t * B * rowBytes;
-    const gated = this.phase((b0, b1) => {
-      this.chunkProduct(gates, b0, b1, ready);
+    const rh = dir.resetHidden! + t * B * rowBytes;
+    const gated = this.phase(d, (b0, b1) => {
+      this.chunkProduct(gates, d, b0, b1, ready);
       k.gruForwardGates(B, hp, b0, b1, z, hPrev, rh);
     });
     const n = cand.gatesSeq + t * B * cand.cols * 4;
     const candidate: RecurrentProduct = { A: rh, lda: hp, kPerBlock: 8, packed: cand.recurrentPacked, panelK: hp, perBlock: 1, C: n, ldc: cand.cols, beta: 1 };
-    return this.phase((b0, b1) => {
-      this.chunkProduct(candidate, b0, b1, gated);
+    return this.phase(d, (b0, b1) => {
+      this.chunkProduct(candidate, d, b0, b1, gated);
       k.gruForwardOutput(B, hp, b0, b1, z, n, hPrev, hOut);
     });
   }
 
   /**
-   * The next recurrent phase: claims its chunks until none is left, does
-   * `work` on each (unit blocks [b0, b1)) and publishes its blocks. Every
-   * thread numbers the phases alike. Returns the phase's number.
+   * The next recurrent phase, of direction `d`: claims its chunks until none
+   * is left, does `work` on each (unit blocks [b0, b1)) and publishes its
+   * blocks. Every thread numbers the phases alike. Returns the phase's number.
    */
-  private phase(work: (b0: number, b1: number) => void): number {
+  private phase(d: number, work: (b0: number, b1: number) => void): number {
     const { barrier } = this;
     const { chunks } = this.plan;
     const phase = ++this.phases;
     for (let c = barrier.claim(phase, chunks.length); c >= 0; c = barrier.claim(phase, chunks.length)) {
       const [b0, b1] = chunks[c];
       work(b0, b1);
-      barrier.publish(b0, b1, phase);
+      barrier.publish(d * this.blocks + b0, d * this.blocks + b1, phase);
     }
     return phase;
   }
 
   /**
-   * The product `p` for the output panels of unit blocks [b0, b1). k runs
-   * over every unit block; each output column adds the two fixed halves of
-   * the blocks in one order, its own block's half first, so each float is
-   * the same whichever thread computes it and for any thread count. Before a
-   * half is read its blocks must hold phase `ready`; it is packed once per
-   * phase by each thread that reads it.
+   * The product `p` for the output panels of unit blocks [b0, b1) of
+   * direction `d`. k runs over every unit block; each output column adds the
+   * two fixed halves of the blocks in one order, its own block's half first,
+   * so each float is the same whichever thread computes it and for any thread
+   * count. Before a half is read its blocks must hold phase `ready`; it is
+   * packed once per phase by each thread that reads it.
    */
-  private chunkProduct(p: RecurrentProduct, b0: number, b1: number, ready: number): void {
+  private chunkProduct(p: RecurrentProduct, d: number, b0: number, b1: number, ready: number): void {
     const { segments, barrier, plan } = this;
     const own = b0 < segments[0][1] ? 0 : 1;
     let acc = p.beta;
     for (const index of [own, 1 - own]) {
       const [s0, s1] = segments[index];
       if (s1 <= s0) continue;
-      barrier.awaitBlocks(s0, s1, ready);
+      barrier.awaitBlocks(d * this.blocks + s0, d * this.blocks + s1, ready);
       const k0 = s0 * p.kPerBlock;
       const K = (s1 - s0) * p.kPerBlock;
       // Half 1 after half 0 (whose K is k0) in this thread's buffer.
@@ -259,8 +327,11 @@ class ThreadShare {
     const { k, plan, v0, v1 } = this;
     const { rows: N, hp, vp, batch: B } = plan;
     const [r0, r1] = this.mine.rows;
+    const top = plan.directions * hp;
     k.broadcastRows(N, this.current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
-    k.gemm(N, hp, this.topHidden(), hp, 0, plan.outKernelPacked + v0 * hp * 32, v0, v1, plan.logits, vp, 1, this.scratch);
+    this.topOutputs().forEach((at, d) => {
+      k.gemmPanels(N, hp, at, hp, 0, plan.outKernelPacked + (v0 * top + d * hp) * 32, top, v0, v1, plan.logits, vp, 1, this.scratch);
+    });
     this.barrier.wait();
     k.softmaxCrossEntropy(r0, r1, plan.logits, vp, plan.vocab, plan.targets, lastOnly ? 1 / B : 1 / N, plan.stats);
     // Rows are time-major (t·B + b): the last position's rows are the last B.
@@ -273,15 +344,16 @@ class ThreadShare {
    * layer by layer, and records its norms.
    */
   backward(probe = false): void {
-    const { plan } = this;
+    const { plan, barrier } = this;
     let dHidden = this.outputGradients(probe);
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
+      if (this.dropoutSeed !== undefined) this.dropoutGradient(layer, dHidden);
       // Any thread may take any chunk: every thread's columns of ∂L/∂h from above are written first.
-      this.barrier.wait();
+      barrier.wait();
       const done = this.throughTime(layer, dHidden, probe ? l : -1);
       if (probe && l === 0) return;
-      this.barrier.awaitBlocks(0, plan.hp / 8, done);
+      layer.directions.forEach((_, d) => barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, done[d]));
       if (!probe) this.weightGradients(layer, l);
       if (layer.oneHot) continue;
       const dInput = this.inputGradient(layer, l, dHidden);
@@ -290,33 +362,46 @@ class ThreadShare {
     }
   }
 
-  /** The output kernel's and bias's gradients (not for a probe), and ∂L/∂(top layer's outputs), which it returns. */
-  private outputGradients(probe: boolean): number {
+  /** ∂L/∂(outputs) from ∂L/∂(dropped outputs): times the step's mask, this thread's columns. */
+  private dropoutGradient(layer: LayerPlan, dHidden: number[]): void {
+    const { plan, j0, j1 } = this;
+    layer.directions.forEach((dir, d) => this.k.multiplyRows(plan.rows, plan.hp, j0 * 8, j1 * 8, dHidden[d], dir.dropMask!));
+  }
+
+  /** The output kernel's and bias's gradients (not for a probe), and ∂L/∂(top layer's outputs) per direction, which it returns. */
+  private outputGradients(probe: boolean): number[] {
     const { k, plan, j0, j1, v0, v1, mine, scratch } = this;
     const { rows: N, hp, vp } = plan;
     this.barrier.wait();
     // The logits now hold ∂L/∂logits.
     const dHidden = plan.hiddenGrad[0];
-    k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + j0 * vp * 32, j0, j1, dHidden, hp, 0, scratch);
+    dHidden.forEach((at, d) => {
+      const panel = d * this.blocks + j0;
+      k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + panel * vp * 32, j0, j1, at, hp, 0, scratch);
+    });
     if (probe) return dHidden;
     k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
-    k.gemm(hp, N, this.topHidden(), hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad, vp, 0, scratch);
+    this.topOutputs().forEach((at, d) => k.gemm(hp, N, at, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad + d * hp * vp * 4, vp, 0, scratch));
     k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
     return dHidden;
   }
 
   /**
-   * Backpropagation through one layer's steps, last first: its gate gradients
-   * replace the activated gates. With `flowLayer` ≥ 0 (a probe) it first
-   * records the norms of ∂L/∂h_t of each step under that layer's index.
-   * Returns the last phase, after which every gate gradient is written.
+   * Backpropagation through one layer's steps, last first, its directions'
+   * phases interleaved: gate gradients replace the activated gates. With
+   * `flowLayer` ≥ 0 (a probe) it first records the norms of ∂L/∂h_t of each
+   * step under that layer's index. Returns each direction's last phase,
+   * after which its gate gradients are written.
    */
-  private throughTime(layer: LayerPlan, dHidden: number, flowLayer: number): number {
+  private throughTime(layer: LayerPlan, dHidden: number[], flowLayer: number): number[] {
     const { plan, rowBytes } = this;
-    let ready = 0;
-    for (let t = plan.time - 1; t >= 0; t--) {
-      const dAbove = dHidden + t * plan.batch * rowBytes;
-      ready = plan.cell === 'gru' ? this.gruStepBack(layer, t, dAbove, ready, flowLayer) : this.stepBack(layer, t, dAbove, ready, flowLayer);
+    const ready = layer.directions.map(() => 0);
+    for (let s = plan.time - 1; s >= 0; s--) {
+      layer.directions.forEach((dir, d) => {
+        const t = dir.reverse ? plan.time - 1 - s : s;
+        const dAbove = dHidden[d] + t * plan.batch * rowBytes;
+        ready[d] = plan.cell === 'gru' ? this.gruStepBack(dir, d, t, dAbove, ready[d], flowLayer) : this.stepBack(dir, d, t, dAbove, ready[d], flowLayer);
+      });
     }
     return ready;
   }
@@ -347,127 +432,127 @@ class ThreadShare {
     }
   }
 
+  /** Direction `d`'s [batch, Hp] scratch of `buffer` (recurrentGrad, cellGrad or resetGrad: one per direction). */
+  private scratchOf(buffer: number, d: number): number {
+    return buffer + d * this.plan.batch * this.rowBytes;
+  }
+
   /**
-   * LSTM or RNN step t, one phase after phase `ready` (that of step t + 1):
-   * per chunk, ∂L/∂h_t through the recurrence (step t + 1's gate gradients ·
-   * Rᵀ; zero at the last step), then the gate gradients. Returns the phase.
+   * LSTM or RNN step t of direction `d`, one phase after phase `ready` (that
+   * of the step it ran next): per chunk, ∂L/∂h_t through the recurrence (the
+   * next step's gate gradients · Rᵀ; zero at its last step), then the gate
+   * gradients. Returns the phase.
    */
-  private stepBack(layer: LayerPlan, t: number, dAbove: number, ready: number, flowLayer: number): number {
+  private stepBack(dir: DirectionPlan, d: number, t: number, dAbove: number, ready: number, flowLayer: number): number {
     const { k, plan, heap, rowBytes } = this;
     const { batch: B, hp } = plan;
-    const first = layer.groups[0];
+    const first = dir.groups[0];
     const z = first.gatesSeq + t * B * first.cols * 4;
-    const through = this.recurrentBack(first, t, 0);
-    const cPrev = layer.cellSeq! + t * B * rowBytes;
-    return this.phase((b0, b1) => {
-      if (through) this.chunkProduct(through, b0, b1, ready);
-      else zeroColumns(heap, plan.recurrentGrad, B, hp, b0 * 8, b1 * 8);
+    const dRec = this.scratchOf(plan.recurrentGrad, d);
+    const dCell = this.scratchOf(plan.cellGrad, d);
+    const through = this.recurrentBack(dir, d, t, 0);
+    const [prev, out] = stateBlocks(dir, t).map((block) => (dir.cellSeq ?? 0) + block * B * rowBytes);
+    return this.phase(d, (b0, b1) => {
+      if (through) this.chunkProduct(through, d, b0, b1, ready);
+      else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
       if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
       if (plan.cell === 'rnn') {
-        k.rnnBackward(B, hp, b0, b1, z, dAbove, plan.recurrentGrad);
+        k.rnnBackward(B, hp, b0, b1, z, dAbove, dRec);
         return;
       }
-      if (!through) zeroColumns(heap, plan.cellGrad, B, hp, b0 * 8, b1 * 8);
-      k.lstmBackward(B, hp, b0, b1, z, cPrev, cPrev + B * rowBytes, dAbove, plan.recurrentGrad, plan.cellGrad);
+      if (!through) zeroColumns(heap, dCell, B, hp, b0 * 8, b1 * 8);
+      k.lstmBackward(B, hp, b0, b1, z, prev, out, dAbove, dRec, dCell);
     });
   }
 
   /**
-   * GRU step t, two phases after phase `ready`: per chunk, the gates' path of
-   * step t + 1 added to ∂L/∂h_t, then the candidate's gradients; then, once
-   * every candidate gradient is written, through r⊙h₋₁ the reset and update
-   * gates'. Returns the second phase.
+   * GRU step t of direction `d`, two phases after phase `ready`: per chunk,
+   * the gates' path of the step it ran next added to ∂L/∂h_t, then the
+   * candidate's gradients; then, once every candidate gradient is written,
+   * through r⊙h₋₁ the reset and update gates'. Returns the second phase.
    */
-  private gruStepBack(layer: LayerPlan, t: number, dAbove: number, ready: number, flowLayer: number): number {
+  private gruStepBack(dir: DirectionPlan, d: number, t: number, dAbove: number, ready: number, flowLayer: number): number {
     const { k, plan, heap, rowBytes } = this;
     const { batch: B, hp } = plan;
-    const hPrev = layer.hiddenSeq + t * B * rowBytes;
-    const [first, cand] = layer.groups;
+    const hPrev = dir.hiddenSeq + stateBlocks(dir, t)[0] * B * rowBytes;
+    const [first, cand] = dir.groups;
     const z = first.gatesSeq + t * B * first.cols * 4;
     const n = cand.gatesSeq + t * B * cand.cols * 4;
-    // The kernels of step t + 1 left their share of ∂L/∂h_t in recurrentGrad: add the gates' path to it.
-    const through = this.recurrentBack(first, t, 1);
-    const candidate = this.phase((b0, b1) => {
-      if (through) this.chunkProduct(through, b0, b1, ready);
-      else zeroColumns(heap, plan.recurrentGrad, B, hp, b0 * 8, b1 * 8);
+    const dRec = this.scratchOf(plan.recurrentGrad, d);
+    const dReset = this.scratchOf(plan.resetGrad, d);
+    // The kernels of the step it ran next left their share of ∂L/∂h_t in dRec: add the gates' path to it.
+    const through = this.recurrentBack(dir, d, t, 1);
+    const candidate = this.phase(d, (b0, b1) => {
+      if (through) this.chunkProduct(through, d, b0, b1, ready);
+      else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
       if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
-      k.gruBackwardCandidate(B, hp, b0, b1, z, n, hPrev, dAbove, plan.recurrentGrad);
+      k.gruBackwardCandidate(B, hp, b0, b1, z, n, hPrev, dAbove, dRec);
     });
-    const reset: RecurrentProduct = {
-      A: n,
-      lda: hp,
-      kPerBlock: 8,
-      packed: cand.recurrentTPacked,
-      panelK: hp,
-      perBlock: 1,
-      C: plan.resetGrad,
-      ldc: hp,
-      beta: 0,
-    };
-    return this.phase((b0, b1) => {
-      this.chunkProduct(reset, b0, b1, candidate);
-      k.gruBackwardReset(B, hp, b0, b1, z, hPrev, plan.resetGrad, plan.recurrentGrad);
+    const reset: RecurrentProduct = { A: n, lda: hp, kPerBlock: 8, packed: cand.recurrentTPacked, panelK: hp, perBlock: 1, C: dReset, ldc: hp, beta: 0 };
+    return this.phase(d, (b0, b1) => {
+      this.chunkProduct(reset, d, b0, b1, candidate);
+      k.gruBackwardReset(B, hp, b0, b1, z, hPrev, dReset, dRec);
     });
   }
 
   /**
-   * ∂L/∂h_t through the recurrence = step t + 1's gate gradients · Rᵀ of the
-   * first group, written (beta 0) or added (beta 1) to recurrentGrad; none
-   * at the last step.
+   * ∂L/∂h_t through the recurrence = the gate gradients of the step the
+   * direction ran after t · Rᵀ of the first group, written (beta 0) or added
+   * (beta 1) to the direction's recurrentGrad; none at its last step.
    */
-  private recurrentBack(first: GroupPlan, t: number, beta: 0 | 1): RecurrentProduct | undefined {
+  private recurrentBack(dir: DirectionPlan, d: number, t: number, beta: 0 | 1): RecurrentProduct | undefined {
     const { plan } = this;
-    if (t === plan.time - 1) return undefined;
-    const zNext = first.gatesSeq + (t + 1) * plan.batch * first.cols * 4;
-    return {
-      A: zNext,
-      lda: first.cols,
-      kPerBlock: 8 * first.gates,
-      packed: first.recurrentTPacked,
-      panelK: first.cols,
-      perBlock: 1,
-      C: plan.recurrentGrad,
-      ldc: plan.hp,
-      beta,
-    };
+    const next = dir.reverse ? t - 1 : t + 1;
+    if (next < 0 || next >= plan.time) return undefined;
+    const first = dir.groups[0];
+    const zNext = first.gatesSeq + next * plan.batch * first.cols * 4;
+    const C = this.scratchOf(plan.recurrentGrad, d);
+    return { A: zNext, lda: first.cols, kPerBlock: 8 * first.gates, packed: first.recurrentTPacked, panelK: first.cols, perBlock: 1, C, ldc: plan.hp, beta };
   }
 
   /** The kernel, recurrent kernel and bias gradients of layer `l`, over this thread's gate columns. */
   private weightGradients(layer: LayerPlan, l: number): void {
     const { k, plan, heap, j0, j1, mine, scratch } = this;
     const { rows: N, hp } = plan;
-    const input = layerInput(plan, l);
-    for (const g of layer.groups) {
-      const [c0, c1] = ownPanels(g, j0, j1);
-      k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
-      // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
-      const recurrentInput = g.firstGate === 2 ? layer.resetHidden! : layer.hiddenSeq;
-      k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
-      k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
-      if (layer.oneHot) {
-        zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
-        k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
-      } else {
-        k.gemm(layer.inRows, N, input.at, input.ld, 1, mine.packScratch, c0, c1, g.kernelGrad, g.cols, 0, scratch);
+    const parts = this.layerInputs(l);
+    for (const dir of layer.directions) {
+      for (const g of dir.groups) {
+        const [c0, c1] = ownPanels(g, j0, j1);
+        k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
+        // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
+        const recurrentInput = g.firstGate === 2 ? dir.resetHidden! : previousRows(plan, dir);
+        k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
+        k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
+        if (layer.oneHot) {
+          zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
+          k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
+          continue;
+        }
+        for (const part of parts) {
+          k.gemm(part.width, N, part.at, part.width, 1, mine.packScratch, c0, c1, g.kernelGrad + part.firstRow * g.cols * 4, g.cols, 0, scratch);
+        }
       }
     }
   }
 
   /**
-   * ∂L/∂(layer input) = Σ_groups ∂L/∂gates · Wᵀ, over this thread's columns of
-   * the input: the layer below's outputs (into the hiddenGrad buffer `dHidden`
-   * does not use) or the embedded rows. Returns where it wrote.
+   * ∂L/∂(layer input) = Σ_directions Σ_groups ∂L/∂gates · Wᵀ, over this
+   * thread's columns of the input: each direction's outputs of the layer
+   * below (into the hiddenGrad set `dHidden` is not), or the embedded rows.
+   * Returns where it wrote, per direction below.
    */
-  private inputGradient(layer: LayerPlan, l: number, dHidden: number): number {
-    const { k, plan, j0, j1, e0, e1, scratch } = this;
-    const below = l > 0;
-    const [i0, i1] = below ? [j0, j1] : [e0, e1];
-    const width = below ? plan.hp : plan.ep;
-    const dInput = below ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : plan.embeddedGrad!;
-    layer.groups.forEach((g, index) => {
-      k.gemm(plan.rows, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, i0, i1, dInput, width, index > 0 ? 1 : 0, scratch);
+  private inputGradient(layer: LayerPlan, l: number, dHidden: number[]): number[] {
+    const { k, plan, scratch } = this;
+    const groups = layer.directions.flatMap((dir) => dir.groups);
+    const targets = l > 0 ? plan.hiddenGrad[dHidden === plan.hiddenGrad[0] ? 1 : 0] : [plan.embeddedGrad!];
+    const width = l > 0 ? plan.hp : plan.ep;
+    this.inputPanels(l === 0).forEach(([i0, i1], part) => {
+      const [p0, p1] = l > 0 ? [this.j0, this.j1] : [i0, i1];
+      groups.forEach((g, index) => {
+        k.gemm(plan.rows, g.cols, g.gatesSeq, g.cols, 0, g.kernelTPacked! + i0 * g.cols * 32, p0, p1, targets[part], width, index > 0 ? 1 : 0, scratch);
+      });
     });
-    return dInput;
+    return targets;
   }
 
   /** The embedding table's gradient: the embedded rows' gradients added into their tokens' rows. */
@@ -478,10 +563,25 @@ class ThreadShare {
     k.scatterAddRows(plan.ids, plan.rows, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
   }
 
-  /** The top layer's outputs, rows t·B + b for steps 0 … T−1. */
-  private topHidden(): number {
-    return this.plan.layers[this.plan.layers.length - 1].hiddenSeq + this.plan.batch * this.rowBytes;
+  /** What the output layer reads: each direction of the top layer, rows t·B + b for steps 0 … T−1. */
+  private topOutputs(): number[] {
+    return this.plan.layers[this.plan.layers.length - 1].directions.map((dir) => this.readOutputs(dir));
   }
+}
+
+/** [the block holding the state before step t, the block receiving h_t] of a direction's state sequences (layout.ts). */
+function stateBlocks(dir: DirectionPlan, t: number): [number, number] {
+  return dir.reverse ? [t + 1, t] : [t, t + 1];
+}
+
+/** A direction's h_t for t = 0 … T−1, rows t·B + b. */
+function outputRows(plan: FusedPlan, dir: DirectionPlan): number {
+  return dir.hiddenSeq + (dir.reverse ? 0 : plan.batch * plan.hp * 4);
+}
+
+/** The state each step of a direction starts from, in time order: rows t·B + b hold the state before step t. */
+function previousRows(plan: FusedPlan, dir: DirectionPlan): number {
+  return dir.hiddenSeq + (dir.reverse ? plan.batch * plan.hp * 4 : 0);
 }
 
 /**
@@ -506,11 +606,6 @@ interface RecurrentProduct {
 /** The packed panels [p0, p1) of a gate group that belong to unit blocks [j0, j1). */
 function ownPanels(g: GroupPlan, j0: number, j1: number): [number, number] {
   return [j0 * g.gates, j1 * g.gates];
-}
-
-function layerInput(plan: FusedPlan, l: number): { at: number; ld: number } {
-  if (l > 0) return { at: plan.layers[l - 1].hiddenSeq + plan.batch * plan.hp * 4, ld: plan.hp };
-  return { at: plan.embedded ?? 0, ld: plan.ep };
 }
 
 function zeroColumns(heap: Float32Array, at: number, rows: number, ld: number, c0: number, c1: number): void {

@@ -8,8 +8,6 @@ import { planFusedStep } from './layout';
  * What they do not do is left to the tfjs path, never approximated.
  */
 export function fusedUnsupportedReason(spec: ModelSpec, batch: number, time: number): string | undefined {
-  if (spec.bidirectional) return 'they do not implement bidirectional layers';
-  if (spec.dropout > 0) return 'they do not implement dropout';
   const bytes = planFusedStep(spec, batch, time, 1).bytes;
   if (bytes > MAX_MEMORY_PAGES * 65536) return `a step of batch ${batch} × ${time} would need ${Math.round(bytes / 2 ** 20)} MiB, more than their 2 GiB memory`;
   return undefined;

@@ -1,5 +1,5 @@
 import { gateCount, type ModelSpec } from '../../core/spec';
-import { internalColumn, type FusedPlan, type GroupPlan } from './layout';
+import { internalColumn, type FusedPlan, type GroupPlan, type LayerPlan } from './layout';
 
 /**
  * Moves weights, gradients and states between the model's Keras layout
@@ -10,7 +10,7 @@ import { internalColumn, type FusedPlan, type GroupPlan } from './layout';
 export type NamedArrays = Map<string, Float32Array>;
 
 export interface StateArrays {
-  /** Per layer [batch·hidden], batch-major (as the model's [batch, hidden] tensors). */
+  /** Per layer [batch·hidden·directions], batch-major (as the model's [batch, directions·hidden] tensors: forward half first). */
   h: Float32Array[];
   c?: Float32Array[];
 }
@@ -66,19 +66,27 @@ function transferWeights(
     const keras = take('embedding', spec.vocabSize * spec.embedding);
     copyRows(heap, pick(plan.embeddingTable!), plan.ep, keras, spec.vocabSize, spec.embedding, direction);
   }
+  // Rows of a layer's input from the directions below: Keras has them side by side (H each), the plan Hp apart.
+  const belowRow = (r: number) => Math.floor(r / H) * plan.hp + (r % H);
   plan.layers.forEach((layer, l) => {
-    const inputs = l > 0 ? H : spec.embedding || spec.vocabSize;
-    const kernel = take(`layer${l}/kernel`, inputs * G * H);
-    const recurrent = take(`layer${l}/recurrentKernel`, H * G * H);
-    const bias = take(`layer${l}/bias`, G * H);
-    for (const group of layer.groups) {
-      copyGates(heap, pick(group.kernel), group, kernel, inputs, G * H, H, direction);
-      copyGates(heap, pick(group.recurrent), group, recurrent, H, G * H, H, direction);
-      copyGates(heap, pick(group.bias), group, bias, 1, G * H, H, direction);
-    }
+    const inputs = l > 0 ? plan.directions * H : spec.embedding || spec.vocabSize;
+    layer.directions.forEach((dir, d) => {
+      const prefix = `layer${l}/${d === 1 ? 'backward/' : ''}`;
+      const kernel = take(`${prefix}kernel`, inputs * G * H);
+      const recurrent = take(`${prefix}recurrentKernel`, H * G * H);
+      const bias = take(`${prefix}bias`, G * H);
+      for (const group of dir.groups) {
+        copyGates(heap, pick(group.kernel), group, kernel, inputs, G * H, H, direction, l > 0 ? belowRow : undefined);
+        copyGates(heap, pick(group.recurrent), group, recurrent, H, G * H, H, direction);
+        copyGates(heap, pick(group.bias), group, bias, 1, G * H, H, direction);
+      }
+    });
   });
-  const outKernel = take('output/kernel', H * spec.vocabSize);
-  copyRows(heap, pick(plan.outKernel), plan.vp, outKernel, H, spec.vocabSize, direction);
+  const top = plan.directions * H;
+  const outKernel = take('output/kernel', top * spec.vocabSize);
+  for (let r = 0; r < top; r++) {
+    copyRows(heap, pick(plan.outKernel) + belowRow(r) * plan.vp, plan.vp, outKernel.subarray(r * spec.vocabSize), 1, spec.vocabSize, direction);
+  }
   const outBias = take('output/bias', spec.vocabSize);
   copyRows(heap, pick(plan.outBias), plan.vp, outBias, 1, spec.vocabSize, direction);
 }
@@ -104,9 +112,10 @@ function copyGates(
   kerasWidth: number,
   H: number,
   direction: Direction,
+  rowOf: (r: number) => number = (r) => r,
 ): void {
   for (let r = 0; r < rows; r++) {
-    const row = base + r * group.cols;
+    const row = base + rowOf(r) * group.cols;
     for (let g = 0; g < group.gates; g++) {
       const from = r * kerasWidth + (group.firstGate + g) * H;
       for (let j = 0; j < H; j++) {
@@ -130,33 +139,49 @@ export function writeWindow(heap: Float32Array, plan: FusedPlan, inputs: Int32Ar
   }
 }
 
-/** The state carried into the window (zeros when undefined) into block 0 of each layer's sequences. */
+/**
+ * The state carried into the window (zeros when undefined) into the block
+ * each direction starts from (layout.ts: block 0 forward, block T backward).
+ * A bidirectional layer's state rows hold the forward half, then the backward.
+ */
 export function writeInitialState(heap: Float32Array, plan: FusedPlan, state: StateArrays | undefined): void {
   plan.layers.forEach((layer, l) => {
-    const slots: Array<[number | undefined, Float32Array | undefined]> = [
-      [layer.hiddenSeq, state?.h[l]],
-      [layer.cellSeq, state?.c?.[l]],
-    ];
-    for (const [at, values] of slots) {
-      if (at === undefined) continue;
-      if (values) copyRows(heap, at / 4, plan.hp, values, plan.batch, plan.hidden, 'in');
-      else heap.fill(0, at / 4, at / 4 + plan.batch * plan.hp);
-    }
+    layer.directions.forEach((dir, d) => {
+      const block = (dir.reverse ? plan.time : 0) * plan.batch * plan.hp;
+      for (const [at, values] of [
+        [dir.hiddenSeq, state?.h[l]],
+        [dir.cellSeq, state?.c?.[l]],
+      ] as const) {
+        if (at === undefined) continue;
+        if (values) copyState(heap, at / 4 + block, plan, values, d, 'in');
+        else heap.fill(0, at / 4 + block, at / 4 + block + plan.batch * plan.hp);
+      }
+    });
   });
 }
 
-/** The state after the window's last step. */
+/** The state after the window's last step: each direction's last state (block T forward, block 0 backward). */
 export function readFinalState(heap: Float32Array, plan: FusedPlan): StateArrays {
-  const last = plan.time * plan.batch * plan.hp;
-  const read = (at: number): Float32Array => {
-    const values = new Float32Array(plan.batch * plan.hidden);
-    copyRows(heap, at / 4 + last, plan.hp, values, plan.batch, plan.hidden, 'out');
+  const read = (layer: LayerPlan, buffer: 'hiddenSeq' | 'cellSeq'): Float32Array => {
+    const values = new Float32Array(plan.batch * plan.hidden * plan.directions);
+    layer.directions.forEach((dir, d) => {
+      const block = (dir.reverse ? 0 : plan.time) * plan.batch * plan.hp;
+      copyState(heap, dir[buffer]! / 4 + block, plan, values, d, 'out');
+    });
     return values;
   };
   return {
-    h: plan.layers.map((layer) => read(layer.hiddenSeq)),
-    c: plan.cell === 'lstm' ? plan.layers.map((layer) => read(layer.cellSeq!)) : undefined,
+    h: plan.layers.map((layer) => read(layer, 'hiddenSeq')),
+    c: plan.cell === 'lstm' ? plan.layers.map((layer) => read(layer, 'cellSeq')) : undefined,
   };
+}
+
+/** Direction `d`'s half of [batch, directions·H] state rows ↔ a [batch, Hp] block at heap index `base`. */
+function copyState(heap: Float32Array, base: number, plan: FusedPlan, values: Float32Array, d: number, direction: Direction): void {
+  const width = plan.directions * plan.hidden;
+  for (let b = 0; b < plan.batch; b++) {
+    copyRows(heap, base + b * plan.hp, plan.hp, values.subarray(b * width + d * plan.hidden), 1, plan.hidden, direction);
+  }
 }
 
 /** Mean cross-entropy (nats) from the per-row statistics the kernel left: ln Σ exp − (target − max). */

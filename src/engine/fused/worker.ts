@@ -30,7 +30,7 @@ port.on('message', (message: ToFusedWorker) => {
       data.threads,
       data.thread,
       new Int32Array(data.memory.buffer, plan.sync, plan.syncInts),
-      plan.hp / 8,
+      plan.directions * (plan.hp / 8),
     );
     if (message.kind === 'evaluate') {
       runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, 'evaluate');
@@ -39,7 +39,7 @@ port.on('message', (message: ToFusedWorker) => {
     } else {
       const fault = steps === data.exitDuringStep?.step ? data.exitDuringStep.phase : undefined;
       if (fault === 'start') process.exit(70);
-      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active);
+      runFusedStep(kernels, plan, data.thread, barrier, heap, message.active, 'train', message.dropoutSeed);
       runFusedUpdate(fault === 'update' ? exitingOnUpdate(kernels) : kernels, plan, data.thread, barrier, heap, message.update, message.active);
     }
     reply({ kind: 'done', id: message.id });
