@@ -3,7 +3,7 @@ windows, optimizer and clipping, timed the same way. Prints one JSON object.
 
 Usage: python3 torch_train.py '<json config>'
 config: {cell, layers, hidden, vocab, batch, time, data (path to uint8 token
-file), warmup, steps, runs, lr, clip}
+file), warmup, steps, runs, lr, clip, bidirectional (optional)}
 
 Run it with Debian's /usr/bin/python3 (python3-torch) and
 OPENBLAS_NUM_THREADS=1; it asks torch for two threads itself.
@@ -24,6 +24,7 @@ torch.set_num_threads(2)
 torch.manual_seed(1)
 
 V, H, L, B, T = cfg["vocab"], cfg["hidden"], cfg["layers"], cfg["batch"], cfg["time"]
+BI = bool(cfg.get("bidirectional", False))
 tokens = torch.tensor(list(open(cfg["data"], "rb").read()), dtype=torch.long)
 stream = len(tokens) // B  # B parallel streams, as the trainer's batcher cuts them
 windows = (stream - 1) // T
@@ -34,8 +35,8 @@ RNN = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cfg["cel
 class Model(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.rnn = RNN(V, H, L, batch_first=True)
-        self.out = torch.nn.Linear(H, V)
+        self.rnn = RNN(V, H, L, batch_first=True, bidirectional=BI)
+        self.out = torch.nn.Linear(2 * H if BI else H, V)
 
     def forward(self, x, state):
         y, state = self.rnn(torch.nn.functional.one_hot(x, V).float(), state)
