@@ -11,14 +11,22 @@ export function vexp(x: v128): v128 {
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3333452072e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, f32x4.splat(1)));
+  p = horner(p, r, f32x4.splat(1.3981999507e-3));
+  p = horner(p, r, f32x4.splat(8.3333452072e-3));
+  p = horner(p, r, f32x4.splat(4.1665795894e-2));
+  p = horner(p, r, f32x4.splat(1.6666665459e-1));
+  p = horner(p, r, f32x4.splat(5.0000001201e-1));
+  p = horner(f32x4.mul(p, r), r, f32x4.add(r, f32x4.splat(1)));
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   return f32x4.mul(p, scale);
+}
+
+/** p·r + c: one fused multiply-add in the relaxed-SIMD build (as gemm.ts's madd), a multiply and an add in the plain one. */
+// @ts-ignore: decorator
+@inline
+function horner(p: v128, r: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(p, r, c);
+  return f32x4.add(f32x4.mul(p, r), c);
 }
 
 // @ts-ignore: decorator
