@@ -1,4 +1,5 @@
 import { CorpusError } from '../core/corpus';
+import { TaskDataError } from '../core/tasks/taskData';
 import { BatchingError } from '../core/batching';
 import { SpecError } from '../core/spec';
 import { VocabularyError } from '../core/vocabulary';
@@ -119,7 +120,8 @@ main(process.argv.slice(2)).then(
       err instanceof RunLockedError ||
       err instanceof RunStoreError ||
       err instanceof FileStepError ||
-      err instanceof CheckpointError;
+      err instanceof CheckpointError ||
+      err instanceof TaskDataError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

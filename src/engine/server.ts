@@ -149,6 +149,7 @@ export class EngineServer {
     return {
       onStep: (record, info) => this.send({ kind: 'event', event: 'step', runDir: runDir(), record, progress: info.progress }),
       onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir: runDir(), record }),
+      onTaskEval: (record) => this.send({ kind: 'event', event: 'taskEval', runDir: runDir(), record }),
       onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir: runDir(), record }),
       onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir: runDir(), path, step }),
       onGradFlow: (records) => this.send({ kind: 'event', event: 'gradFlow', runDir: runDir(), records }),

@@ -5,7 +5,8 @@
  * validate what they receive with the checks below.
  */
 import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
-import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord, TaskEvalRecord } from '../core/runFormat';
+import { taskDataCheck, taskModelFields } from './tasks';
 import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
 import type { ExperimentOptions } from '../core/experiments/experimentPlan';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
@@ -169,6 +170,8 @@ export type EvalRecord = Extract<MetricsRecord, { kind: 'eval' }>;
 export type EngineEvent =
   | { kind: 'event'; event: 'step'; runDir: string; record: StepRecord; progress: RunInfo['progress'] }
   | { kind: 'event'; event: 'eval'; runDir: string; record: EvalRecord }
+  /** A tagger's or classifier's evaluation (after its `eval`): protocol/tasks.ts. */
+  | { kind: 'event'; event: 'taskEval'; runDir: string; record: TaskEvalRecord }
   | { kind: 'event'; event: 'sample'; runDir: string; record: SampleRecord }
   | { kind: 'event'; event: 'checkpoint'; runDir: string; path: string; step: number }
   /** A gradient-flow measurement: one record per layer (docs/architecture.md, "Gradient flow"). */
@@ -190,6 +193,7 @@ const modelCheck = shape({
   embedding: int,
   dropout: num,
   bidirectional: bool,
+  ...taskModelFields,
 });
 
 const trainingCheck = shape({
@@ -213,6 +217,7 @@ const trainingCheck = shape({
   maxFileBytes: int,
   gradFlowEvery: optional(int),
   gradFlowLength: optional(int),
+  data: optional(taskDataCheck),
 });
 
 const experimentOptionsCheck = shape({
