@@ -7,6 +7,7 @@ import { formatHelp, parseCommandLine, UsageError, type CommandSpec } from './us
 import { runTrain, trainCommand } from './commands/train';
 import { runSample, sampleCommand } from './commands/sample';
 import { exportCommand, runExport } from './commands/export';
+import { predictCommand, runPredict } from './commands/predict';
 import { runScore, scoreCommand } from './commands/score';
 import { activationsCommand, runActivations } from './commands/activations';
 import { neuronsCommand, runNeurons } from './commands/neurons';
@@ -36,6 +37,7 @@ const COMMANDS: { spec: CommandSpec; interrupt: Interrupt; run: (argv: string[],
   },
   { spec: sampleCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
   { spec: scoreCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
+  { spec: predictCommand, interrupt: 'exit', run: (argv) => runPredict(argv, { stdout: process.stdout }) },
   { spec: exportCommand, interrupt: 'exit', run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: activationsCommand, interrupt: 'exit', run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: neuronsCommand, interrupt: 'exit', run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
