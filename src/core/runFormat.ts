@@ -1,6 +1,6 @@
 import type { ModelSpec, TrainingSpec } from './spec';
 import type { ClassMetrics, ConfusionMatrix } from './tasks/metrics';
-import type { TaskDataSource } from './tasks/taskDataset';
+import type { TaskDataSource } from './tasks/taskData';
 /** Why a file was left out of a corpus. */
 export type SkipReason = 'binary' | 'invalid-utf8' | 'too-large' | 'empty' | 'ignored' | 'unreadable';
 

@@ -15,7 +15,24 @@ import { assertCleanFailure, runCli } from './support/cli';
 const dir = tempDir('rnnlab-cli-tasks-');
 const rnnLab = (args: string[]) => runCli(args, dir);
 const out = path.join(dir, 'runs');
-const TINY = ['--layers', '1', '--hidden', '8', '--embedding', '4', '--seq', '16', '--batch', '4', '--eval-every', '3', '--checkpoint-every', '3', '--out', out];
+const TINY = [
+  '--layers',
+  '1',
+  '--hidden',
+  '8',
+  '--embedding',
+  '4',
+  '--seq',
+  '16',
+  '--batch',
+  '4',
+  '--eval-every',
+  '3',
+  '--checkpoint-every',
+  '3',
+  '--out',
+  out,
+];
 const CONTRACT_TAGS = ['keyword', 'identifier', 'string', 'comment', 'number', 'punctuation', 'whitespace'];
 
 const TS = `// a comment with words\nexport function add(a: number, b = 42): string {\n  const text = "sum";\n  return text + (a + b);\n}\n`;
@@ -52,15 +69,15 @@ test('train --task tag --bidirectional on source code, then predict --json gives
   assert.equal(info.model.task, 'tag');
   assert.equal(info.model.bidirectional, true);
   assert.equal(info.task?.kind, 'tag');
-  for (const tag of CONTRACT_TAGS) assert.ok(info.task!.labels.includes(tag), `${tag} in ${info.task!.labels.join(', ')}`);
-  assert.equal(info.model.classes, info.task!.labels.length);
+  for (const tag of CONTRACT_TAGS) assert.ok(info.task.labels.includes(tag), `${tag} in ${info.task.labels.join(', ')}`);
+  assert.equal(info.model.classes, info.task.labels.length);
   const evals = readTaskEvals(run);
   assert.deepEqual(
     evals.map((e) => e.step),
     [3, 6],
   );
   const last = evals.at(-1)!;
-  assert.equal(last.confusion.length, info.task!.labels.length);
+  assert.equal(last.confusion.length, info.task.labels.length);
   const total = last.confusion.flat().reduce((a, b) => a + b, 0);
   assert.equal(total, info.corpus.validationTokens, 'every held-out character counted once');
   assert.ok(last.accuracy >= 0 && last.accuracy <= 1 && last.macroF1 >= 0 && last.macroF1 <= 1);
@@ -154,7 +171,11 @@ test('bad input: malformed data names file, line and column; wrong combinations 
   assertCleanFailure(rnnLab(['train', src, '--bidirectional', ...TINY]), 2, /--bidirectional .*a language model would see what it predicts/);
   assertCleanFailure(rnnLab(['train', src, '--labels', 'extension', ...TINY]), 2, /--labels goes with --task tag or classify/);
   assertCleanFailure(rnnLab(['train', src, '--task', 'tag', '--labels', 'extension', ...TINY]), 2, /--labels extension .* goes with --task classify/);
-  assertCleanFailure(rnnLab(['train', path.join(bad, 'b.jsonl'), '--task', 'tag', '--format', 'jsonl', ...TINY]), 1, /--format jsonl does not go with --task tag/);
+  assertCleanFailure(
+    rnnLab(['train', path.join(bad, 'b.jsonl'), '--task', 'tag', '--format', 'jsonl', ...TINY]),
+    1,
+    /--format jsonl does not go with --task tag/,
+  );
 
   // A language model cannot predict; a tagger's vocabulary that does not fit its weights is named.
   const lm = rnnLab(['train', src, '--steps', '3', ...TINY]);

@@ -196,7 +196,13 @@ test('training steps and evaluations of a tagger and a classifier leak no tensor
             const inputs = Int32Array.from({ length: 4 * 6 }, () => rng.nextInt(spec.vocabSize));
             return { inputs, targets: Int32Array.from(inputs, (i) => i % 3), batch: 4, time: 6 };
           })()
-        : { inputs: Int32Array.from({ length: 4 * 6 }, () => rng.nextInt(spec.vocabSize)), targets: Int32Array.of(0, 1, 2, 1), batch: 4, time: 6, lengths: Int32Array.of(6, 3, 5, 1) };
+        : {
+            inputs: Int32Array.from({ length: 4 * 6 }, () => rng.nextInt(spec.vocabSize)),
+            targets: Int32Array.of(0, 1, 2, 1),
+            batch: 4,
+            time: 6,
+            lengths: Int32Array.of(6, 3, 5, 1),
+          };
     const settings = { clipMode: 'norm' as const, clipValue: 5, dropoutSeed: 1 };
     const first = trainStep(model, optimizer, window, undefined, settings);
     disposeState(first.finalState);

@@ -47,7 +47,7 @@ function runsOf(tags: string[], tokens: string[]): string {
   const lines: string[] = [];
   const width = Math.max(0, ...tags.map((t) => t.length));
   const words = tokens.some((t) => t.length > 1);
-  for (let i = 0; i < tags.length; ) {
+  for (let i = 0; i < tags.length;) {
     let j = i + 1;
     while (j < tags.length && tags[j] === tags[i]) j++;
     lines.push(`  ${tags[i].padEnd(width)} │ ${JSON.stringify(tokens.slice(i, j).join(words ? ' ' : ''))}`);

@@ -40,7 +40,10 @@ export const trainCommand: CommandSpec = {
     labels: { type: 'string', help: '<extension>  with --task classify: label source files by their language, cut into snippets' },
     format: { type: 'string', help: `<${TASK_DATA_FORMATS.join('|')}>  the data files' format when their extension does not say it` },
     'snippet-lines': { type: 'string', help: `<N>  lines per snippet with --labels extension (default ${DEFAULT_SNIPPET_LINES})` },
-    pooling: { type: 'string', help: `<${POOLINGS.join('|')}>  what a classifier reads: the final states of both directions, or the mean output (default mean)` },
+    pooling: {
+      type: 'string',
+      help: `<${POOLINGS.join('|')}>  what a classifier reads: the final states of both directions, or the mean output (default mean)`,
+    },
     cell: { type: 'string', help: `<${CELL_TYPES.join('|')}>  recurrent cell (default ${DEFAULT_MODEL.cell})` },
     layers: { type: 'string', help: `<N>  stacked layers, 1-4 (default ${DEFAULT_MODEL.layers})` },
     hidden: { type: 'string', help: `<N>  hidden units per layer (default ${DEFAULT_MODEL.hidden})` },

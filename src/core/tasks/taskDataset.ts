@@ -7,13 +7,12 @@ import { parseCsv } from './csv';
 import { parseJsonl } from './jsonl';
 import { readLabelledFolders } from './labelledFolders';
 import { languageSnippets } from './languageSnippets';
-import { formatOfFile, type ClassifyExample, type DataFormat, type TagExample } from './taskData';
+import { formatOfFile, type ClassifyExample, type DataFormat, type TagExample, type TaskDataSource } from './taskData';
+
+export type { TaskDataSource };
 
 /** Lines per snippet when classifying source files by language (`--snippet-lines`). */
 export const DEFAULT_SNIPPET_LINES = 20;
-
-/** Where the labels came from, as run.json records it. */
-export type TaskDataSource = 'code-tags' | 'conllu' | 'conll' | 'jsonl' | 'csv' | 'folders' | 'extension';
 
 export type TaskExamples =
   | { task: 'tag'; level: 'char' | 'word'; source: TaskDataSource; examples: TagExample[]; skipped: SkippedFile[] }
@@ -74,7 +73,8 @@ function isConll(format: DataFormat | undefined): boolean {
 /** The one format every file is read in: `format`, or each file's extension; a file in no allowed format is an error naming it. */
 function commonFormat<F extends DataFormat>(documents: CorpusDocument[], data: TaskDataSpec, allowed: readonly F[], task: string): F {
   if (data.format !== undefined) {
-    if (!(allowed as readonly string[]).includes(data.format)) throw new CorpusError(`--format ${data.format} does not go with --task ${task} (use ${allowed.join(' or ')})`);
+    if (!(allowed as readonly string[]).includes(data.format))
+      throw new CorpusError(`--format ${data.format} does not go with --task ${task} (use ${allowed.join(' or ')})`);
     return data.format as F;
   }
   const formats = new Set(documents.map((d) => formatOfFile(d.path)));

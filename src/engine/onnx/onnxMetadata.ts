@@ -107,7 +107,15 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
   if (!(MODEL_PRECISIONS as readonly string[]).includes(precision))
     throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.precision} "${precision}"`);
   const task = taskMetadata(metadata, spec, where);
-  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}), precision: precision as ModelPrecision, ...(task ? { task } : {}) };
+  return {
+    format,
+    spec,
+    vocab,
+    ...(Number.isInteger(step) ? { step } : {}),
+    ...(run ? { run } : {}),
+    precision: precision as ModelPrecision,
+    ...(task ? { task } : {}),
+  };
 }
 
 /** A tagger's or classifier's `rnnlab.task`, checked against its spec. */
@@ -130,7 +138,8 @@ function taskMetadata(metadata: Map<string, string>, spec: ModelSpec, where: str
 /** Refuses a tagger or classifier where a language model is needed (generation, scoring, activations). */
 export function requireLanguageModel(info: { spec: ModelSpec }, file: string, purpose: string): void {
   const task = taskOf(info.spec);
-  if (task !== 'lm') throw new OnnxModelError(`${file} is a ${task === 'tag' ? 'tagger' : 'classifier'}, not a language model: it cannot ${purpose} (use rnn-lab predict)`);
+  if (task !== 'lm')
+    throw new OnnxModelError(`${file} is a ${task === 'tag' ? 'tagger' : 'classifier'}, not a language model: it cannot ${purpose} (use rnn-lab predict)`);
 }
 
 /** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */

@@ -44,7 +44,16 @@ export class TaskEvaluation implements LoopHook {
     const metrics = taskMetrics(confusion, task.labels);
     const time = Date.now();
     const evalRecord = { kind: 'eval' as const, step: loop.step, valLoss: loss, time };
-    const record: TaskEvalRecord = { kind: 'taskEval', step: loop.step, valLoss: loss, accuracy: metrics.accuracy, macroF1: metrics.macroF1, classes: metrics.classes, confusion, time };
+    const record: TaskEvalRecord = {
+      kind: 'taskEval',
+      step: loop.step,
+      valLoss: loss,
+      accuracy: metrics.accuracy,
+      macroF1: metrics.macroF1,
+      classes: metrics.classes,
+      confusion,
+      time,
+    };
     job.run.appendMetrics(evalRecord);
     job.run.appendMetrics(record);
     if (!(loss >= (info.progress.bestValLoss ?? Infinity))) info.progress.bestValLoss = loss;

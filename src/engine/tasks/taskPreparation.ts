@@ -80,7 +80,8 @@ export async function prepareTaskData(
     validationDocuments: files(split.validation),
     trainTokens: tokens.train,
     validationTokens: tokens.validation,
-    characters: loaded.task === 'tag' ? loaded.examples.reduce((n, e) => n + e.tokens.join('').length, 0) : loaded.examples.reduce((n, e) => n + e.text.length, 0),
+    characters:
+      loaded.task === 'tag' ? loaded.examples.reduce((n, e) => n + e.tokens.join('').length, 0) : loaded.examples.reduce((n, e) => n + e.text.length, 0),
     skipped: Object.fromEntries(countBy(loaded.skipped.map((s) => s.reason))),
     skippedExamples: loaded.skipped.slice(0, 20).map((s) => ({ path: s.path, reason: s.reason })),
     fingerprint,
@@ -167,17 +168,19 @@ function encodeTagging(level: 'char' | 'word', split: Split<TagExample>, trainin
   };
 }
 
-function encodeClassification(
-  split: Split<ClassifyExample>,
-  training: TrainingSpec,
-  existing?: TaskResumeState,
-): Encoded {
+function encodeClassification(split: Split<ClassifyExample>, training: TrainingSpec, existing?: TaskResumeState): Encoded {
   const labels = labelSet(
     split.train.map((e) => e.label),
     split.validation.map((e) => e.label),
     existing,
   );
-  const vocab = existing?.vocab ?? Vocabulary.build(training.resolution, split.train.map((e) => e.text), { minCount: training.minTokenCount });
+  const vocab =
+    existing?.vocab ??
+    Vocabulary.build(
+      training.resolution,
+      split.train.map((e) => e.text),
+      { minCount: training.minTokenCount },
+    );
   const labelId = new Map(labels.map((l, i) => [l, i]));
   const encode = (examples: ClassifyExample[]): EncodedExample[] =>
     examples.map((e) => ({ ids: vocab.encode(e.text).slice(0, training.seqLength), label: labelId.get(e.label)! }));

@@ -243,7 +243,12 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
   );
 }
 /** A resumed run's data, read again from its recorded inputs and encoded with its vocabulary (and labels). */
-async function readResumedData(id: string, info: RunInfo, training: TrainingSpec, vocab: Vocabulary): Promise<Omit<RunData, 'modelSpec'> & { change?: string }> {
+async function readResumedData(
+  id: string,
+  info: RunInfo,
+  training: TrainingSpec,
+  vocab: Vocabulary,
+): Promise<Omit<RunData, 'modelSpec'> & { change?: string }> {
   const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
   const task = taskOf(info.model);
   if (task !== 'lm') {
@@ -274,7 +279,8 @@ function setPosition(batcher: WindowSource, position: BatchPosition): void {
  */
 function recordCompletion(run: RunFolder, info: RunInfo, vocab: Vocabulary, loaded: LoadedCheckpoint, checkpoint: string): StartedTraining {
   const { model, step } = loaded.manifest;
-  if (hasOnnxModel(model)) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id, task: onnxTaskOf(info) });
+  if (hasOnnxModel(model))
+    writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id, task: onnxTaskOf(info) });
   const now = new Date().toISOString();
   const completed: RunInfo = {
     ...info,
