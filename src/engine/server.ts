@@ -1,4 +1,5 @@
 import { SpecError } from '../core/spec';
+import { predictFiles } from './inference/predict';
 import {
   checkEngineRequest,
   type EngineErrorCode,
@@ -108,6 +109,7 @@ export class EngineServer {
     rankNeurons: (params) => this.neurons.rank(params),
     matchSelection: (params) => this.neurons.match(params),
     neuronTrace: (params) => this.neurons.trace(params),
+    predict: ({ model, inputs }) => predictFiles(modelSourcePath(model), inputs),
   };
 
   private dispatch<M extends EngineMethod>(request: EngineRequest<M>): Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'] {

@@ -6,7 +6,7 @@
  */
 import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
 import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord, TaskEvalRecord } from '../core/runFormat';
-import { taskDataCheck, taskModelFields } from './tasks';
+import { predictParamsCheck, taskDataCheck, taskModelFields, type PredictParams, type PredictResult } from './tasks';
 import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
 import type { ExperimentOptions } from '../core/experiments/experimentPlan';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
@@ -144,6 +144,8 @@ export interface EngineMethods {
   matchSelection: { params: MatchSelectionParams; result: MatchSelectionResult };
   /** One neuron's value at every character of (a window of) a text. */
   neuronTrace: { params: NeuronTraceParams; result: NeuronTraceResult };
+  /** A tagger's tags or a classifier's labels for texts (protocol/tasks.ts; `rnn-lab predict --json`'s shape). */
+  predict: { params: PredictParams; result: PredictResult };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -329,6 +331,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     const { text, start } = v as NeuronTraceParams;
     return start !== undefined && start > text.length ? `${p}.start ${start} is past the end of the text (${text.length})` : undefined;
   },
+  predict: predictParamsCheck,
 };
 
 /** Validates a request received by the engine; returns the problem in words, or undefined. */

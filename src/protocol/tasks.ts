@@ -7,6 +7,8 @@ import type { TaskEvalRecord } from '../core/runFormat';
 import { POOLINGS, TASK_DATA_FORMATS } from '../core/spec';
 import { TASK_KINDS } from '../core/tasks/taskData';
 import { arrayOf, int, num, oneOf, optional, shape, str, type Check } from './guards';
+import { MAX_DOCUMENT_LENGTH } from './limits';
+import { modelSourceCheck, type ModelSource } from './modelSource';
 
 export type { TaskEvalRecord };
 export type { TaskSummary } from '../core/runFormat';
@@ -57,3 +59,20 @@ export interface TaggedFile {
 
 /** `rnn-lab predict --json` (issue 13's contract). */
 export type PredictResult = { task: 'classify'; files: ClassifiedFile[] } | { task: 'tag'; files: TaggedFile[] };
+
+/** The engine's `predict` request: texts (a file's or a selection's) and the names they are reported under. */
+export interface PredictParams {
+  model: ModelSource;
+  inputs: { file: string; text: string }[];
+}
+
+/** Most texts in one `predict` request. */
+export const MAX_PREDICT_INPUTS = 1000;
+
+const predictText: Check = (v, p) =>
+  typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined;
+
+export const predictParamsCheck: Check = shape({
+  model: modelSourceCheck,
+  inputs: arrayOf(shape({ file: str, text: predictText }), MAX_PREDICT_INPUTS),
+});

@@ -23,6 +23,8 @@ import { createOptimizer } from '../../src/engine/training/optimizers';
 import { trainStep } from '../../src/engine/training/tfjsStep';
 import { evaluateTask } from '../../src/engine/tasks/taskEvaluation';
 import { disposeState } from '../../src/engine/recurrentState';
+import { EngineServer } from '../../src/engine/server';
+import type { EngineEvent, EngineResponse } from '../../src/protocol/engine';
 import { tempDir } from './support/tempDir';
 import { TINY_VOCAB, maxAbsDiff, randomModel, runPython } from './support/onnxModels';
 
@@ -219,4 +221,20 @@ test('training steps and evaluations of a tagger and a classifier leak no tensor
     optimizer.dispose();
     model.dispose();
   }
+});
+
+test("the engine's predict request answers the CLI's shape; a bad request is refused before any work", async () => {
+  const sent: (EngineResponse | EngineEvent)[] = [];
+  const server = new EngineServer((m) => sent.push(m));
+  const onnxFile = path.join(caseDir, 'rnn-mean-bi-2-embedding.onnx');
+  await server.handle({ kind: 'request', id: 1, method: 'predict', params: { model: { onnxFile }, inputs: [{ file: 'selection', text: 'ab de' }] } });
+  await server.handle({ kind: 'request', id: 2, method: 'predict', params: { model: { onnxFile }, inputs: [{ file: 'x', text: 3 }] } });
+  const [ok, bad] = sent as EngineResponse[];
+  assert.ok(ok.ok, JSON.stringify(ok));
+  const result = (ok as Extract<EngineResponse, { ok: true }>).result as { task: string; files: { file: string; label: string }[] };
+  assert.equal(result.task, 'classify');
+  assert.equal(result.files[0].file, 'selection');
+  assert.ok(LABELS.includes(result.files[0].label));
+  assert.equal(bad.ok, false);
+  assert.match((bad as Extract<EngineResponse, { ok: false }>).error.message, /params.inputs\[0\].text must be a string/);
 });
