@@ -135,7 +135,7 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
 type Values = ReturnType<typeof parseCommandLine>['values'];
 
 /** The model, training and files of a new run, from the options (defaults for what is not given: the task's, then a language model's). */
-function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest, 'backend' | 'threads'> {
+export function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest, 'backend' | 'threads'> {
   if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   const task = choiceOption(values, 'task', TASK_KINDS, 'lm');
