@@ -1,5 +1,6 @@
 import { SpecError } from '../core/spec';
 import { predictFiles } from './inference/predict';
+import { tagText } from './tasks/tagText';
 import {
   checkEngineRequest,
   type EngineErrorCode,
@@ -110,6 +111,7 @@ export class EngineServer {
     matchSelection: (params) => this.neurons.match(params),
     neuronTrace: (params) => this.neurons.trace(params),
     predict: ({ model, inputs }) => predictFiles(modelSourcePath(model), inputs),
+    tagText: (params) => tagText(params),
   };
 
   private dispatch<M extends EngineMethod>(request: EngineRequest<M>): Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'] {

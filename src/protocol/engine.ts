@@ -7,6 +7,7 @@
 import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
 import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord, TaskEvalRecord } from '../core/runFormat';
 import { predictParamsCheck, taskDataCheck, taskModelFields, type PredictParams, type PredictResult } from './tasks';
+import { tagTextParamsCheck, type TagTextParams, type TagTextResult } from './tagText';
 import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
 import type { ExperimentOptions } from '../core/experiments/experimentPlan';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
@@ -146,6 +147,8 @@ export interface EngineMethods {
   neuronTrace: { params: NeuronTraceParams; result: NeuronTraceResult };
   /** A tagger's tags or a classifier's labels for texts (protocol/tasks.ts; `rnn-lab predict --json`'s shape). */
   predict: { params: PredictParams; result: PredictResult };
+  /** A tagger's classes and probabilities at every token of a text, and the parser's truth (the editor's tag overlay; protocol/tagText.ts). */
+  tagText: { params: TagTextParams; result: TagTextResult };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -332,6 +335,7 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     return start !== undefined && start > text.length ? `${p}.start ${start} is past the end of the text (${text.length})` : undefined;
   },
   predict: predictParamsCheck,
+  tagText: tagTextParamsCheck,
 };
 
 /** Validates a request received by the engine; returns the problem in words, or undefined. */

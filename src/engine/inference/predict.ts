@@ -77,7 +77,7 @@ async function tag(lease: SessionLease, input: PredictInput): Promise<TaggedFile
 }
 
 /** The tokens a tagger reads: characters, or words (a CoNLL file's FORM column, else whitespace-separated words). */
-function tokensOf(info: RnnLabModelInfo, input: PredictInput): string[] {
+export function tokensOf(info: RnnLabModelInfo, input: PredictInput): string[] {
   if (info.vocab.kind !== 'word') return info.vocab.split(input.text);
   const format = formatOfFile(input.file);
   if (format === 'conllu') return parseConllU(input.text, input.file).flatMap((s) => s.tokens);
@@ -86,7 +86,7 @@ function tokensOf(info: RnnLabModelInfo, input: PredictInput): string[] {
 }
 
 /** Runs rows of equal length from zero states; the logits as onnxruntime gives them. */
-async function run(lease: SessionLease, rows: Int32Array[], time: number): Promise<Float32Array> {
+export async function run(lease: SessionLease, rows: Int32Array[], time: number): Promise<Float32Array> {
   const { spec } = lease.info;
   const batch = rows.length;
   const tokens = new BigInt64Array(batch * time);
