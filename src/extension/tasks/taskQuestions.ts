@@ -18,6 +18,7 @@ export interface TaskAnswers {
   customModel?: boolean;
   model: { cell?: CellType; layers?: number; hidden?: number };
   steps?: number;
+  training: { seqLength?: number; batchSize?: number };
   bidirectional: boolean;
   pooling?: Pooling;
 }
@@ -128,7 +129,7 @@ export function taskModelSteps(answers: TaskAnswers, custom: (applies: () => boo
       isTask,
       [
         { value: 'default', label: 'Default', detail: answers.task === 'lm' ? '' : defaultTaskModel(answers.task) },
-        { value: 'custom', label: 'Custom…', detail: 'Choose the cell, layers, hidden size and steps.' },
+        { value: 'custom', label: 'Custom…', detail: 'Choose the cell, layers, hidden size, window, batch and steps.' },
       ],
       (v) => (answers.customModel = v === 'custom'),
     ),

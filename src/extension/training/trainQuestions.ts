@@ -33,7 +33,7 @@ const TYPICAL_VOCABULARY = 100;
  */
 export async function askTraining(preferred: Preset, runs: readonly RunInfo[], askFiles: boolean): Promise<TrainAnswers | undefined> {
   const answers: TrainAnswers = { presetId: preferred.id, model: preferred.model, training: { ...preferred.training } };
-  const task: TaskAnswers = { task: 'lm', model: {}, bidirectional: false };
+  const task: TaskAnswers = { task: 'lm', model: {}, training: {}, bidirectional: false };
   const isLm = () => task.task === 'lm';
   const onlyForLm = (s: InputStep): InputStep => ({ ...s, applies: () => isLm() && (s.applies?.() ?? true) });
   const steps: InputStep[] = [
@@ -58,7 +58,7 @@ function taskTraining(task: TaskAnswers, files: FileChoice | undefined): TrainAn
     pooling: task.pooling,
     data: taskDataSpec(task),
     model: custom ? task.model : {},
-    training: custom && task.steps !== undefined ? { steps: task.steps } : {},
+    training: custom ? { ...task.training, ...(task.steps !== undefined ? { steps: task.steps } : {}) } : {},
   });
   const dataPath = task.dataPath;
   return {
@@ -69,15 +69,23 @@ function taskTraining(task: TaskAnswers, files: FileChoice | undefined): TrainAn
   };
 }
 
-/** A tagger's or classifier's Custom questions: cell, layers, hidden size, steps. */
+const TASK_WINDOW_PROMPTS = {
+  seqLength: 'Tokens per window: a tagger reads windows of this length, a classifier the first this many tokens of each text (1–10000)',
+  batchSize: 'Windows or texts per step (1–4096)',
+};
+
+/** A tagger's or classifier's Custom questions: cell, layers, hidden size, window, batch, steps. */
 function taskCustomSteps(task: TaskAnswers, applies: () => boolean): InputStep[] {
   const defaults = () => {
     const { model, training } = taskRunSpecs({ task: task.task as 'tag' | 'classify', bidirectional: false, data: {} });
-    return { ...model, ...task.model, steps: task.steps ?? training.steps };
+    return { ...model, ...task.model, steps: task.steps ?? training.steps, seqLength: training.seqLength, batchSize: training.batchSize };
   };
   return [
     choiceStep({ applies, name: 'cell', names: CELL_NAMES, current: () => defaults().cell, set: (cell) => (task.model.cell = cell) }),
     ...MODEL_NUMBERS.map((f) => intStep({ ...f, applies, current: () => defaults()[f.key], set: (v) => (task.model[f.key] = v) })),
+    ...WINDOW_NUMBERS.map((f) =>
+      intStep({ ...f, prompt: TASK_WINDOW_PROMPTS[f.key], applies, current: () => task.training[f.key] ?? defaults()[f.key], set: (v) => (task.training[f.key] = v) }),
+    ),
     intStep({ applies, name: 'steps', prompt: 'Training steps', min: 1, max: 10_000_000, current: () => defaults().steps, set: (v) => (task.steps = v) }),
   ];
 }
