@@ -17,10 +17,13 @@ const result: TagTextResult = {
 };
 
 test('adjacent tokens of one class make one span; whitespace is not coloured', () => {
-  assert.deepEqual([...classSpans(result)], [
-    ['keyword', [[0, 2]]],
-    ['identifier', [[3, 6]]],
-  ]);
+  assert.deepEqual(
+    [...classSpans(result)],
+    [
+      ['keyword', [[0, 2]]],
+      ['identifier', [[3, 6]]],
+    ],
+  );
 });
 
 test('mismatches are where the parser names another class; a token it does not label is not one', () => {

@@ -68,7 +68,15 @@ async function classifyTokens(lease: SessionLease, tokens: string[]): Promise<{ 
     }
   };
   const full = Math.floor(ids.length / T);
-  if (full > 0) take(await run(lease, Array.from({ length: full }, (_, i) => ids.subarray(i * T, (i + 1) * T)), T), full * T);
+  if (full > 0)
+    take(
+      await run(
+        lease,
+        Array.from({ length: full }, (_, i) => ids.subarray(i * T, (i + 1) * T)),
+        T,
+      ),
+      full * T,
+    );
   if (ids.length > full * T) take(await run(lease, [ids.subarray(full * T)], ids.length - full * T), ids.length - full * T);
   return { predicted, percents };
 }

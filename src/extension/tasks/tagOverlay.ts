@@ -76,7 +76,9 @@ export class TagOverlay implements vscode.Disposable {
   /** Resolves once every visible editor's document is tagged at its current version (tests). */
   async settled(): Promise<void> {
     const done = () =>
-      vscode.window.visibleTextEditors.filter((e) => SCHEMES.includes(e.document.uri.scheme)).every((e) => this.stateOf(e.document)?.version === e.document.version);
+      vscode.window.visibleTextEditors
+        .filter((e) => SCHEMES.includes(e.document.uri.scheme))
+        .every((e) => this.stateOf(e.document)?.version === e.document.version);
     while (!done() && !this.disposed) await new Promise<void>((resolve) => this.waiters.add(resolve));
   }
 

@@ -85,7 +85,8 @@ async function askDataPath(ui: StepUi, answers: TaskAnswers): Promise<StepResult
     answers.source === 'folders'
       ? await candidateClassFolders(folder)
       : await workspaceDataFiles(answers.source === 'conll' ? '**/*.{conllu,conll}' : '**/*.{jsonl,csv}');
-  const what = answers.source === 'folders' ? 'folder with a sub-folder per class' : answers.source === 'conll' ? '.conllu or .conll file' : '.jsonl or .csv file';
+  const what =
+    answers.source === 'folders' ? 'folder with a sub-folder per class' : answers.source === 'conll' ? '.conllu or .conll file' : '.jsonl or .csv file';
   if (found.length === 0) {
     void vscode.window.showWarningMessage(`RNN Lab: no ${what} in this workspace. Add one, or choose other data.`);
     return 'back';

@@ -84,7 +84,13 @@ function taskCustomSteps(task: TaskAnswers, applies: () => boolean): InputStep[]
     choiceStep({ applies, name: 'cell', names: CELL_NAMES, current: () => defaults().cell, set: (cell) => (task.model.cell = cell) }),
     ...MODEL_NUMBERS.map((f) => intStep({ ...f, applies, current: () => defaults()[f.key], set: (v) => (task.model[f.key] = v) })),
     ...WINDOW_NUMBERS.map((f) =>
-      intStep({ ...f, prompt: TASK_WINDOW_PROMPTS[f.key], applies, current: () => task.training[f.key] ?? defaults()[f.key], set: (v) => (task.training[f.key] = v) }),
+      intStep({
+        ...f,
+        prompt: TASK_WINDOW_PROMPTS[f.key],
+        applies,
+        current: () => task.training[f.key] ?? defaults()[f.key],
+        set: (v) => (task.training[f.key] = v),
+      }),
     ),
     intStep({ applies, name: 'steps', prompt: 'Training steps', min: 1, max: 10_000_000, current: () => defaults().steps, set: (v) => (task.steps = v) }),
   ];

@@ -80,15 +80,10 @@ describe('taggers and classifiers', function () {
       'RNN Lab: Train Model (11/11): direction',
     ]);
     const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
-    assert.deepEqual([info.model.task, info.model.bidirectional, info.model.layers, info.model.hidden, info.training.seqLength, info.training.batchSize, info.training.steps], [
-      'tag',
-      true,
-      1,
-      24,
-      32,
-      8,
-      60,
-    ]);
+    assert.deepEqual(
+      [info.model.task, info.model.bidirectional, info.model.layers, info.model.hidden, info.training.seqLength, info.training.batchSize, info.training.steps],
+      ['tag', true, 1, 24, 32, 8, 60],
+    );
     assert.equal(info.task.source, 'code-tags');
 
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(path.join(workspace(), 'greeter.ts')));
