@@ -99,7 +99,7 @@ describe('task evaluations on the dashboard', () => {
       assert.deepEqual(perClass[0], ['python', '0.900', '0.900', '0.900', '50']);
       assert.equal(perClass[3][0], HOSTILE);
       assert.match(await page.js<string>('document.querySelector(".task-summary").textContent'), /^Step 200: accuracy 90\.00%, macro-F1 0\.900\./);
-      assert.equal(await page.js('Number(document.querySelector(\'[data-chart="task-accuracy"] .chart-body\').dataset.points)'), 2, 'two evaluations');
+      assert.equal(await page.js('Number(document.querySelector(\'[data-chart="task-accuracy"] .task-chart-body\').dataset.points)'), 2, 'two evaluations');
       assert.equal(await page.js('document.querySelector(".task-run-select").hidden'), true, 'no selector for one run');
       await page.page.screenshot({ path: saveScreenshot('dashboard-classifier.png'), fullPage: true });
 
@@ -107,7 +107,7 @@ describe('task evaluations on the dashboard', () => {
       await page.waitFor(`document.querySelectorAll('.task-run-select option').length === 2`);
       await page.page.selectOption('.task-run-select select', tagger.info.id);
       await page.waitFor(`document.querySelector('.confusion-matrix thead').textContent.includes('whitespace')`);
-      assert.equal(await page.js('Number(document.querySelector(\'[data-chart="task-accuracy"] .chart-body\').dataset.points)'), 2, 'the same two steps');
+      assert.equal(await page.js('Number(document.querySelector(\'[data-chart="task-accuracy"] .task-chart-body\').dataset.points)'), 2, 'the same two steps');
       const legend = await page.js<string>('document.querySelector(\'[data-chart="task-accuracy"]\').textContent');
       assert.match(legend, /macro-F1/);
       await page.page.screenshot({ path: saveScreenshot('dashboard-tasks-overlaid.png'), fullPage: true });

@@ -34,7 +34,7 @@ export class TaskMetricsSection {
     const chartPanel = panel(root, 'Held-out accuracy and macro-F1');
     chartPanel.dataset.chart = 'task-accuracy';
     const chartBody = chartPanel.appendChild(document.createElement('div'));
-    chartBody.className = 'chart-body';
+    chartBody.className = 'task-chart-body';
     this.chart = new LineChart(chartBody, 'chart-task-accuracy');
 
     const detail = panel(root, 'Confusion matrix and per-class figures');
