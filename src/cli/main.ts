@@ -1,4 +1,5 @@
 import { CorpusError } from '../core/corpus';
+import { TaskDataError } from '../core/tasks/taskData';
 import { BatchingError } from '../core/batching';
 import { SpecError } from '../core/spec';
 import { VocabularyError } from '../core/vocabulary';
@@ -6,6 +7,7 @@ import { formatHelp, parseCommandLine, UsageError, type CommandSpec } from './us
 import { runTrain, trainCommand } from './commands/train';
 import { runSample, sampleCommand } from './commands/sample';
 import { exportCommand, runExport } from './commands/export';
+import { predictCommand, runPredict } from './commands/predict';
 import { runScore, scoreCommand } from './commands/score';
 import { activationsCommand, runActivations } from './commands/activations';
 import { neuronsCommand, runNeurons } from './commands/neurons';
@@ -35,6 +37,7 @@ const COMMANDS: { spec: CommandSpec; interrupt: Interrupt; run: (argv: string[],
   },
   { spec: sampleCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runSample(argv, { stdout: process.stdout }, signal) },
   { spec: scoreCommand, interrupt: { stops: 'stopping…' }, run: (argv, signal) => runScore(argv, { stdout: process.stdout }, signal) },
+  { spec: predictCommand, interrupt: 'exit', run: (argv) => runPredict(argv, { stdout: process.stdout }) },
   { spec: exportCommand, interrupt: 'exit', run: (argv) => runExport(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: activationsCommand, interrupt: 'exit', run: (argv) => runActivations(argv, { stdout: process.stdout, stderr: process.stderr }) },
   { spec: neuronsCommand, interrupt: 'exit', run: (argv) => runNeurons(argv, { stdout: process.stdout, stderr: process.stderr }) },
@@ -119,7 +122,8 @@ main(process.argv.slice(2)).then(
       err instanceof RunLockedError ||
       err instanceof RunStoreError ||
       err instanceof FileStepError ||
-      err instanceof CheckpointError;
+      err instanceof CheckpointError ||
+      err instanceof TaskDataError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`rnn-lab: error: ${message.split('\n')[0]}\n`);
     if (err instanceof UsageError) process.stderr.write('Run rnn-lab --help for usage.\n');

@@ -10,6 +10,8 @@ export interface Window {
   resetState: boolean;
   epoch: number;
   index: number;
+  /** A classifier's batch: per row the number of real tokens (the rest is padding); `targets` then holds one label per row. */
+  lengths?: Int32Array;
 }
 
 export interface BatchPosition {

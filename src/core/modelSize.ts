@@ -1,4 +1,4 @@
-import { gateCount, type ModelSpec } from './spec';
+import { gateCount, outputSize, type ModelSpec } from './spec';
 
 /**
  * The size of a model, from its spec alone (the engine's RecurrentModel holds
@@ -15,7 +15,7 @@ export function parameterCount(spec: ModelSpec): number {
     const input = l > 0 ? D * H : spec.embedding > 0 ? spec.embedding : spec.vocabSize;
     n += D * (input * G * H + H * G * H + G * H);
   }
-  return n + D * H * spec.vocabSize + spec.vocabSize;
+  return n + D * H * outputSize(spec) + outputSize(spec);
 }
 
 /**
@@ -27,7 +27,7 @@ export function trainingFlopsPerToken(spec: ModelSpec): number {
   const G = gateCount(spec.cell);
   const H = spec.hidden;
   const D = spec.bidirectional ? 2 : 1;
-  let forward = 2 * D * H * spec.vocabSize;
+  let forward = 2 * D * H * outputSize(spec);
   for (let l = 0; l < spec.layers; l++) {
     const input = l > 0 ? D * H : spec.embedding;
     forward += 2 * D * (input + H) * G * H;

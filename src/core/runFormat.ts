@@ -1,4 +1,6 @@
 import type { ModelSpec, TrainingSpec } from './spec';
+import type { ClassMetrics, ConfusionMatrix } from './tasks/metrics';
+import type { TaskDataSource } from './tasks/taskData';
 /** Why a file was left out of a corpus. */
 export type SkipReason = 'binary' | 'invalid-utf8' | 'too-large' | 'empty' | 'ignored' | 'unreadable';
 
@@ -111,6 +113,30 @@ export interface RunInfo {
   resumedAt?: number[];
   /** Set when the run stopped because a step's loss or gradient norm was NaN or infinite (that step was not applied). */
   nonFinite?: NonFiniteStop;
+  /** A tagger's or classifier's labels and data (absent for language models). */
+  task?: TaskSummary;
+}
+
+/** What run.json records of a tagging or classification run (docs/architecture.md, "Tasks"). */
+export interface TaskSummary {
+  kind: 'tag' | 'classify';
+  /** The class names; class id i is `labels[i]` (the output layer's order). */
+  labels: string[];
+  /** A tagger's tokens: characters (code tags) or words (CoNLL). */
+  level?: 'char' | 'word';
+  source: TaskDataSource;
+  /** Examples: files (code tags), sentences (CoNLL), texts or snippets (classify). */
+  trainExamples: number;
+  validationExamples: number;
+  /** Per label, examples (classify) or tokens (tag) in each split. */
+  trainCounts: Record<string, number>;
+  validationCounts: Record<string, number>;
+  /** The imbalance warning shown at the start, if any. */
+  imbalance?: string;
+  /** Tokens per window (tag) or most tokens read of an example (classify): prediction reads the same. */
+  window: number;
+  /** The newest evaluation's figures. */
+  latest?: { step: number; accuracy: number; macroF1: number };
 }
 
 /** The step a run stopped at on a non-finite loss or gradient; JSON keeps NaN and ±Infinity as null. */
@@ -124,7 +150,24 @@ export interface NonFiniteStop {
 /** A line of metrics.jsonl: a training step, or an evaluation. Losses in nats per token. */
 export type MetricsRecord =
   | { kind: 'step'; step: number; epoch: number; loss: number; gradNorm: number; clippedGradNorm: number; lr: number; charsPerSec: number; time: number }
-  | { kind: 'eval'; step: number; valLoss: number; time: number };
+  | { kind: 'eval'; step: number; valLoss: number; time: number }
+  | TaskEvalRecord;
+
+/**
+ * A tagger's or classifier's evaluation on the held-out split (beside its `eval` line with the
+ * same valLoss): accuracy, macro-F1, per-class figures in the order of `run.json`'s `task.labels`,
+ * and the confusion matrix, confusion[truth][predicted], counted in tokens (tag) or examples (classify).
+ */
+export interface TaskEvalRecord {
+  kind: 'taskEval';
+  step: number;
+  valLoss: number;
+  accuracy: number;
+  macroF1: number;
+  classes: ClassMetrics[];
+  confusion: ConfusionMatrix;
+  time: number;
+}
 
 /**
  * A line of gradflow.jsonl: one layer's gradient flow through time at a step,

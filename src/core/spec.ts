@@ -1,3 +1,5 @@
+import { TASK_KINDS, type TaskKind } from './tasks/taskData';
+
 /** Characters (Unicode code points) or code tokens. */
 export type Resolution = 'char' | 'token';
 
@@ -30,6 +32,25 @@ export interface ModelSpec {
   vocabSize: number;
   /** Bidirectional layers see the future: only for tagging and classification, never a language model. */
   bidirectional: boolean;
+  /** What the output layer predicts (docs/architecture.md, "Tasks"): absent in older runs, which are language models. */
+  task?: TaskKind;
+  /** Tag or class count for `tag` and `classify` (the output layer's width); a language model predicts its vocabulary. */
+  classes?: number;
+  /** How a classifier reads the sequence: the final states of both directions, or the mean of the top layer's outputs. */
+  pooling?: Pooling;
+}
+
+export type Pooling = 'last' | 'mean';
+export const POOLINGS: readonly Pooling[] = ['last', 'mean'];
+
+/** The task of a spec; older specs without one are language models. */
+export function taskOf(spec: Pick<ModelSpec, 'task'>): TaskKind {
+  return spec.task ?? 'lm';
+}
+
+/** The output layer's width: the vocabulary for a language model, the tags or classes otherwise. */
+export function outputSize(spec: ModelSpec): number {
+  return taskOf(spec) === 'lm' ? spec.vocabSize : spec.classes!;
 }
 
 /** How to train: everything that is not the architecture. */
@@ -63,7 +84,24 @@ export interface TrainingSpec {
   gradFlowEvery?: number;
   /** The probe's window length T; absent means the sequence length, at most MAX_GRAD_FLOW_LENGTH. */
   gradFlowLength?: number;
+  /** Tag and classify data (docs/architecture.md, "Tasks"): how labels are found; absent for language models. */
+  data?: TaskDataSpec;
 }
+
+/** Where a tagger's or classifier's labels come from. */
+export interface TaskDataSpec {
+  /** `extension`: label source files by their language (classify); absent: by the data's own labels, or code tags (tag). */
+  labels?: 'extension';
+  /** The data files' format, when their extension does not say it; `folders`: one sub-folder per class. */
+  format?: TaskDataFormat;
+  /** Lines per snippet when classifying source files by language. */
+  snippetLines?: number;
+}
+
+export type TaskDataFormat = 'conllu' | 'conll' | 'jsonl' | 'csv' | 'folders';
+export const TASK_DATA_FORMATS: readonly TaskDataFormat[] = ['conllu', 'conll', 'jsonl', 'csv', 'folders'];
+export const MAX_SNIPPET_LINES = 10_000;
+export const MAX_CLASSES = 10_000;
 
 /** The longest window the gradient-flow probe measures. */
 export const MAX_GRAD_FLOW_LENGTH = 512;
@@ -118,7 +156,34 @@ export function validateModelSpec(spec: ModelSpec): ModelSpec {
   if (!(spec.dropout >= 0 && spec.dropout < 1)) throw new SpecError(`dropout must be in [0, 1); got ${spec.dropout}`);
   checkInt('vocabSize', spec.vocabSize, 2, 1_000_000);
   if (typeof spec.bidirectional !== 'boolean') throw new SpecError('bidirectional must be true or false');
+  validateTask(spec);
   return spec;
+}
+
+function validateTask(spec: ModelSpec): void {
+  const task = taskOf(spec);
+  if (!TASK_KINDS.includes(task)) throw new SpecError(`task must be one of ${TASK_KINDS.join(', ')}; got "${String(task)}"`);
+  if (task === 'lm') {
+    if (spec.bidirectional) throw new SpecError('bidirectional layers see the future: a language model cannot use them (use --task tag or classify)');
+    if (spec.classes !== undefined || spec.pooling !== undefined) throw new SpecError('classes and pooling are for --task tag and classify');
+    return;
+  }
+  if (spec.classes !== undefined) checkInt('classes', spec.classes, 2, MAX_CLASSES);
+  if (spec.pooling !== undefined && (task !== 'classify' || !POOLINGS.includes(spec.pooling)))
+    throw new SpecError(`pooling is for --task classify and must be one of ${POOLINGS.join(', ')}; got "${String(spec.pooling)}"`);
+}
+
+/** The task fields a trained model needs: its class count (known once the labels are read). */
+export function requireClasses(spec: ModelSpec): ModelSpec {
+  if (taskOf(spec) !== 'lm' && spec.classes === undefined) throw new SpecError(`a ${taskOf(spec)} model needs its class count`);
+  return spec;
+}
+
+function validateTaskData(data: TaskDataSpec): void {
+  if (data.labels !== undefined && data.labels !== 'extension') throw new SpecError(`labels must be "extension"; got "${String(data.labels)}"`);
+  if (data.format !== undefined && !TASK_DATA_FORMATS.includes(data.format))
+    throw new SpecError(`format must be one of ${TASK_DATA_FORMATS.join(', ')}; got "${String(data.format)}"`);
+  if (data.snippetLines !== undefined) checkInt('snippet lines', data.snippetLines, 1, MAX_SNIPPET_LINES);
 }
 
 export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
@@ -144,6 +209,7 @@ export function validateTrainingSpec(spec: TrainingSpec): TrainingSpec {
   checkInt('max file bytes', spec.maxFileBytes, 1, MAX_FILE_BYTES);
   if (spec.gradFlowEvery !== undefined) checkInt('grad-flow-every', spec.gradFlowEvery, 0, Number.MAX_SAFE_INTEGER);
   if (spec.gradFlowLength !== undefined) checkInt('grad-flow-length', spec.gradFlowLength, 1, MAX_GRAD_FLOW_LENGTH);
+  if (spec.data !== undefined) validateTaskData(spec.data);
   return spec;
 }
 
@@ -157,7 +223,7 @@ export function parameterCount(spec: ModelSpec): number {
     const inputs = l === 0 ? spec.embedding || spec.vocabSize : H * directions;
     n += directions * (inputs * G * H + H * G * H + G * H);
   }
-  return n + H * directions * spec.vocabSize + spec.vocabSize;
+  return n + H * directions * outputSize(spec) + outputSize(spec);
 }
 
 /** Number of gate blocks a cell's weight matrices hold (LSTM i,f,c,o; GRU z,r,h). */

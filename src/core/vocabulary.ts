@@ -3,10 +3,12 @@ import { tokenizeCode } from './codeTokenizer';
 import type { Resolution } from './spec';
 
 export type { Resolution };
+/** A resolution, or `word`: whitespace-separated words (a CoNLL tagger's input), unknown words → unk. */
+export type VocabularyKind = Resolution | 'word';
 
 /** The JSON form of a vocabulary: `vocab.json` in a run and `rnnlab.vocab` in an ONNX file. */
 export interface VocabularyJson {
-  kind: Resolution;
+  kind: VocabularyKind;
   tokens: string[];
   unk: number;
 }
@@ -35,12 +37,12 @@ export class VocabularyError extends Error {}
  *   back to its characters and the text still round-trips.
  */
 export class Vocabulary {
-  readonly kind: Resolution;
+  readonly kind: VocabularyKind;
   readonly tokens: readonly string[];
   readonly unk: number;
   private readonly index: Map<string, number>;
 
-  private constructor(kind: Resolution, tokens: string[], unk: number) {
+  private constructor(kind: VocabularyKind, tokens: string[], unk: number) {
     this.kind = kind;
     this.tokens = tokens;
     this.unk = unk;
@@ -75,6 +77,18 @@ export class Vocabulary {
     return new Vocabulary('token', [UNK_TOKEN, ...single, ...whole.sort(compareCodePoints)], 0);
   }
 
+  /** Words seen at least `minCount` times (most frequent first, at most `maxTokens`); the others are unk. */
+  static buildWords(words: Iterable<string>, options: TokenVocabularyOptions = {}): Vocabulary {
+    const counts = new Map<string, number>();
+    for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+    const kept = [...counts]
+      .filter(([, n]) => n >= (options.minCount ?? 1))
+      .sort((a, b) => b[1] - a[1] || compareCodePoints(a[0], b[0]))
+      .slice(0, options.maxTokens ?? 50_000)
+      .map(([w]) => w);
+    return new Vocabulary('word', [UNK_TOKEN, ...kept.filter((w) => w !== UNK_TOKEN)], 0);
+  }
+
   static build(resolution: Resolution, texts: string[], options?: TokenVocabularyOptions): Vocabulary {
     return resolution === 'char' ? Vocabulary.buildChar(texts) : Vocabulary.buildToken(texts, options);
   }
@@ -82,6 +96,7 @@ export class Vocabulary {
   /** Splits text into this vocabulary's units (code points or code tokens with character fallback). */
   split(text: string): string[] {
     if (this.kind === 'char') return [...text];
+    if (this.kind === 'word') return text.split(/\s+/).filter((w) => w !== '');
     const units: string[] = [];
     for (const tok of tokenizeCode(text)) {
       if (this.index.has(tok)) units.push(tok);
@@ -140,7 +155,8 @@ export class Vocabulary {
   static fromJSON(value: unknown): Vocabulary {
     const v = value as Partial<VocabularyJson> | null;
     if (!v || typeof v !== 'object') throw new VocabularyError('vocabulary is not a JSON object');
-    if (v.kind !== 'char' && v.kind !== 'token') throw new VocabularyError(`vocabulary kind must be "char" or "token", got ${JSON.stringify(v.kind)}`);
+    if (v.kind !== 'char' && v.kind !== 'token' && v.kind !== 'word')
+      throw new VocabularyError(`vocabulary kind must be "char", "token" or "word", got ${JSON.stringify(v.kind)}`);
     if (!Array.isArray(v.tokens) || v.tokens.length < 2 || !v.tokens.every((t) => typeof t === 'string' && t.length > 0)) {
       throw new VocabularyError('vocabulary tokens must be a list of at least 2 non-empty strings');
     }
@@ -165,6 +181,12 @@ export class Vocabulary {
       this.kind === other.kind && this.unk === other.unk && this.tokens.length === other.tokens.length && this.tokens.every((t, i) => t === other.tokens[i])
     );
   }
+}
+
+/** The resolution of a language model's vocabulary (a word vocabulary belongs to a CoNLL tagger, which these paths refuse first). */
+export function resolutionOf(vocab: Vocabulary): Resolution {
+  if (vocab.kind === 'word') throw new VocabularyError('a word vocabulary belongs to a word-level tagger, not to a language model');
+  return vocab.kind;
 }
 
 function compareCodePoints(a: string, b: string): number {

@@ -1,6 +1,6 @@
 import * as tf from './tfjs';
 import { SeededRandom } from '../core/random';
-import { gateCount, validateModelSpec, type ModelSpec } from '../core/spec';
+import { gateCount, outputSize, requireClasses, taskOf, validateModelSpec, type ModelSpec } from '../core/spec';
 import { blockOrthogonal, glorotUniform, uniform } from './initializers';
 
 /** Hidden state carried between windows: per layer [batch, hidden] (LSTM also the cell state). */
@@ -25,10 +25,17 @@ export interface ForwardOptions {
    * through every path (the gradient-flow probe). Not for bidirectional layers.
    */
   probes?: tf.Tensor3D[];
+  /**
+   * Per row the number of real tokens (a classifier's padded batch): past its
+   * length a row's state is carried unchanged in both directions, so the final
+   * states are those of its last (forward) and first (backward) real token,
+   * as ONNX's `sequence_lens` defines them.
+   */
+  lengths?: Int32Array;
 }
 
 export interface ForwardResult {
-  /** [batch·time, vocab], rows in batch-major order (row b·T + t). */
+  /** [batch·time, outputs], rows in batch-major order (row b·T + t); a classifier's are [batch, classes]. */
   logits: tf.Tensor2D;
   finalState: RecurrentState;
   /** Each layer's hidden sequence [batch, time, directions·hidden]. */
@@ -54,7 +61,7 @@ export class RecurrentModel {
   private disposed = false;
 
   constructor(spec: ModelSpec, seed: number) {
-    this.spec = validateModelSpec({ ...spec });
+    this.spec = requireClasses(validateModelSpec({ ...spec }));
     this.prefix = `rnnlab${++modelCounter}`;
     const init = initialWeights(this.spec, seed);
     for (const [name, { shape, values }] of init) {
@@ -129,11 +136,12 @@ export class RecurrentModel {
     const dropoutRng = new SeededRandom(options.dropoutSeed ?? 0);
     const applyDropout = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
       if (!options.training || dropout === 0) return x;
-      if (options.dropoutMasks) return tf.mul(x, options.dropoutMasks[l]);
+      if (options.dropoutMasks && l >= 0) return tf.mul(x, options.dropoutMasks[l]);
       return tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D;
     };
 
     const flatTokens = tf.reshape<tf.Rank.R1>(tokens, [batch * time]);
+    const masks = stepMasks(options.lengths, batch, time);
     let x: tf.Tensor2D | undefined = this.spec.embedding > 0 ? lookupRows(this.variable('embedding') as tf.Tensor2D, flatTokens) : undefined;
 
     const finalH: tf.Tensor2D[] = [];
@@ -142,7 +150,7 @@ export class RecurrentModel {
     if (options.probes && bidirectional) throw new Error('the gradient-flow probe is for unidirectional layers');
     for (let l = 0; l < layers; l++) {
       const run = (dir: '' | 'backward/', reverse: boolean, h0?: tf.Tensor2D, c0?: tf.Tensor2D) =>
-        this.runLayer(`layer${l}/${dir}`, x, flatTokens, batch, time, reverse, h0, c0, options.probes?.[l]);
+        this.runLayer(`layer${l}/${dir}`, x, flatTokens, { batch, time, reverse, masks }, h0, c0, options.probes?.[l]);
       const stateH = initial?.h[l];
       const stateC = initial?.c?.[l];
       let out: tf.Tensor3D;
@@ -161,11 +169,26 @@ export class RecurrentModel {
         if (fw.c && bw.c) finalC.push(tf.concat([fw.c, bw.c], 1));
       }
       layerOutputs.push(out);
-      x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]), l);
+      if (l < layers - 1 || taskOf(this.spec) !== 'classify') x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]), l);
     }
+    // The pooled rows have no per-step mask (the fused kernels, which pass masks, do not run heads): index -1 draws one.
+    if (taskOf(this.spec) === 'classify') x = applyDropout(this.pool(layerOutputs[layers - 1], finalH[layers - 1], options.lengths), -1);
     const logits = tf.add<tf.Tensor2D>(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias'));
     const finalState: RecurrentState = this.spec.cell === 'lstm' ? { h: finalH, c: finalC } : { h: finalH };
     return { logits, finalState, layerOutputs };
+  }
+
+  /**
+   * A classifier's view of the sequence [batch, D·H]: the final states of both
+   * directions (forward half first), or the mean of the top layer's outputs
+   * over each row's real tokens.
+   */
+  private pool(top: tf.Tensor3D, finalH: tf.Tensor2D, lengths: Int32Array | undefined): tf.Tensor2D {
+    if ((this.spec.pooling ?? 'last') === 'last') return finalH;
+    const [batch, time] = top.shape;
+    if (!lengths) return tf.mean(top, 1);
+    const mask = tf.reshape(sequenceMask(lengths, time), [batch, time, 1]);
+    return tf.div(tf.sum(tf.mul(top, mask), 1), tf.reshape(tf.tensor1d(lengths, 'float32'), [batch, 1]));
   }
 
   /** One direction of one layer over the whole window. */
@@ -173,9 +196,7 @@ export class RecurrentModel {
     prefix: string,
     input: tf.Tensor2D | undefined,
     flatTokens: tf.Tensor1D,
-    batch: number,
-    time: number,
-    reverse: boolean,
+    { batch, time, reverse, masks }: { batch: number; time: number; reverse: boolean; masks?: tf.Tensor2D[] },
     h0: tf.Tensor2D | undefined,
     c0: tf.Tensor2D | undefined,
     probe?: tf.Tensor3D,
@@ -199,6 +220,7 @@ export class RecurrentModel {
     const probeSteps = probe && (tf.unstack(probe, 1) as tf.Tensor2D[]);
     for (const t of order) {
       const xt = steps[t];
+      const [hBefore, cBefore] = [h, c];
       if (cell === 'rnn') {
         h = tf.tanh(tf.add(xt, hU!(h))) as tf.Tensor2D;
       } else if (cell === 'lstm') {
@@ -211,6 +233,7 @@ export class RecurrentModel {
         const candidate = tf.tanh(tf.add(xh, hUh!(tf.mul(r, h))));
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
       }
+      if (masks) [h, c] = [keepPast(masks[t], h, hBefore), keepPast(masks[t], c, cBefore)];
       if (probeSteps) h = tf.add(h, probeSteps[t]);
       outputs[t] = h;
     }
@@ -248,6 +271,25 @@ function recurrentProduct(U: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
     };
   });
   return (x) => product(x, U) as tf.Tensor2D;
+}
+
+/** [batch, time] of 1 for a row's real tokens and 0 past its length. */
+function sequenceMask(lengths: Int32Array, time: number): tf.Tensor2D {
+  const steps = tf.reshape(tf.range(0, time, 1, 'int32'), [1, time]);
+  return tf.cast(tf.less(steps, tf.reshape(tf.tensor1d(lengths, 'int32'), [lengths.length, 1])), 'float32') as tf.Tensor2D;
+}
+
+/** Per step a [batch, 1] mask, or undefined when every row is full (no masking needed). */
+function stepMasks(lengths: Int32Array | undefined, batch: number, time: number): tf.Tensor2D[] | undefined {
+  if (!lengths) return undefined;
+  if (lengths.length !== batch) throw new Error(`lengths has ${lengths.length} rows, the batch ${batch}`);
+  if (lengths.every((n) => n === time)) return undefined;
+  return (tf.unstack(sequenceMask(lengths, time), 1) as tf.Tensor1D[]).map((m) => tf.reshape<tf.Rank.R2>(m, [batch, 1]));
+}
+
+/** The new value where the mask is 1, the old one where it is 0 (a padded step changes nothing). */
+function keepPast(mask: tf.Tensor2D, next: tf.Tensor2D, previous: tf.Tensor2D): tf.Tensor2D {
+  return tf.add<tf.Tensor2D>(tf.mul(mask, next), tf.mul(tf.sub(1, mask), previous));
 }
 
 /**
@@ -289,7 +331,8 @@ function initialWeights(spec: ModelSpec, seed: number): InitialWeights {
     }
   }
   const top = H * dirs.length;
-  weights.set('output/kernel', { shape: [top, spec.vocabSize], values: glorotUniform(top, spec.vocabSize, rng) });
-  weights.set('output/bias', { shape: [spec.vocabSize], values: new Float32Array(spec.vocabSize) });
+  const outputs = outputSize(spec);
+  weights.set('output/kernel', { shape: [top, outputs], values: glorotUniform(top, outputs, rng) });
+  weights.set('output/bias', { shape: [outputs], values: new Float32Array(outputs) });
   return weights;
 }

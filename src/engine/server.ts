@@ -1,4 +1,6 @@
 import { SpecError } from '../core/spec';
+import { predictFiles } from './inference/predict';
+import { tagText } from './tasks/tagText';
 import {
   checkEngineRequest,
   type EngineErrorCode,
@@ -108,6 +110,8 @@ export class EngineServer {
     rankNeurons: (params) => this.neurons.rank(params),
     matchSelection: (params) => this.neurons.match(params),
     neuronTrace: (params) => this.neurons.trace(params),
+    predict: ({ model, inputs }) => predictFiles(modelSourcePath(model), inputs),
+    tagText: (params) => tagText(params),
   };
 
   private dispatch<M extends EngineMethod>(request: EngineRequest<M>): Promise<EngineMethods[M]['result']> | EngineMethods[M]['result'] {
@@ -149,6 +153,7 @@ export class EngineServer {
     return {
       onStep: (record, info) => this.send({ kind: 'event', event: 'step', runDir: runDir(), record, progress: info.progress }),
       onEval: (record) => this.send({ kind: 'event', event: 'eval', runDir: runDir(), record }),
+      onTaskEval: (record) => this.send({ kind: 'event', event: 'taskEval', runDir: runDir(), record }),
       onSample: (record) => this.send({ kind: 'event', event: 'sample', runDir: runDir(), record }),
       onCheckpoint: (path, step) => this.send({ kind: 'event', event: 'checkpoint', runDir: runDir(), path, step }),
       onGradFlow: (records) => this.send({ kind: 'event', event: 'gradFlow', runDir: runDir(), records }),

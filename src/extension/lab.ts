@@ -17,6 +17,7 @@ import { compareRunsCommand, deleteExperiment, followExperiments, resumeExperime
 import { ExperimentItem } from './experiments/experimentItem';
 import { ComparePanel, type CompareHost } from './compare/comparePanel';
 import { offerGettingStartedOnce, openGettingStarted } from './walkthrough/gettingStarted';
+import { TaskCommands } from './tasks/taskCommands';
 
 /**
  * Owns everything the extension creates, so deactivation disposes it all.
@@ -33,6 +34,8 @@ export class Lab implements vscode.Disposable {
   readonly activations: OverlayCommands;
   /** The Neurons view (Show Neurons, Find Neurons for Selection). */
   readonly neurons: NeuronsController;
+  /** Classify File / Selection and the tagger overlay (src/extension/tasks/). */
+  readonly tasks: TaskCommands;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -71,6 +74,7 @@ export class Lab implements vscode.Disposable {
     );
     this.own(this.training.onEngineEvent((e) => (e.event === 'experimentMember' || e.event === 'experimentFinished') && this.registry.refresh()));
     this.own(followExperiments(this.training, (runDirs) => this.showDashboard(runDirs)));
+    this.tasks = this.own(new TaskCommands(this.engine, this.registry, this.log));
     this.registerCommands();
     this.registerExperimentCommands();
     void offerGettingStartedOnce(context).catch((err: unknown) => this.log.warn(`could not open the Getting Started walkthrough: ${String(err)}`));

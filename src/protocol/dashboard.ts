@@ -8,6 +8,8 @@ import { MAX_GRAD_FLOW_LENGTH } from '../core/spec';
 import { modelLabel } from '../core/runLabels';
 import type { EvalRecord, StepRecord } from './engine';
 import { arrayOf, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
+import { taskEvalRecordCheck, type TaskEvalRecord } from './tasks';
+import { taskOf } from '../core/spec';
 
 /** The dashboard's view of a run description (run.json); `variant` names it within its experiment. */
 export function toDashboardRunInfo(info: RunInfo, variant?: string): DashboardRunInfo {
@@ -25,6 +27,7 @@ export function toDashboardRunInfo(info: RunInfo, variant?: string): DashboardRu
     layers: info.model.layers,
     ...(info.message ? { message: info.message } : {}),
     ...(info.nonFinite ? { stoppedAt: info.nonFinite.step } : {}),
+    ...(taskOf(info.model) !== 'lm' ? { task: taskOf(info.model) as 'tag' | 'classify' } : {}),
   };
 }
 
@@ -47,6 +50,8 @@ export interface DashboardRunInfo {
   message?: string;
   /** The step at which the run stopped on a non-finite loss or gradient (the gradient-norm chart marks it). */
   stoppedAt?: number;
+  /** A tagger or classifier (docs/architecture.md, "Tasks"): the dashboard shows its task evaluations. */
+  task?: 'tag' | 'classify';
 }
 
 export interface DashboardRun {
@@ -56,13 +61,23 @@ export interface DashboardRun {
   samples: SampleRecord[];
   /** gradflow.jsonl: the gradient flow through time, a record per layer per measurement. */
   gradFlow: GradFlowRecord[];
+  /** A tagger's or classifier's evaluations (metrics.jsonl's taskEval lines); absent for a language model. */
+  taskEvals?: TaskEvalRecord[];
 }
 
 export type HostToDashboard =
   /** Replaces everything shown (first load, or a new selection of runs). */
   | { type: 'show'; runs: DashboardRun[] }
   /** New records of one run that is already shown. */
-  | { type: 'append'; runId: string; steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow?: GradFlowRecord[] }
+  | {
+      type: 'append';
+      runId: string;
+      steps: StepRecord[];
+      evals: EvalRecord[];
+      samples: SampleRecord[];
+      gradFlow?: GradFlowRecord[];
+      taskEvals?: TaskEvalRecord[];
+    }
   /** Status change of a shown run (finished, failed, …). */
   | { type: 'status'; runId: string; status: RunStatus; message?: string; stoppedAt?: number };
 
@@ -137,14 +152,28 @@ const runInfoCheck = shape({
   layers: int,
   message: optional(str),
   stoppedAt: optional(int),
+  task: optional(oneOf('tag', 'classify')),
 });
+
+const taskEvalsCheck = optional(arrayOf(taskEvalRecordCheck, 100_000));
 
 const hostChecks: Record<HostToDashboard['type'], Check> = {
   show: shape({
     type: str,
-    runs: arrayOf(shape({ info: runInfoCheck, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck, gradFlow: gradFlowCheck }), 100),
+    runs: arrayOf(
+      shape({ info: runInfoCheck, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck, gradFlow: gradFlowCheck, taskEvals: taskEvalsCheck }),
+      100,
+    ),
   }),
-  append: shape({ type: str, runId: str, steps: stepsCheck, evals: evalsCheck, samples: samplesCheck, gradFlow: optional(gradFlowCheck) }),
+  append: shape({
+    type: str,
+    runId: str,
+    steps: stepsCheck,
+    evals: evalsCheck,
+    samples: samplesCheck,
+    gradFlow: optional(gradFlowCheck),
+    taskEvals: taskEvalsCheck,
+  }),
   status: shape({ type: str, runId: str, status: statusCheck, message: optional(str), stoppedAt: optional(int) }),
 };
 

@@ -5,7 +5,9 @@
  * validate what they receive with the checks below.
  */
 import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
-import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord } from '../core/runFormat';
+import type { GradFlowRecord, MetricsRecord, RunInfo, RunStatus, SampleRecord, TaskEvalRecord } from '../core/runFormat';
+import { predictParamsCheck, taskDataCheck, taskModelFields, type PredictParams, type PredictResult } from './tasks';
+import { tagTextParamsCheck, type TagTextParams, type TagTextResult } from './tagText';
 import { EXPERIMENT_KINDS, type ExperimentInfo, type ExperimentKind, type ExperimentStatus } from '../core/experiments/experimentFormat';
 import type { ExperimentOptions } from '../core/experiments/experimentPlan';
 import { BACKENDS, CELL_TYPES, CLIP_MODES, MAX_TRAINING_THREADS, OPTIMIZERS, type BackendPreference, type ModelSpec, type TrainingSpec } from '../core/spec';
@@ -143,6 +145,10 @@ export interface EngineMethods {
   matchSelection: { params: MatchSelectionParams; result: MatchSelectionResult };
   /** One neuron's value at every character of (a window of) a text. */
   neuronTrace: { params: NeuronTraceParams; result: NeuronTraceResult };
+  /** A tagger's tags or a classifier's labels for texts (protocol/tasks.ts; `rnn-lab predict --json`'s shape). */
+  predict: { params: PredictParams; result: PredictResult };
+  /** A tagger's classes and probabilities at every token of a text, and the parser's truth (the editor's tag overlay; protocol/tagText.ts). */
+  tagText: { params: TagTextParams; result: TagTextResult };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -169,6 +175,8 @@ export type EvalRecord = Extract<MetricsRecord, { kind: 'eval' }>;
 export type EngineEvent =
   | { kind: 'event'; event: 'step'; runDir: string; record: StepRecord; progress: RunInfo['progress'] }
   | { kind: 'event'; event: 'eval'; runDir: string; record: EvalRecord }
+  /** A tagger's or classifier's evaluation (after its `eval`): protocol/tasks.ts. */
+  | { kind: 'event'; event: 'taskEval'; runDir: string; record: TaskEvalRecord }
   | { kind: 'event'; event: 'sample'; runDir: string; record: SampleRecord }
   | { kind: 'event'; event: 'checkpoint'; runDir: string; path: string; step: number }
   /** A gradient-flow measurement: one record per layer (docs/architecture.md, "Gradient flow"). */
@@ -190,6 +198,7 @@ const modelCheck = shape({
   embedding: int,
   dropout: num,
   bidirectional: bool,
+  ...taskModelFields,
 });
 
 const trainingCheck = shape({
@@ -213,6 +222,7 @@ const trainingCheck = shape({
   maxFileBytes: int,
   gradFlowEvery: optional(int),
   gradFlowLength: optional(int),
+  data: optional(taskDataCheck),
 });
 
 const experimentOptionsCheck = shape({
@@ -324,6 +334,8 @@ const paramChecks: { [M in EngineMethod]: Check } = {
     const { text, start } = v as NeuronTraceParams;
     return start !== undefined && start > text.length ? `${p}.start ${start} is past the end of the text (${text.length})` : undefined;
   },
+  predict: predictParamsCheck,
+  tagText: tagTextParamsCheck,
 };
 
 /** Validates a request received by the engine; returns the problem in words, or undefined. */

@@ -19,6 +19,7 @@ import { RunList } from './runList';
 import { SampleList } from './samples';
 import { DashboardState } from './state';
 import { GradientFlowSection } from './gradientFlow';
+import { TaskMetricsSection } from './taskMetrics';
 
 const api = vscodeApi<DashboardToHost>();
 const state = new DashboardState(api);
@@ -34,6 +35,7 @@ const runList = new RunList(layout.runs, {
 });
 const samples = new SampleList(layout.samples);
 const flow = new GradientFlowSection(layout.flow, readThemeColours(), { wholeWindow: state.gradFlowWindow, colourOf });
+const taskMetrics = new TaskMetricsSection(layout.tasks, readThemeColours(), { colourOf });
 
 layout.logScale.checked = state.logScaleLoss;
 layout.logScale.addEventListener('change', () => {
@@ -48,6 +50,7 @@ layout.wholeWindow.addEventListener('change', () => {
 onThemeChange(() => {
   charts.setTheme(readThemeColours());
   flow.setTheme(readThemeColours());
+  taskMetrics.setTheme(readThemeColours());
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -71,6 +74,10 @@ function handle(message: HostToDashboard): void {
       appendAll(run.gradFlow, message.gradFlow ?? []);
       charts.append(run.info.id, message.steps, message.evals);
       if (message.gradFlow?.length) flow.changed();
+      if (message.taskEvals?.length) {
+        appendAll((run.taskEvals ??= []), message.taskEvals);
+        taskMetrics.changed();
+      }
       if (message.samples.length > 0) samples.add(run, message.samples, colours.of(run.info.id));
       scheduleRunListRender();
       return;
@@ -94,10 +101,12 @@ function showRuns(shown: DashboardRun[]): void {
   const empty = runs.length === 0;
   layout.empty.hidden = !empty;
   layout.charts.hidden = empty;
-  layout.flow.hidden = empty;
+  // Taggers and classifiers have no gradient-flow probe.
+  layout.flow.hidden = empty || runs.every((run) => run.info.task !== undefined);
   // Charts are (re)built after the section is visible, so they measure its real width.
   charts.setRuns(runs);
   flow.setRuns(runs);
+  taskMetrics.setRuns(runs);
   runList.render(runs, colourOf);
   samples.show(runs, colourOf);
 }
@@ -129,6 +138,7 @@ interface Layout {
   charts: HTMLElement;
   samples: HTMLElement;
   flow: HTMLElement;
+  tasks: HTMLElement;
   logScale: HTMLElementTagNameMap['vscode-checkbox'];
   wholeWindow: HTMLElementTagNameMap['vscode-checkbox'];
 }
@@ -156,6 +166,9 @@ function buildLayout(root: HTMLElement): Layout {
   empty.className = 'empty-note';
   empty.textContent = 'No runs to show. Train a model with “RNN Lab: Train Model…”, or open a run from the RNN Lab view.';
 
+  const tasksSection = main.appendChild(document.createElement('div'));
+  tasksSection.className = 'task-metrics';
+
   const chartsSection = main.appendChild(document.createElement('div'));
   chartsSection.className = 'charts';
   chartsSection.hidden = true;
@@ -171,5 +184,5 @@ function buildLayout(root: HTMLElement): Layout {
   const samplesList = samplesPanel.appendChild(document.createElement('div'));
   samplesList.className = 'samples empty';
 
-  return { runs: runsSection, empty, charts: chartsSection, samples: samplesList, flow: flowSection, logScale, wholeWindow };
+  return { runs: runsSection, empty, charts: chartsSection, samples: samplesList, flow: flowSection, tasks: tasksSection, logScale, wholeWindow };
 }

@@ -8,9 +8,17 @@ import {
   MAX_GRAD_FLOW_LENGTH,
   MAX_TRAINING_THREADS,
   OPTIMIZERS,
+  POOLINGS,
+  TASK_DATA_FORMATS,
+  type ModelSpec,
+  type TaskDataSpec,
   type TrainingSpec,
 } from '../../core/spec';
-import { describeBackend, type RunInfo } from '../../core/runFormat';
+import { TASK_KINDS, type TaskKind } from '../../core/tasks/taskData';
+import { TASK_DEFAULTS } from '../../core/tasks/taskDefaults';
+import { DEFAULT_SNIPPET_LINES } from '../../core/tasks/taskDataset';
+import { describeTaskData, describeTaskEvaluation, describeTaskSummary } from '../taskReport';
+import { describeBackend, type RunInfo, type TaskEvalRecord } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
 import { resumeTraining, startTraining, type StartedTraining, type TrainRequest } from '../../engine/training/trainingRun';
 import type { TrainerEvents } from '../../engine/training/trainingLoop';
@@ -21,9 +29,21 @@ export const DEFAULT_RUNS_DIR = path.join('.rnnlab', 'runs');
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'Train a character- or token-level RNN language model on files, folders or globs.',
+  summary: 'Train an RNN language model, tagger or classifier on files, folders or globs.',
   usage: 'rnn-lab train <paths...> [options]    (or: rnn-lab train --resume RUN_DIR [--steps N])',
   options: {
+    task: {
+      type: 'string',
+      help: '<lm|tag|classify>  language model (default); a tag per token (source code: its syntax classes; .conllu/.conll: their tags); one label per text',
+    },
+    bidirectional: { type: 'boolean', help: 'every layer reads the sequence both ways (--task tag and classify only)' },
+    labels: { type: 'string', help: '<extension>  with --task classify: label source files by their language, cut into snippets' },
+    format: { type: 'string', help: `<${TASK_DATA_FORMATS.join('|')}>  the data files' format when their extension does not say it` },
+    'snippet-lines': { type: 'string', help: `<N>  lines per snippet with --labels extension (default ${DEFAULT_SNIPPET_LINES})` },
+    pooling: {
+      type: 'string',
+      help: `<${POOLINGS.join('|')}>  what a classifier reads: the final states of both directions, or the mean output (default mean)`,
+    },
     cell: { type: 'string', help: `<${CELL_TYPES.join('|')}>  recurrent cell (default ${DEFAULT_MODEL.cell})` },
     layers: { type: 'string', help: `<N>  stacked layers, 1-4 (default ${DEFAULT_MODEL.layers})` },
     hidden: { type: 'string', help: `<N>  hidden units per layer (default ${DEFAULT_MODEL.hidden})` },
@@ -81,7 +101,12 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
     onStep: (r) => reporter?.step(r.step, r.loss, r.charsPerSec),
     onEval: (r) => reporter?.evaluation(r.step, r.valLoss),
     onSample: (s) => reporter?.line(`sample at step ${s.step}:\n${indent(s.text)}`),
+    onTaskEval: (r) => {
+      lastTaskEval = r;
+      reporter?.line(describeTaskEvaluation(r));
+    },
   };
+  let lastTaskEval: TaskEvalRecord | undefined;
 
   const lockPurpose = resume === undefined ? 'rnn-lab train' : 'rnn-lab train --resume';
   const allowChangedCorpus = values['allow-changed-corpus'] === true;
@@ -101,6 +126,7 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
   const outcome = await started.outcome;
   reporter.end();
   io.stderr.write(summarize(outcome.info) + '\n');
+  if (outcome.info.task && lastTaskEval) io.stderr.write(describeTaskSummary(outcome.info.task, lastTaskEval) + '\n');
   if (outcome.status === 'failed') io.stderr.write(`rnn-lab: error: ${outcome.message}\n`);
   io.stdout.write(started.run.dir + '\n');
   return outcome.status === 'completed' ? 0 : outcome.status === 'cancelled' ? 130 : 1;
@@ -108,11 +134,13 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
 
 type Values = ReturnType<typeof parseCommandLine>['values'];
 
-/** The model, training and files of a new run, from the options (defaults for what is not given). */
-function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest, 'backend' | 'threads'> {
+/** The model, training and files of a new run, from the options (defaults for what is not given: the task's, then a language model's). */
+export function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest, 'backend' | 'threads'> {
   if (positionals.length === 0) throw new UsageError('give at least one file, folder or glob to train on (see rnn-lab train --help)');
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-  const d = DEFAULT_TRAINING;
+  const task = choiceOption(values, 'task', TASK_KINDS, 'lm');
+  const defaults = task === 'lm' ? { model: {}, training: {} } : TASK_DEFAULTS[task];
+  const d: TrainingSpec = { ...DEFAULT_TRAINING, ...defaults.training };
   const training: TrainingSpec = {
     ...d,
     resolution: choiceOption(values, 'resolution', ['char', 'token'] as const, d.resolution),
@@ -133,17 +161,39 @@ function newRunRequest(values: Values, positionals: string[]): Omit<TrainRequest
     ...(values['grad-flow-length'] !== undefined ? { gradFlowLength: intOption(values, 'grad-flow-length', 0) } : {}),
     seed: intOption(values, 'seed', d.seed),
     maxFileBytes: intOption(values, 'max-file-bytes', d.maxFileBytes),
+    ...(task === 'lm' ? {} : { data: taskDataOptions(values, task) }),
   };
-  const model = {
-    ...DEFAULT_MODEL,
-    cell: choiceOption(values, 'cell', CELL_TYPES, DEFAULT_MODEL.cell),
-    layers: intOption(values, 'layers', DEFAULT_MODEL.layers),
-    hidden: intOption(values, 'hidden', DEFAULT_MODEL.hidden),
-    embedding: intOption(values, 'embedding', DEFAULT_MODEL.embedding),
-    dropout: numberOption(values, 'dropout', DEFAULT_MODEL.dropout),
+  const m = { ...DEFAULT_MODEL, ...defaults.model };
+  const model: Omit<ModelSpec, 'vocabSize'> = {
+    ...m,
+    cell: choiceOption(values, 'cell', CELL_TYPES, m.cell),
+    layers: intOption(values, 'layers', m.layers),
+    hidden: intOption(values, 'hidden', m.hidden),
+    embedding: intOption(values, 'embedding', m.embedding),
+    dropout: numberOption(values, 'dropout', m.dropout),
+    bidirectional: values.bidirectional === true,
+    ...(task === 'lm' ? {} : { task }),
+    ...(task === 'classify' ? { pooling: choiceOption(values, 'pooling', POOLINGS, m.pooling ?? 'mean') } : {}),
   };
+  if (model.bidirectional && task === 'lm')
+    throw new UsageError('--bidirectional layers see the text after each token: a language model would see what it predicts (use --task tag or classify)');
+  if (values.pooling !== undefined && task !== 'classify') throw new UsageError('--pooling goes with --task classify');
+  const dataOption = ['labels', 'format', 'snippet-lines'].find((o) => values[o] !== undefined);
+  if (dataOption && task === 'lm') throw new UsageError(`--${dataOption} goes with --task tag or classify`);
   const include = values.include as string[] | undefined;
   return { inputs: positionals, include, model, training, outDir: stringOption(values, 'out') ?? DEFAULT_RUNS_DIR };
+}
+
+/** --labels, --format and --snippet-lines: where a tagger's or classifier's labels come from. */
+function taskDataOptions(values: Values, task: TaskKind): TaskDataSpec {
+  const labels = values.labels === undefined ? undefined : choiceOption(values, 'labels', ['extension'] as const, 'extension');
+  if (labels && task !== 'classify') throw new UsageError('--labels extension labels whole snippets: it goes with --task classify');
+  if (values['snippet-lines'] !== undefined && !labels) throw new UsageError('--snippet-lines goes with --labels extension');
+  return {
+    ...(labels ? { labels } : {}),
+    ...(values.format !== undefined ? { format: choiceOption(values, 'format', TASK_DATA_FORMATS, 'jsonl') } : {}),
+    ...(values['snippet-lines'] !== undefined ? { snippetLines: intOption(values, 'snippet-lines', DEFAULT_SNIPPET_LINES) } : {}),
+  };
 }
 
 /** What trains on what, with which code, and where the run is: before the first step. */
@@ -156,6 +206,7 @@ function printHeader(stderr: NodeJS.WriteStream, started: StartedTraining, resum
     `${resumed ? 'resuming' : 'training'} ${m.layers}×${m.cell.toUpperCase()}-${m.hidden} (${input}, vocabulary ${m.vocabSize}) on ` +
       `${info.corpus.documents} files, ${tokens} training tokens; backend ${describeBackend(info.backend)}\n`,
   );
+  if (info.task) stderr.write(describeTaskData(info) + '\n');
   if (info.backend.notice) stderr.write(`note: ${info.backend.notice}\n`);
   if (started.skippedSummary) stderr.write(`skipped: ${started.skippedSummary}\n`);
   stderr.write(`run folder: ${started.run.dir}\n`);

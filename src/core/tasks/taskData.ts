@@ -8,6 +8,9 @@
 export type TaskKind = 'lm' | 'tag' | 'classify';
 export const TASK_KINDS: readonly TaskKind[] = ['lm', 'tag', 'classify'];
 
+/** Where a run's labels came from, as run.json records it. */
+export type TaskDataSource = 'code-tags' | 'conllu' | 'conll' | 'jsonl' | 'csv' | 'folders' | 'extension';
+
 /** One labelled sequence. */
 export interface ClassifyExample {
   text: string;

@@ -9,7 +9,7 @@ import type { OnnxState } from '../inference/onnxLanguageModel';
 import { onnxGateSource } from '../onnx/gateLayout';
 import { GraphBuilder } from '../onnx/graphBuilder';
 import { initializerReader, type InitializerReader } from '../onnx/onnxWeights';
-import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
+import { readModelBytes, readRnnLabModelInfo, requireLanguageModel, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { LOGITS_OUTPUT, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from '../onnx/onnxNames';
 
@@ -80,6 +80,7 @@ export class ActivationModel {
           `Neuron activations need the float model: the run's ${RUN_FILES.onnx}`,
       );
     }
+    requireLanguageModel(info, file, 'show activations yet');
     if (info.spec.bidirectional) {
       throw new OnnxModelError(`${file} is bidirectional: its states depend on the text after each character, so activations cannot be computed left to right`);
     }

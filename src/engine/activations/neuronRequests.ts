@@ -1,3 +1,4 @@
+import { resolutionOf } from '../../core/vocabulary';
 import * as fs from 'fs';
 import { neuronLabel } from '../../core/neurons/neuronColumns';
 import { valueScale } from '../../core/neurons/valueScale';
@@ -198,7 +199,7 @@ function checkNeuron(document: ActivationDocument, { layer, kind, unit }: Neuron
 
 function modelInfo(model: ActivationModel): NeuronModelInfo {
   const { spec, vocab, file } = model;
-  return { file, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: vocab.kind };
+  return { file, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: resolutionOf(vocab) };
 }
 
 function analysed({ start, end, characters, totalCharacters }: TextWindow): RankNeuronsResult['window'] {

@@ -1,3 +1,4 @@
+import { resolutionOf } from '../../core/vocabulary';
 import type {
   ActivationRangeParams,
   ActivationRangeResult,
@@ -75,7 +76,7 @@ export class OpenDocuments {
       version: doc.version,
       model: file,
       cell: spec.cell,
-      resolution: vocab.kind,
+      resolution: resolutionOf(vocab),
     };
   }
 

@@ -1,3 +1,6 @@
+import { requireLanguageModel } from '../onnx/onnxMetadata';
+import { taskOf } from '../../core/spec';
+import { resolutionOf } from '../../core/vocabulary';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { OnnxLanguageModel, type OnnxState } from './onnxLanguageModel';
 
@@ -67,6 +70,10 @@ export class TextScorer {
     const window = options.window ?? 256;
     if (!(Number.isInteger(window) && window > 0)) throw new RangeError(`window must be a positive whole number; got ${window}`);
     const model = await OnnxLanguageModel.open(source);
+    if (taskOf(model.spec) !== 'lm') {
+      model.close();
+      requireLanguageModel(model, model.file, 'score text');
+    }
     if (model.spec.bidirectional) {
       model.close();
       throw new OnnxModelError(`${model.file} is bidirectional: it sees each token it would predict, so it cannot score text`);
@@ -76,7 +83,7 @@ export class TextScorer {
 
   /** The model's resolution: only a 'char' model takes pieces cut anywhere. */
   get resolution(): 'char' | 'token' {
-    return this.model.vocab.kind;
+    return resolutionOf(this.model.vocab);
   }
 
   async add(text: string): Promise<void> {

@@ -5,7 +5,7 @@ import { onnx } from 'onnx-proto';
 import type { ModelPrecision } from '../../core/precision';
 import { toGenerationGraph } from '../onnx/generationGraph';
 import { OnnxModelError } from '../onnx/onnxModelError';
-import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
+import { readModelBytes, readRnnLabModelInfo, requireLanguageModel, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { quantizeModelBytes } from '../onnx/quantizeModel';
 
 /**
@@ -192,6 +192,7 @@ async function openSession(file: string, variant: SessionVariant): Promise<{ ses
 
 /** The model rewritten for generation (generationGraph.ts). */
 function generationBytes(bytes: Uint8Array, info: RnnLabModelInfo, file: string): Uint8Array {
+  requireLanguageModel(info, file, 'generate text');
   if (info.spec.bidirectional) {
     throw new OnnxModelError(`${file} is bidirectional: it reads each sequence backwards too, so it cannot generate text one token at a time`);
   }

@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import type { ModelSpec } from '../../core/spec';
+import { taskOf, type ModelSpec } from '../../core/spec';
 import type { OnnxLayerWeights } from './gateLayout';
 import { GraphBuilder } from './graphBuilder';
 import { OnnxModelError } from './onnxModelError';
@@ -30,6 +30,7 @@ const { DataType } = onnx.TensorProto;
  * Bidirectional models are refused: they cannot generate, which is what int8 is for.
  */
 export function buildInt8OnnxGraph(spec: ModelSpec, w: OnnxModelWeights): onnx.IGraphProto {
+  if (taskOf(spec) !== 'lm') throw new OnnxModelError(`a ${taskOf(spec)} model cannot be quantized: int8 is for generating text`);
   if (spec.bidirectional) throw new OnnxModelError('a bidirectional model cannot be quantized: int8 is for generation, and it cannot generate text');
   const g = new GraphBuilder();
   const H = spec.hidden;

@@ -1,17 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { onnx } from 'onnx-proto';
-import { RUN_FILES } from '../../core/runFormat';
+import { RUN_FILES, type RunInfo } from '../../core/runFormat';
 import { writeFileAtomic } from '../../core/fileSteps';
 import { isInside, realPathOf } from '../../core/paths';
 import { RunFolder } from '../../core/runStore';
-import type { ModelSpec } from '../../core/spec';
+import { taskOf, type ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import { checkVocabularyMatches, loadCheckpoint } from '../checkpoint';
 import { runCheckpointPath } from '../runModel';
 import type { ModelPrecision } from '../../core/precision';
 import { buildOnnxModel } from './onnxGraph';
-import { METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+import { METADATA_KEYS, ONNX_FORMAT_VERSION, type OnnxTaskMetadata } from './onnxNames';
 import { onnxModelWeights, type NamedWeights, type OnnxModelWeights } from './onnxWeights';
 
 /** What an exported file is made from. */
@@ -22,6 +22,8 @@ export interface OnnxExportSource {
   vocab: Vocabulary;
   step?: number;
   runId?: string;
+  /** A tagger's or classifier's labels and window (required for them). */
+  task?: OnnxTaskMetadata;
 }
 
 export interface OnnxExportResult {
@@ -43,6 +45,10 @@ export function encodeOnnxModel(source: OnnxExportSource, precision: ModelPrecis
   if (source.step !== undefined) metadata[METADATA_KEYS.step] = String(source.step);
   if (source.runId !== undefined) metadata[METADATA_KEYS.run] = source.runId;
   if (precision !== 'float32') metadata[METADATA_KEYS.precision] = precision;
+  if (taskOf(source.spec) !== 'lm') {
+    if (!source.task) throw new Error(`a ${taskOf(source.spec)} model is exported with its labels`);
+    metadata[METADATA_KEYS.task] = JSON.stringify({ labels: source.task.labels, window: source.task.window });
+  }
   const weights = source.weights instanceof Map ? onnxModelWeights(source.spec, source.weights as NamedWeights) : (source.weights as OnnxModelWeights);
   return onnx.ModelProto.encode(buildOnnxModel(source.spec, weights, metadata, producerVersion(), precision)).finish();
 }
@@ -71,12 +77,17 @@ export function exportRunToOnnx(runDir: string, outFile?: string, precision: Mod
     const vocab = Vocabulary.fromJSON(run.readVocabulary());
     const loaded = loadCheckpoint(path.join(run.dir, runCheckpointPath(run, info)));
     checkVocabularyMatches(loaded, vocab, RUN_FILES.vocab);
-    const source = { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id };
+    const source = { spec: loaded.manifest.model, weights: loaded.weights, vocab, step: loaded.manifest.step, runId: run.id, task: onnxTaskOf(info) };
     const bytes = writeOnnxModel(file, source, precision);
     return { file, step: loaded.manifest.step, bytes };
   } finally {
     run.unlock();
   }
+}
+
+/** What a tagger's or classifier's model file records of its run (undefined for a language model). */
+export function onnxTaskOf(info: RunInfo): OnnxTaskMetadata | undefined {
+  return info.task && { labels: info.task.labels, window: info.task.window };
 }
 
 let version: string | undefined;

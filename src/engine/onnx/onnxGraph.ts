@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import type { ModelPrecision } from '../../core/precision';
-import type { ModelSpec } from '../../core/spec';
+import { outputSize, taskOf, type ModelSpec } from '../../core/spec';
 import { GraphBuilder } from './graphBuilder';
 import { buildInt8OnnxGraph } from './int8Graph';
 import { CONTRIB_DOMAIN, CONTRIB_OPSET, LOGITS_OUTPUT, ONNX_IR_VERSION, ONNX_OPSET, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from './onnxNames';
@@ -35,6 +35,7 @@ export function buildOnnxGraph(spec: ModelSpec, w: OnnxModelWeights): onnx.IGrap
   const D = spec.bidirectional ? 2 : 1;
   const H = spec.hidden;
   const V = spec.vocabSize;
+  const classify = taskOf(spec) === 'classify';
 
   g.input(TOKENS_INPUT, DataType.INT64, ['batch', 'time']);
   g.node('Transpose', [TOKENS_INPUT], ['tokens_time_major'], { perm: [1, 0] });
@@ -79,14 +80,29 @@ export function buildOnnxGraph(spec: ModelSpec, w: OnnxModelWeights): onnx.IGrap
     g.output(hSeqName(l), DataType.FLOAT, ['batch', 'time', D * H]);
   }
 
-  g.floatInitializer('output/kernel', [D * H, V], w.outputKernel);
-  g.floatInitializer('output/bias', [V], w.outputBias);
-  g.node('MatMul', [hSeqName(spec.layers - 1), 'output/kernel'], ['output/product']);
+  const O = outputSize(spec);
+  g.floatInitializer('output/kernel', [D * H, O], w.outputKernel);
+  g.floatInitializer('output/bias', [O], w.outputBias);
+  const top = classify ? pooled(g, spec) : hSeqName(spec.layers - 1);
+  g.node('MatMul', [top, 'output/kernel'], ['output/product']);
   g.node('Add', ['output/product', 'output/bias'], [LOGITS_OUTPUT]);
-  g.output(LOGITS_OUTPUT, DataType.FLOAT, ['batch', 'time', V]);
+  g.output(LOGITS_OUTPUT, DataType.FLOAT, classify ? ['batch', O] : ['batch', 'time', O]);
   // logits first among the outputs: the one every caller wants.
   g.outputs.unshift(g.outputs.pop()!);
   return g.build('rnnlab');
+}
+
+/**
+ * A classifier's view of the sequence, [batch, D·H] as model.ts pools it: the top layer's final
+ * states hN [D, batch, H] ─Transpose→ [batch, D, H] ─Reshape→ [batch, D·H] (forward half first),
+ * or the mean over time of its hidden sequence h [batch, time, D·H].
+ */
+function pooled(g: GraphBuilder, spec: ModelSpec): string {
+  const top = spec.layers - 1;
+  if ((spec.pooling ?? 'last') === 'mean') return g.node('ReduceMean', [hSeqName(top)], ['pooled'], { axes: [1], keepdims: 0 })[0];
+  g.node('Transpose', [hNName(top)], ['final_batch_major'], { perm: [1, 0, 2] });
+  g.int64Initializer('merge_final', [2], [0, -1]);
+  return g.node('Reshape', ['final_batch_major', 'merge_final'], ['pooled'])[0];
 }
 
 /** A whole model file: graph, opsets, and `metadata_props`. The int8 graph (int8Graph.ts) also imports onnxruntime's contrib domain. */

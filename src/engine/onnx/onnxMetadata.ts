@@ -1,9 +1,9 @@
 import { onnx } from 'onnx-proto';
 import { readRegularFile, type FileReadError } from '../../core/regularFile';
 import { MODEL_PRECISIONS, type ModelPrecision } from '../../core/precision';
-import { validateModelSpec, type ModelSpec } from '../../core/spec';
+import { outputSize, requireClasses, taskOf, validateModelSpec, type ModelSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
-import { LOGITS_OUTPUT, METADATA_KEYS, ONNX_FORMAT_VERSION } from './onnxNames';
+import { LOGITS_OUTPUT, METADATA_KEYS, ONNX_FORMAT_VERSION, type OnnxTaskMetadata } from './onnxNames';
 import { OnnxModelError } from './onnxModelError';
 
 /** What an RNN Lab `.onnx` file says about itself: enough to sample without its run folder. */
@@ -17,6 +17,8 @@ export interface RnnLabModelInfo {
   run?: string;
   /** `int8` for a quantized model (the activation probe needs float32). */
   precision: ModelPrecision;
+  /** A tagger's or classifier's labels and window. */
+  task?: OnnxTaskMetadata;
 }
 
 /**
@@ -39,12 +41,19 @@ function graphMismatch(graph: onnx.IGraphProto, spec: ModelSpec): string | undef
   // A float model's output kernel, or an int8 model's quantized one (onnx/int8Graph.ts).
   const kernel = dims('output/kernel') ?? dims('output/int8');
   if (!kernel) return 'its graph has no output layer (output/kernel)';
-  if (kernel.length !== 2 || kernel[1] !== spec.vocabSize)
-    return `its vocabulary has ${spec.vocabSize} tokens but its output layer computes ${kernel[1] ?? '?'} logits per token`;
+  // The rows the tokens select: an embedding's, or the one-hot input's columns of the first layer.
+  const inputRows = spec.embedding > 0 ? dims('embedding')?.[0] : dims('layer0/W')?.[2];
+  if (inputRows !== undefined && inputRows !== spec.vocabSize)
+    return `its vocabulary has ${spec.vocabSize} tokens but its input layer reads ${inputRows} (the vocabulary does not belong to these weights)`;
+  const outputs = outputSize(spec);
+  const what = taskOf(spec) === 'lm' ? `its vocabulary has ${outputs} tokens` : `it has ${outputs} labels`;
+  if (kernel.length !== 2 || kernel[1] !== outputs) return `${what} but its output layer computes ${kernel[1] ?? '?'} logits per token`;
   if (kernel[0] !== width) return `its spec says ${width} hidden units feed the output layer, its graph has ${kernel[0]}`;
-  const declared: unknown = graph.output?.find((o) => o.name === LOGITS_OUTPUT)?.type?.tensorType?.shape?.dim?.[2]?.dimValue;
+  // Per step [batch, time, outputs]; a classifier's per sequence [batch, classes].
+  const axis = taskOf(spec) === 'classify' ? 1 : 2;
+  const declared: unknown = graph.output?.find((o) => o.name === LOGITS_OUTPUT)?.type?.tensorType?.shape?.dim?.[axis]?.dimValue;
   if (declared === undefined || declared === null) return `its graph has no ${LOGITS_OUTPUT} output`;
-  if (Number(declared) !== spec.vocabSize) return `its vocabulary has ${spec.vocabSize} tokens but its ${LOGITS_OUTPUT} output has ${Number(declared)}`;
+  if (Number(declared) !== outputs) return `${what} but its ${LOGITS_OUTPUT} output has ${Number(declared)}`;
   return undefined;
 }
 
@@ -97,7 +106,40 @@ export function parseRnnLabMetadata(metadata: Map<string, string>, where: string
   const precision = metadata.get(METADATA_KEYS.precision) ?? 'float32';
   if (!(MODEL_PRECISIONS as readonly string[]).includes(precision))
     throw new OnnxModelError(`${where} has an unknown ${METADATA_KEYS.precision} "${precision}"`);
-  return { format, spec, vocab, ...(Number.isInteger(step) ? { step } : {}), ...(run ? { run } : {}), precision: precision as ModelPrecision };
+  const task = taskMetadata(metadata, spec, where);
+  return {
+    format,
+    spec,
+    vocab,
+    ...(Number.isInteger(step) ? { step } : {}),
+    ...(run ? { run } : {}),
+    precision: precision as ModelPrecision,
+    ...(task ? { task } : {}),
+  };
+}
+
+/** A tagger's or classifier's `rnnlab.task`, checked against its spec. */
+function taskMetadata(metadata: Map<string, string>, spec: ModelSpec, where: string): OnnxTaskMetadata | undefined {
+  if (taskOf(spec) === 'lm') return undefined;
+  const damaged = (why: string) => new OnnxModelError(`${where} has damaged RNN Lab metadata (${why})`);
+  let task: Partial<OnnxTaskMetadata>;
+  try {
+    requireClasses(spec);
+    task = JSON.parse(metadata.get(METADATA_KEYS.task) ?? 'null') as Partial<OnnxTaskMetadata>;
+  } catch (err) {
+    throw damaged((err as Error).message);
+  }
+  if (!task || !Array.isArray(task.labels) || !task.labels.every((l) => typeof l === 'string')) throw damaged(`${METADATA_KEYS.task} lacks its labels`);
+  if (task.labels.length !== spec.classes) throw damaged(`the spec says ${spec.classes} classes, ${METADATA_KEYS.task} names ${task.labels.length}`);
+  if (!(Number.isInteger(task.window) && task.window! > 0)) throw damaged(`${METADATA_KEYS.task} lacks its window`);
+  return { labels: task.labels, window: task.window! };
+}
+
+/** Refuses a tagger or classifier where a language model is needed (generation, scoring, activations). */
+export function requireLanguageModel(info: { spec: ModelSpec }, file: string, purpose: string): void {
+  const task = taskOf(info.spec);
+  if (task !== 'lm')
+    throw new OnnxModelError(`${file} is a ${task === 'tag' ? 'tagger' : 'classifier'}, not a language model: it cannot ${purpose} (use rnn-lab predict)`);
 }
 
 /** Reads a file and returns its RNN Lab metadata (e.g. to check a file the user picked). */

@@ -28,7 +28,15 @@ export const METADATA_KEYS = {
   run: 'rnnlab.run',
   /** `int8` for a quantized model (int8Graph.ts); absent for float32. */
   precision: 'rnnlab.precision',
+  /** A tagger's or classifier's labels and window (JSON `OnnxTaskMetadata`); absent for language models. */
+  task: 'rnnlab.task',
 } as const;
+
+/** `rnnlab.task`: class id i is `labels[i]`; prediction reads windows (tag) or examples (classify) of `window` tokens, as training did. */
+export interface OnnxTaskMetadata {
+  labels: string[];
+  window: number;
+}
 
 /** Bumped when the graph's interface or the metadata change incompatibly. */
 export const ONNX_FORMAT_VERSION = 1;

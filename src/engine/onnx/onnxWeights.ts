@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import type { ModelSpec } from '../../core/spec';
+import { outputSize, type ModelSpec } from '../../core/spec';
 import { layerToOnnx, type KerasDirectionWeights, type OnnxLayerWeights } from './gateLayout';
 
 /** Weights by name in RecurrentModel's layout (model.ts): `embedding`, `layer{l}/[backward/]kernel|recurrentKernel|bias`, `output/kernel|bias`. */
@@ -31,6 +31,7 @@ export function layerInputSize(spec: ModelSpec, l: number): number {
 export function onnxModelWeights(spec: ModelSpec, weights: NamedWeights): OnnxModelWeights {
   const D = spec.bidirectional ? 2 : 1;
   const V = spec.vocabSize;
+  const O = outputSize(spec);
   const layers = Array.from({ length: spec.layers }, (_, l) => {
     const inputSize = layerInputSize(spec, l);
     const dirs = (spec.bidirectional ? ['', 'backward/'] : ['']).map((d) => directionWeights(weights, `layer${l}/${d}`, spec, inputSize));
@@ -39,8 +40,8 @@ export function onnxModelWeights(spec: ModelSpec, weights: NamedWeights): OnnxMo
   return {
     ...(spec.embedding > 0 ? { embedding: weight(weights, 'embedding', [V, spec.embedding]) } : {}),
     layers,
-    outputKernel: weight(weights, 'output/kernel', [D * spec.hidden, V]),
-    outputBias: weight(weights, 'output/bias', [V]),
+    outputKernel: weight(weights, 'output/kernel', [D * spec.hidden, O]),
+    outputBias: weight(weights, 'output/bias', [O]),
   };
 }
 
@@ -63,8 +64,8 @@ export function onnxModelWeightsFromGraph(graph: onnx.IGraphProto, spec: ModelSp
   return {
     ...(spec.embedding > 0 ? { embedding: read('embedding', [spec.vocabSize, spec.embedding]).values } : {}),
     layers,
-    outputKernel: read('output/kernel', [D * spec.hidden, spec.vocabSize]).values,
-    outputBias: read('output/bias', [spec.vocabSize]).values,
+    outputKernel: read('output/kernel', [D * spec.hidden, outputSize(spec)]).values,
+    outputBias: read('output/bias', [outputSize(spec)]).values,
   };
 }
 

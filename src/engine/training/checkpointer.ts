@@ -1,6 +1,7 @@
 import { RUN_FILES } from '../../core/runFormat';
 import { checkpointPathOf, pruneCheckpoints, saveCheckpoint } from '../checkpoint';
-import { writeOnnxModel } from '../onnx/onnxExport';
+import { onnxTaskOf, writeOnnxModel } from '../onnx/onnxExport';
+import { taskOf, type ModelSpec } from '../../core/spec';
 import type { LoopHook, LoopView, TrainingJob, TrainerEvents } from './loopTypes';
 import type { RecurrentState } from '../model';
 import type { RunInfo } from '../../core/runFormat';
@@ -36,10 +37,12 @@ export class Checkpointer implements LoopHook {
     info.checkpoint = saved;
     run.writeInfo(info);
     pruneCheckpoints(run.dir, [saved, previous]);
-    // model.onnx follows every checkpoint, so the Samples view and `rnn-lab sample` see the newest
-    // weights. Bidirectional models see the future: they cannot generate, so they get no model.onnx.
-    if (!model.spec.bidirectional)
-      writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id });
+    // model.onnx follows every checkpoint, so the Samples view, `rnn-lab sample` and `rnn-lab predict` see the newest
+    // weights. A bidirectional language model (older runs) sees the future: it cannot generate, so it gets no model.onnx.
+    if (hasOnnxModel(model.spec)) {
+      const source = { spec: model.spec, weights: await model.readWeights(), vocab, step, runId: run.id, task: onnxTaskOf(info) };
+      writeOnnxModel(run.file(RUN_FILES.onnx), source);
+    }
     this.events.onCheckpoint?.(saved, step);
   }
 
@@ -47,4 +50,9 @@ export class Checkpointer implements LoopHook {
     if (loop.step % loop.info.training.checkpointEvery !== 0 || loop.last) return; // the last step is saved by the loop's finish
     await this.save(loop.info, loop.step, loop.state);
   }
+}
+
+/** Every model but a bidirectional language model (which cannot generate) gets a model.onnx. */
+export function hasOnnxModel(spec: ModelSpec): boolean {
+  return !spec.bidirectional || taskOf(spec) !== 'lm';
 }

@@ -1,5 +1,6 @@
-import type { StreamBatcher, Window } from '../../core/batching';
-import type { GradFlowRecord, MetricsRecord, RunInfo, SampleRecord } from '../../core/runFormat';
+import type { Window } from '../../core/batching';
+import type { WindowSource } from '../../core/tasks/taskBatching';
+import type { GradFlowRecord, MetricsRecord, RunInfo, SampleRecord, TaskEvalRecord } from '../../core/runFormat';
 import type { RunFolder } from '../../core/runStore';
 import type { Vocabulary } from '../../core/vocabulary';
 import type { RecurrentModel, RecurrentState } from '../model';
@@ -13,7 +14,8 @@ export interface TrainingJob {
   model: RecurrentModel;
   optimizer: tf.Optimizer;
   vocab: Vocabulary;
-  batcher: StreamBatcher;
+  /** The language model's streams (StreamBatcher) or a task's batches (core/tasks/taskBatching.ts). */
+  batcher: WindowSource;
   validation: Window[];
   /** The gradient-flow probe's fixed held-out window (gradientFlow.ts); undefined when the validation text is too short. */
   gradFlowWindow?: Window;
@@ -32,6 +34,8 @@ export type EvalRecord = Extract<MetricsRecord, { kind: 'eval' }>;
 export interface TrainerEvents {
   onStep?(record: StepRecord, info: RunInfo): void;
   onEval?(record: EvalRecord): void;
+  /** A tagger's or classifier's evaluation (after its onEval). */
+  onTaskEval?(record: TaskEvalRecord): void;
   onSample?(record: SampleRecord): void;
   onCheckpoint?(path: string, step: number): void;
   /** One gradient-flow measurement: a record per layer. */

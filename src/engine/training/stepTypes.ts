@@ -7,6 +7,8 @@ export interface StepInput {
   targets: Int32Array;
   batch: number;
   time: number;
+  /** A classifier's batch: real tokens per row; `targets` then holds one label per row. */
+  lengths?: Int32Array;
 }
 
 export interface StepOutcome {

@@ -22,7 +22,7 @@ export function trainStep(
   const variables = model.trainableVariables;
   try {
     const { value, grads } = optimizer.computeGradients(() => {
-      const result = model.forward(tokens, state, { training: true, dropoutSeed: settings.dropoutSeed });
+      const result = model.forward(tokens, state, { training: true, dropoutSeed: settings.dropoutSeed, lengths: window.lengths });
       finalState = keepState(result.finalState);
       return crossEntropy(result.logits, targets);
     }, variables);

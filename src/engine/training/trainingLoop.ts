@@ -8,6 +8,7 @@ import type { LoopHook, LoopView, StepRecord, TrainerEvents, TrainingJob, TrainO
 import { setLearningRate } from './optimizers';
 import { PeriodicEvaluation } from './periodicEvaluation';
 import { PeriodicSamples } from './periodicSamples';
+import { TaskEvaluation } from '../tasks/taskEvaluation';
 import { StepNotTakenError, type StepOutcome } from './stepTypes';
 import { ThroughputMeter } from './throughput';
 
@@ -41,7 +42,10 @@ class TrainingLoop implements LoopView {
     this.state = job.state;
     this.step = job.startStep;
     this.checkpoints = new Checkpointer(job, events);
-    this.hooks = [new PeriodicEvaluation(), new PeriodicSamples(), ...extraHooks, this.checkpoints];
+    // The task decides what is measured between steps: a language model's validation loss and samples,
+    // a tagger's or classifier's accuracy, F1 and confusion matrix.
+    const measures = job.info.task ? [new TaskEvaluation()] : [new PeriodicEvaluation(), new PeriodicSamples()];
+    this.hooks = [...measures, ...extraHooks, this.checkpoints];
     this.meter = new ThroughputMeter(job.vocab);
   }
 

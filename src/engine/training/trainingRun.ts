@@ -4,22 +4,27 @@
  * vocabulary and the run folder come from.
  */
 import * as path from 'path';
-import { CorpusError, describeSkipped } from '../../core/corpus';
+import type { BatchPosition, Window } from '../../core/batching';
+import { CorpusError, describeSkipped, type SkippedFile } from '../../core/corpus';
+import type { WindowSource } from '../../core/tasks/taskBatching';
+import { prepareTaskData } from '../tasks/taskPreparation';
 import { isInsideReal } from '../../core/paths';
-import { RUN_FILES, type RunInfo } from '../../core/runFormat';
+import { RUN_FILES, type CorpusSummary, type RunInfo, type TaskSummary } from '../../core/runFormat';
 import { RunFolder, ensureWritableDirectory, newRunId } from '../../core/runStore';
 import { listCheckpoints } from '../checkpoint';
-import { writeOnnxModel } from '../onnx/onnxExport';
+import { onnxTaskOf, writeOnnxModel } from '../onnx/onnxExport';
+import { hasOnnxModel } from './checkpointer';
 import { runCheckpointPath } from '../runModel';
 import { corpusSummary, describeCorpusChange } from './corpusChange';
 import { checkMemoryFits } from './memoryEstimate';
-import { SpecError, validateModelSpec, validateTrainingSpec } from '../../core/spec';
+import { taskOf, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
 import { GradientFlowProbe } from './gradientFlowProbe';
+import { TrainingSetupError } from './trainingErrors';
 import { runTrainingLoop, type TrainerEvents, type TrainingJob, type TrainOutcome } from './trainingLoop';
-import { batchData, createTrainer, prepareData, type CorpusFilters, type PreparedData, type RunnerRequest, type Trainer } from './trainingSetup';
+import { batchData, createTrainer, prepareData, type CorpusFilters, type RunnerRequest, type Trainer } from './trainingSetup';
 
 /** A new training: the same shape the engine protocol carries (defined once there). */
 export type TrainRequest = TrainParams & Pick<RunnerRequest, 'exitDuringStep'> & LockHolder;
@@ -32,8 +37,7 @@ interface LockHolder {
 
 const DEFAULT_LOCK_PURPOSE = 'RNN Lab training';
 
-/** Something the user gave us is wrong (exit 2 territory is decided by the CLI; this is a runtime failure with a clear message). */
-export class TrainingSetupError extends Error {}
+export { TrainingSetupError };
 
 /** Stopped (Ctrl-C, Stop) before the first step: nothing was created or changed. */
 export class TrainingCancelledError extends Error {}
@@ -64,7 +68,7 @@ export interface StartedTraining {
  */
 function launch(
   trainer: Trainer,
-  data: PreparedData,
+  data: { vocab: Vocabulary; skipped: SkippedFile[] },
   openRun: () => Omit<TrainingJob, 'model' | 'optimizer' | 'runner' | 'vocab'>,
   events: TrainerEvents,
   signal: AbortSignal | undefined,
@@ -77,11 +81,13 @@ function launch(
     trainer.release();
     throw err;
   }
-  const outcome = runTrainingLoop(job, events, signal, [new GradientFlowProbe()]).finally(() => {
+  // The gradient-flow probe measures a language model's loss through time; a task's hooks are its own (trainingLoop.ts).
+  const extraHooks = job.info.task ? [] : [new GradientFlowProbe()];
+  const outcome = runTrainingLoop(job, events, signal, extraHooks).finally(() => {
     trainer.release();
     job.run.unlock();
   });
-  return { run: job.run, info: job.info, skippedSummary: describeSkipped(data.corpus.skipped, job.info.training.maxFileBytes), outcome };
+  return { run: job.run, info: job.info, skippedSummary: describeSkipped(data.skipped, job.info.training.maxFileBytes), outcome };
 }
 
 function throwIfStopped(signal: AbortSignal | undefined): void {
@@ -95,21 +101,17 @@ function throwIfStopped(signal: AbortSignal | undefined): void {
  */
 export async function startTraining(request: TrainRequest, events: TrainerEvents = {}, signal?: AbortSignal): Promise<StartedTraining> {
   const training = validateTrainingSpec({ ...request.training });
-  if (request.model.bidirectional) {
-    throw new SpecError('bidirectional layers see the future: a language model cannot use them');
-  }
   validateModelSpec({ ...request.model, vocabSize: 2 });
   if (request.confineTo && !isInsideReal(request.outDir, request.confineTo)) {
     throw new TrainingSetupError(`the runs folder ${request.outDir} leads outside the workspace (through a symbolic link): not in Restricted Mode`);
   }
   ensureWritableDirectory(request.outDir);
   const filters: CorpusFilters = { include: request.include, exclude: request.exclude, ...(request.confineTo ? { confineTo: request.confineTo } : {}) };
-  const data = await prepareData(request.inputs, filters, training);
+  const data = await readRunData(request, training, filters);
   throwIfStopped(signal);
-  const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
+  const modelSpec = data.modelSpec;
   checkMemoryFits(modelSpec, training, request);
-  const { batcher, validation, gradFlowWindow } = batchData(data, training);
-  if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batcher.windowsPerEpoch));
+  if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * data.batcher.windowsPerEpoch));
   const trainer = await createTrainer(modelSpec, training, request);
   return launch(
     trainer,
@@ -125,10 +127,11 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
         updatedAt: now,
         model: modelSpec,
         training,
-        corpus: corpusSummary(request.inputs, filters, data),
+        corpus: data.corpus,
         backend: trainer.backend,
         progress: { step: 0, totalSteps: training.steps, epoch: 0 },
         timings: { trainingMs: 0, startedAt: now },
+        ...(data.task ? { task: data.task } : {}),
       };
       const id = newRunId(modelSpec.cell, modelSpec.layers, modelSpec.hidden);
       const run = RunFolder.create(request.outDir, id, request.lockPurpose ?? DEFAULT_LOCK_PURPOSE, (created) => {
@@ -136,11 +139,36 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
         created.writeVocabulary(data.vocab.toJSON());
         created.writeInfo(info);
       });
+      const { batcher, validation, gradFlowWindow } = data;
       return { run, info, batcher, validation, gradFlowWindow, startStep: 0, state: undefined };
     },
     events,
     signal,
   );
+}
+
+/** A new run's data, encoded and batched: a language model's text, or a tagger's or classifier's labelled examples. */
+interface RunData {
+  vocab: Vocabulary;
+  modelSpec: ModelSpec;
+  corpus: CorpusSummary;
+  skipped: SkippedFile[];
+  batcher: WindowSource;
+  validation: Window[];
+  gradFlowWindow?: Window;
+  task?: TaskSummary;
+}
+
+async function readRunData(request: TrainRequest, training: TrainingSpec, filters: CorpusFilters): Promise<RunData> {
+  const task = taskOf(request.model);
+  if (task !== 'lm') {
+    const prepared = await prepareTaskData(request.inputs, task, training, filters);
+    const modelSpec = validateModelSpec({ ...request.model, vocabSize: prepared.vocab.size, classes: prepared.summary.labels.length });
+    return { ...prepared, modelSpec, task: prepared.summary };
+  }
+  const data = await prepareData(request.inputs, filters, training);
+  const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
+  return { ...batchData(data, training), vocab: data.vocab, modelSpec, corpus: corpusSummary(request.inputs, filters, data), skipped: data.corpus.skipped };
 }
 
 /**
@@ -173,17 +201,16 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
     if (loaded && info.status !== 'completed' && startStep === training.steps) return recordCompletion(run, info, vocab, loaded, checkpoint!);
     throw new TrainingSetupError(`run ${run.id} already has ${startStep} of ${training.steps} steps: pass --steps with a larger total to train further`);
   }
-  const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
-  const data = await prepareData(info.corpus.inputs, filters, training, vocab).catch((err: unknown) => {
+  const data = await readResumedData(run.id, info, training, vocab).catch((err: unknown) => {
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });
-  const corpus = corpusSummary(info.corpus.inputs, filters, data);
-  const change = describeCorpusChange(info.corpus, corpus, data);
+  const { corpus, change } = data;
   if (change && !request.allowChangedCorpus) throw new CorpusChangedError(run.id, change);
   throwIfStopped(signal);
   checkMemoryFits(info.model, training, request);
-  const { batcher, validation, gradFlowWindow } = batchData(data, training, loaded?.manifest.position);
+  const { batcher, validation, gradFlowWindow } = data;
+  if (loaded) setPosition(batcher, loaded.manifest.position);
   const trainer = await createTrainer(
     info.model,
     training,
@@ -215,6 +242,36 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
     signal,
   );
 }
+/** A resumed run's data, read again from its recorded inputs and encoded with its vocabulary (and labels). */
+async function readResumedData(
+  id: string,
+  info: RunInfo,
+  training: TrainingSpec,
+  vocab: Vocabulary,
+): Promise<Omit<RunData, 'modelSpec'> & { change?: string }> {
+  const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
+  const task = taskOf(info.model);
+  if (task !== 'lm') {
+    if (!info.task) throw new TrainingSetupError(`run ${id} is a ${task} run without its labels in ${RUN_FILES.info}`);
+    const prepared = await prepareTaskData(info.corpus.inputs, task, training, filters, { vocab, labels: info.task.labels });
+    const same = prepared.corpus.fingerprint === info.corpus.fingerprint;
+    const counts = (c: CorpusSummary) => `${c.documents} files, ${c.trainTokens.toLocaleString('en-US')} training tokens`;
+    return { ...prepared, task: { ...info.task }, change: same ? undefined : `then ${counts(info.corpus)}, now ${counts(prepared.corpus)}` };
+  }
+  const data = await prepareData(info.corpus.inputs, filters, training, vocab);
+  const corpus = corpusSummary(info.corpus.inputs, filters, data);
+  return { ...batchData(data, training), vocab, corpus, skipped: data.corpus.skipped, change: describeCorpusChange(info.corpus, corpus, data) };
+}
+
+/** Where a resumed run's data stood; a corpus that changed size starts the next epoch. */
+function setPosition(batcher: WindowSource, position: BatchPosition): void {
+  try {
+    batcher.setPosition(position);
+  } catch {
+    batcher.setPosition({ epoch: position.epoch + 1, window: 0 });
+  }
+}
+
 /**
  * A run whose last step is checkpointed but whose process ended before
  * recording that (killed, or a full disk): resuming writes what the end of
@@ -222,7 +279,8 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
  */
 function recordCompletion(run: RunFolder, info: RunInfo, vocab: Vocabulary, loaded: LoadedCheckpoint, checkpoint: string): StartedTraining {
   const { model, step } = loaded.manifest;
-  if (!model.bidirectional) writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id });
+  if (hasOnnxModel(model))
+    writeOnnxModel(run.file(RUN_FILES.onnx), { spec: model, weights: loaded.weights, vocab, step, runId: run.id, task: onnxTaskOf(info) });
   const now = new Date().toISOString();
   const completed: RunInfo = {
     ...info,

@@ -1,3 +1,4 @@
+import type { TaskEvalRecord } from '../../protocol/tasks';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
@@ -117,7 +118,8 @@ export class DashboardPanel implements vscode.Disposable {
     this.sentUpTo.clear();
     for (const run of runs) {
       const last = (records: { step: number }[]) => records.at(-1)?.step ?? 0;
-      this.sentUpTo.set(run.info.id, { step: last(run.steps), eval: last(run.evals), sample: last(run.samples), gradFlow: last(run.gradFlow) });
+      const taskEval = last(run.taskEvals ?? []);
+      this.sentUpTo.set(run.info.id, { step: last(run.steps), eval: last(run.evals), sample: last(run.samples), gradFlow: last(run.gradFlow), taskEval });
     }
     this.post({ type: 'show', runs });
   }
@@ -125,7 +127,7 @@ export class DashboardPanel implements vscode.Disposable {
   private forward(event: EngineEvent): void {
     if (!this.ready || !('runDir' in event) || !this.runDirs.includes(event.runDir)) return;
     const runId = path.basename(event.runDir);
-    const sent = this.sentUpTo.get(runId) ?? { step: 0, eval: 0, sample: 0, gradFlow: 0 };
+    const sent = this.sentUpTo.get(runId) ?? { step: 0, eval: 0, sample: 0, gradFlow: 0, taskEval: 0 };
     this.sentUpTo.set(runId, sent);
     const batch = this.pending.get(runId) ?? { steps: [], evals: [], samples: [], gradFlow: [] };
     switch (event.event) {
@@ -151,6 +153,11 @@ export class DashboardPanel implements vscode.Disposable {
         batch.gradFlow.push(...fresh);
         break;
       }
+      case 'taskEval':
+        if (event.record.step <= sent.taskEval) return;
+        sent.taskEval = event.record.step;
+        (batch.taskEvals ??= []).push(event.record);
+        break;
       case 'finished':
         this.flush();
         this.post({ type: 'status', runId, status: event.status, message: event.message, stoppedAt: event.info.nonFinite?.step });
@@ -183,5 +190,5 @@ export class DashboardPanel implements vscode.Disposable {
 }
 
 /** What was already sent of a run, per kind of record: the last step. */
-type Sent = { step: number; eval: number; sample: number; gradFlow: number };
-type Pending = { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow: GradFlowRecord[] };
+type Sent = { step: number; eval: number; sample: number; gradFlow: number; taskEval: number };
+type Pending = { steps: StepRecord[]; evals: EvalRecord[]; samples: SampleRecord[]; gradFlow: GradFlowRecord[]; taskEvals?: TaskEvalRecord[] };

@@ -23,5 +23,6 @@ export function loadDashboardRun(dir: string): DashboardRun {
     evals: metrics.filter((m) => m.kind === 'eval'),
     samples: folder.readSamples(),
     gradFlow: readJsonLines(folder.file(RUN_FILES.gradFlow)) as GradFlowRecord[],
+    ...(info.task ? { taskEvals: metrics.filter((m) => m.kind === 'taskEval') } : {}),
   };
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { RUN_FILES } from '../../core/runFormat';
 import type { RunSummary } from '../../core/runIndex';
 import { modelLabel, runDescription } from '../../core/runLabels';
+import { taskOf } from '../../core/spec';
 import type { ModelSource } from '../../protocol/modelSource';
 import type { SampleModelChoice } from '../../protocol/samples';
 
@@ -14,10 +15,10 @@ export interface ModelChoice extends SampleModelChoice {
 /** How many browsed .onnx files are remembered per workspace. */
 export const MAX_REMEMBERED_FILES = 10;
 
-/** Runs that have exported their model.onnx, in the registry's order (newest first). */
+/** Language-model runs that have exported their model.onnx, in the registry's order (newest first); taggers and classifiers: src/extension/tasks/. */
 export function runModelChoices(runs: readonly RunSummary[]): ModelChoice[] {
   return runs
-    .filter((run) => run.info && fs.existsSync(path.join(run.dir, RUN_FILES.onnx)))
+    .filter((run) => run.info && taskOf(run.info.model) === 'lm' && fs.existsSync(path.join(run.dir, RUN_FILES.onnx)))
     .map((run) => ({ id: run.dir, label: run.id, detail: `${modelLabel(run.info!)} · ${runDescription(run.info!)}`, source: { runDir: run.dir } }));
 }
 

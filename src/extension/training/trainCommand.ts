@@ -34,7 +34,7 @@ export async function trainModel(controller: TrainingController, registry: RunRe
   }
   const chosen = await chooseTraining(given, registry);
   if (!chosen) return undefined;
-  const { preset, files } = chosen;
+  const { preset, files, inputs } = chosen;
 
   const model = { ...preset.model, ...given.model };
   const training = trainingOf(preset, { maxFileBytes: maxFileBytes(), ...given.training });
@@ -55,8 +55,8 @@ export async function trainModel(controller: TrainingController, registry: RunRe
   }
   const confineTo = engineConfinement(runsDir);
   const params: TrainParams = {
-    inputs: vscode.workspace.workspaceFolders!.map((f) => f.uri.fsPath),
-    include: files.include,
+    inputs: inputs ?? vscode.workspace.workspaceFolders!.map((f) => f.uri.fsPath),
+    include: inputs ? undefined : files.include,
     exclude: excludedGlobs(folder.uri.fsPath, runsDir),
     model,
     training,
@@ -64,7 +64,7 @@ export async function trainModel(controller: TrainingController, registry: RunRe
     backend: backendPreference(),
     ...(confineTo ? { confineTo } : {}),
   };
-  const label = `${model.layers}×${model.cell.toUpperCase()}-${model.hidden}`;
+  const label = `${model.layers}×${model.bidirectional ? 'Bi' : ''}${model.cell.toUpperCase()}-${model.hidden}${taskSuffix(model.task)}`;
   try {
     const runDir = await controller.train(params, label);
     registry.refresh();
@@ -91,7 +91,7 @@ function parseArgs(args: unknown): TrainCommandArgs {
 async function chooseTraining(
   given: TrainCommandArgs,
   registry: RunRegistry,
-): Promise<{ preset: Pick<Preset, 'model' | 'training'>; files: FileChoice } | undefined> {
+): Promise<{ preset: Pick<Preset, 'model' | 'training'>; files: FileChoice; inputs?: string[] } | undefined> {
   if (given.preset) {
     const preset = PRESETS.find((p) => p.id === given.preset);
     if (!preset) {
@@ -103,6 +103,11 @@ async function chooseTraining(
   }
   const runs = registry.all.flatMap((r) => (r.info ? [r.info] : []));
   const answers = await askTraining(defaultPreset(), runs, !given.files);
-  const files = given.files ? filesFromArgs(given.files) : answers?.files;
-  return answers && files && { preset: answers, files };
+  const files = given.files && !answers?.inputs ? filesFromArgs(given.files) : answers?.files;
+  return answers && files && { preset: answers, files, ...(answers.inputs ? { inputs: answers.inputs } : {}) };
+}
+
+/** " tagger", " classifier", or nothing for a language model. */
+function taskSuffix(task: ModelSpec['task']): string {
+  return task === 'tag' ? ' tagger' : task === 'classify' ? ' classifier' : '';
 }

@@ -6,6 +6,8 @@ import { DEFAULT_MODEL, DEFAULT_TRAINING, type ModelSpec, type TrainingSpec } fr
 import { estimateTraining, formatDuration } from '../../core/trainingEstimate';
 import { BACK, runInputSteps, type InputStep, type StepResult, type StepUi } from './inputSteps';
 import { askFilesStep, type FileChoice } from './fileChoice';
+import { taskRunSpecs } from '../../core/tasks/taskRunSpec';
+import { askTaskStep, readsWorkspaceFiles, taskDataSpec, taskDataSteps, taskModelSteps, type TaskAnswers } from '../tasks/taskQuestions';
 
 /** What Train Model… asked, filled in step by step (Back keeps earlier answers). */
 export interface TrainAnswers {
@@ -13,22 +15,85 @@ export interface TrainAnswers {
   model: Omit<ModelSpec, 'vocabSize'>;
   training: Partial<TrainingSpec>;
   files?: FileChoice;
+  /** A tagger's or classifier's data file or folder, read instead of the workspace folders. */
+  inputs?: string[];
 }
 
 /** A character vocabulary of source code has about this many symbols; the real size is known only after reading the files. */
 const TYPICAL_VOCABULARY = 100;
 
 /**
- * `RNN Lab: Train Model…` as questions with a step counter: a preset (with its
+ * `RNN Lab: Train Model…` as questions with a step counter: the task
+ * (language model, tagger, classifier), its data (the files, or a labelled
+ * file or folder), then the model: for a language model a preset (with its
  * steps, size and the time it should take here) or Custom (cell, layers,
- * hidden size, resolution, window, batch, steps, learning rate, clipping),
- * then the files. Resolves undefined when cancelled.
+ * hidden size, resolution, window, batch, steps, learning rate, clipping);
+ * for a tagger or classifier its defaults or Custom, the direction and (classify)
+ * the pooling. Resolves undefined when cancelled.
  */
 export async function askTraining(preferred: Preset, runs: readonly RunInfo[], askFiles: boolean): Promise<TrainAnswers | undefined> {
   const answers: TrainAnswers = { presetId: preferred.id, model: preferred.model, training: { ...preferred.training } };
-  const steps: InputStep[] = [{ ask: (ui) => askPreset(ui, answers, preferred, runs) }, ...customSteps(answers, runs)];
-  if (askFiles) steps.push(askFilesStep(answers));
-  return (await runInputSteps('RNN Lab: Train Model', steps)) ? answers : undefined;
+  const task: TaskAnswers = { task: 'lm', model: {}, training: {}, bidirectional: false };
+  const isLm = () => task.task === 'lm';
+  const onlyForLm = (s: InputStep): InputStep => ({ ...s, applies: () => isLm() && (s.applies?.() ?? true) });
+  const steps: InputStep[] = [
+    askTaskStep(task),
+    ...taskDataSteps(task),
+    ...(askFiles ? [{ ...askFilesStep(answers), applies: () => readsWorkspaceFiles(task) }] : []),
+    onlyForLm({ ask: (ui) => askPreset(ui, answers, preferred, runs) }),
+    ...customSteps(answers, runs).map(onlyForLm),
+    ...taskModelSteps(task, (applies) => taskCustomSteps(task, applies)),
+  ];
+  if (!(await runInputSteps('RNN Lab: Train Model', steps))) return undefined;
+  return isLm() ? answers : taskTraining(task, answers.files);
+}
+
+/** A tagger's or classifier's specs from its answers, as `rnn-lab train --task …` builds them. */
+function taskTraining(task: TaskAnswers, files: FileChoice | undefined): TrainAnswers {
+  const kind = task.task as 'tag' | 'classify';
+  const custom = task.customModel === true;
+  const { model, training } = taskRunSpecs({
+    task: kind,
+    bidirectional: task.bidirectional,
+    pooling: task.pooling,
+    data: taskDataSpec(task),
+    model: custom ? task.model : {},
+    training: custom ? { ...task.training, ...(task.steps !== undefined ? { steps: task.steps } : {}) } : {},
+  });
+  const dataPath = task.dataPath;
+  return {
+    presetId: kind,
+    model,
+    training,
+    ...(dataPath ? { files: { description: dataPath }, inputs: [dataPath] } : files ? { files } : {}),
+  };
+}
+
+const TASK_WINDOW_PROMPTS = {
+  seqLength: 'Tokens per window: a tagger reads windows of this length, a classifier the first this many tokens of each text (1–10000)',
+  batchSize: 'Windows or texts per step (1–4096)',
+};
+
+/** A tagger's or classifier's Custom questions: cell, layers, hidden size, window, batch, steps. */
+function taskCustomSteps(task: TaskAnswers, applies: () => boolean): InputStep[] {
+  const defaults = () => {
+    const { model, training } = taskRunSpecs({ task: task.task as 'tag' | 'classify', bidirectional: false, data: {} });
+    return { ...model, ...task.model, steps: task.steps ?? training.steps, seqLength: training.seqLength, batchSize: training.batchSize };
+  };
+  return [
+    choiceStep({ applies, name: 'cell', names: CELL_NAMES, current: () => defaults().cell, set: (cell) => (task.model.cell = cell) }),
+    ...MODEL_NUMBERS.map((f) => intStep({ ...f, applies, current: () => defaults()[f.key], set: (v) => (task.model[f.key] = v) })),
+    ...WINDOW_NUMBERS.map((f) =>
+      intStep({
+        ...f,
+        prompt: TASK_WINDOW_PROMPTS[f.key],
+        applies,
+        current: () => task.training[f.key] ?? defaults()[f.key],
+        set: (v) => (task.training[f.key] = v),
+      }),
+    ),
+    intStep({ applies, name: 'steps', prompt: 'Training steps', min: 1, max: 10_000_000, current: () => defaults().steps, set: (v) => (task.steps = v) }),
+  ];
 }
 
 /** "2,000 steps · 210k parameters · about 4 min here (your last 2×LSTM-128 run)". */

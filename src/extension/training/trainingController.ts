@@ -191,6 +191,9 @@ export class TrainingController implements vscode.Disposable {
         case 'sample':
           this.log.info(`sample at step ${event.record.step}:\n${event.record.text}`);
           break;
+        case 'taskEval':
+          this.log.info(`step ${event.record.step}: accuracy ${(100 * event.record.accuracy).toFixed(2)}%, macro-F1 ${event.record.macroF1.toFixed(3)}`);
+          break;
         case 'gradFlow':
           break;
         case 'checkpoint':

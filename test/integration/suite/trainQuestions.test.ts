@@ -17,6 +17,8 @@ describe('Train Model… questions', () => {
   it('presets show their steps, size and expected time; Custom asks each field with a step counter, Back keeps answers', async () => {
     const l = await lab();
     const script = scriptQuickInput([
+      label('Language model'),
+      label('The whole workspace'),
       label('Custom…'),
       label('gru'),
       { type: '1' },
@@ -28,8 +30,7 @@ describe('Train Model… questions', () => {
       { type: '4' },
       { type: '6' },
       { type: '0.01' },
-      label('none'), // no threshold question follows
-      label('The whole workspace'),
+      label('none'), // no threshold question follows: the flow ends
     ]);
     let runDir: string | undefined;
     try {
@@ -38,30 +39,35 @@ describe('Train Model… questions', () => {
       script.restore();
     }
     const { shown } = script;
-    const presets = shown[0].items!.filter((i) => i.label !== 'Custom…');
+    assert.deepEqual(
+      shown[0].items!.map((i) => i.label),
+      ['Language model', 'Tagger', 'Classifier'],
+    );
+    const presets = shown[2].items!.filter((i) => i.label !== 'Custom…');
     assert.ok(presets.length >= 4);
     for (const p of presets) assert.match(p.detail ?? '', /\d[\d,]* steps · \d+(\.\d)?[kM]? parameters · about \d+ (s|min|h)/, p.label);
     assert.deepEqual(
       shown.map((s) => s.title),
       [
-        // Before the preset is chosen, only the files question is known to follow.
-        'RNN Lab: Train Model (1/2): model',
-        'RNN Lab: Train Model (2/12): cell',
-        'RNN Lab: Train Model (3/12): layers',
-        'RNN Lab: Train Model (4/12): hidden size',
-        'RNN Lab: Train Model (5/12): resolution',
-        'RNN Lab: Train Model (4/12): hidden size',
-        'RNN Lab: Train Model (5/12): resolution',
-        'RNN Lab: Train Model (6/12): window',
-        'RNN Lab: Train Model (7/12): batch',
-        'RNN Lab: Train Model (8/12): steps',
-        'RNN Lab: Train Model (9/12): learning rate',
-        'RNN Lab: Train Model (10/12): clipping',
-        'RNN Lab: Train Model (11/11): files',
+        // Before the task and the preset are chosen, only the files and model questions are known to follow.
+        'RNN Lab: Train Model (1/3): task',
+        'RNN Lab: Train Model (2/3): files',
+        'RNN Lab: Train Model (3/3): model',
+        'RNN Lab: Train Model (4/13): cell',
+        'RNN Lab: Train Model (5/13): layers',
+        'RNN Lab: Train Model (6/13): hidden size',
+        'RNN Lab: Train Model (7/13): resolution',
+        'RNN Lab: Train Model (6/13): hidden size',
+        'RNN Lab: Train Model (7/13): resolution',
+        'RNN Lab: Train Model (8/13): window',
+        'RNN Lab: Train Model (9/13): batch',
+        'RNN Lab: Train Model (10/13): steps',
+        'RNN Lab: Train Model (11/13): learning rate',
+        'RNN Lab: Train Model (12/13): clipping',
       ],
     );
-    assert.equal(shown[5].value, '16', 'Back shows the answer given before');
-    assert.match(shown[9].promptAfter ?? '', /^Training steps: 6 steps · \d+(\.\d)?k parameters · about \d+ s here/);
+    assert.equal(shown[7].value, '16', 'Back shows the answer given before');
+    assert.match(shown[11].promptAfter ?? '', /^Training steps: 6 steps · \d+(\.\d)?k parameters · about \d+ s here/);
     assert.ok(runDir, 'the training started');
     await until(() => l.training.current === undefined, 'the training finished', 60_000);
     const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
@@ -74,7 +80,7 @@ describe('Train Model… questions', () => {
     const l = await lab();
     l.registry.scan();
     const before = l.registry.all.length;
-    const script = scriptQuickInput([label('Custom…'), label('lstm'), 'escape']);
+    const script = scriptQuickInput([label('Language model'), label('The whole workspace'), label('Custom…'), label('lstm'), 'escape']);
     try {
       assert.equal(await vscode.commands.executeCommand('rnnLab.train'), undefined);
     } finally {
