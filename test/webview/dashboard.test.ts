@@ -188,7 +188,8 @@ describe('training dashboard webview', () => {
       const markers = (chart: string) =>
         page.js<Marker[]>(`[...document.querySelectorAll('[data-chart="${chart}"] .u-legend .u-series')].slice(1).map((row) => {
           const style = getComputedStyle(row.querySelector('.u-marker'));
-          return { label: row.querySelector('.u-label').textContent, colour: style.borderTopColor, style: style.borderTopStyle, width: row.querySelector('.u-marker').getBoundingClientRect().width };
+          const width = row.querySelector('.u-marker').getBoundingClientRect().width;
+          return { label: row.querySelector('.u-label').textContent, colour: style.borderTopColor, style: style.borderTopStyle, width };
         })`);
       const loss = await markers('loss');
       const grad = await markers('gradNorm');

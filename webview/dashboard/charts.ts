@@ -113,26 +113,7 @@ class MetricChart {
 
   private plotOptions(theme: ThemeColours, options: ChartOptions): uPlot.Options {
     const { definition } = this;
-    const series: uPlot.Series[] = [{ label: 'step' }];
-    const legendStyles = ['solid'];
-    const names = legendNames(this.runs);
-    for (const run of this.runs) {
-      // Runs differ by colour family, a run's series by shade and dash.
-      const runColour = theme.runs[options.colourOf(run.id) % theme.runs.length];
-      for (const metric of definition.metrics) {
-        const colour = familyShade(runColour, theme.foreground, metric.shade);
-        const style = LINE_STYLES[metric.style];
-        series.push({
-          label: `${names.get(run.id)} ${metric.name}`,
-          stroke: colour,
-          width: style.width,
-          dash: style.dash,
-          spanGaps: true,
-          points: metric.markers ? { show: true, size: 6, fill: colour, stroke: colour } : { show: false },
-        });
-        legendStyles.push(style.legend);
-      }
-    }
+    const { series, legendStyles } = runSeries(this.runs, definition, theme, options);
     const references = definition.referenceLines(this.runs);
     const stops: VerticalMarker[] = definition.marksStops
       ? this.runs.flatMap((run) =>
@@ -176,6 +157,30 @@ class MetricChart {
       },
     };
   }
+}
+
+/** Each run's series of a chart: runs differ by colour family, a run's series by shade and dash. */
+function runSeries(runs: DashboardRunInfo[], definition: ChartDefinition, theme: ThemeColours, options: ChartOptions) {
+  const series: uPlot.Series[] = [{ label: 'step' }];
+  const legendStyles = ['solid'];
+  const names = legendNames(runs);
+  for (const run of runs) {
+    const runColour = theme.runs[options.colourOf(run.id) % theme.runs.length];
+    for (const metric of definition.metrics) {
+      const colour = familyShade(runColour, theme.foreground, metric.shade);
+      const style = LINE_STYLES[metric.style];
+      series.push({
+        label: `${names.get(run.id)} ${metric.name}`,
+        stroke: colour,
+        width: style.width,
+        dash: style.dash,
+        spanGaps: true,
+        points: metric.markers ? { show: true, size: 6, fill: colour, stroke: colour } : { show: false },
+      });
+      legendStyles.push(style.legend);
+    }
+  }
+  return { series, legendStyles };
 }
 
 /** Writes each reference line's label (e.g. "τ = 5") above its right end, so the line explains itself without the legend. */
@@ -276,7 +281,7 @@ export class DashboardCharts {
   setRuns(runs: DashboardRun[]): void {
     for (const chart of this.charts) chart.setRuns(runs, this.theme, this.options);
     this.clipping.setRuns(runs);
-    this.clipping.render(this.options.colourOf);
+    this.clipping.render((id) => this.options.colourOf(id));
   }
 
   append(runId: string, steps: StepRecord[], evals: EvalRecord[]): void {
@@ -302,7 +307,7 @@ export class DashboardCharts {
     requestAnimationFrame(() => {
       this.redrawPending = false;
       for (const chart of this.charts) chart.redraw();
-      this.clipping.render(this.options.colourOf);
+      this.clipping.render((id) => this.options.colourOf(id));
     });
   }
 }
