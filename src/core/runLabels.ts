@@ -1,4 +1,5 @@
 import type { RunInfo } from './runFormat';
+import type { Resolution } from './spec';
 import { natsToBits } from './units';
 
 /** "2×LSTM-128" */
@@ -8,8 +9,13 @@ export function modelLabel(info: RunInfo): string {
 }
 
 /** "bits/char" or "bits/token", the unit of the run's losses as shown. */
-export function lossUnit(info: RunInfo): string {
+export function lossUnit(info: Pick<RunInfo, 'training'>): string {
   return info.training.resolution === 'char' ? 'bits/char' : 'bits/token';
+}
+
+/** "bits per char" or "bits per token", the unit in sentences (logs, CLI lines). */
+export function lossUnitInWords(resolution: Resolution): string {
+  return resolution === 'char' ? 'bits per char' : 'bits per token';
 }
 
 /** "completed · 1.92 bits/char" — the Runs view's one-line summary. */

@@ -45,6 +45,8 @@ export class Lab implements vscode.Disposable {
     this.own(vscode.window.createTreeView('rnnLab.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
     this.own(this.training.onEngineEvent((e) => (e.event === 'finished' || e.event === 'checkpoint') && this.registry.refresh()));
     this.own(this.engine.onExit(() => this.registry.refresh()));
+    // run.json names the last checkpoint's step: the lists show the step the training has reached.
+    this.own(this.training.onProgress((t) => this.registry.setLiveStep(t?.runDir ? { runDir: t.runDir, step: t.step } : undefined)));
     this.samples = this.own(new SamplesViewProvider(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log));
     this.own(vscode.window.registerWebviewViewProvider(SamplesViewProvider.viewType, this.samples, { webviewOptions: { retainContextWhenHidden: false } }));
     this.activations = this.own(new OverlayCommands(this.engine, this.registry, context.workspaceState, this.log));

@@ -81,7 +81,8 @@ export const CHARTS: readonly ChartDefinition[] = [
   {
     id: 'speed',
     title: 'Training speed',
-    yLabel: (runs) => (tokenUnit(runs) === 'character' ? 'chars/s' : 'tokens/s'),
+    // The engine counts the characters a step's tokens stand for, over its last seconds of steps (engine/training/throughput.ts).
+    yLabel: () => 'chars/s (last 10 s)',
     logScale: () => false,
     metrics: [{ name: 'speed', fromStep: (r) => finite(r.charsPerSec), style: 'solid', shade: 0 }],
     referenceLines: () => [],

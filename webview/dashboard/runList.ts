@@ -82,7 +82,8 @@ function summary({ info, steps, evals }: DashboardRun): string {
   if (last && last.loss !== null && Number.isFinite(last.loss)) parts.push(`${natsToBits(last.loss).toFixed(3)} bits/${unit}`);
   const lastEval = evals[evals.length - 1];
   if (lastEval && lastEval.valLoss !== null && Number.isFinite(lastEval.valLoss)) parts.push(`val ${natsToBits(lastEval.valLoss).toFixed(3)}`);
-  if (last && last.charsPerSec !== null && Number.isFinite(last.charsPerSec)) parts.push(`${formatNumber(Math.round(last.charsPerSec))} ${unit}s/s`);
+  // The status bar shows the same number: the engine's speed over its last seconds, in characters for either resolution.
+  if (last && last.charsPerSec !== null && Number.isFinite(last.charsPerSec)) parts.push(`${formatNumber(Math.round(last.charsPerSec))} chars/s`);
   parts.push(info.cell, info.backend);
   const threshold = formatNumber(info.clipValue);
   parts.push(

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { markRunInterrupted } from '../../core/runIndex';
 import { natsToBits } from '../../core/units';
+import { lossUnitInWords } from '../../core/runLabels';
+import type { Resolution } from '../../core/spec';
 import { describeBackend, type RunInfo } from '../../core/runFormat';
 import type { EngineEvent, ExperimentParams, ResumeExperimentParams, ResumeParams, TrainParams } from '../../protocol/engine';
 import type { ExperimentInfo } from '../../core/experiments/experimentFormat';
@@ -14,7 +16,10 @@ export interface ActiveTraining {
   step: number;
   totalSteps: number;
   lastLoss?: number;
+  /** The engine's speed over its last seconds (the step record's): the dashboard shows the same number. */
   charsPerSec?: number;
+  /** Characters or code tokens: what the logged bits are per. */
+  resolution: Resolution;
   /** Set while an experiment runs: its folder and which of its members trains (`runDir` is that member's). */
   experiment?: { dir: string; member: number; total: number; memberLabel: string };
 }
@@ -35,6 +40,9 @@ export class TrainingController implements vscode.Disposable {
   private readonly eventEmitter = new vscode.EventEmitter<EngineEvent>();
   private readonly uiTick = new vscode.EventEmitter<void>();
   private readonly onUiTick = this.uiTick.event;
+  /** The training's progress, at most every UI_INTERVAL_MS, and undefined when it ends (the Runs and Samples views follow it). */
+  readonly onProgress: vscode.Event<ActiveTraining | undefined>;
+  private readonly progressEmitter = new vscode.EventEmitter<ActiveTraining | undefined>();
   /** Every engine event, for the dashboard and the Runs view. */
   readonly onEngineEvent = this.eventEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -51,7 +59,8 @@ export class TrainingController implements vscode.Disposable {
     this.statusItem = vscode.window.createStatusBarItem('rnnLab.training', vscode.StatusBarAlignment.Left, 10);
     this.statusItem.name = 'RNN Lab Training';
     this.statusItem.command = 'rnnLab.openDashboard';
-    this.disposables.push(this.statusItem, this.eventEmitter, this.uiTick);
+    this.onProgress = this.progressEmitter.event;
+    this.disposables.push(this.statusItem, this.eventEmitter, this.uiTick, this.progressEmitter);
     this.disposables.push(engine.onEvent((e) => this.onEvent(e)));
     this.disposables.push(engine.onExit((exit) => !exit.expected && this.onEngineDied(exit.reason)));
   }
@@ -88,7 +97,8 @@ export class TrainingController implements vscode.Disposable {
     if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
     const { dir, info } = await start();
     const total = info.variants.length;
-    this.active = { runDir: '', label, step: 0, totalSteps: info.shared.training.steps, experiment: { dir, member: 0, total, memberLabel: '' } };
+    const { steps: totalSteps, resolution } = info.shared.training;
+    this.active = { runDir: '', label, step: 0, totalSteps, resolution, experiment: { dir, member: 0, total, memberLabel: '' } };
     this.log.info(`experiment ${label} in ${dir}: ${info.variants.map((v) => v.label).join(', ')}`);
     if (this.lastMember?.dir === dir) this.onMember(this.lastMember);
     this.showProgress();
@@ -122,10 +132,13 @@ export class TrainingController implements vscode.Disposable {
         .then((a) => a && vscode.commands.executeCommand('rnnLab.compareRuns', event.dir));
   }
 
-  private async begin(start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend'>; skipped: string }>, label: string): Promise<string> {
+  private async begin(
+    start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend' | 'training'>; skipped: string }>,
+    label: string,
+  ): Promise<string> {
     if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
     const { runDir, info, skipped } = await start();
-    this.active = { runDir, label, step: info.progress.step, totalSteps: info.progress.totalSteps };
+    this.active = { runDir, label, step: info.progress.step, totalSteps: info.progress.totalSteps, resolution: info.training.resolution };
     this.log.info(`training ${label} in ${runDir} with ${describeBackend(info.backend)}`);
     if (skipped) this.log.info(`skipped files: ${skipped}`);
     if (info.backend.notice) {
@@ -178,15 +191,16 @@ export class TrainingController implements vscode.Disposable {
         case 'step':
           t.step = event.record.step;
           t.lastLoss = event.record.loss;
-          t.charsPerSec = event.progress.charsPerSec;
+          t.charsPerSec = event.record.charsPerSec;
           if (Date.now() - this.lastUiUpdate >= TrainingController.UI_INTERVAL_MS) {
             this.lastUiUpdate = Date.now();
             this.updateStatus();
             this.uiTick.fire();
+            this.progressEmitter.fire(t);
           }
           break;
         case 'eval':
-          this.log.info(`step ${event.record.step}: validation ${natsToBits(event.record.valLoss).toFixed(3)} bits per token`);
+          this.log.info(`step ${event.record.step}: validation ${natsToBits(event.record.valLoss).toFixed(3)} ${lossUnitInWords(t.resolution)}`);
           break;
         case 'sample':
           this.log.info(`sample at step ${event.record.step}:\n${event.record.text}`);
@@ -235,6 +249,7 @@ export class TrainingController implements vscode.Disposable {
     this.finishProgress?.();
     this.finishProgress = undefined;
     this.updateStatus();
+    this.progressEmitter.fire(undefined);
   }
 
   private updateStatus(): void {
