@@ -28,7 +28,8 @@ export class ProgressReporter {
     const eta = done > 0 ? ((Date.now() - this.startedAt) / done) * (this.totalSteps - step) : 0;
     const val = this.lastVal !== undefined ? `  val ${natsToBits(this.lastVal).toFixed(3)}` : '';
     const speed = `${Math.round(charsPerSec).toLocaleString('en-US')} chars/s`;
-    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} ${this.resolution === 'char' ? 'bits/char' : 'bits/token'}${val}  ${speed}  eta ${formatDuration(eta)}`;
+    const unit = this.resolution === 'char' ? 'bits/char' : 'bits/token';
+    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} ${unit}${val}  ${speed}  eta ${formatDuration(eta)}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((step / this.totalSteps) * width);
