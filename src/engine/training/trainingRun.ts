@@ -174,7 +174,8 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
     throw new TrainingSetupError(`run ${run.id} already has ${startStep} of ${training.steps} steps: pass --steps with a larger total to train further`);
   }
   const filters: CorpusFilters = { include: info.corpus.include, exclude: info.corpus.exclude };
-  const data = await prepareData(info.corpus.inputs, filters, training, vocab).catch((err: unknown) => {
+  // The files the run read, no others: what appeared since (an exported .onnx) is neither read nor reported skipped.
+  const data = await prepareData(info.corpus.inputs, { ...filters, onlyFiles: info.corpus.files }, training, vocab).catch((err: unknown) => {
     if (err instanceof CorpusError) throw new CorpusError(`cannot resume ${run.id}: ${err.message}`);
     throw err;
   });
