@@ -37,7 +37,7 @@ test('a stop says "Stopped at step N (checkpoint saved)"; resuming ignores files
   assert.equal(outcome.message, 'Stopped at step 3 (checkpoint saved)');
   const info = started.run.readInfo();
   assert.equal(info.checkpoint, path.join('checkpoints', 'step-0000003'), 'the step it names is saved');
-  assert.ok(fs.existsSync(path.join(started.run.dir, info.checkpoint!, 'weights.bin')));
+  assert.ok(fs.existsSync(path.join(started.run.dir, info.checkpoint, 'weights.bin')));
   assert.equal(runDescription(info), 'stopped at step 3');
   assert.deepEqual(info.corpus.files, ['file0.js', 'file1.js', 'file2.js', 'file3.js'], 'run.json records the files read');
 
