@@ -7,6 +7,7 @@ import { DashboardPanel } from './dashboard/dashboardPanel';
 import { SamplesViewProvider } from './samples/samplesView';
 import { generateSample } from './samples/generateCommand';
 import { trainModel } from './training/trainCommand';
+import { isExtraSteps } from '../core/extraSteps';
 import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './runs/runCommands';
 import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
@@ -106,8 +107,13 @@ export class Lab implements vscode.Disposable {
         ? deleteExperiment(this.registry, this.training, arg)
         : deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)),
     );
-    command('rnnLab.resumeTraining', async (arg) => {
+    // The dashboard passes how many more steps (validated in protocol/dashboard.ts); else finished runs are asked.
+    command('rnnLab.resumeTraining', async (arg, extraSteps) => {
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
+      return run ? resumeRun(this.training, this.registry, run, isExtraSteps(extraSteps) ? extraSteps : undefined) : undefined;
+    });
+    command('rnnLab.trainMore', async (arg) => {
+      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Train More', arg);
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
     command('rnnLab.refreshRuns', () => this.registry.refreshLocation());

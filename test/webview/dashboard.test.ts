@@ -297,6 +297,50 @@ describe('training dashboard webview', () => {
     });
   });
 
+  it('offers Resume for a stopped run and Train More for a finished one, asking how many steps, and posts resumeRun once', async () => {
+    const stopped: DashboardRun = { ...runUpTo(rnn, 120), info: { ...rnn.info, status: 'cancelled', message: 'Stopped at step 120 (checkpoint saved)' } };
+    await withDashboard(async (page) => {
+      await page.page.setViewportSize({ width: 420, height: 900 });
+      await show(page, [stopped, lstm]);
+      const row = (run: DashboardRun) => `.run[data-run-id="${run.info.id}"]`;
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .run-status').textContent`), 'stopped', 'not "cancelled"');
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .resume-run').textContent`), 'Resume…');
+      assert.equal(await page.js(`document.querySelector('${row(lstm)} .resume-run').textContent`), 'Train More…');
+
+      await page.page.click(`${row(stopped)} .resume-run`);
+      await page.waitFor(`document.querySelector('${row(stopped)} .extra-steps') !== null`);
+      // The rest of the planned 200 steps.
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .extra-steps').value`), '80');
+      assert.match(await page.js<string>(`document.querySelector('${row(stopped)} .resume-label').textContent`), /after step 120/);
+      await page.page.fill(`${row(stopped)} .extra-steps`, 'lots');
+      assert.match(await page.js<string>(`document.querySelector('${row(stopped)} .resume-problem').textContent`), /whole number/);
+      await page.page.click(`${row(stopped)} .start-resume`);
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'resumeRun'),
+        [],
+        'nothing sent for a bad count',
+      );
+      // Records of another run arrive while typing: the form keeps what was typed.
+      await page.page.fill(`${row(stopped)} .extra-steps`, '1,500');
+      await page.send({ type: 'append', runId: lstm.info.id, steps: [], evals: [], samples: [] });
+      await page.page.screenshot({ path: saveScreenshot('dashboard-resume-narrow.png'), fullPage: true });
+      await page.page.press(`${row(stopped)} .extra-steps`, 'Enter');
+      await page.page.click(`${row(stopped)} .resume-run`, { force: true });
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'resumeRun'),
+        [{ type: 'resumeRun', runId: rnn.info.id, extraSteps: 1500 }],
+      );
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .resume-run').textContent`), 'Starting…');
+
+      // A finished run: the planned count again.
+      await page.page.click(`${row(lstm)} .resume-run`);
+      await page.waitFor(`document.querySelector('${row(lstm)} .extra-steps') !== null`);
+      assert.equal(await page.js(`document.querySelector('${row(lstm)} .extra-steps').value`), '200');
+      await page.page.click(`${row(lstm)} .cancel-resume`);
+      await page.waitFor(`document.querySelector('${row(lstm)} .extra-steps') === null`);
+    });
+  });
+
   it('restores the log-scale choice and the shown runs from the saved state after a reload', async () => {
     let saved: unknown;
     await withDashboard(async (page) => {

@@ -49,6 +49,8 @@ export class TrainingController implements vscode.Disposable {
   /** The status bar and the notification are redrawn at most this often (a small model steps hundreds of times a second). */
   private static readonly UI_INTERVAL_MS = 250;
   private lastUiUpdate = 0;
+  /** Where the training's progress shows: a cancellable notification until a dashboard shows the run, then the status bar's window progress. */
+  private progressWhere: 'notification' | 'window' | undefined;
   /** The newest member announcement: it can arrive before the experiment's own response is handled. */
   private lastMember: MemberEvent | undefined;
 
@@ -67,6 +69,22 @@ export class TrainingController implements vscode.Disposable {
 
   get current(): ActiveTraining | undefined {
     return this.active;
+  }
+
+  /** Where the progress of the training shows now (undefined: none runs). */
+  get progressLocation(): 'notification' | 'window' | undefined {
+    return this.progressWhere;
+  }
+
+  /**
+   * A dashboard shows the training: the notification would cover its samples
+   * for the whole run, so the progress moves to the status bar (window
+   * progress); the dashboard and the Runs view have Stop.
+   */
+  moveProgressToWindow(): void {
+    if (!this.active || this.progressWhere !== 'notification') return;
+    this.finishProgress?.();
+    this.showProgress(vscode.ProgressLocation.Window);
   }
 
   async train(params: TrainParams, label: string): Promise<string> {
@@ -150,11 +168,12 @@ export class TrainingController implements vscode.Disposable {
     return runDir;
   }
 
-  private showProgress(): void {
+  private showProgress(location = vscode.ProgressLocation.Notification): void {
     const training = this.active!;
+    this.progressWhere = location === vscode.ProgressLocation.Window ? 'window' : 'notification';
     void vscode.window.withProgress(
       {
-        location: vscode.ProgressLocation.Notification,
+        location,
         title: `RNN Lab: ${training.experiment ? 'experiment' : 'training'} ${training.label}`,
         cancellable: true,
       },
@@ -216,16 +235,35 @@ export class TrainingController implements vscode.Disposable {
             break;
           }
           this.end();
-          if (event.status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${event.message}`);
-          else if (event.status === 'completed')
-            void vscode.window
-              .showInformationMessage(`RNN Lab: training ${t.label} finished.`, 'Open Dashboard')
-              .then((a) => a && vscode.commands.executeCommand('rnnLab.openDashboard', event.runDir));
+          this.announceEnd(t, event);
           this.log.info(`training ${t.label} ${event.status}${event.message ? `: ${event.message}` : ''}`);
           break;
       }
     }
     this.eventEmitter.fire(event);
+  }
+
+  /**
+   * A toast of its own when a run ends (the progress notification has closed
+   * by then, or was never shown: see moveProgressToWindow), with what to do next.
+   */
+  private announceEnd(t: ActiveTraining, event: Extract<EngineEvent, { event: 'finished' }>): void {
+    const { runDir, status, message } = event;
+    const then = (answer: string | undefined) => {
+      if (answer === 'Open Dashboard') void vscode.commands.executeCommand('rnnLab.openDashboard', runDir);
+      if (answer === 'Generate Samples') void vscode.commands.executeCommand('rnnLab.generateSample', { modelId: runDir });
+      if (answer === 'Resume') void vscode.commands.executeCommand('rnnLab.resumeTraining', runDir);
+    };
+    if (status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${message}`);
+    else if (status === 'cancelled')
+      void vscode.window.showInformationMessage(`RNN Lab: ${t.label}: ${message ?? 'stopped'}.`, 'Resume', 'Open Dashboard').then(then);
+    else {
+      const loss = event.info.progress.bestValLoss;
+      const result = loss !== undefined ? ` Best validation loss ${natsToBits(loss).toFixed(3)} ${lossUnitInWords(t.resolution)}.` : '';
+      void vscode.window
+        .showInformationMessage(`RNN Lab: training ${t.label} finished at step ${event.info.progress.step}.${result}`, 'Open Dashboard', 'Generate Samples')
+        .then(then);
+    }
   }
 
   private onEngineDied(reason: string): void {
@@ -248,6 +286,7 @@ export class TrainingController implements vscode.Disposable {
     this.active = undefined;
     this.finishProgress?.();
     this.finishProgress = undefined;
+    this.progressWhere = undefined;
     this.updateStatus();
     this.progressEmitter.fire(undefined);
   }
