@@ -110,7 +110,7 @@ export class Lab implements vscode.Disposable {
     // The dashboard passes how many more steps (validated in protocol/dashboard.ts); else finished runs are asked.
     command('rnnLab.resumeTraining', async (arg, extraSteps) => {
       if (extraSteps !== undefined && !isExtraSteps(extraSteps)) {
-        void vscode.window.showErrorMessage(`RNN Lab: cannot resume: ${String(extraSteps)} is not a number of steps.`);
+        void vscode.window.showErrorMessage(`RNN Lab: cannot resume: ${JSON.stringify(extraSteps)} is not a number of steps.`);
         return undefined;
       }
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
