@@ -486,6 +486,38 @@ describe('Samples view webview', () => {
     });
   });
 
+  it('shows a mostly-whitespace sample faintly marked, and a long one in full in a box that grows', async () => {
+    // What a low temperature gives after a short training: runs of spaces and blank lines.
+    const spaces = '        \n\n            \n    \treturn \n                \n';
+    const long = Array.from({ length: 30 }, (_, i) => `    line ${i}: value = compute(${i})`).join('\n');
+    await withView(async (page) => {
+      await showModels(page);
+      await playGeneration(page, 'ws', settings({ prime: '' }), [spaces.slice(0, 20), spaces.slice(20)]);
+      const shown = await page.js<{ text: string; spaces: number; newlines: number; tabs: number; width: number }>(`(() => {
+        const box = document.querySelector('.output');
+        const space = box.querySelector('.ws-space');
+        return { text: box.textContent, spaces: [...box.querySelectorAll('.ws-space')].reduce((n, e) => n + e.textContent.length, 0), newlines: box.querySelectorAll('.ws-newline').length,
+          tabs: box.querySelectorAll('.ws-tab').length, width: space.getBoundingClientRect().width };
+      })()`);
+      assert.equal(shown.text, spaces, 'the text itself is unchanged (what Copy and a selection give)');
+      assert.equal(shown.newlines, 5);
+      assert.equal(shown.tabs, 1);
+      assert.equal(shown.spaces, [...spaces].filter((c) => c === ' ').length, 'every space is marked (however the pieces arrived)');
+      assert.ok(shown.width > 20, `a run of spaces is marked over its width: ${shown.width} px`);
+      const marks = await page.js<string>(`getComputedStyle(document.querySelector('.ws-newline'), '::before').content`);
+      assert.equal(marks, '"↵"');
+      await page.page.screenshot({ path: saveScreenshot('samples-whitespace.png'), fullPage: true });
+
+      await playGeneration(page, 'long', settings({ prime: '' }), [long]);
+      const box = await page.js<{ client: number; scroll: number }>(
+        `(() => { const b = document.querySelector('.output'); return { client: b.clientHeight, scroll: b.scrollHeight }; })()`,
+      );
+      assert.ok(box.client > 400, `the box grew with its 30 lines: ${box.client} px`);
+      assert.ok(box.scroll <= box.client + 1, `all 30 lines show without scrolling inside the box (${box.scroll} > ${box.client})`);
+      await page.page.screenshot({ path: saveScreenshot('samples-long.png'), fullPage: true });
+    });
+  });
+
   it('fits a narrow side bar without sideways scrolling (screenshots, dark and light)', async () => {
     for (const [theme, name] of [
       [DARK, 'samples.png'],
