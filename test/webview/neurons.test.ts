@@ -201,7 +201,8 @@ describe('Neurons view webview', () => {
         const scroller = document.querySelector('.table-scroll');
         const right = document.documentElement.clientWidth;
         const buttons = [...document.querySelectorAll('.feature-table button.neuron')];
-        const hidden = buttons.filter((b) => { const r = b.getBoundingClientRect(); return r.right > right || r.left < 0 || r.width === 0; }).map((b) => b.dataset.neuron);
+        const cut = (b) => { const r = b.getBoundingClientRect(); return r.right > right || r.left < 0 || r.width === 0; };
+        const hidden = buttons.filter(cut).map((b) => b.dataset.neuron);
         return { scroll: scroller.scrollWidth, client: scroller.clientWidth, hidden, buttons: buttons.length };
       })()`);
       const expected = ranking.features.reduce((n, f) => n + f.top.length, 0);

@@ -496,7 +496,8 @@ describe('Samples view webview', () => {
       const shown = await page.js<{ text: string; spaces: number; newlines: number; tabs: number; width: number }>(`(() => {
         const box = document.querySelector('.output');
         const space = box.querySelector('.ws-space');
-        return { text: box.textContent, spaces: [...box.querySelectorAll('.ws-space')].reduce((n, e) => n + e.textContent.length, 0), newlines: box.querySelectorAll('.ws-newline').length,
+        const spaces = [...box.querySelectorAll('.ws-space')].reduce((n, e) => n + e.textContent.length, 0);
+        return { text: box.textContent, spaces, newlines: box.querySelectorAll('.ws-newline').length,
           tabs: box.querySelectorAll('.ws-tab').length, width: space.getBoundingClientRect().width };
       })()`);
       assert.equal(shown.text, spaces, 'the text itself is unchanged (what Copy and a selection give)');
