@@ -138,7 +138,7 @@ describe('Samples view webview', () => {
             `topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')}, count: ${value('vscode-textfield.count')}, ` +
             `int8: document.querySelector('vscode-checkbox.int8').checked })`,
         ),
-        { temperature: '0.8', shown: '0.80', length: '500', topK: '0', seed: '1', count: '1', int8: false },
+        { temperature: '0.6', shown: '0.60', length: '500', topK: '0', seed: '1', count: '1', int8: false },
         'the defaults',
       );
       assert.deepEqual(await page.js(`(() => { const t = document.querySelector('input.temperature'); return [t.min, t.max, t.step]; })()`), [
