@@ -94,6 +94,12 @@ export async function resumeRun(controller: TrainingController, registry: RunReg
   }
   const info = run.info;
   if (!info) return undefined;
+  // Another process (`rnn-lab train --resume`) trains it: say so before asking anything.
+  const owner = liveLockOwner(run.dir);
+  if (owner) {
+    void vscode.window.showErrorMessage(`RNN Lab: cannot resume ${run.id}: it is in use by ${describeOwner(owner)}.`);
+    return undefined;
+  }
   const finished = info.progress.step >= info.progress.totalSteps;
   const extra = extraSteps ?? (finished ? await askExtraSteps(info, `RNN Lab: Train ${modelLabel(info)} ${run.id} More`) : undefined);
   if (finished && extra === undefined) return undefined;
