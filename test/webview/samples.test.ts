@@ -514,6 +514,12 @@ describe('Samples view webview', () => {
         `(() => { const b = document.querySelector('.output'); return { client: b.clientHeight, scroll: b.scrollHeight }; })()`,
       );
       assert.ok(box.client > 400, `the box grew with its 30 lines: ${box.client} px`);
+      // Indentation is marked; a single space between words is not (as the editor's "boundary" whitespace).
+      const marked = await page.js<string[]>(`[...document.querySelectorAll('.output .ws-space')].map((e) => e.textContent)`);
+      assert.deepEqual(
+        marked,
+        Array.from({ length: 30 }, () => '    '),
+      );
       assert.ok(box.scroll <= box.client + 1, `all 30 lines show without scrolling inside the box (${box.scroll} > ${box.client})`);
       await page.page.screenshot({ path: saveScreenshot('samples-long.png'), fullPage: true });
     });

@@ -78,22 +78,25 @@ class SampleBlock {
 
 /**
  * The text with its spaces, tabs and line ends marked faintly (CSS draws the
- * marks: `.ws-*` in samples.css), so a sample that is mostly whitespace does
+ * marks: `.ws-*` in samples.css; single spaces between words stay plain), so
+ * a sample that is mostly whitespace does
  * not look empty. The characters themselves stay in the text: selecting and
  * copying it gives exactly what the model wrote.
  */
 export function withVisibleWhitespace(text: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
-  for (const part of text.split(/( +|\t+|\n)/)) {
-    if (part === '') continue;
-    const kind = part[0] === ' ' ? 'ws-space' : part[0] === '\t' ? 'ws-tab' : part === '\n' ? 'ws-newline' : undefined;
+  const parts = text.split(/( +|\t+|\n)/).filter((part) => part !== '');
+  parts.forEach((part, i) => {
+    // As the editor's "boundary" whitespace: a single space between words is left plain.
+    const wordSpace = part === ' ' && i > 0 && i < parts.length - 1 && parts[i - 1] !== '\n' && parts[i + 1] !== '\n';
+    const kind = wordSpace ? undefined : part[0] === ' ' ? 'ws-space' : part[0] === '\t' ? 'ws-tab' : part === '\n' ? 'ws-newline' : undefined;
     if (kind === undefined) {
       fragment.appendChild(document.createTextNode(part));
-      continue;
+      return;
     }
     const span = fragment.appendChild(element('span', kind));
     span.textContent = part;
-  }
+  });
   return fragment;
 }
 
