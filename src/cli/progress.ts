@@ -1,4 +1,6 @@
 import { natsToBits, formatDuration } from '../core/units';
+import { lossUnitInWords } from '../core/runLabels';
+import type { Resolution } from '../core/spec';
 
 /**
  * Training progress on stderr: a bar redrawn in place on a terminal, plain
@@ -15,6 +17,8 @@ export class ProgressReporter {
     private readonly totalSteps: number,
     private readonly startStep: number,
     private readonly lineEvery: number,
+    /** Characters or tokens: what the bits are per. */
+    private readonly resolution: Resolution,
   ) {
     this.tty = Boolean(stream.isTTY);
   }
@@ -24,7 +28,8 @@ export class ProgressReporter {
     const eta = done > 0 ? ((Date.now() - this.startedAt) / done) * (this.totalSteps - step) : 0;
     const val = this.lastVal !== undefined ? `  val ${natsToBits(this.lastVal).toFixed(3)}` : '';
     const speed = `${Math.round(charsPerSec).toLocaleString('en-US')} chars/s`;
-    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} bits${val}  ${speed}  eta ${formatDuration(eta)}`;
+    const unit = this.resolution === 'char' ? 'bits/char' : 'bits/token';
+    const text = `step ${step}/${this.totalSteps}  loss ${natsToBits(loss).toFixed(3)} ${unit}${val}  ${speed}  eta ${formatDuration(eta)}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((step / this.totalSteps) * width);
@@ -38,7 +43,7 @@ export class ProgressReporter {
 
   evaluation(step: number, valLoss: number): void {
     this.lastVal = valLoss;
-    this.line(`validation at step ${step}: ${natsToBits(valLoss).toFixed(3)} bits per token`);
+    this.line(`validation at step ${step}: ${natsToBits(valLoss).toFixed(3)} ${lossUnitInWords(this.resolution)}`);
   }
 
   /** A message that must not be overwritten by the bar. */

@@ -40,6 +40,12 @@ export interface GatherOptions {
    * while walking, e.g. VS Code's `files.exclude`. Explicit files are never filtered.
    */
   exclude?: string[];
+  /**
+   * Read only these documents (their `CorpusDocument.path`s), as a resumed run does with the list
+   * its run.json recorded: files that appeared since (an exported .onnx, a new source file) are
+   * neither read nor reported as skipped.
+   */
+  onlyFiles?: readonly string[];
   /** Honour .gitignore files found while walking. Default true. */
   followGitignore?: boolean;
   /**
@@ -134,6 +140,11 @@ export async function gatherCorpus(inputs: string[], options: GatherOptions = {}
   const roots = await findFiles(inputs, options.include?.length ? includeFilter(options.include) : undefined, ctx);
   const root = commonDir(roots);
   const display = (abs: string) => (root ? toPosix(path.relative(root, abs)) : abs);
+  if (options.onlyFiles) {
+    const only = new Set(options.onlyFiles);
+    ctx.found = ctx.found.filter((abs) => only.has(display(abs)));
+    ctx.skipped = ctx.skipped.filter((s) => only.has(display(s.abs)));
+  }
   const { documents, skipped } = await readFound(ctx, display, maxFileBytes, options.confineTo);
   documents.sort((a, b) => compareStrings(a.path, b.path));
   skipped.sort((a, b) => compareStrings(a.path, b.path));

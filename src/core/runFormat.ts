@@ -38,6 +38,8 @@ export interface CorpusSummary {
   skipped: Partial<Record<SkipReason, number>>;
   /** The first skipped files with their reasons (the full count is in `skipped`). */
   skippedExamples: { path: string; reason: SkipReason }[];
+  /** The documents read (`CorpusDocument.path`s): a resumed run reads these and no others. Absent in older runs. */
+  files?: string[];
   /** SHA-256 (first 32 hex digits) of the encoded training and validation tokens: resuming checks the text is the same. Absent in older runs. */
   fingerprint?: string;
 }

@@ -1,4 +1,5 @@
 import type { RunInfo } from './runFormat';
+import type { Resolution } from './spec';
 import { natsToBits } from './units';
 
 /** "2×LSTM-128" */
@@ -8,14 +9,33 @@ export function modelLabel(info: RunInfo): string {
 }
 
 /** "bits/char" or "bits/token", the unit of the run's losses as shown. */
-export function lossUnit(info: RunInfo): string {
+export function lossUnit(info: Pick<RunInfo, 'training'>): string {
   return info.training.resolution === 'char' ? 'bits/char' : 'bits/token';
+}
+
+/** "bits per char" or "bits per token", the unit in sentences (logs, CLI lines). */
+export function lossUnitInWords(resolution: Resolution): string {
+  return resolution === 'char' ? 'bits per char' : 'bits per token';
+}
+
+/**
+ * What a stop by the user says (run.json's message, the notification, the dashboard): a stopped
+ * run is resumable, not gone, and the step it reached is saved. ("cancelled" sounded final.)
+ */
+export function stoppedMessage(step: number): string {
+  return `Stopped at step ${step} (checkpoint saved)`;
+}
+
+/** A run's status in words: "running 785/2000", "stopped at step 793", "completed", "failed". */
+export function statusLabel(info: Pick<RunInfo, 'status' | 'progress'>): string {
+  if (info.status === 'running') return `running ${info.progress.step}/${info.progress.totalSteps}`;
+  if (info.status === 'cancelled') return `stopped at step ${info.progress.step}`;
+  return info.status;
 }
 
 /** "completed · 1.92 bits/char" — the Runs view's one-line summary. */
 export function runDescription(info: RunInfo): string {
-  const parts: string[] = [info.status];
-  if (info.status === 'running') parts[0] = `running ${info.progress.step}/${info.progress.totalSteps}`;
+  const parts: string[] = [statusLabel(info)];
   const best = info.progress.bestValLoss;
   if (best !== undefined) parts.push(`${natsToBits(best).toFixed(2)} ${lossUnit(info)}`);
   return parts.join(' · ');

@@ -7,6 +7,7 @@ import { DashboardPanel } from './dashboard/dashboardPanel';
 import { SamplesViewProvider } from './samples/samplesView';
 import { generateSample } from './samples/generateCommand';
 import { trainModel } from './training/trainCommand';
+import { isExtraSteps } from '../core/extraSteps';
 import { deleteRuns, exportRun, pickRun, resumeRun, runsFromArgs } from './runs/runCommands';
 import { OverlayCommands } from './activations/overlayCommands';
 import { NeuronsController } from './neurons/neuronsController';
@@ -48,6 +49,8 @@ export class Lab implements vscode.Disposable {
     this.own(vscode.window.createTreeView('rnnLab.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
     this.own(this.training.onEngineEvent((e) => (e.event === 'finished' || e.event === 'checkpoint') && this.registry.refresh()));
     this.own(this.engine.onExit(() => this.registry.refresh()));
+    // run.json names the last checkpoint's step: the lists show the step the training has reached.
+    this.own(this.training.onProgress((t) => this.registry.setLiveStep(t?.runDir ? { runDir: t.runDir, step: t.step } : undefined)));
     this.samples = this.own(new SamplesViewProvider(context.extensionUri, this.engine, this.registry, context.workspaceState, this.log));
     this.own(vscode.window.registerWebviewViewProvider(SamplesViewProvider.viewType, this.samples, { webviewOptions: { retainContextWhenHidden: false } }));
     this.activations = this.own(new OverlayCommands(this.engine, this.registry, context.workspaceState, this.log));
@@ -108,8 +111,17 @@ export class Lab implements vscode.Disposable {
         ? deleteExperiment(this.registry, this.training, arg)
         : deleteRuns(this.registry, this.training, await runsFromArgs(this.registry, 'RNN Lab: Delete Run', arg, selection)),
     );
-    command('rnnLab.resumeTraining', async (arg) => {
+    // The dashboard passes how many more steps (validated in protocol/dashboard.ts); else finished runs are asked.
+    command('rnnLab.resumeTraining', async (arg, extraSteps) => {
+      if (extraSteps !== undefined && !isExtraSteps(extraSteps)) {
+        void vscode.window.showErrorMessage(`RNN Lab: cannot resume: ${JSON.stringify(extraSteps)} is not a number of steps.`);
+        return undefined;
+      }
       const [run] = await runsFromArgs(this.registry, 'RNN Lab: Resume Training', arg);
+      return run ? resumeRun(this.training, this.registry, run, extraSteps) : undefined;
+    });
+    command('rnnLab.trainMore', async (arg) => {
+      const [run] = await runsFromArgs(this.registry, 'RNN Lab: Train More', arg);
       return run ? resumeRun(this.training, this.registry, run) : undefined;
     });
     command('rnnLab.refreshRuns', () => this.registry.refreshLocation());

@@ -5,6 +5,7 @@
  */
 import { shortBackendLabel, type GradFlowRecord, type RunInfo, type RunStatus, type SampleRecord } from '../core/runFormat';
 import { MAX_GRAD_FLOW_LENGTH } from '../core/spec';
+import { MAX_EXTRA_STEPS, isExtraSteps } from '../core/extraSteps';
 import { modelLabel } from '../core/runLabels';
 import type { EvalRecord, StepRecord } from './engine';
 import { arrayOf, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
@@ -87,7 +88,9 @@ export type DashboardToHost =
   /** The user removed a run from the overlay. */
   | { type: 'hideRun'; runId: string }
   /** The user asked to stop the run's training. */
-  | { type: 'stopRun'; runId: string };
+  | { type: 'stopRun'; runId: string }
+  /** Resume (a stopped or failed run) or Train More (a finished one): `extraSteps` more steps, as the user typed. */
+  | { type: 'resumeRun'; runId: string; extraSteps: number };
 
 /** State the webview keeps with setState so it survives being hidden and reloaded. */
 export interface DashboardWebviewState {
@@ -97,10 +100,17 @@ export interface DashboardWebviewState {
   gradFlowWindow?: boolean;
 }
 
+/** A run id is a folder name: never a path (no separator, not `.` or `..`). */
+export const runIdCheck: Check = (v, p) =>
+  typeof v === 'string' && v.length > 0 && v.length <= 255 && !/[/\\]/.test(v) && v !== '.' && v !== '..' ? undefined : `${p} must be a run id (a folder name)`;
+
+const extraStepsCheck: Check = (v, p) => (isExtraSteps(v) ? undefined : `${p} must be a whole number of steps from 1 to ${MAX_EXTRA_STEPS}`);
+
 const checks: Record<DashboardToHost['type'], Check> = {
   ready: shape({ type: str }),
   hideRun: shape({ type: str, runId: str }),
   stopRun: shape({ type: str, runId: str }),
+  resumeRun: shape({ type: str, runId: runIdCheck, extraSteps: extraStepsCheck }),
 };
 
 /** Validates a message from the webview (untrusted input). */
@@ -108,10 +118,6 @@ export function parseDashboardMessage(value: unknown): DashboardToHost | undefin
   if (!isRecord(value) || oneOf(...Object.keys(checks))(value.type, 'type')) return undefined;
   return checks[value.type as DashboardToHost['type']](value, 'message') ? undefined : (value as DashboardToHost);
 }
-
-/** A run id is a folder name: never a path (no separator, not `.` or `..`). */
-export const runIdCheck: Check = (v, p) =>
-  typeof v === 'string' && v.length > 0 && v.length <= 255 && !/[/\\]/.test(v) && v !== '.' && v !== '..' ? undefined : `${p} must be a run id (a folder name)`;
 
 /** Validates restored webview state (it comes back from the webview). */
 export function parseDashboardState(value: unknown): DashboardWebviewState | undefined {

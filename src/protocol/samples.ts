@@ -6,6 +6,7 @@
 import { MODEL_PRECISIONS, type ModelPrecision } from '../core/precision';
 import { MAX_GENERATE_COUNT, MAX_GENERATE_LENGTH } from './limits';
 import { arrayOf, bool, int, isRecord, num, oneOf, optional, shape, str, type Check } from './guards';
+import { DEFAULT_SAMPLE_TEMPERATURE } from '../core/presets';
 
 export { MAX_GENERATE_COUNT, MAX_GENERATE_LENGTH };
 export type { ModelPrecision };
@@ -34,7 +35,7 @@ export interface GenerationSettings {
 /** What the view starts with, and what `RNN Lab: Generate Sample…` uses when not told otherwise. */
 export const DEFAULT_GENERATION: Omit<GenerationSettings, 'modelId' | 'prime'> = {
   length: 500,
-  temperature: 0.8,
+  temperature: DEFAULT_SAMPLE_TEMPERATURE,
   topK: 0,
   seed: 1,
   count: 1,

@@ -77,7 +77,11 @@ test('train writes a run folder, prints its path last, and sample reads it', () 
   assert.equal(path.dirname(runDir), out);
   const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
   assert.equal(info.status, 'completed');
-  assert.match(r.stderr, /step 10\/10 {2}loss [\d.]+ bits/, 'plain progress lines when stderr is not a terminal');
+  assert.match(r.stderr, /step 10\/10 {2}loss [\d.]+ bits\/char/, 'plain progress lines when stderr is not a terminal');
+  // A character model's losses are bits per character everywhere, never "per token".
+  assert.match(r.stderr, /validation at step 10: [\d.]+ bits per char\n/);
+  assert.match(r.stderr, /completed at step 10\/10, loss [\d.]+ bits\/char/);
+  assert.doesNotMatch(r.stderr, /bits[ /]\w* ?token/);
 
   const s = rnnLab(['sample', runDir, '--length', '30', '--prime', 'say', '--temperature', '0.5', '--top-k', '5', '--seed', '3']);
   assert.equal(s.code, 0, s.stderr);
@@ -93,6 +97,9 @@ test('train writes a run folder, prints its path last, and sample reads it', () 
 
   const more = rnnLab(['train', '--resume', runDir, '--steps', '15']);
   assert.equal(more.code, 0, more.stderr);
+  const tokens = rnnLab(['train', corpus, ...TINY, '--steps', '5', '--resolution', 'token', '--out', out]);
+  assert.equal(tokens.code, 0, tokens.stderr);
+  assert.match(tokens.stderr, /validation at step 5: [\d.]+ bits per token\n/);
   assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')).progress.step, 15);
 });
 

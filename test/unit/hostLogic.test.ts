@@ -88,6 +88,12 @@ test('every preset is a valid model and training spec', () => {
   }
   assert.deepEqual(PRESETS.map((p) => p.model.cell).sort(), ['gru', 'lstm', 'lstm', 'rnn']);
   assert.equal(trainingOf(PRESETS[0], { maxFileBytes: 5 }).maxFileBytes, 5);
+  // The default (first) preset is the one measured best in a few minutes on a TypeScript workspace (issue #15, presets.ts).
+  assert.equal(PRESETS[0].id, 'gru-2x128');
+  assert.deepEqual(
+    [trainingOf(PRESETS[0]).steps, trainingOf(PRESETS[0]).learningRate, trainingOf(PRESETS[0]).lrDecay, trainingOf(PRESETS[0]).lrDecayEvery],
+    [2000, 4e-3, 0.5, 700],
+  );
 });
 
 test('isInside tells folders inside a workspace from ones that escape it', () => {

@@ -113,7 +113,11 @@ const trace = {
 
 /** Valid messages for each parser (checked to parse below, so a mutation is what makes them invalid). */
 const PARSERS: { name: string; parse: (v: unknown) => unknown; valid: Json[] }[] = [
-  { name: 'parseDashboardMessage', parse: parseDashboardMessage, valid: [{ type: 'ready' }, { type: 'hideRun', runId: 'r' }, { type: 'stopRun', runId: 'r' }] },
+  {
+    name: 'parseDashboardMessage',
+    parse: parseDashboardMessage,
+    valid: [{ type: 'ready' }, { type: 'hideRun', runId: 'r' }, { type: 'stopRun', runId: 'r' }, { type: 'resumeRun', runId: 'r', extraSteps: 2000 }],
+  },
   {
     name: 'parseHostToDashboardMessage',
     parse: parseHostToDashboardMessage,

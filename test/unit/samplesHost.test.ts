@@ -248,7 +248,7 @@ test('Generate Sample… arguments: checked, defaults filled in, prime from the 
   });
   assert.deepEqual(
     settingsFromArgs({ prime: '', count: 4, precision: 'int8' }, '/r', 'selected'),
-    { modelId: '/r', prime: '', length: 500, temperature: 0.8, topK: 0, seed: 1, count: 4, precision: 'int8' },
+    { modelId: '/r', prime: '', length: 500, temperature: 0.6, topK: 0, seed: 1, count: 4, precision: 'int8' },
     'an empty prime given is kept',
   );
 });

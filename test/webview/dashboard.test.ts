@@ -181,6 +181,73 @@ describe('training dashboard webview', () => {
     });
   });
 
+  it('tells every series apart in the legends: a colour family per run, a shade and a dash per kind of series', async () => {
+    await withDashboard(async (page) => {
+      await show(page, [rnn, lstm]);
+      type Marker = { label: string; colour: string; style: string; width: number };
+      const markers = (chart: string) =>
+        page.js<Marker[]>(`[...document.querySelectorAll('[data-chart="${chart}"] .u-legend .u-series')].slice(1).map((row) => {
+          const style = getComputedStyle(row.querySelector('.u-marker'));
+          const width = row.querySelector('.u-marker').getBoundingClientRect().width;
+          return { label: row.querySelector('.u-label').textContent, colour: style.borderTopColor, style: style.borderTopStyle, width };
+        })`);
+      const loss = await markers('loss');
+      const grad = await markers('gradNorm');
+      // The same kind of series has the same dash in every chart; the legend draws it as a line swatch.
+      assert.deepEqual(
+        loss.map((m) => m.style),
+        ['solid', 'dashed', 'solid', 'dashed'],
+      );
+      assert.deepEqual(
+        grad.map((m) => m.style),
+        ['solid', 'dotted', 'solid', 'dotted', 'dashed'],
+        'before clipping solid, after clipping dotted, τ dash-dot',
+      );
+      for (const m of [...loss, ...grad]) assert.ok(m.width > 16, `${m.label}: a line swatch, not a square (${m.width}px)`);
+      // Within a run two shades of one colour; across runs different colour families.
+      assert.equal(loss[0].colour, 'rgb(55, 148, 255)', 'the RNN trains in the theme blue');
+      assert.notEqual(loss[1].colour, loss[0].colour, 'validation is another shade');
+      assert.equal(loss[2].colour, 'rgb(209, 134, 22)', 'the second run in the theme orange');
+      assert.notEqual(loss[3].colour, loss[2].colour);
+      assert.equal(grad[0].colour, loss[0].colour, 'the same shade for the same place in the family in every chart');
+      assert.equal(grad[1].colour, loss[1].colour);
+      const blueish = (rgb: string) => {
+        const [r, , b] = rgb.match(/\d+/g)!.map(Number);
+        return b > r;
+      };
+      assert.ok(blueish(loss[1].colour) && !blueish(loss[3].colour), `shades stay in their family: ${loss[1].colour}, ${loss[3].colour}`);
+
+      // Neither run's norm reached τ = 5: the chart says so instead of hiding one line under the other.
+      const notes = await page.js<string[]>(`[...document.querySelectorAll('.clip-note-line')].map((e) => e.textContent)`);
+      assert.deepEqual(notes, ['1×RNN-64: clipping never triggered: peak ‖g‖ 4.7 < τ 5', '1×LSTM-64: clipping never triggered: peak ‖g‖ 0.76 < τ 5']);
+    });
+  });
+
+  it('counts the clipped steps of a run that clips, as the records arrive, and stays legible in a narrow panel', async () => {
+    // The recorded run trained again in thought with τ = 0.5: the norm after clipping is min(‖g‖, τ).
+    const tau = 0.5;
+    const steps = rnn.steps.map((r) => ({ ...r, clippedGradNorm: Math.min(r.gradNorm, tau) }));
+    const clipping: DashboardRun = { ...rnn, info: { ...rnn.info, status: 'running', clipValue: tau }, steps };
+    const clipped = runUpTo(clipping, 100);
+    const expected = (upTo: number) => rnn.steps.filter((r) => r.step <= upTo && r.gradNorm > tau).length;
+    await withDashboard(async (page) => {
+      await page.page.setViewportSize({ width: 420, height: 900 });
+      await show(page, [clipped]);
+      const note = () => page.js<string>(`document.querySelector('.clip-note').textContent`);
+      assert.ok(expected(100) > 0 && expected(200) > expected(100), 'the recorded run clips at τ = 0.5 more as it goes on');
+      assert.match(await note(), new RegExp(`^clipped at ${expected(100)} of 100 steps \\(\\d+%\\): peak ‖g‖ [\\d.]+, τ 0\\.5$`));
+      await page.send({ type: 'append', runId: rnn.info.id, ...recordsAfter(clipping, 100) });
+      await page.waitFor(`document.querySelector('.clip-note').textContent.includes('of 200 steps')`);
+      assert.match(await note(), new RegExp(`^clipped at ${expected(200)} of 200 steps`));
+      // Nothing of the legends or notes is cut off or wider than the panel.
+      const overflow = await page.js<string[]>(
+        `[...document.querySelectorAll('.chart-panel')].filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.dataset.chart)`,
+      );
+      assert.deepEqual(overflow, []);
+      await page.page.screenshot({ path: saveScreenshot('dashboard-narrow-clipping.png'), fullPage: true });
+    });
+  });
+
   it('resizes the charts with the panel', async () => {
     await withDashboard(async (page) => {
       await show(page, [rnn]);
@@ -227,6 +294,50 @@ describe('training dashboard webview', () => {
       await page.send({ type: 'status', runId: rnn.info.id, status: 'cancelled', message: 'stopped at step 51 (checkpoint saved)' });
       await page.waitFor(`document.querySelectorAll('.stop-run').length === 0`);
       assert.equal(await page.js(`document.querySelector('.run-message').textContent`), 'stopped at step 51 (checkpoint saved)');
+    });
+  });
+
+  it('offers Resume for a stopped run and Train More for a finished one, asking how many steps, and posts resumeRun once', async () => {
+    const stopped: DashboardRun = { ...runUpTo(rnn, 120), info: { ...rnn.info, status: 'cancelled', message: 'Stopped at step 120 (checkpoint saved)' } };
+    await withDashboard(async (page) => {
+      await page.page.setViewportSize({ width: 420, height: 900 });
+      await show(page, [stopped, lstm]);
+      const row = (run: DashboardRun) => `.run[data-run-id="${run.info.id}"]`;
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .run-status').textContent`), 'stopped', 'not "cancelled"');
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .resume-run').textContent`), 'Resume…');
+      assert.equal(await page.js(`document.querySelector('${row(lstm)} .resume-run').textContent`), 'Train More…');
+
+      await page.page.click(`${row(stopped)} .resume-run`);
+      await page.waitFor(`document.querySelector('${row(stopped)} .extra-steps') !== null`);
+      // The rest of the planned 200 steps.
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .extra-steps').value`), '80');
+      assert.match(await page.js<string>(`document.querySelector('${row(stopped)} .resume-label').textContent`), /after step 120/);
+      await page.page.fill(`${row(stopped)} .extra-steps`, 'lots');
+      assert.match(await page.js<string>(`document.querySelector('${row(stopped)} .resume-problem').textContent`), /whole number/);
+      await page.page.click(`${row(stopped)} .start-resume`);
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'resumeRun'),
+        [],
+        'nothing sent for a bad count',
+      );
+      // Records of another run arrive while typing: the form keeps what was typed.
+      await page.page.fill(`${row(stopped)} .extra-steps`, '1,500');
+      await page.send({ type: 'append', runId: lstm.info.id, steps: [], evals: [], samples: [] });
+      await page.page.screenshot({ path: saveScreenshot('dashboard-resume-narrow.png'), fullPage: true });
+      await page.page.press(`${row(stopped)} .extra-steps`, 'Enter');
+      await page.page.click(`${row(stopped)} .resume-run`, { force: true });
+      assert.deepEqual(
+        (await page.posted()).filter((m) => m.type === 'resumeRun'),
+        [{ type: 'resumeRun', runId: rnn.info.id, extraSteps: 1500 }],
+      );
+      assert.equal(await page.js(`document.querySelector('${row(stopped)} .resume-run').textContent`), 'Starting…');
+
+      // A finished run: the planned count again.
+      await page.page.click(`${row(lstm)} .resume-run`);
+      await page.waitFor(`document.querySelector('${row(lstm)} .extra-steps') !== null`);
+      assert.equal(await page.js(`document.querySelector('${row(lstm)} .extra-steps').value`), '200');
+      await page.page.click(`${row(lstm)} .cancel-resume`);
+      await page.waitFor(`document.querySelector('${row(lstm)} .extra-steps') === null`);
     });
   });
 

@@ -193,6 +193,27 @@ describe('Neurons view webview', () => {
     });
   });
 
+  it('fits a panel opened beside the editor (440 px): every neuron of every feature visible, nothing scrolled sideways', async () => {
+    await withView(async (page) => {
+      await page.page.setViewportSize({ width: 440, height: 900 });
+      await showAll(page, { ranking, trace });
+      const layout = await page.js<{ scroll: number; client: number; hidden: string[]; buttons: number }>(`(() => {
+        const scroller = document.querySelector('.table-scroll');
+        const right = document.documentElement.clientWidth;
+        const buttons = [...document.querySelectorAll('.feature-table button.neuron')];
+        const cut = (b) => { const r = b.getBoundingClientRect(); return r.right > right || r.left < 0 || r.width === 0; };
+        const hidden = buttons.filter(cut).map((b) => b.dataset.neuron);
+        return { scroll: scroller.scrollWidth, client: scroller.clientWidth, hidden, buttons: buttons.length };
+      })()`);
+      const expected = ranking.features.reduce((n, f) => n + f.top.length, 0);
+      assert.equal(layout.buttons, expected);
+      assert.ok(expected >= 5 * 3, 'several features with five neurons each');
+      assert.deepEqual(layout.hidden, [], 'no neuron button is cut off');
+      assert.ok(layout.scroll <= layout.client + 1, `the table does not scroll sideways (${layout.scroll} > ${layout.client})`);
+      await page.page.screenshot({ path: saveScreenshot('neurons-narrow.png'), fullPage: true });
+    });
+  });
+
   it('shows work in progress and errors in the status line', async () => {
     await withView(async (page) => {
       await send(page, { type: 'status', status: { kind: 'busy', message: 'Ranking neurons…' } });

@@ -138,7 +138,7 @@ describe('Samples view webview', () => {
             `topK: ${value('vscode-textfield.top-k')}, seed: ${value('vscode-textfield.seed')}, count: ${value('vscode-textfield.count')}, ` +
             `int8: document.querySelector('vscode-checkbox.int8').checked })`,
         ),
-        { temperature: '0.8', shown: '0.80', length: '500', topK: '0', seed: '1', count: '1', int8: false },
+        { temperature: '0.6', shown: '0.60', length: '500', topK: '0', seed: '1', count: '1', int8: false },
         'the defaults',
       );
       assert.deepEqual(await page.js(`(() => { const t = document.querySelector('input.temperature'); return [t.min, t.max, t.step]; })()`), [
@@ -483,6 +483,45 @@ describe('Samples view webview', () => {
       await page.waitFor(`document.querySelector('.output').textContent.length === 100000`);
       assert.ok(elapsed < 5_000, `100,000 characters took ${Math.round(elapsed)} ms`);
       assert.equal(await page.js(`document.querySelector('.output').childNodes.length`), 2, 'one prime span and one text node');
+    });
+  });
+
+  it('shows a mostly-whitespace sample faintly marked, and a long one in full in a box that grows', async () => {
+    // What a low temperature gives after a short training: runs of spaces and blank lines.
+    const spaces = '        \n\n            \n    \treturn \n                \n';
+    const long = Array.from({ length: 30 }, (_, i) => `    line ${i}: value = compute(${i})`).join('\n');
+    await withView(async (page) => {
+      await showModels(page);
+      await playGeneration(page, 'ws', settings({ prime: '' }), [spaces.slice(0, 20), spaces.slice(20)]);
+      const shown = await page.js<{ text: string; spaces: number; newlines: number; tabs: number; width: number }>(`(() => {
+        const box = document.querySelector('.output');
+        const space = box.querySelector('.ws-space');
+        const spaces = [...box.querySelectorAll('.ws-space')].reduce((n, e) => n + e.textContent.length, 0);
+        return { text: box.textContent, spaces, newlines: box.querySelectorAll('.ws-newline').length,
+          tabs: box.querySelectorAll('.ws-tab').length, width: space.getBoundingClientRect().width };
+      })()`);
+      assert.equal(shown.text, spaces, 'the text itself is unchanged (what Copy and a selection give)');
+      assert.equal(shown.newlines, 5);
+      assert.equal(shown.tabs, 1);
+      assert.equal(shown.spaces, [...spaces].filter((c) => c === ' ').length, 'every space is marked (however the pieces arrived)');
+      assert.ok(shown.width > 20, `a run of spaces is marked over its width: ${shown.width} px`);
+      const marks = await page.js<string>(`getComputedStyle(document.querySelector('.ws-newline'), '::before').content`);
+      assert.equal(marks, '"↵"');
+      await page.page.screenshot({ path: saveScreenshot('samples-whitespace.png'), fullPage: true });
+
+      await playGeneration(page, 'long', settings({ prime: '' }), [long]);
+      const box = await page.js<{ client: number; scroll: number }>(
+        `(() => { const b = document.querySelector('.output'); return { client: b.clientHeight, scroll: b.scrollHeight }; })()`,
+      );
+      assert.ok(box.client > 400, `the box grew with its 30 lines: ${box.client} px`);
+      // Indentation is marked; a single space between words is not (as the editor's "boundary" whitespace).
+      const marked = await page.js<string[]>(`[...document.querySelectorAll('.output .ws-space')].map((e) => e.textContent)`);
+      assert.deepEqual(
+        marked,
+        Array.from({ length: 30 }, () => '    '),
+      );
+      assert.ok(box.scroll <= box.client + 1, `all 30 lines show without scrolling inside the box (${box.scroll} > ${box.client})`);
+      await page.page.screenshot({ path: saveScreenshot('samples-long.png'), fullPage: true });
     });
   });
 

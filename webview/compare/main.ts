@@ -10,6 +10,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../shared/base.css';
 import './compare.css';
 import { parseCompareState, parseHostToCompareMessage, type CompareRun, type CompareToHost, type CompareWebviewState } from '../../src/protocol/compare';
+import { familyShade } from '../shared/colourFamily';
 import { LineChart, type LineSeries, type VerticalMarker } from '../shared/lineChart';
 import { onThemeChange, readThemeColours, type ThemeColours } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -80,8 +81,16 @@ function drawCharts(theme: ThemeColours): void {
   const name = (r: CompareRun) => r.variant ?? r.label.split(' · ')[0];
   const series = (x: 'step' | 'seconds'): LineSeries[] =>
     runs.flatMap((r, i) => [
-      { label: `${name(r)} train`, colour: colour(i), x: r.train.map((p) => p[x]), y: r.train.map((p) => p.bits) },
-      { label: `${name(r)} validation`, colour: colour(i), x: r.validation.map((p) => p[x]), y: r.validation.map((p) => p.bits), dashed: true, markers: true },
+      // The dashboard's kinds of line (shared/lineStyles.ts) and colour families (shared/colourFamily.ts).
+      { label: `${name(r)} train`, colour: colour(i), style: 'solid', x: r.train.map((p) => p[x]), y: r.train.map((p) => p.bits) },
+      {
+        label: `${name(r)} validation`,
+        colour: familyShade(colour(i), theme.foreground, 1),
+        style: 'dashed',
+        x: r.validation.map((p) => p[x]),
+        y: r.validation.map((p) => p.bits),
+        markers: true,
+      },
     ]);
   const stops: VerticalMarker[] = runs.flatMap((r, i) =>
     r.stoppedAt !== undefined ? [{ x: r.stoppedAt, label: `${name(r)}: non-finite loss`, colour: colour(i) }] : [],

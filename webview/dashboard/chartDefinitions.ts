@@ -5,6 +5,7 @@
 import { natsToBits } from '../../src/core/units';
 import type { DashboardRunInfo } from '../../src/protocol/dashboard';
 import type { EvalRecord, StepRecord } from '../../src/protocol/engine';
+import type { LineStyle } from '../shared/lineStyles';
 
 export type ChartId = 'loss' | 'gradNorm' | 'speed';
 
@@ -14,8 +15,10 @@ export interface MetricSeries {
   name: string;
   fromStep?: (record: StepRecord) => number | null;
   fromEval?: (record: EvalRecord) => number | null;
-  /** Dashed lines tell the second metric of a run apart while keeping the run's colour. */
-  dashed?: boolean;
+  /** The kind of line: the same kind looks the same in every chart (see shared/lineStyles.ts). */
+  style: LineStyle;
+  /** The series' shade in its run's colour family (0: the run's colour; see colourFamily.ts). */
+  shade: number;
   /** Sparse series (evaluations) get a marker on each point. */
   markers?: boolean;
 }
@@ -58,8 +61,8 @@ export const CHARTS: readonly ChartDefinition[] = [
     yLabel: (runs) => `bits per ${tokenUnit(runs)}`,
     logScale: ({ logScaleLoss }) => logScaleLoss,
     metrics: [
-      { name: 'train', fromStep: (r) => bits(r.loss) },
-      { name: 'validation', fromEval: (r) => bits(r.valLoss), dashed: true, markers: true },
+      { name: 'train', fromStep: (r) => bits(r.loss), style: 'solid', shade: 0 },
+      { name: 'validation', fromEval: (r) => bits(r.valLoss), style: 'dashed', shade: 1, markers: true },
     ],
     referenceLines: () => [],
   },
@@ -69,8 +72,8 @@ export const CHARTS: readonly ChartDefinition[] = [
     yLabel: () => '‖g‖ (log scale)',
     logScale: () => true,
     metrics: [
-      { name: 'before clipping', fromStep: (r) => positive(r.gradNorm) },
-      { name: 'after clipping', fromStep: (r) => positive(r.clippedGradNorm), dashed: true },
+      { name: 'before clipping', fromStep: (r) => positive(r.gradNorm), style: 'solid', shade: 0 },
+      { name: 'after clipping', fromStep: (r) => positive(r.clippedGradNorm), style: 'dotted', shade: 1 },
     ],
     referenceLines: clippingThresholds,
     marksStops: true,
@@ -78,9 +81,10 @@ export const CHARTS: readonly ChartDefinition[] = [
   {
     id: 'speed',
     title: 'Training speed',
-    yLabel: (runs) => (tokenUnit(runs) === 'character' ? 'chars/s' : 'tokens/s'),
+    // The engine counts the characters a step's tokens stand for, over its last seconds of steps (engine/training/throughput.ts).
+    yLabel: () => 'chars/s (last 10 s)',
     logScale: () => false,
-    metrics: [{ name: 'speed', fromStep: (r) => finite(r.charsPerSec) }],
+    metrics: [{ name: 'speed', fromStep: (r) => finite(r.charsPerSec), style: 'solid', shade: 0 }],
     referenceLines: () => [],
   },
 ];

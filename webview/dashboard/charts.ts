@@ -10,9 +10,12 @@ import type { ThemeColours } from '../shared/theme';
 import { CHARTS, legendNames, type ChartDefinition, type ReferenceLine } from './chartDefinitions';
 import { StepTable } from './stepTable';
 import { drawMarkers, type VerticalMarker } from '../shared/lineChart';
+import { familyShade } from '../shared/colourFamily';
+import { LINE_STYLES, REFERENCE_DASH, legendMarkers } from '../shared/lineStyles';
+import { runColourVariable } from '../shared/theme';
+import { addToTally, clippingSentence, emptyTally, type ClippingTally } from './clipping';
 
 const PLOT_HEIGHT = 220;
-const DASH = [6, 4];
 
 export interface ChartOptions {
   logScaleLoss: boolean;
@@ -110,21 +113,7 @@ class MetricChart {
 
   private plotOptions(theme: ThemeColours, options: ChartOptions): uPlot.Options {
     const { definition } = this;
-    const series: uPlot.Series[] = [{ label: 'step' }];
-    const names = legendNames(this.runs);
-    for (const run of this.runs) {
-      const colour = theme.runs[options.colourOf(run.id) % theme.runs.length];
-      for (const metric of definition.metrics) {
-        series.push({
-          label: `${names.get(run.id)} ${metric.name}`,
-          stroke: colour,
-          width: metric.markers ? 2 : 1.5,
-          dash: metric.dashed ? DASH : undefined,
-          spanGaps: true,
-          points: metric.markers ? { show: true, size: 6, fill: colour, stroke: colour } : { show: false },
-        });
-      }
-    }
+    const { series, legendStyles } = runSeries(this.runs, definition, theme, options);
     const references = definition.referenceLines(this.runs);
     const stops: VerticalMarker[] = definition.marksStops
       ? this.runs.flatMap((run) =>
@@ -134,7 +123,8 @@ class MetricChart {
         )
       : [];
     for (const line of references) {
-      series.push({ label: line.label, stroke: theme.reference, width: 1, dash: [2, 3], points: { show: false } });
+      series.push({ label: line.label, stroke: theme.reference, width: 1, dash: REFERENCE_DASH, points: { show: false } });
+      legendStyles.push('dashed');
     }
     const font = `${theme.fontSize}px ${theme.fontFamily}`;
     const axis = (label: string): uPlot.Axis => ({
@@ -155,7 +145,7 @@ class MetricChart {
       axes: [axis('step'), { ...axis(definition.yLabel(this.runs)), size: 64 }],
       series,
       cursor: { sync: { key: 'rnnlab-dashboard' } },
-      legend: { show: true, live: true },
+      legend: { show: true, live: true, markers: legendMarkers(legendStyles) },
       hooks: {
         draw: [(plot) => labelReferenceLines(plot, references, theme), (plot) => drawMarkers(plot, stops, theme)],
         // uPlot commits scales after a microtask: the hook sees the range actually drawn.
@@ -167,6 +157,30 @@ class MetricChart {
       },
     };
   }
+}
+
+/** Each run's series of a chart: runs differ by colour family, a run's series by shade and dash. */
+function runSeries(runs: DashboardRunInfo[], definition: ChartDefinition, theme: ThemeColours, options: ChartOptions) {
+  const series: uPlot.Series[] = [{ label: 'step' }];
+  const legendStyles = ['solid'];
+  const names = legendNames(runs);
+  for (const run of runs) {
+    const runColour = theme.runs[options.colourOf(run.id) % theme.runs.length];
+    for (const metric of definition.metrics) {
+      const colour = familyShade(runColour, theme.foreground, metric.shade);
+      const style = LINE_STYLES[metric.style];
+      series.push({
+        label: `${names.get(run.id)} ${metric.name}`,
+        stroke: colour,
+        width: style.width,
+        dash: style.dash,
+        spanGaps: true,
+        points: metric.markers ? { show: true, size: 6, fill: colour, stroke: colour } : { show: false },
+      });
+      legendStyles.push(style.legend);
+    }
+  }
+  return { series, legendStyles };
 }
 
 /** Writes each reference line's label (e.g. "τ = 5") above its right end, so the line explains itself without the legend. */
@@ -186,9 +200,50 @@ function labelReferenceLines(plot: uPlot, lines: ReferenceLine[], theme: ThemeCo
   ctx.restore();
 }
 
+/** The sentences under the gradient-norm chart: what clipping did in each run. */
+class ClippingNotes {
+  private runs: DashboardRunInfo[] = [];
+  private readonly tallies = new Map<string, ClippingTally>();
+
+  constructor(private readonly element: HTMLElement) {}
+
+  setRuns(runs: DashboardRun[]): void {
+    this.runs = runs.map((run) => run.info);
+    this.tallies.clear();
+    for (const run of runs) {
+      const tally = emptyTally();
+      addToTally(tally, run.steps);
+      this.tallies.set(run.info.id, tally);
+    }
+  }
+
+  add(runId: string, steps: StepRecord[]): void {
+    const tally = this.tallies.get(runId);
+    if (tally) addToTally(tally, steps);
+  }
+
+  render(colourOf: (runId: string) => number): void {
+    const names = legendNames(this.runs);
+    this.element.replaceChildren(
+      ...this.runs.map((run) => {
+        const line = document.createElement('div');
+        line.className = 'clip-note-line';
+        line.dataset.runId = run.id;
+        const swatch = line.appendChild(document.createElement('span'));
+        swatch.className = 'run-swatch';
+        swatch.style.backgroundColor = runColourVariable(colourOf(run.id));
+        const text = line.appendChild(document.createElement('span'));
+        text.textContent = `${this.runs.length > 1 ? `${names.get(run.id)}: ` : ''}${clippingSentence(run, this.tallies.get(run.id) ?? emptyTally())}`;
+        return line;
+      }),
+    );
+  }
+}
+
 /** The three charts of the dashboard, each in a panel of `container`. */
 export class DashboardCharts {
   private readonly charts: MetricChart[];
+  private readonly clipping: ClippingNotes;
   private readonly resizeObserver: ResizeObserver;
   private redrawPending = false;
 
@@ -197,16 +252,22 @@ export class DashboardCharts {
     private theme: ThemeColours,
     private options: ChartOptions,
   ) {
+    let clipNote: HTMLElement | undefined;
     this.charts = CHARTS.map((definition) => {
       const panel = container.appendChild(document.createElement('section'));
       panel.className = 'chart-panel';
       panel.dataset.chart = definition.id;
       const heading = panel.appendChild(document.createElement('h2'));
       heading.textContent = definition.title;
+      if (definition.marksStops) {
+        clipNote = panel.appendChild(document.createElement('div'));
+        clipNote.className = 'chart-note clip-note';
+      }
       const body = panel.appendChild(document.createElement('div'));
       body.className = 'chart-body';
       return new MetricChart(definition, body);
     });
+    this.clipping = new ClippingNotes(clipNote ?? container.appendChild(document.createElement('div')));
     // Width follows the panel; height is fixed so the observer cannot feed itself.
     this.resizeObserver = new ResizeObserver((entries) => {
       for (const entry of entries) {
@@ -219,11 +280,14 @@ export class DashboardCharts {
 
   setRuns(runs: DashboardRun[]): void {
     for (const chart of this.charts) chart.setRuns(runs, this.theme, this.options);
+    this.clipping.setRuns(runs);
+    this.clipping.render((id) => this.options.colourOf(id));
   }
 
   append(runId: string, steps: StepRecord[], evals: EvalRecord[]): void {
     let added = false;
     for (const chart of this.charts) added = chart.addRecords(runId, steps, evals) || added;
+    this.clipping.add(runId, steps);
     if (added) this.scheduleRedraw();
   }
 
@@ -243,6 +307,7 @@ export class DashboardCharts {
     requestAnimationFrame(() => {
       this.redrawPending = false;
       for (const chart of this.charts) chart.redraw();
+      this.clipping.render((id) => this.options.colourOf(id));
     });
   }
 }

@@ -88,7 +88,7 @@ export class GradientFlowSection {
       latestProfiles(run.gradFlow).map((r) => ({
         label: `${names.get(run.info.id)}${run.info.layers > 1 ? ` layer ${r.layer}` : ''} @${r.step}`,
         colour: colour(run),
-        dashed: r.layer > 0,
+        style: r.layer > 0 ? ('dashed' as const) : ('solid' as const),
         x: this.pick(r).map((_, k) => k),
         y: this.pick(r),
       })),

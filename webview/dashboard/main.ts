@@ -32,6 +32,7 @@ const charts = new DashboardCharts(layout.charts, readThemeColours(), { logScale
 const runList = new RunList(layout.runs, {
   stop: (runId) => api.postMessage({ type: 'stopRun', runId }),
   hide: (runId) => hideRun(runId),
+  resume: (runId, extraSteps) => api.postMessage({ type: 'resumeRun', runId, extraSteps }),
 });
 const samples = new SampleList(layout.samples);
 const flow = new GradientFlowSection(layout.flow, readThemeColours(), { wholeWindow: state.gradFlowWindow, colourOf });

@@ -17,7 +17,7 @@ class SampleBlock {
   readonly buttons: Record<OutputAction, HTMLElementTagNameMap['vscode-button']>;
   private readonly box: HTMLElement;
   private readonly primeNode: HTMLElement;
-  private readonly textNode: Text;
+  private readonly textNode: HTMLElement;
   generated = '';
   pending: string[] = [];
 
@@ -38,7 +38,7 @@ class SampleBlock {
     this.primeNode = this.box.appendChild(element('span', 'output-prime'));
     // The prime is what the model was given, not what it wrote: shown apart.
     this.primeNode.title = 'Prime text';
-    this.textNode = this.box.appendChild(document.createTextNode(''));
+    this.textNode = this.box.appendChild(element('span', 'output-text'));
   }
 
   show(prime: string, text: string, label: string): void {
@@ -46,7 +46,7 @@ class SampleBlock {
     this.label.textContent = label;
     this.box.setAttribute('aria-label', `Generated text, ${label}`);
     this.primeNode.textContent = prime;
-    this.textNode.data = text;
+    this.textNode.replaceChildren(withVisibleWhitespace(text));
     this.generated = text;
     this.updateEmpty();
   }
@@ -60,7 +60,7 @@ class SampleBlock {
     if (this.pending.length === 0) return;
     // Follow the end only when the reader is already there: scrolling up to read stays put.
     const atEnd = this.box.scrollTop + this.box.clientHeight >= this.box.scrollHeight - 4;
-    this.textNode.appendData(this.pending.join(''));
+    this.textNode.appendChild(withVisibleWhitespace(this.pending.join('')));
     this.pending = [];
     if (atEnd) this.box.scrollTop = this.box.scrollHeight;
     this.updateEmpty();
@@ -74,6 +74,30 @@ class SampleBlock {
   private updateEmpty(): void {
     this.box.classList.toggle('empty', this.fullText.length === 0);
   }
+}
+
+/**
+ * The text with its spaces, tabs and line ends marked faintly (CSS draws the
+ * marks: `.ws-*` in samples.css; single spaces between words stay plain), so
+ * a sample that is mostly whitespace does
+ * not look empty. The characters themselves stay in the text: selecting and
+ * copying it gives exactly what the model wrote.
+ */
+export function withVisibleWhitespace(text: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  const parts = text.split(/( +|\t+|\n)/).filter((part) => part !== '');
+  parts.forEach((part, i) => {
+    // As the editor's "boundary" whitespace: a single space between words is left plain.
+    const wordSpace = part === ' ' && i > 0 && i < parts.length - 1 && parts[i - 1] !== '\n' && parts[i + 1] !== '\n';
+    const kind = wordSpace ? undefined : part[0] === ' ' ? 'ws-space' : part[0] === '\t' ? 'ws-tab' : part === '\n' ? 'ws-newline' : undefined;
+    if (kind === undefined) {
+      fragment.appendChild(document.createTextNode(part));
+      return;
+    }
+    const span = fragment.appendChild(element('span', kind));
+    span.textContent = part;
+  });
+  return fragment;
 }
 
 export class SampleOutputs {

@@ -6,13 +6,15 @@
  */
 import uPlot from 'uplot';
 import type { ThemeColours } from './theme';
+import { LINE_STYLES, legendMarkers, type LineStyle } from './lineStyles';
 
 export interface LineSeries {
   label: string;
   colour: string;
   x: readonly number[];
   y: readonly (number | null)[];
-  dashed?: boolean;
+  /** Solid when absent (see lineStyles.ts). */
+  style?: LineStyle;
   /** A dot on every point (sparse series such as evaluations). */
   markers?: boolean;
 }
@@ -107,13 +109,13 @@ export class LineChart {
         ...series.map((s) => ({
           label: s.label,
           stroke: s.colour,
-          width: s.markers ? 2 : 1.5,
-          dash: s.dashed ? [6, 4] : undefined,
+          width: LINE_STYLES[s.style ?? 'solid'].width,
+          dash: LINE_STYLES[s.style ?? 'solid'].dash,
           spanGaps: true,
           points: s.markers ? { show: true, size: 6, fill: s.colour, stroke: s.colour } : { show: false },
         })),
       ],
-      legend: { show: true, live: true },
+      legend: { show: true, live: true, markers: legendMarkers(['solid', ...series.map((s) => LINE_STYLES[s.style ?? 'solid'].legend)]) },
       hooks: { draw: [(plot) => drawMarkers(plot, markers, theme)] },
     };
   }

@@ -4,6 +4,7 @@ import { experimentFindings } from '../../core/experiments/experimentFindings';
 import { summarizeExperiment, type ExperimentSummary } from '../../core/experiments/experimentSummary';
 import { describeBackend } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
+import { lossUnit } from '../../core/runLabels';
 import { BACKENDS, CELL_TYPES, DEFAULT_TRAINING, MAX_TRAINING_THREADS, OPTIMIZERS } from '../../core/spec';
 import { resumeExperiment, startExperiment, type ExperimentEvents, type MemberEvent, type StartedExperiment } from '../../engine/experiments/experimentRunner';
 import { ProgressReporter } from '../progress';
@@ -132,7 +133,7 @@ class MemberProgress {
     onMemberFinished: (m, outcome) => {
       this.end();
       const p = outcome.info.progress;
-      const loss = p.lastLoss !== undefined ? `, loss ${natsToBits(p.lastLoss).toFixed(3)} bits/token` : '';
+      const loss = p.lastLoss !== undefined ? `, loss ${natsToBits(p.lastLoss).toFixed(3)} ${lossUnit(outcome.info)}` : '';
       this.stderr.write(
         `member ${m.index + 1}/${m.total} ${outcome.status} at step ${p.step}/${p.totalSteps}${loss}${outcome.message ? `: ${outcome.message}` : ''}\n`,
       );
@@ -149,7 +150,7 @@ class MemberProgress {
         `on ${info.corpus.documents} files with ${describeBackend(info.backend)}\n  run folder: ${m.runDir}\n`,
     );
     const steps = info.training.steps;
-    this.reporter = new ProgressReporter(this.stderr, steps, info.progress.step, Math.max(1, Math.round(steps / 10)));
+    this.reporter = new ProgressReporter(this.stderr, steps, info.progress.step, Math.max(1, Math.round(steps / 10)), info.training.resolution);
   }
 
   end(): void {

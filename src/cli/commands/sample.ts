@@ -6,6 +6,7 @@ import { loadRunModel } from '../../engine/runModel';
 import { SampleError, sampleText } from '../../engine/sampler';
 import { MAX_GENERATE_COUNT } from '../../protocol/limits';
 import { UsageError, choiceOption, intOption, numberOption, parseCommandLine, stringOption, type CommandSpec } from '../usage';
+import { DEFAULT_SAMPLE_TEMPERATURE } from '../../core/presets';
 
 const ENGINES = ['onnx', 'tfjs'] as const;
 /** What --quantize accepts: the model's weights as int8 (float32 is the file as it is). */
@@ -18,7 +19,7 @@ export const sampleCommand: CommandSpec = {
   options: {
     prime: { type: 'string', help: '<TEXT>  text to start from (default: a newline)' },
     length: { type: 'string', help: '<N>  tokens to generate (default 500)' },
-    temperature: { type: 'string', help: '<T>  0 = always the most likely token; higher = more varied (default 0.8)' },
+    temperature: { type: 'string', help: `<T>  0 = always the most likely token; higher = more varied (default ${DEFAULT_SAMPLE_TEMPERATURE})` },
     'top-k': { type: 'string', help: '<K>  draw only among the K most likely tokens; 0 = all (default 0)' },
     seed: { type: 'string', help: '<N>  random seed (default 1)' },
     count: {
@@ -41,7 +42,7 @@ export async function runSample(argv: string[], io: { stdout: NodeJS.WriteStream
   const options: GenerateOptions = {
     prime: stringOption(values, 'prime'),
     length: intOption(values, 'length', 500),
-    temperature: numberOption(values, 'temperature', 0.8),
+    temperature: numberOption(values, 'temperature', DEFAULT_SAMPLE_TEMPERATURE),
     topK: intOption(values, 'top-k', 0),
     seed: intOption(values, 'seed', 1),
     count: intOption(values, 'count', 1),

@@ -20,6 +20,7 @@ import { DEFAULT_SNIPPET_LINES } from '../../core/tasks/taskDataset';
 import { describeTaskData, describeTaskEvaluation, describeTaskSummary } from '../taskReport';
 import { describeBackend, type RunInfo, type TaskEvalRecord } from '../../core/runFormat';
 import { natsToBits } from '../../core/units';
+import { lossUnit } from '../../core/runLabels';
 import { resumeTraining, startTraining, type StartedTraining, type TrainRequest } from '../../engine/training/trainingRun';
 import type { TrainerEvents } from '../../engine/training/trainingLoop';
 import { ProgressReporter } from '../progress';
@@ -121,7 +122,13 @@ export async function runTrain(argv: string[], io: { stdout: NodeJS.WriteStream;
   }
   printHeader(io.stderr, started, resume !== undefined);
   const { info } = started;
-  reporter = new ProgressReporter(io.stderr, info.training.steps, info.progress.step, Math.max(1, Math.round(info.training.steps / 20)));
+  reporter = new ProgressReporter(
+    io.stderr,
+    info.training.steps,
+    info.progress.step,
+    Math.max(1, Math.round(info.training.steps / 20)),
+    info.training.resolution,
+  );
 
   const outcome = await started.outcome;
   reporter.end();
@@ -215,7 +222,7 @@ function printHeader(stderr: NodeJS.WriteStream, started: StartedTraining, resum
 function summarize(info: RunInfo): string {
   const p = info.progress;
   const summary = [`${info.status} at step ${p.step}/${p.totalSteps}`];
-  if (p.lastLoss !== undefined) summary.push(`loss ${natsToBits(p.lastLoss).toFixed(3)} bits/token`);
+  if (p.lastLoss !== undefined) summary.push(`loss ${natsToBits(p.lastLoss).toFixed(3)} ${lossUnit(info)}`);
   if (p.bestValLoss !== undefined) summary.push(`best validation ${natsToBits(p.bestValLoss).toFixed(3)}`);
   if (p.charsPerSec !== undefined) summary.push(`${Math.round(p.charsPerSec).toLocaleString('en-US')} chars/s`);
   return summary.join(', ');

@@ -1,9 +1,10 @@
 import type { SampleRecord } from '../../core/runFormat';
 import { sampleText } from '../sampler';
 import type { LoopHook, LoopView } from './loopTypes';
+import { DEFAULT_SAMPLE_TEMPERATURE } from '../../core/presets';
 
 const SAMPLE_LENGTH = 200;
-const SAMPLE_TEMPERATURE = 0.8;
+const SAMPLE_TEMPERATURE = DEFAULT_SAMPLE_TEMPERATURE;
 
 /** A sample of generated text every `sampleEvery` steps and after the last, so the user sees the model learn. */
 export class PeriodicSamples implements LoopHook {

@@ -1,6 +1,7 @@
 import type { Window } from '../../core/batching';
 import type { RunInfo } from '../../core/runFormat';
 import { learningRateAt } from '../../core/schedule';
+import { stoppedMessage } from '../../core/runLabels';
 import type { RecurrentState } from '../model';
 import { disposeState } from '../recurrentState';
 import { Checkpointer } from './checkpointer';
@@ -62,7 +63,7 @@ class TrainingLoop implements LoopView {
       if (!this.info.checkpoint) await this.checkpoints.save(this.info, this.step, this.state); // resumable from the start
       run.writeInfo(this.info);
       while (this.step < this.info.training.steps) {
-        if (signal?.aborted) return await this.finish('cancelled', 'stopped by the user');
+        if (signal?.aborted) return await this.finish('cancelled', stoppedMessage(this.step));
         positionBeforeStep = batcher.getPosition();
         const failure = await this.takeStep();
         if (failure) return await this.finish('failed', failure);

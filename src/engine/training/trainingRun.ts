@@ -258,7 +258,8 @@ async function readResumedData(
     const counts = (c: CorpusSummary) => `${c.documents} files, ${c.trainTokens.toLocaleString('en-US')} training tokens`;
     return { ...prepared, task: { ...info.task }, change: same ? undefined : `then ${counts(info.corpus)}, now ${counts(prepared.corpus)}` };
   }
-  const data = await prepareData(info.corpus.inputs, filters, training, vocab);
+  // The files the run read, no others: what appeared since (an exported .onnx) is neither read nor reported skipped.
+  const data = await prepareData(info.corpus.inputs, { ...filters, onlyFiles: info.corpus.files }, training, vocab);
   const corpus = corpusSummary(info.corpus.inputs, filters, data);
   return { ...batchData(data, training), vocab, corpus, skipped: data.corpus.skipped, change: describeCorpusChange(info.corpus, corpus, data) };
 }

@@ -19,6 +19,8 @@ export interface CorpusFilters {
   exclude?: string[];
   /** Restricted Mode: only files whose real path lies in these folders are read. */
   confineTo?: string[];
+  /** Only these documents (a resumed run's recorded `corpus.files`): see GatherOptions.onlyFiles. */
+  onlyFiles?: readonly string[];
 }
 
 /** The corpus read, split by document and encoded. */
@@ -69,6 +71,7 @@ export function summarizeCorpus(inputs: string[], filters: CorpusFilters, data: 
     characters: data.corpus.documents.reduce((n, d) => n + d.text.length, 0),
     skipped,
     skippedExamples: data.corpus.skipped.slice(0, 20).map((s) => ({ path: s.path, reason: s.reason })),
+    files: data.corpus.documents.map((d) => d.path),
   };
 }
 

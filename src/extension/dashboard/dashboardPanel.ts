@@ -94,6 +94,8 @@ export class DashboardPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.sendShow();
+        // The page shows the training now: its progress leaves the notification, which would cover the samples.
+        if (controller.current && this.runDirs.includes(controller.current.runDir)) controller.moveProgressToWindow();
         break;
       case 'hideRun':
         this.setRuns(this.runDirs.filter((d) => path.basename(d) !== m.runId));
@@ -101,6 +103,12 @@ export class DashboardPanel implements vscode.Disposable {
       case 'stopRun':
         if (controller.current && path.basename(controller.current.runDir) === m.runId) void controller.stop();
         break;
+      case 'resumeRun': {
+        // Only a run this panel shows: the id comes from the webview.
+        const runDir = this.runDirs.find((d) => path.basename(d) === m.runId);
+        if (runDir) void vscode.commands.executeCommand('rnnLab.resumeTraining', runDir, m.extraSteps);
+        break;
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import { backendPreference } from '../settings';
 import { RunItem } from './runsView';
 import { revealPath } from './revealPath';
 import { ExperimentItem } from '../experiments/experimentItem';
+import { askExtraSteps } from './extraStepsInput';
 
 /**
  * Which runs a command is about: the clicked item and the rest of the
@@ -80,9 +81,11 @@ export async function deleteRuns(registry: RunRegistry, controller: TrainingCont
 }
 
 /**
- * `RNN Lab: Resume Training` — continues a stopped or failed run from its
- * checkpoint. Loading a checkpoint is loading a model file from the workspace:
- * not in Restricted Mode.
+ * `RNN Lab: Resume Training` and `Train More…` — continues a run from its
+ * checkpoint: `extraSteps` more steps (the dashboard asks), else a stopped run
+ * to its planned total, and a finished run as many more as the user says
+ * (asked: it never doubles silently). Loading a checkpoint is loading a model
+ * file from the workspace: not in Restricted Mode.
  */
 export async function resumeRun(controller: TrainingController, registry: RunRegistry, run: RunSummary, extraSteps?: number): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
@@ -91,7 +94,16 @@ export async function resumeRun(controller: TrainingController, registry: RunReg
   }
   const info = run.info;
   if (!info) return undefined;
-  const total = info.progress.step >= info.progress.totalSteps ? info.progress.totalSteps + (extraSteps ?? info.progress.totalSteps) : undefined;
+  // Another process (`rnn-lab train --resume`) trains it: say so before asking anything.
+  const owner = liveLockOwner(run.dir);
+  if (owner) {
+    void vscode.window.showErrorMessage(`RNN Lab: cannot resume ${run.id}: it is in use by ${describeOwner(owner)}.`);
+    return undefined;
+  }
+  const finished = info.progress.step >= info.progress.totalSteps;
+  const extra = extraSteps ?? (finished ? await askExtraSteps(info, `RNN Lab: Train ${modelLabel(info)} ${run.id} More`) : undefined);
+  if (finished && extra === undefined) return undefined;
+  const total = extra !== undefined ? info.progress.step + extra : undefined;
   const params: ResumeParams = { runDir: run.dir, backend: backendPreference(), ...(total !== undefined ? { steps: total } : {}) };
   try {
     const runDir = await controller.resume(params, modelLabel(info)).catch(async (err: unknown) => {

@@ -4,6 +4,7 @@ import { RUN_FILES } from '../../core/runFormat';
 import { EXPERIMENT_FILE } from '../../core/experiments/experimentFormat';
 import { listExperiments, type ExperimentListing } from '../../core/experiments/experimentIndex';
 import { runsLocation } from '../settings';
+import { applyLiveStep, type LiveStep } from '../../core/liveProgress';
 
 /**
  * The runs and experiments found on disk, kept fresh: a file watcher on each
@@ -21,6 +22,11 @@ export class RunRegistry implements vscode.Disposable {
   private problem: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The step of the run in training, newer than its run.json (see core/liveProgress.ts). */
+  private live: LiveStep | undefined;
+  private lastLiveChange = 0;
+  /** The lists as scanned, before the live step is applied. */
+  private scanned: { runs: RunSummary[]; experiments: ExperimentListing[] } = { runs: [], experiments: [] };
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   readonly onDidChange = this.changed.event;
@@ -65,6 +71,18 @@ export class RunRegistry implements vscode.Disposable {
     return this.experimentList.find((e) => e.dir === dirOrId || e.id === dirOrId);
   }
 
+  /** Live views (the Runs view, the Samples view's models) change at most this often as a run trains. */
+  static readonly LIVE_INTERVAL_MS = 1000;
+
+  /** The training's current step (undefined: none trains); lists show it at most once a LIVE_INTERVAL_MS. */
+  setLiveStep(live: LiveStep | undefined): void {
+    const sameRun = live?.runDir === this.live?.runDir;
+    this.live = live;
+    if (sameRun && live && Date.now() - this.lastLiveChange < RunRegistry.LIVE_INTERVAL_MS) return;
+    this.lastLiveChange = Date.now();
+    this.publish();
+  }
+
   /** Rescans soon (several changes in a burst cost one scan). */
   refresh(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -81,8 +99,14 @@ export class RunRegistry implements vscode.Disposable {
   /** Rescans now. */
   scan(): void {
     this.timer = undefined;
-    this.runs = this.dir ? listRuns(this.dir) : [];
-    this.experimentList = this.dir ? listExperiments(this.dir) : [];
+    this.scanned = { runs: this.dir ? listRuns(this.dir) : [], experiments: this.dir ? listExperiments(this.dir) : [] };
+    this.publish();
+  }
+
+  /** The scanned lists with the live step applied. */
+  private publish(): void {
+    this.runs = applyLiveStep(this.scanned.runs, this.live);
+    this.experimentList = this.scanned.experiments.map((e) => ({ ...e, members: applyLiveStep(e.members, this.live) }));
     const created = (r: RunSummary) => r.info?.createdAt ?? '';
     this.everyRun = [...this.runs, ...this.experimentList.flatMap((e) => e.members)].sort((a, b) => created(b).localeCompare(created(a)));
     this.changed.fire();

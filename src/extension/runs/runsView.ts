@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runIndex';
-import { lossUnit, modelLabel, runDescription } from '../../core/runLabels';
+import { lossUnit, modelLabel, runDescription, statusLabel } from '../../core/runLabels';
 import { natsToBits } from '../../core/units';
 import type { RunRegistry } from './runRegistry';
 import { ExperimentItem } from '../experiments/experimentItem';
@@ -13,17 +13,24 @@ export class RunItem extends vscode.TreeItem {
     readonly run: RunSummary,
     variant?: string,
   ) {
-    super(variant ?? (run.info ? `${modelLabel(run.info)}  ${run.id}` : run.id), vscode.TreeItemCollapsibleState.None);
+    // Short label, status and best loss first in the description: a narrow side bar cuts the end of a row, not what matters.
+    super(variant ?? (run.info ? modelLabel(run.info) : run.id), vscode.TreeItemCollapsibleState.None);
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(run.dir);
     const info = run.info;
     // The context value drives the menus: only running runs can be stopped, only stopped ones resumed.
     this.contextValue = info ? `rnnLab.run.${info.status}` : 'rnnLab.run.broken';
-    this.description = info ? `${variant ? `${modelLabel(info)} · ` : ''}${runDescription(info)}` : 'unreadable';
+    this.description = info ? `${runDescription(info)}${variant ? ` · ${modelLabel(info)}` : ''} · ${startedLabel(run.id)}` : 'unreadable';
     this.iconPath = new vscode.ThemeIcon(iconFor(info?.status));
     this.tooltip = tooltipFor(run);
     this.command = { command: 'rnnLab.openDashboard', title: 'Open Dashboard', arguments: [this] };
   }
+}
+
+/** "12-05 03:15" from a run id "20261205-031555-lstm-2x128" (the id itself is in the tooltip). */
+export function startedLabel(runId: string): string {
+  const m = /^\d{4}(\d{2})(\d{2})-(\d{2})(\d{2})/.exec(runId);
+  return m ? `${m[1]}-${m[2]} ${m[3]}:${m[4]}` : runId;
 }
 
 function iconFor(status: string | undefined): string {
@@ -52,12 +59,14 @@ function tooltipFor(run: RunSummary): vscode.MarkdownString {
   }
   const m = info.model;
   const t = info.training;
+  // What the row may cut off comes first: status and best loss.
+  const best = info.progress.bestValLoss;
+  md.appendText(`${statusLabel(info)}${best !== undefined ? ` · best validation ${natsToBits(best).toFixed(3)} ${lossUnit(info)}` : ''}\n\n`);
   md.appendText(`${modelLabel(info)} · ${m.embedding ? `embedding ${m.embedding}` : 'one-hot'} · vocabulary ${m.vocabSize} (${t.resolution})\n`);
   md.appendText(
     `steps ${info.progress.step}/${info.progress.totalSteps} · ${t.optimizer} lr ${t.learningRate} · ` +
       `clip ${t.clipMode}${t.clipMode === 'none' ? '' : ` ${t.clipValue}`}\n`,
   );
-  if (info.progress.bestValLoss !== undefined) md.appendText(`best validation ${natsToBits(info.progress.bestValLoss).toFixed(3)} ${lossUnit(info)}\n`);
   md.appendText(`${info.corpus.documents} files · ${describeBackend(info.backend)}\n`);
   if (info.message) md.appendText(`\n${info.message}`);
   return md;

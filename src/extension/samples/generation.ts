@@ -26,7 +26,8 @@ export class Generation {
 
   constructor(
     private readonly engine: GenerationEngine,
-    source: ModelSource,
+    /** The model generating (Open in Editor takes its run's language). */
+    readonly source: ModelSource,
     readonly settings: GenerationSettings,
     onText: (texts: string[]) => void,
     batchIntervalMs = 50,

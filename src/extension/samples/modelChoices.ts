@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RUN_FILES } from '../../core/runFormat';
+import { RUN_FILES, type RunInfo } from '../../core/runFormat';
+import { checkpointStep } from '../../core/liveProgress';
 import type { RunSummary } from '../../core/runIndex';
 import { modelLabel, runDescription } from '../../core/runLabels';
 import { taskOf } from '../../core/spec';
@@ -19,7 +20,14 @@ export const MAX_REMEMBERED_FILES = 10;
 export function runModelChoices(runs: readonly RunSummary[]): ModelChoice[] {
   return runs
     .filter((run) => run.info && taskOf(run.info.model) === 'lm' && fs.existsSync(path.join(run.dir, RUN_FILES.onnx)))
-    .map((run) => ({ id: run.dir, label: run.id, detail: `${modelLabel(run.info!)} · ${runDescription(run.info!)}`, source: { runDir: run.dir } }));
+    .map((run) => ({ id: run.dir, label: run.id, detail: modelDetail(run.info!), source: { runDir: run.dir } }));
+}
+
+/** "2×LSTM-128 · running 785/2000 · model of step 600": a running run's model.onnx is its last checkpoint's. */
+export function modelDetail(info: RunInfo): string {
+  const modelStep = checkpointStep(info);
+  const older = info.status === 'running' && modelStep !== undefined && modelStep < info.progress.step;
+  return `${modelLabel(info)} · ${runDescription(info)}${older ? ` · model of step ${modelStep}` : ''}`;
 }
 
 /** Browsed .onnx files that still exist, labelled by folder and name ("model.onnx" alone says little). */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { languageOfFiles } from '../training/languageGlobs';
 import type { ModelSource } from '../../protocol/modelSource';
 import { parseSamplesMessage, type GenerationSettings, type HostToSamples, type SamplesToHost } from '../../protocol/samples';
 import { arrayOf, str } from '../../protocol/guards';
@@ -162,9 +163,15 @@ export class SamplesViewProvider implements vscode.WebviewViewProvider, vscode.D
         return;
       case 'insertAtCursor':
         return this.insertAtCursor(m.text);
-      case 'openInEditor':
-        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: m.text }), { preview: false });
+      case 'openInEditor': {
+        // In the language the model was trained on (TypeScript for a run on .ts files), not Plain Text.
+        const source = this.current?.source;
+        const files = source && 'runDir' in source ? this.registry.find(source.runDir)?.info?.corpus.files : undefined;
+        const language = languageOfFiles(files ?? []);
+        const document = await vscode.workspace.openTextDocument({ content: m.text, ...(language ? { language } : {}) });
+        await vscode.window.showTextDocument(document, { preview: false });
         return;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         vscode.window.setStatusBarMessage('RNN Lab: sample copied', 2000);

@@ -21,6 +21,19 @@ const GLOBS: Record<string, string[]> = {
   plaintext: ['*.txt'],
 };
 
+/** A sample opened in an editor takes the language most of the run's files were in (by file extension); undefined for none known. */
+export function languageOfFiles(files: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const file of files) {
+    const ext = /\.([A-Za-z0-9_+-]+)$/.exec(file)?.[1]?.toLowerCase();
+    const language = ext && Object.keys(GLOBS).find((id) => GLOBS[id].includes(`*.${ext}`));
+    if (language) counts.set(language, (counts.get(language) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [language, count] of counts) if (best === undefined || count > counts.get(best)!) best = language;
+  return best;
+}
+
 /** Globs for a language id; falls back to the file's own extension. */
 export function globsForLanguage(languageId: string, fileName?: string): string[] | undefined {
   const known = GLOBS[languageId];

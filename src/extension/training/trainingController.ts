@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { markRunInterrupted } from '../../core/runIndex';
 import { natsToBits } from '../../core/units';
+import { lossUnitInWords } from '../../core/runLabels';
+import type { Resolution } from '../../core/spec';
 import { describeBackend, type RunInfo } from '../../core/runFormat';
 import type { EngineEvent, ExperimentParams, ResumeExperimentParams, ResumeParams, TrainParams } from '../../protocol/engine';
 import type { ExperimentInfo } from '../../core/experiments/experimentFormat';
@@ -14,7 +16,10 @@ export interface ActiveTraining {
   step: number;
   totalSteps: number;
   lastLoss?: number;
+  /** The engine's speed over its last seconds (the step record's): the dashboard shows the same number. */
   charsPerSec?: number;
+  /** Characters or code tokens: what the logged bits are per. */
+  resolution: Resolution;
   /** Set while an experiment runs: its folder and which of its members trains (`runDir` is that member's). */
   experiment?: { dir: string; member: number; total: number; memberLabel: string };
 }
@@ -35,12 +40,17 @@ export class TrainingController implements vscode.Disposable {
   private readonly eventEmitter = new vscode.EventEmitter<EngineEvent>();
   private readonly uiTick = new vscode.EventEmitter<void>();
   private readonly onUiTick = this.uiTick.event;
+  /** The training's progress, at most every UI_INTERVAL_MS, and undefined when it ends (the Runs and Samples views follow it). */
+  readonly onProgress: vscode.Event<ActiveTraining | undefined>;
+  private readonly progressEmitter = new vscode.EventEmitter<ActiveTraining | undefined>();
   /** Every engine event, for the dashboard and the Runs view. */
   readonly onEngineEvent = this.eventEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   /** The status bar and the notification are redrawn at most this often (a small model steps hundreds of times a second). */
   private static readonly UI_INTERVAL_MS = 250;
   private lastUiUpdate = 0;
+  /** Where the training's progress shows: a cancellable notification until a dashboard shows the run, then the status bar's window progress. */
+  private progressWhere: 'notification' | 'window' | undefined;
   /** The newest member announcement: it can arrive before the experiment's own response is handled. */
   private lastMember: MemberEvent | undefined;
 
@@ -51,13 +61,30 @@ export class TrainingController implements vscode.Disposable {
     this.statusItem = vscode.window.createStatusBarItem('rnnLab.training', vscode.StatusBarAlignment.Left, 10);
     this.statusItem.name = 'RNN Lab Training';
     this.statusItem.command = 'rnnLab.openDashboard';
-    this.disposables.push(this.statusItem, this.eventEmitter, this.uiTick);
+    this.onProgress = this.progressEmitter.event;
+    this.disposables.push(this.statusItem, this.eventEmitter, this.uiTick, this.progressEmitter);
     this.disposables.push(engine.onEvent((e) => this.onEvent(e)));
     this.disposables.push(engine.onExit((exit) => !exit.expected && this.onEngineDied(exit.reason)));
   }
 
   get current(): ActiveTraining | undefined {
     return this.active;
+  }
+
+  /** Where the progress of the training shows now (undefined: none runs). */
+  get progressLocation(): 'notification' | 'window' | undefined {
+    return this.progressWhere;
+  }
+
+  /**
+   * A dashboard shows the training: the notification would cover its samples
+   * for the whole run, so the progress moves to the status bar (window
+   * progress); the dashboard and the Runs view have Stop.
+   */
+  moveProgressToWindow(): void {
+    if (!this.active || this.progressWhere !== 'notification') return;
+    this.finishProgress?.();
+    this.showProgress(vscode.ProgressLocation.Window);
   }
 
   async train(params: TrainParams, label: string): Promise<string> {
@@ -88,7 +115,8 @@ export class TrainingController implements vscode.Disposable {
     if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
     const { dir, info } = await start();
     const total = info.variants.length;
-    this.active = { runDir: '', label, step: 0, totalSteps: info.shared.training.steps, experiment: { dir, member: 0, total, memberLabel: '' } };
+    const { steps: totalSteps, resolution } = info.shared.training;
+    this.active = { runDir: '', label, step: 0, totalSteps, resolution, experiment: { dir, member: 0, total, memberLabel: '' } };
     this.log.info(`experiment ${label} in ${dir}: ${info.variants.map((v) => v.label).join(', ')}`);
     if (this.lastMember?.dir === dir) this.onMember(this.lastMember);
     this.showProgress();
@@ -122,10 +150,13 @@ export class TrainingController implements vscode.Disposable {
         .then((a) => a && vscode.commands.executeCommand('rnnLab.compareRuns', event.dir));
   }
 
-  private async begin(start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend'>; skipped: string }>, label: string): Promise<string> {
+  private async begin(
+    start: () => Promise<{ runDir: string; info: Pick<RunInfo, 'progress' | 'backend' | 'training'>; skipped: string }>,
+    label: string,
+  ): Promise<string> {
     if (this.active) throw new Error(`a training is already running (${this.active.label}); stop it first`);
     const { runDir, info, skipped } = await start();
-    this.active = { runDir, label, step: info.progress.step, totalSteps: info.progress.totalSteps };
+    this.active = { runDir, label, step: info.progress.step, totalSteps: info.progress.totalSteps, resolution: info.training.resolution };
     this.log.info(`training ${label} in ${runDir} with ${describeBackend(info.backend)}`);
     if (skipped) this.log.info(`skipped files: ${skipped}`);
     if (info.backend.notice) {
@@ -137,11 +168,12 @@ export class TrainingController implements vscode.Disposable {
     return runDir;
   }
 
-  private showProgress(): void {
+  private showProgress(location = vscode.ProgressLocation.Notification): void {
     const training = this.active!;
+    this.progressWhere = location === vscode.ProgressLocation.Window ? 'window' : 'notification';
     void vscode.window.withProgress(
       {
-        location: vscode.ProgressLocation.Notification,
+        location,
         title: `RNN Lab: ${training.experiment ? 'experiment' : 'training'} ${training.label}`,
         cancellable: true,
       },
@@ -178,15 +210,16 @@ export class TrainingController implements vscode.Disposable {
         case 'step':
           t.step = event.record.step;
           t.lastLoss = event.record.loss;
-          t.charsPerSec = event.progress.charsPerSec;
+          t.charsPerSec = event.record.charsPerSec;
           if (Date.now() - this.lastUiUpdate >= TrainingController.UI_INTERVAL_MS) {
             this.lastUiUpdate = Date.now();
             this.updateStatus();
             this.uiTick.fire();
+            this.progressEmitter.fire(t);
           }
           break;
         case 'eval':
-          this.log.info(`step ${event.record.step}: validation ${natsToBits(event.record.valLoss).toFixed(3)} bits per token`);
+          this.log.info(`step ${event.record.step}: validation ${natsToBits(event.record.valLoss).toFixed(3)} ${lossUnitInWords(t.resolution)}`);
           break;
         case 'sample':
           this.log.info(`sample at step ${event.record.step}:\n${event.record.text}`);
@@ -205,16 +238,35 @@ export class TrainingController implements vscode.Disposable {
             break;
           }
           this.end();
-          if (event.status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${event.message}`);
-          else if (event.status === 'completed')
-            void vscode.window
-              .showInformationMessage(`RNN Lab: training ${t.label} finished.`, 'Open Dashboard')
-              .then((a) => a && vscode.commands.executeCommand('rnnLab.openDashboard', event.runDir));
+          this.announceEnd(t, event);
           this.log.info(`training ${t.label} ${event.status}${event.message ? `: ${event.message}` : ''}`);
           break;
       }
     }
     this.eventEmitter.fire(event);
+  }
+
+  /**
+   * A toast of its own when a run ends (the progress notification has closed
+   * by then, or was never shown: see moveProgressToWindow), with what to do next.
+   */
+  private announceEnd(t: ActiveTraining, event: Extract<EngineEvent, { event: 'finished' }>): void {
+    const { runDir, status, message } = event;
+    const then = (answer: string | undefined) => {
+      if (answer === 'Open Dashboard') void vscode.commands.executeCommand('rnnLab.openDashboard', runDir);
+      if (answer === 'Generate Samples') void vscode.commands.executeCommand('rnnLab.generateSample', { modelId: runDir });
+      if (answer === 'Resume') void vscode.commands.executeCommand('rnnLab.resumeTraining', runDir);
+    };
+    if (status === 'failed') void vscode.window.showErrorMessage(`RNN Lab: training ${t.label} failed: ${message}`);
+    else if (status === 'cancelled')
+      void vscode.window.showInformationMessage(`RNN Lab: ${t.label}: ${message ?? 'stopped'}.`, 'Resume', 'Open Dashboard').then(then);
+    else {
+      const loss = event.info.progress.bestValLoss;
+      const result = loss !== undefined ? ` Best validation loss ${natsToBits(loss).toFixed(3)} ${lossUnitInWords(t.resolution)}.` : '';
+      void vscode.window
+        .showInformationMessage(`RNN Lab: training ${t.label} finished at step ${event.info.progress.step}.${result}`, 'Open Dashboard', 'Generate Samples')
+        .then(then);
+    }
   }
 
   private onEngineDied(reason: string): void {
@@ -237,7 +289,9 @@ export class TrainingController implements vscode.Disposable {
     this.active = undefined;
     this.finishProgress?.();
     this.finishProgress = undefined;
+    this.progressWhere = undefined;
     this.updateStatus();
+    this.progressEmitter.fire(undefined);
   }
 
   private updateStatus(): void {
