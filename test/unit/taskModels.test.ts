@@ -231,10 +231,10 @@ test("the engine's predict request answers the CLI's shape; a bad request is ref
   await server.handle({ kind: 'request', id: 2, method: 'predict', params: { model: { onnxFile }, inputs: [{ file: 'x', text: 3 }] } });
   const [ok, bad] = sent as EngineResponse[];
   assert.ok(ok.ok, JSON.stringify(ok));
-  const result = (ok).result as { task: string; files: { file: string; label: string }[] };
+  const result = ok.result as { task: string; files: { file: string; label: string }[] };
   assert.equal(result.task, 'classify');
   assert.equal(result.files[0].file, 'selection');
   assert.ok(LABELS.includes(result.files[0].label));
   assert.equal(bad.ok, false);
-  assert.match((bad).error.message, /params.inputs\[0\].text must be a string/);
+  assert.match(bad.error.message, /params.inputs\[0\].text must be a string/);
 });
