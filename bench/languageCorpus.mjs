@@ -1,8 +1,7 @@
 // Builds the language-classification corpus of docs/architecture.md's measured facts ("Tasks"):
-// up to 60 files per language from what the installed packages ship (node_modules), at most 2 per
-// package so that many authors' styles are in it, copied into OUT/<language>/ so a corpus walk
-// (which skips node_modules) reads them. Deterministic: files by path between 1 and 30 kB.
-// Usage: node bench/languageCorpus.mjs OUT
+// up to 40 files per language from what the installed packages ship (node_modules), copied into
+// OUT/<language>/ so a corpus walk (which skips node_modules) reads them. Deterministic: the first
+// files by path between 1 and 30 kB.  Usage: node bench/languageCorpus.mjs OUT
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -11,11 +10,6 @@ if (!out) throw new Error('usage: node bench/languageCorpus.mjs OUT');
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'node_modules');
 const extensions = ['js', 'ts', 'json', 'md', 'css', 'html'];
 const found = Object.fromEntries(extensions.map((e) => [e, []]));
-const perPackage = new Map(); // "<ext> <package>" → files taken
-const packageOf = (file) => {
-  const parts = path.relative(root, file).split(path.sep);
-  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-};
 
 function walk(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -24,10 +18,7 @@ function walk(dir) {
     else if (entry.isFile()) {
       const ext = path.extname(entry.name).slice(1);
       const size = fs.statSync(file).size;
-      const key = `${ext} ${packageOf(file)}`;
-      if (!found[ext] || found[ext].length >= 60 || size < 1000 || size > 30_000 || (perPackage.get(key) ?? 0) >= 2) continue;
-      perPackage.set(key, (perPackage.get(key) ?? 0) + 1);
-      found[ext].push(file);
+      if (found[ext] && found[ext].length < 40 && size >= 1000 && size <= 30_000) found[ext].push(file);
     }
   }
 }
