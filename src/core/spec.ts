@@ -164,7 +164,7 @@ function validateTask(spec: ModelSpec): void {
   const task = taskOf(spec);
   if (!TASK_KINDS.includes(task)) throw new SpecError(`task must be one of ${TASK_KINDS.join(', ')}; got "${String(task)}"`);
   if (task === 'lm') {
-    if (spec.bidirectional) throw new SpecError('bidirectional layers see the future: a language model cannot use them (use --task tag or classify)');
+    // A bidirectional language model is a valid spec (the ONNX and model tests build them); training refuses it (trainingRun.ts).
     if (spec.classes !== undefined || spec.pooling !== undefined) throw new SpecError('classes and pooling are for --task tag and classify');
     return;
   }

@@ -202,3 +202,45 @@ test('bad input: malformed data names file, line and column; wrong combinations 
   assertCleanFailure(rnnLab(['predict', edited, path.join(src, 'm0.ts')]), 1, /vocabulary has \d+ tokens but its input layer reads \d+/);
   assertCleanFailure(rnnLab(['predict', tagRun.stdout.trim()]), 2, /at least one file/);
 });
+
+test('CoNLL-U: word-level tagging with a word vocabulary; predict reads the FORM column; a resumed tagger keeps evaluating', () => {
+  const ud = path.join(dir, 'ud');
+  fs.mkdirSync(ud);
+  const sentence = (words: [string, string][]) => words.map(([w, t], i) => `${i + 1}\t${w}\t${w.toLowerCase()}\t${t}\t_\t_\t0\t_\t_\t_`).join('\n');
+  const sentences = [
+    sentence([
+      ['The', 'DET'],
+      ['dog', 'NOUN'],
+      ['runs', 'VERB'],
+      ['.', 'PUNCT'],
+    ]),
+    sentence([
+      ['A', 'DET'],
+      ['cat', 'NOUN'],
+      ['sleeps', 'VERB'],
+      ['.', 'PUNCT'],
+    ]),
+  ];
+  for (let f = 0; f < 3; f++) fs.writeFileSync(path.join(ud, `part${f}.conllu`), `# newdoc\n${Array(12).fill(sentences.join('\n\n')).join('\n\n')}\n`);
+  const r = rnnLab(['train', ud, '--task', 'tag', '--steps', '3', '--seq', '8', ...TINY]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /CoNLL-U files, a part-of-speech tag per word; 4 labels/);
+  assert.match(r.stderr, /training words per label: /);
+  const run = r.stdout.trim();
+  const vocab = JSON.parse(fs.readFileSync(path.join(run, 'vocab.json'), 'utf8')) as { kind: string; tokens: string[] };
+  assert.equal(vocab.kind, 'word');
+  assert.ok(vocab.tokens.includes('dog'));
+  const p = rnnLab(['predict', run, path.join(ud, 'part0.conllu'), '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  const result = JSON.parse(p.stdout) as { task: string; files: { tags: string[]; tokens: string[] }[] };
+  assert.equal(result.files[0].tokens.length, 12 * 8);
+  assert.deepEqual(result.files[0].tokens.slice(0, 4), ['The', 'dog', 'runs', '.']);
+  assert.equal(result.files[0].tags.length, result.files[0].tokens.length);
+
+  const resumed = rnnLab(['train', '--resume', run, '--steps', '6']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(
+    readTaskEvals(run).map((e) => e.step),
+    [3, 6],
+  );
+});

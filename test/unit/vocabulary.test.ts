@@ -96,7 +96,7 @@ test('fromJSON rejects malformed vocabularies with VocabularyError', () => {
     ['null', null],
     ['a string', 'char'],
     ['a number', 42],
-    ['wrong kind', { ...ok, kind: 'word' }],
+    ['wrong kind', { ...ok, kind: 'bytes' }],
     ['missing kind', { tokens: ok.tokens, unk: 0 }],
     ['tokens not a list', { ...ok, tokens: 'ab' }],
     ['fewer than 2 tokens', { ...ok, tokens: [UNK_TOKEN] }],

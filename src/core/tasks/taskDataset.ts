@@ -61,7 +61,9 @@ async function loadTagExamples(inputs: string[], data: TaskDataSpec, gather: Gat
   const examples: TagExample[] = [];
   for (const doc of corpus.documents) {
     const tags = await tagSourceCode(doc.text, doc.path);
-    examples.push({ tokens: [...doc.text], tags, source: doc.path, group: doc.path });
+    const tokens = [...doc.text];
+    if (tags.length !== tokens.length) throw new Error(`${doc.path}: ${tags.length} code tags for ${tokens.length} characters`); // a bug, never bad input
+    examples.push({ tokens, tags, source: doc.path, group: doc.path });
   }
   return { task: 'tag', level: 'char', source: 'code-tags', examples, skipped: corpus.skipped };
 }

@@ -41,10 +41,6 @@ function graphMismatch(graph: onnx.IGraphProto, spec: ModelSpec): string | undef
   // A float model's output kernel, or an int8 model's quantized one (onnx/int8Graph.ts).
   const kernel = dims('output/kernel') ?? dims('output/int8');
   if (!kernel) return 'its graph has no output layer (output/kernel)';
-  // The rows the tokens select: an embedding's, or the one-hot input's columns of the first layer.
-  const inputRows = spec.embedding > 0 ? dims('embedding')?.[0] : dims('layer0/W')?.[2];
-  if (inputRows !== undefined && inputRows !== spec.vocabSize)
-    return `its vocabulary has ${spec.vocabSize} tokens but its input layer reads ${inputRows} (the vocabulary does not belong to these weights)`;
   const outputs = outputSize(spec);
   const what = taskOf(spec) === 'lm' ? `its vocabulary has ${outputs} tokens` : `it has ${outputs} labels`;
   if (kernel.length !== 2 || kernel[1] !== outputs) return `${what} but its output layer computes ${kernel[1] ?? '?'} logits per token`;
@@ -54,6 +50,10 @@ function graphMismatch(graph: onnx.IGraphProto, spec: ModelSpec): string | undef
   const declared: unknown = graph.output?.find((o) => o.name === LOGITS_OUTPUT)?.type?.tensorType?.shape?.dim?.[axis]?.dimValue;
   if (declared === undefined || declared === null) return `its graph has no ${LOGITS_OUTPUT} output`;
   if (Number(declared) !== outputs) return `${what} but its ${LOGITS_OUTPUT} output has ${Number(declared)}`;
+  // The rows the tokens select: an embedding's, or the one-hot input's columns of the first layer.
+  const inputRows = spec.embedding > 0 ? dims('embedding')?.[0] : dims('layer0/W')?.[2];
+  if (inputRows !== undefined && inputRows !== spec.vocabSize)
+    return `its vocabulary has ${spec.vocabSize} tokens but its input layer reads ${inputRows} (the vocabulary does not belong to these weights)`;
   return undefined;
 }
 

@@ -17,7 +17,7 @@ import { hasOnnxModel } from './checkpointer';
 import { runCheckpointPath } from '../runModel';
 import { corpusSummary, describeCorpusChange } from './corpusChange';
 import { checkMemoryFits } from './memoryEstimate';
-import { taskOf, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
+import { SpecError, taskOf, validateModelSpec, validateTrainingSpec, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { Vocabulary } from '../../core/vocabulary';
 import type { ResumeParams, TrainParams } from '../../protocol/engine';
 import { CheckpointError, checkVocabularyMatches, loadCheckpoint, restoreOptimizer, restoreState, type LoadedCheckpoint } from '../checkpoint';
@@ -101,6 +101,9 @@ function throwIfStopped(signal: AbortSignal | undefined): void {
  */
 export async function startTraining(request: TrainRequest, events: TrainerEvents = {}, signal?: AbortSignal): Promise<StartedTraining> {
   const training = validateTrainingSpec({ ...request.training });
+  if (request.model.bidirectional && taskOf(request.model) === 'lm') {
+    throw new SpecError('bidirectional layers see the future: a language model cannot use them (use --task tag or classify)');
+  }
   validateModelSpec({ ...request.model, vocabSize: 2 });
   if (request.confineTo && !isInsideReal(request.outDir, request.confineTo)) {
     throw new TrainingSetupError(`the runs folder ${request.outDir} leads outside the workspace (through a symbolic link): not in Restricted Mode`);
@@ -111,7 +114,8 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
   throwIfStopped(signal);
   const modelSpec = data.modelSpec;
   checkMemoryFits(modelSpec, training, request);
-  if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * data.batcher.windowsPerEpoch));
+  const batches = data.batches();
+  if (training.epochs !== undefined) training.steps = Math.max(1, Math.ceil(training.epochs * batches.batcher.windowsPerEpoch));
   const trainer = await createTrainer(modelSpec, training, request);
   return launch(
     trainer,
@@ -139,8 +143,7 @@ export async function startTraining(request: TrainRequest, events: TrainerEvents
         created.writeVocabulary(data.vocab.toJSON());
         created.writeInfo(info);
       });
-      const { batcher, validation, gradFlowWindow } = data;
-      return { run, info, batcher, validation, gradFlowWindow, startStep: 0, state: undefined };
+      return { run, info, ...batches, startStep: 0, state: undefined };
     },
     events,
     signal,
@@ -153,9 +156,8 @@ interface RunData {
   modelSpec: ModelSpec;
   corpus: CorpusSummary;
   skipped: SkippedFile[];
-  batcher: WindowSource;
-  validation: Window[];
-  gradFlowWindow?: Window;
+  /** The batches, made after the memory check (a plan too large for memory is refused with its estimate first). */
+  batches(): { batcher: WindowSource; validation: Window[]; gradFlowWindow?: Window };
   task?: TaskSummary;
 }
 
@@ -164,11 +166,12 @@ async function readRunData(request: TrainRequest, training: TrainingSpec, filter
   if (task !== 'lm') {
     const prepared = await prepareTaskData(request.inputs, task, training, filters);
     const modelSpec = validateModelSpec({ ...request.model, vocabSize: prepared.vocab.size, classes: prepared.summary.labels.length });
-    return { ...prepared, modelSpec, task: prepared.summary };
+    return { ...prepared, modelSpec, task: prepared.summary, batches: () => prepared };
   }
   const data = await prepareData(request.inputs, filters, training);
   const modelSpec = validateModelSpec({ ...request.model, vocabSize: data.vocab.size });
-  return { ...batchData(data, training), vocab: data.vocab, modelSpec, corpus: corpusSummary(request.inputs, filters, data), skipped: data.corpus.skipped };
+  const corpus = corpusSummary(request.inputs, filters, data);
+  return { vocab: data.vocab, modelSpec, corpus, skipped: data.corpus.skipped, batches: () => batchData(data, training) };
 }
 
 /**
@@ -209,7 +212,7 @@ async function resumeLocked(run: RunFolder, request: ResumeRequest, events: Trai
   if (change && !request.allowChangedCorpus) throw new CorpusChangedError(run.id, change);
   throwIfStopped(signal);
   checkMemoryFits(info.model, training, request);
-  const { batcher, validation, gradFlowWindow } = data;
+  const { batcher, validation, gradFlowWindow } = data.batches();
   if (loaded) setPosition(batcher, loaded.manifest.position);
   const trainer = await createTrainer(
     info.model,
@@ -256,12 +259,17 @@ async function readResumedData(
     const prepared = await prepareTaskData(info.corpus.inputs, task, training, filters, { vocab, labels: info.task.labels });
     const same = prepared.corpus.fingerprint === info.corpus.fingerprint;
     const counts = (c: CorpusSummary) => `${c.documents} files, ${c.trainTokens.toLocaleString('en-US')} training tokens`;
-    return { ...prepared, task: { ...info.task }, change: same ? undefined : `then ${counts(info.corpus)}, now ${counts(prepared.corpus)}` };
+    return {
+      ...prepared,
+      task: { ...info.task },
+      batches: () => prepared,
+      change: same ? undefined : `then ${counts(info.corpus)}, now ${counts(prepared.corpus)}`,
+    };
   }
   // The files the run read, no others: what appeared since (an exported .onnx) is neither read nor reported skipped.
   const data = await prepareData(info.corpus.inputs, { ...filters, onlyFiles: info.corpus.files }, training, vocab);
   const corpus = corpusSummary(info.corpus.inputs, filters, data);
-  return { ...batchData(data, training), vocab, corpus, skipped: data.corpus.skipped, change: describeCorpusChange(info.corpus, corpus, data) };
+  return { vocab, corpus, skipped: data.corpus.skipped, batches: () => batchData(data, training), change: describeCorpusChange(info.corpus, corpus, data) };
 }
 
 /** Where a resumed run's data stood; a corpus that changed size starts the next epoch. */
