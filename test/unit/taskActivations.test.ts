@@ -39,7 +39,14 @@ function spec(cell: CellType, task: 'tag' | 'classify', bidirectional: boolean, 
 
 async function exported(model: RecurrentModel, name: string): Promise<string> {
   const file = path.join(dir, `${name}.onnx`);
-  writeOnnxModel(file, { spec: model.spec, weights: await model.readWeights(), vocab: TINY_VOCAB, step: 1, runId: 'test', task: { labels: LABELS, window: WINDOW } });
+  writeOnnxModel(file, {
+    spec: model.spec,
+    weights: await model.readWeights(),
+    vocab: TINY_VOCAB,
+    step: 1,
+    runId: 'test',
+    task: { labels: LABELS, window: WINDOW },
+  });
   return file;
 }
 
@@ -182,7 +189,9 @@ test('backward neurons: labelled h1←[u], ranked, traced and listed in the hove
     assert.ok(Math.abs(row[n.unit + (n.direction ? 4 : 0)] - n.value) < TOL, neuronLabel(n));
   }
 
-  const ranking = await rankDocumentNeurons(doc, [{ name: 'isSpace', kind: 'binary', values: Float32Array.from([...TEXT], (ch) => (ch === ' ' ? 1 : 0)) }], { top: 64 });
+  const ranking = await rankDocumentNeurons(doc, [{ name: 'isSpace', kind: 'binary', values: Float32Array.from([...TEXT], (ch) => (ch === ' ' ? 1 : 0)) }], {
+    top: 64,
+  });
   const labels = ranking[0].top.map((n) => neuronLabel(n.neuron));
   assert.equal(labels.length, 2 * 2 * 2 * 4, 'h and c of 2 layers × 2 directions × 4 units');
   assert.ok(labels.includes('h0←[3]') && labels.includes('c1←[0]') && labels.includes('h1[2]'), labels.join(' '));

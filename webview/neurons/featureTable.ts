@@ -54,7 +54,7 @@ export function renderFeatureTable(container: HTMLElement, ranking: NeuronsRanki
       const score = button.appendChild(document.createElement('span'));
       score.className = 'neuron-score';
       score.textContent = scoreText(n, feature.kind);
-      button.addEventListener('click', () => choose({ layer: n.layer, kind: n.kind, unit: n.unit }));
+      button.addEventListener('click', () => choose({ layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction ? { direction: n.direction } : {}) }));
     }
   }
   // A narrow panel scrolls the table sideways rather than squeezing its buttons.

@@ -15,8 +15,8 @@ const KIND_NAMES: Record<string, string> = {
 };
 
 /** "layer 0 cell state, unit 16". */
-export function describeNeuron(n: { layer: number; kind: string; unit: number }): string {
-  return `layer ${n.layer} ${KIND_NAMES[n.kind] ?? n.kind}, unit ${n.unit}`;
+export function describeNeuron(n: { layer: number; kind: string; unit: number; direction?: string }): string {
+  return `layer ${n.layer}${n.direction === 'backward' ? ' backward' : ''} ${KIND_NAMES[n.kind] ?? n.kind}, unit ${n.unit}`;
 }
 
 /** A signed number with a real minus sign: "−0.351", "+0.120". */

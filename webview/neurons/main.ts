@@ -60,7 +60,7 @@ function handle(message: HostToNeurons): void {
       showSelection(message.selection);
       return;
     case 'trace':
-      if (message.trace) save({ chosen: { layer: message.trace.neuron.layer, kind: message.trace.neuron.kind, unit: message.trace.neuron.unit } });
+      if (message.trace) save({ chosen: neuronIdOf(message.trace.neuron) });
       showTrace(message.trace);
       return;
     case 'status':
@@ -69,10 +69,15 @@ function handle(message: HostToNeurons): void {
   }
 }
 
+/** Only a neuron's id (a result's neuron has a label and scores too); the backward direction kept. */
+function neuronIdOf(n: NeuronId): NeuronId {
+  return { layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction === 'backward' ? { direction: 'backward' as const } : {}) };
+}
+
 function choose(neuron: NeuronId): void {
   save({ chosen: neuron });
   markChosen(document.body, neuronLabel(neuron));
-  api.postMessage({ type: 'chooseNeuron', layer: neuron.layer, kind: neuron.kind, unit: neuron.unit });
+  api.postMessage({ type: 'chooseNeuron', ...neuronIdOf(neuron) });
 }
 
 function reveal(span: { start: number; end: number }): void {

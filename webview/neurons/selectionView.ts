@@ -38,7 +38,9 @@ export function renderSelection(container: HTMLElement, selection: NeuronsSelect
       const score = button.appendChild(document.createElement('span'));
       score.className = 'neuron-score';
       score.textContent = `${signed(n.effect, 2)} σ`;
-      button.addEventListener('click', () => actions.choose({ layer: n.layer, kind: n.kind, unit: n.unit }));
+      button.addEventListener('click', () =>
+        actions.choose({ layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction ? { direction: n.direction } : {}) }),
+      );
     }
     parts.push(list);
   }
