@@ -24,7 +24,7 @@ import {
 import { onThemeChange, readThemeColours } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 import { markChosen, renderFeatureTable } from './featureTable';
-import { count } from './format';
+import { count, neuronIdOf } from './format';
 import { GatePlots } from './gatePlots';
 import { buildLayout, showSection } from './layout';
 import { renderSelection } from './selectionView';
@@ -67,11 +67,6 @@ function handle(message: HostToNeurons): void {
       showStatus(message.status);
       return;
   }
-}
-
-/** Only a neuron's id (a result's neuron has a label and scores too); the backward direction kept. */
-function neuronIdOf(n: NeuronId): NeuronId {
-  return { layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction === 'backward' ? { direction: 'backward' as const } : {}) };
 }
 
 function choose(neuron: NeuronId): void {

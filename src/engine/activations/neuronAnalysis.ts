@@ -68,7 +68,10 @@ function neuronAt(layer: number, kind: ActivationKind, column: number, hidden: n
 }
 
 /** Where a neuron's values are in its layer's rows: its column, and the rows' width. */
-export function columnOf(range: ActivationRange, neuron: { layer: number; kind: ActivationKind; unit: number; direction?: string }): { width: number; column: number } {
+export function columnOf(
+  range: ActivationRange,
+  neuron: { layer: number; kind: ActivationKind; unit: number; direction?: string },
+): { width: number; column: number } {
   const values = range.layers[neuron.layer]?.[neuron.kind];
   if (!values) throw new RangeError(`layer ${neuron.layer} has no ${neuron.kind} values`);
   const width = range.count > 0 ? values.length / range.count : 0;
