@@ -8,7 +8,7 @@ import type { NeuronId, NeuronKind } from '../core/neurons/neuronLabel';
 import type { ModelSource } from './modelSource';
 
 /** Neurons are named as in core/neurons/neuronLabel.ts ("c1[37]"). */
-export { NEURON_KINDS, type NeuronId, type NeuronKind } from '../core/neurons/neuronLabel';
+export { NEURON_KINDS, type NeuronDirection, type NeuronId, type NeuronKind } from '../core/neurons/neuronLabel';
 
 export interface OpenDocumentParams {
   /** Chosen by the host, unique per open text. */
@@ -19,8 +19,8 @@ export interface OpenDocumentParams {
 
 export interface OpenDocumentResult {
   tokenCount: number;
-  /** Per layer: its width and the kinds it can be read at. */
-  layers: { hidden: number; kinds: NeuronKind[] }[];
+  /** Per layer: its width (per direction), the kinds it can be read at, and 2 `directions` when it is bidirectional. */
+  layers: { hidden: number; kinds: NeuronKind[]; directions?: 2 }[];
   /** The document's version; every `updateDocument` that changes the text increments it. */
   version: number;
   /** The model file the engine opened. */
@@ -84,8 +84,13 @@ export interface HoverInfoResult {
   token: { span: [number, number]; text: string; unknown: boolean; value: number } | null;
   /** The strongest neurons there (largest |value|, every layer). */
   topNeurons: NeuronValue[];
-  /** What the model expects after the token (after its starting newline for an empty text), most likely first. */
+  /**
+   * A language model: what it expects after the token (after its starting newline for an empty text), most likely
+   * first. With `readout`, the model's classes instead, `text` the label: 'tag', the tagger's at this token; 'class',
+   * the classifier's for the window of `window` tokens holding it (the same for all of them; none for an empty text).
+   */
   predictions: TokenProbability[];
+  readout?: 'tag' | 'class';
   /** The token that really follows, with the probability the model gave it; absent at the end of the text. */
   actual?: TokenProbability;
 }

@@ -249,7 +249,7 @@ const documentId: Check = (v, p) =>
 const documentText: Check = (v, p) =>
   typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DOCUMENT_LENGTH ? `${p} is longer than ${MAX_DOCUMENT_LENGTH} characters` : undefined;
 const offset: Check = (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${p} must be a whole number ≥ 0`);
-const neuronFields = { layer: offset, kind: oneOf(...NEURON_KINDS), unit: offset };
+const neuronFields = { layer: offset, kind: oneOf(...NEURON_KINDS), unit: offset, direction: optional(oneOf('backward')) };
 const languageName: Check = (v, p) => (typeof v === 'string' && v.length <= 200 ? undefined : `${p} must be a string of at most 200 characters`);
 const topNeurons: Check = (v, p) =>
   Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_TOP_NEURONS ? undefined : `${p} must be a whole number from 1 to ${MAX_TOP_NEURONS}`;

@@ -20,8 +20,13 @@ export interface NeuronModelInfo {
   file: string;
   cell: string;
   layers: number;
+  /** Units per layer and direction. */
   hidden: number;
   resolution: 'char' | 'token';
+  /** 2 for a bidirectional model: its neurons come in two directions (backward ones named "h0←[3]"). */
+  directions?: 2;
+  /** A tagger's or classifier's ('tag', 'classify'); absent for a language model. */
+  task?: 'tag' | 'classify';
 }
 
 /** The part of the text a request looked at. */

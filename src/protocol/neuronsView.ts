@@ -105,7 +105,7 @@ const shortText =
   (v, p) =>
     typeof v === 'string' && v.length <= max ? undefined : `${p} must be a string of at most ${max} characters`;
 const sign: Check = (v, p) => (v === 1 || v === -1 ? undefined : `${p} must be 1 or −1`);
-const neuronFields = { layer: natural, kind: oneOf(...NEURON_KINDS), unit: natural };
+const neuronFields = { layer: natural, kind: oneOf(...NEURON_KINDS), unit: natural, direction: optional(oneOf('backward')) };
 const nullable =
   (check: Check): Check =>
   (v, p) =>

@@ -134,6 +134,32 @@ test('neuron labels: "c1[37]" both ways, older forms still read, the model has i
   assert.deepEqual(defaultNeuron(LSTM_2x4, new Map([['h7[0]', 'x']])), { layer: 1, kind: 'h', unit: 0 }, 'else the last layer');
 });
 
+test('neuron labels of a bidirectional layer: the backward direction is "h1←[37]", typed as "h1<[37]" too; forward keeps the plain form', () => {
+  assert.equal(neuronLabel({ layer: 1, kind: 'h', unit: 37, direction: 'backward' }), 'h1←[37]');
+  assert.equal(neuronLabel({ layer: 0, kind: 'c', unit: 2 }), 'c0[2]');
+  for (const text of ['h1←[37]', ' h1 ← [ 37 ] ', 'h1<[37]', 'h1←:37', 'h1← 37'])
+    assert.deepEqual(parseNeuronLabel(text), { layer: 1, kind: 'h', unit: 37, direction: 'backward' }, text);
+  for (const bad of ['h←1[3]', '←h1[3]', 'h1[3]←', 'h1→[3]', 'h1←←[3]', '1:h←:3']) assert.equal(parseNeuronLabel(bad), undefined, bad);
+  const bi: ModelLayout = [
+    { hidden: 3, kinds: ['h', 'c', 'i', 'f', 'o'], directions: 2 },
+    { hidden: 3, kinds: ['h', 'c', 'i', 'f', 'o'], directions: 2 },
+  ];
+  assert.ok(hasNeuron(bi, { layer: 1, kind: 'c', unit: 2, direction: 'backward' }));
+  assert.ok(!hasNeuron(bi, { layer: 1, kind: 'c', unit: 3, direction: 'backward' }));
+  assert.ok(!hasNeuron(LSTM_2x4, { layer: 1, kind: 'c', unit: 0, direction: 'backward' }), 'a unidirectional model has no backward neurons');
+  const rows = neuronPickEntries(bi, new Map([['c1←[2]', 'in string · AUC 0.91']]), { layer: 0, kind: 'h', unit: 1, direction: 'backward' });
+  assert.deepEqual(rows[1], { neuron: { layer: 1, kind: 'c', unit: 2, direction: 'backward' }, label: 'c1←[2]', description: 'in string · AUC 0.91' });
+  const separators = rows.filter((r) => r.separator).map((r) => r.separator);
+  assert.deepEqual(separators.slice(1, 3), ['Layer 0 forward · h (hidden state)', 'Layer 0 forward · c (cell state)']);
+  assert.ok(separators.includes('Layer 1 backward · o (output gate)'));
+  assert.equal(rows.filter((r) => r.neuron).length, 1 + 2 * 2 * 5 * 3);
+  assert.deepEqual(
+    rows.filter((r) => r.current).map((r) => r.label),
+    ['h0←[1]'],
+    'the forward h0[1] is not the current one',
+  );
+});
+
 test('picker rows: ranked neurons first with their feature, then every neuron by layer and kind, the current one marked', () => {
   const hints = new Map([
     ['c1[2]', 'in string · AUC 0.97'],

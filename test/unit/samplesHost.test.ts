@@ -15,7 +15,14 @@ import { parseHostToSamplesMessage, parseSamplesMessage, parseSamplesState, type
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/webview/webviewHtml';
 import { TextBatcher } from '../../src/extension/samples/textBatcher';
 import { Generation, type GenerationEngine } from '../../src/extension/samples/generation';
-import { MAX_REMEMBERED_FILES, modelSourceOf, onnxFileChoices, rememberFile, runModelChoices } from '../../src/extension/samples/modelChoices';
+import {
+  MAX_REMEMBERED_FILES,
+  inspectableRunChoices,
+  modelSourceOf,
+  onnxFileChoices,
+  rememberFile,
+  runModelChoices,
+} from '../../src/extension/samples/modelChoices';
 import { MAX_SELECTION_PRIME, parseGenerateSampleArgs, primeFromSelection, settingsFromArgs } from '../../src/extension/samples/generateArgs';
 import { tempDir } from './support/tempDir';
 
@@ -206,6 +213,24 @@ test('the model list offers runs that have a model.onnx, then browsed files that
   fs.writeFileSync(exported, 'onnx');
   const files = onnxFileChoices([exported, path.join(dir, 'gone.onnx')]);
   assert.deepEqual(files, [{ id: exported, label: `exports${path.sep}model.onnx`, detail: exported, source: { onnxFile: exported } }]);
+});
+
+test('generation lists language models only; the neuron views list taggers and classifiers (bidirectional too) beside them', () => {
+  const dir = tempDir();
+  const lm = run(dir, 'lm', true);
+  const tagger = run(dir, 'tagger', true);
+  tagger.info!.model = { ...tagger.info!.model, task: 'tag', classes: 7, bidirectional: true };
+  const classifier = run(dir, 'classifier', true);
+  classifier.info!.model = { ...classifier.info!.model, task: 'classify', classes: 3, pooling: 'last' };
+  const runs = [tagger, lm, classifier, run(dir, 'no-model-yet', false)];
+  assert.deepEqual(
+    runModelChoices(runs).map((c) => c.label),
+    ['lm'],
+  );
+  assert.deepEqual(
+    inspectableRunChoices(runs).map((c) => c.label),
+    ['tagger', 'lm', 'classifier'],
+  );
 });
 
 test('browsed files are remembered newest first, without repeats, at most ten', () => {

@@ -1,7 +1,7 @@
 /** Features × their top neurons: one row per feature, a button per neuron that chooses it. */
 import type { NeuronId } from '../../src/protocol/activations';
 import { sameNeuron, type NeuronsRanking } from '../../src/protocol/neuronsView';
-import { featureName, scoreHint, scoreText } from './format';
+import { featureName, neuronIdOf, scoreHint, scoreText } from './format';
 
 export function renderFeatureTable(container: HTMLElement, ranking: NeuronsRanking, chosen: NeuronId | undefined, choose: (n: NeuronId) => void): void {
   const columns = Math.max(1, ...ranking.features.map((f) => f.top.length));
@@ -54,7 +54,7 @@ export function renderFeatureTable(container: HTMLElement, ranking: NeuronsRanki
       const score = button.appendChild(document.createElement('span'));
       score.className = 'neuron-score';
       score.textContent = scoreText(n, feature.kind);
-      button.addEventListener('click', () => choose({ layer: n.layer, kind: n.kind, unit: n.unit }));
+      button.addEventListener('click', () => choose(neuronIdOf(n)));
     }
   }
   // A narrow panel scrolls the table sideways rather than squeezing its buttons.

@@ -1,6 +1,7 @@
 /** Numbers and names as the Neurons view writes them. */
 import { featureName } from '../../src/core/neurons/featureNames';
 import type { RankedNeuron } from '../../src/protocol/neuronsView';
+import type { NeuronId } from '../../src/protocol/activations';
 
 export { featureName };
 
@@ -14,9 +15,14 @@ const KIND_NAMES: Record<string, string> = {
   r: 'reset gate',
 };
 
+/** Only a neuron's id (a result's neuron has a label and scores too), its backward direction kept. */
+export function neuronIdOf(n: NeuronId): NeuronId {
+  return { layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction === 'backward' ? { direction: 'backward' as const } : {}) };
+}
+
 /** "layer 0 cell state, unit 16". */
-export function describeNeuron(n: { layer: number; kind: string; unit: number }): string {
-  return `layer ${n.layer} ${KIND_NAMES[n.kind] ?? n.kind}, unit ${n.unit}`;
+export function describeNeuron(n: { layer: number; kind: string; unit: number; direction?: string }): string {
+  return `layer ${n.layer}${n.direction === 'backward' ? ' backward' : ''} ${KIND_NAMES[n.kind] ?? n.kind}, unit ${n.unit}`;
 }
 
 /** A signed number with a real minus sign: "−0.351", "+0.120". */

@@ -24,7 +24,7 @@ import {
 import { onThemeChange, readThemeColours } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 import { markChosen, renderFeatureTable } from './featureTable';
-import { count } from './format';
+import { count, neuronIdOf } from './format';
 import { GatePlots } from './gatePlots';
 import { buildLayout, showSection } from './layout';
 import { renderSelection } from './selectionView';
@@ -60,7 +60,7 @@ function handle(message: HostToNeurons): void {
       showSelection(message.selection);
       return;
     case 'trace':
-      if (message.trace) save({ chosen: { layer: message.trace.neuron.layer, kind: message.trace.neuron.kind, unit: message.trace.neuron.unit } });
+      if (message.trace) save({ chosen: neuronIdOf(message.trace.neuron) });
       showTrace(message.trace);
       return;
     case 'status':
@@ -72,7 +72,7 @@ function handle(message: HostToNeurons): void {
 function choose(neuron: NeuronId): void {
   save({ chosen: neuron });
   markChosen(document.body, neuronLabel(neuron));
-  api.postMessage({ type: 'chooseNeuron', layer: neuron.layer, kind: neuron.kind, unit: neuron.unit });
+  api.postMessage({ type: 'chooseNeuron', ...neuronIdOf(neuron) });
 }
 
 function reveal(span: { start: number; end: number }): void {

@@ -1,7 +1,7 @@
 /** LSTMVis select-and-match results: the neurons that set the selection apart, and where they fire together elsewhere. */
 import type { NeuronId } from '../../src/protocol/activations';
 import { sameNeuron, type NeuronsSelection, type NeuronsSpan } from '../../src/protocol/neuronsView';
-import { count, describeNeuron, signed } from './format';
+import { count, describeNeuron, neuronIdOf, signed } from './format';
 
 export interface SelectionActions {
   choose(n: NeuronId): void;
@@ -38,7 +38,7 @@ export function renderSelection(container: HTMLElement, selection: NeuronsSelect
       const score = button.appendChild(document.createElement('span'));
       score.className = 'neuron-score';
       score.textContent = `${signed(n.effect, 2)} σ`;
-      button.addEventListener('click', () => actions.choose({ layer: n.layer, kind: n.kind, unit: n.unit }));
+      button.addEventListener('click', () => actions.choose(neuronIdOf(n)));
     }
     parts.push(list);
   }

@@ -77,7 +77,7 @@ async function traceNeuron(doc: ActivationDocument, layer: number, kind: Activat
   for (let first = 0; first < doc.tokenCount; first += TOKENS_PER_PIECE) {
     const range = await doc.tokenRange(first, first + TOKENS_PER_PIECE, [kind]);
     const values = range.layers[layer][kind]!;
-    const width = doc.model.spec.hidden;
+    const width = doc.model.width; // a bidirectional row holds both directions: the CLI reads the forward one
     for (let t = 0; t < range.count; t++) {
       trace.perChar.fill(values[t * width + neuron], range.starts[t], range.ends[t]);
       trace.starts[first + t] = range.starts[t];
@@ -98,7 +98,7 @@ async function mostVariableUnit(doc: ActivationDocument, layer: number, kind: Ac
     const values = range.layers[layer][kind]!;
     for (let t = 0; t < range.count; t++) {
       for (let j = 0; j < units; j++) {
-        const v = values[t * units + j];
+        const v = values[t * doc.model.width + j];
         sum[j] += v;
         squares[j] += v * v;
       }

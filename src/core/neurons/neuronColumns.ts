@@ -4,6 +4,8 @@ export interface NeuronRef {
   /** 'h', 'c', or a gate name ('i', 'f', 'o', 'z', 'r'). */
   kind: string;
   unit: number;
+  /** 'backward' for the right-to-left direction of a bidirectional layer (neuronLabel.ts); absent for forward. */
+  direction?: 'backward';
 }
 
 /**

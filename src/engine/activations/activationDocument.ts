@@ -1,3 +1,4 @@
+import { outputSize } from '../../core/spec';
 import type { OnnxState } from '../inference/onnxLanguageModel';
 import { ActivationModel, type ActivationKind, type ActivationModelOptions, type LayerActivations } from './activationModel';
 import { TokenizedText, firstChangedToken } from './tokenizedText';
@@ -33,8 +34,10 @@ export interface ActivationRange {
   utf16Ends: Int32Array;
   /** 1 where the token is outside the vocabulary (fed to the model as <unk>). */
   unknown: Uint8Array;
-  /** Per layer, each kind [count, hidden] row-major: the state after reading each token. */
+  /** Per layer, each kind [count, directions·hidden] row-major (forward half first): the state after reading each token. */
   layers: LayerActivations[];
+  /** 2 for a bidirectional model (each row holds the forward, then the backward direction's units), else 1. */
+  directions: 1 | 2;
 }
 
 export interface TokenPrediction {
@@ -43,7 +46,19 @@ export interface TokenPrediction {
   probability: number;
 }
 
-/** What the model expects after reading a token: p(next token | text up to and including it). */
+/**
+ * What a language model reads out at a token: its next-token predictions; a
+ * tagger's: the token's class probabilities; a classifier's: the class of the
+ * window the token is in (what Classify says of that window), the same for
+ * every token of it.
+ */
+export type Readout = 'next' | 'tag' | 'class';
+
+/**
+ * What the model says at a token. A language model: p(next token | text up to
+ * and including it); a tagger or classifier: its classes (see Readout), with
+ * `text` the class's label and no `actual`.
+ */
 export interface NextTokenPredictions {
   /** The token read last; −1 before the text (the model has read only its starting newline). */
   token: number;
@@ -88,6 +103,8 @@ interface ChunkData {
   nextProbs: Float32Array;
   /** Logits after the chunk's last token, for that token's actual next. */
   lastLogits: Float32Array;
+  /** Predictions kept per token: min(topK, vocabulary or classes). */
+  width: number;
   bytes: number;
 }
 
@@ -124,6 +141,8 @@ export class ActivationDocument {
   private readonly ownsModel: boolean;
   /** Whether chunks are computed with the cell state and gates (it turns on, never off). */
   private computesInternals: boolean;
+  /** A tagger or classifier: every chunk is one window of the model's training window, read from zero states. */
+  private readonly windowed: boolean;
 
   constructor(model: ActivationModel, text: string, options: ActivationDocumentOptions = {}, ownsModel = false) {
     this.model = model;
@@ -134,6 +153,18 @@ export class ActivationDocument {
     this.ownsModel = ownsModel;
     this.computesInternals = this.options.internals;
     this.textState = TokenizedText.of(model.vocab, text);
+    // A tagger or classifier read windows of `window` tokens from zero states in training and in predict, and a
+    // bidirectional model's backward direction depends on the text to the right of each token: a state carried
+    // from left to right would be wrong for it. So such a model's chunks are its windows, each computed alone
+    // from zero states in both directions (as predict and the tagger overlay read the text); a chunk is still
+    // cached, as its values depend only on its own tokens, and an edit recomputes its window and the ones after.
+    this.windowed = model.task !== 'lm';
+    if (this.windowed && model.info.task) this.options.chunkTokens = model.info.task.window;
+  }
+
+  /** What `predictions` gives at a token (see Readout). */
+  get readout(): Readout {
+    return this.model.task === 'lm' ? 'next' : this.model.task === 'tag' ? 'tag' : 'class';
   }
 
   /** Opens the model (a run folder or .onnx file) for this one text; `close()` releases it. */
@@ -258,7 +289,9 @@ export class ActivationDocument {
       const vocab = this.model.vocab;
       const token = text.tokenAt(position);
       const take = Math.min(k, this.options.topK);
-      const prediction = (id: number, probability: number): TokenPrediction => ({ id, text: vocab.textOf(id), probability });
+      const labels = this.model.info.task?.labels;
+      const prediction = (id: number, probability: number): TokenPrediction => ({ id, text: labels ? labels[id] : vocab.textOf(id), probability });
+      if (token < 0 && this.windowed) return { token: -1, start: 0, end: 0, top: [] };
       if (token < 0) {
         await this.ensureInitialState(version);
         const top = this.initialLogits ? topK(this.initialLogits, 0, this.initialLogits.length, take) : { ids: [], probs: [] };
@@ -268,9 +301,9 @@ export class ActivationDocument {
       const chunk = await this.chunk(Math.floor(token / N), version);
       const t = token % N;
       const K = this.options.topK;
-      const top = Array.from({ length: take }, (_, i) => prediction(chunk.topIds[t * K + i], chunk.topProbs[t * K + i]));
+      const top = Array.from({ length: Math.min(take, chunk.width) }, (_, i) => prediction(chunk.topIds[t * K + i], chunk.topProbs[t * K + i]));
       const result: NextTokenPredictions = { token, start: text.starts[token], end: text.starts[token + 1], top };
-      if (token + 1 < text.count) {
+      if (!this.windowed && token + 1 < text.count) {
         const next = text.ids[token + 1];
         const p = t < chunk.nextProbs.length ? chunk.nextProbs[t] : softmaxAt(chunk.lastLogits, 0, chunk.lastLogits.length, next);
         result.actual = prediction(next, p);
@@ -299,7 +332,8 @@ export class ActivationDocument {
   private async tokens(first: number, end: number, version: number, kinds: ActivationKind[]): Promise<ActivationRange> {
     const text = this.textState;
     const count = end - first;
-    const { layers, hidden: H } = this.model.spec;
+    const { layers } = this.model.spec;
+    const H = this.model.width;
     const out: ActivationRange = {
       version,
       firstToken: first,
@@ -311,6 +345,7 @@ export class ActivationDocument {
       utf16Ends: text.utf16.slice(first + 1, end + 1),
       unknown: Uint8Array.from(text.ids.subarray(first, end), (id) => (id === this.model.vocab.unk ? 1 : 0)),
       layers: Array.from({ length: layers }, () => Object.fromEntries(kinds.map((kind) => [kind, new Float32Array(count * H)])) as LayerActivations),
+      directions: this.model.directions,
     };
     const N = this.options.chunkTokens;
     for (let k = Math.floor(first / N); count > 0 && k * N < end; k++) {
@@ -336,14 +371,14 @@ export class ActivationDocument {
       return cached;
     }
     await this.ensureInitialState(version);
-    let j = Math.min(k, this.states.length - 1);
+    let j = this.windowed ? k : Math.min(k, this.states.length - 1);
     let data: ChunkData | undefined;
     for (; j <= k; j++) data = await this.compute(j, version);
     return data!;
   }
 
   private async ensureInitialState(version: number): Promise<void> {
-    if (this.states.length > 0) return;
+    if (this.states.length > 0 || this.windowed) return;
     const vocab = this.model.vocab;
     const newline = vocab.idOf('\n');
     let state = this.model.zeroState();
@@ -357,50 +392,59 @@ export class ActivationDocument {
     if (this.states.length === 0) this.states.push(state);
   }
 
-  /** Runs chunk k from states[k] and records states[k + 1]. */
+  /** Runs chunk k from states[k] (a window from zero states for a tagger or classifier) and records states[k + 1]. */
   private async compute(k: number, version: number): Promise<ChunkData> {
     const N = this.options.chunkTokens;
     const text = this.textState;
     const ids = text.ids.subarray(k * N, Math.min(text.count, (k + 1) * N));
-    const run = await this.model.run(ids, this.states[k], this.computesInternals);
+    const run = await this.model.run(ids, this.windowed ? this.model.zeroState() : this.states[k], this.computesInternals);
     if (version !== this.currentVersion) throw new DocumentChangedError();
     this.stats.computedTokens += ids.length;
     this.stats.runs++;
-    this.states[k + 1] = run.state;
-
-    const V = this.model.spec.vocabSize;
-    const K = Math.min(this.options.topK, V);
-    const length = ids.length;
-    const topIds = new Int32Array(length * this.options.topK);
-    const topProbs = new Float32Array(length * this.options.topK);
-    const nextProbs = new Float32Array(length - 1);
-    for (let t = 0; t < length; t++) {
-      const top = topK(run.logits, t * V, V, K);
-      topIds.set(top.ids, t * this.options.topK);
-      topProbs.set(top.probs, t * this.options.topK);
-      if (t < length - 1) nextProbs[t] = softmaxAt(run.logits, t * V, V, ids[t + 1]);
-    }
-    const lastLogits = run.logits.slice((length - 1) * V, length * V);
-    const layers = run.layers.map(
+    if (!this.windowed) this.states[k + 1] = run.state;
+    const data = this.readouts(run.logits, ids);
+    data.layers = run.layers.map(
       (layer) => Object.fromEntries(Object.entries(layer).map(([kind, values]) => [kind, (values as Float32Array).slice()])) as LayerActivations,
     );
-    let bytes = topIds.byteLength + topProbs.byteLength + nextProbs.byteLength + lastLogits.byteLength;
-    for (const layer of layers) for (const values of Object.values(layer)) bytes += (values as Float32Array).byteLength;
-    const data: ChunkData = { layers, topIds, topProbs, nextProbs, lastLogits, bytes };
-
+    for (const layer of data.layers) for (const values of Object.values(layer)) data.bytes += (values as Float32Array).byteLength;
     const old = this.chunks.get(k);
     if (old) {
       this.chunks.delete(k);
       this.cachedBytes -= old.bytes;
     }
     this.chunks.set(k, data);
-    this.cachedBytes += bytes;
+    this.cachedBytes += data.bytes;
     for (const [key, chunk] of this.chunks) {
       if (this.cachedBytes <= this.options.cacheBytes || key === k) break;
       this.chunks.delete(key);
       this.cachedBytes -= chunk.bytes;
     }
     return data;
+  }
+
+  /**
+   * Each token's top predictions from a chunk's logits: a language model's
+   * next token (and the probability of the one that follows), a tagger's
+   * classes at the token, a classifier's classes of the whole window (its
+   * one row, given to every token of it).
+   */
+  private readouts(logits: Float32Array, ids: Int32Array): ChunkData {
+    const V = outputSize(this.model.spec);
+    const K = Math.min(this.options.topK, V);
+    const length = ids.length;
+    const topIds = new Int32Array(length * this.options.topK);
+    const topProbs = new Float32Array(length * this.options.topK);
+    const nextProbs = new Float32Array(this.windowed ? 0 : length - 1);
+    const perSequence = this.model.task === 'classify';
+    for (let t = 0; t < length; t++) {
+      const top = topK(logits, perSequence ? 0 : t * V, V, K);
+      topIds.set(top.ids, t * this.options.topK);
+      topProbs.set(top.probs, t * this.options.topK);
+      if (!this.windowed && t < length - 1) nextProbs[t] = softmaxAt(logits, t * V, V, ids[t + 1]);
+    }
+    const lastLogits = this.windowed ? new Float32Array(0) : logits.slice((length - 1) * V, length * V);
+    const bytes = topIds.byteLength + topProbs.byteLength + nextProbs.byteLength + lastLogits.byteLength;
+    return { layers: [], topIds, topProbs, nextProbs, lastLogits, width: K, bytes };
   }
 }
 

@@ -24,7 +24,8 @@ export function tokenColumns(parts: readonly ActivationRange[], kinds: readonly 
 
 function columns(parts: readonly ActivationRange[], kinds: readonly ActivationKind[], perCharacter: boolean): NeuronColumns {
   const neurons: NeuronRef[] = [];
-  const widths = new Map<string, number>();
+  /** Per neuron, its layer's row width and its column in a row. */
+  const places: { width: number; column: number }[] = [];
   const first = parts.find((p) => p.count > 0);
   if (first) {
     for (let l = 0; l < first.layers.length; l++) {
@@ -32,8 +33,10 @@ function columns(parts: readonly ActivationRange[], kinds: readonly ActivationKi
         const values = first.layers[l][kind];
         if (!values) continue;
         const width = values.length / first.count;
-        widths.set(`${l}/${kind}`, width);
-        for (let unit = 0; unit < width; unit++) neurons.push({ layer: l, kind, unit });
+        for (let column = 0; column < width; column++) {
+          neurons.push(neuronAt(l, kind, column, width / first.directions));
+          places.push({ width, column });
+        }
       }
     }
   }
@@ -42,14 +45,14 @@ function columns(parts: readonly ActivationRange[], kinds: readonly ActivationKi
     steps,
     neurons,
     column: (n) => {
-      const { layer, kind, unit } = neurons[n];
-      const width = widths.get(`${layer}/${kind}`)!;
+      const { layer, kind } = neurons[n];
+      const { width, column } = places[n];
       const out = new Float32Array(steps);
       let at = 0;
       for (const p of parts) {
         const values = p.layers[layer][kind as ActivationKind]!;
         for (let t = 0; t < p.count; t++) {
-          const v = values[t * width + unit];
+          const v = values[t * width + column];
           const repeat = perCharacter ? p.ends[t] - p.starts[t] : 1;
           for (let r = 0; r < repeat; r++) out[at++] = v;
         }
@@ -57,6 +60,26 @@ function columns(parts: readonly ActivationRange[], kinds: readonly ActivationKi
       return out;
     },
   };
+}
+
+/** The neuron at `column` of a layer's row, whose directions are `hidden` wide each (forward first). */
+function neuronAt(layer: number, kind: ActivationKind, column: number, hidden: number): NeuronRef {
+  return column < hidden ? { layer, kind, unit: column } : { layer, kind, unit: column - hidden, direction: 'backward' };
+}
+
+/** Where a neuron's values are in its layer's rows: its column, and the rows' width. */
+export function columnOf(
+  range: ActivationRange,
+  neuron: { layer: number; kind: ActivationKind; unit: number; direction?: string },
+): { width: number; column: number } {
+  const values = range.layers[neuron.layer]?.[neuron.kind];
+  if (!values) throw new RangeError(`layer ${neuron.layer} has no ${neuron.kind} values`);
+  const width = range.count > 0 ? values.length / range.count : 0;
+  const hidden = width / range.directions;
+  const backward = neuron.direction === 'backward';
+  if (backward && range.directions < 2) throw new RangeError('the model is not bidirectional: it has no backward direction');
+  if (!(neuron.unit >= 0 && neuron.unit < hidden)) throw new RangeError(`unit ${neuron.unit} is outside 0 to ${hidden - 1}`);
+  return { width, column: neuron.unit + (backward ? hidden : 0) };
 }
 
 /** Per layer and gate, saturation over the given activations (LSTM i, f, o; GRU z, r). */
@@ -168,15 +191,13 @@ export async function matchSelection(
  * several characters gives each of them its value): the text coloured
  * character by character of Karpathy et al. 2015.
  */
-export function characterTrace(range: ActivationRange, layer: number, kind: ActivationKind, unit: number): Float32Array {
+export function characterTrace(range: ActivationRange, layer: number, kind: ActivationKind, unit: number, direction?: 'backward'): Float32Array {
   if (range.count === 0) return new Float32Array(0);
-  const values = range.layers[layer]?.[kind];
-  if (!values) throw new RangeError(`layer ${layer} has no ${kind} values`);
-  const width = values.length / range.count;
-  if (!(unit >= 0 && unit < width)) throw new RangeError(`unit ${unit} is outside 0 to ${width - 1}`);
+  const values = range.layers[layer][kind]!;
+  const { width, column } = columnOf(range, { layer, kind, unit, direction });
   const origin = range.starts[0];
   const out = new Float32Array(range.ends[range.count - 1] - origin);
-  for (let t = 0; t < range.count; t++) out.fill(values[t * width + unit], range.starts[t] - origin, range.ends[t] - origin);
+  for (let t = 0; t < range.count; t++) out.fill(values[t * width + column], range.starts[t] - origin, range.ends[t] - origin);
   return out;
 }
 
@@ -184,6 +205,7 @@ export interface NeuronValue {
   layer: number;
   kind: ActivationKind;
   unit: number;
+  direction?: 'backward';
   value: number;
 }
 
@@ -194,7 +216,7 @@ export async function strongestNeuronsAt(document: ActivationDocument, position:
   const all: NeuronValue[] = [];
   range.layers.forEach((layer, l) => {
     const row = layer[kind];
-    if (row) for (const { unit, value } of strongestUnits(row, k)) all.push({ layer: l, kind, unit, value });
+    if (row) for (const { unit, value } of strongestUnits(row, k)) all.push({ ...neuronAt(l, kind, unit, row.length / range.directions), kind, value });
   });
   return all.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.layer - b.layer || a.unit - b.unit).slice(0, k);
 }

@@ -121,7 +121,7 @@ export class NeuronRequests {
       const document = await this.document(params.source, params.text.slice(window.start, window.end));
       const kind = checkNeuron(document, params);
       const range = await document.range(0, document.length);
-      const values = characterTrace(range, params.layer, kind, params.unit);
+      const values = characterTrace(range, params.layer, kind, params.unit, params.direction);
       const { centre, half } = valueScale(kind, values);
       return {
         model: modelInfo(document.model),
@@ -188,8 +188,9 @@ export class NeuronRequests {
 }
 
 /** The neuron's kind, or an 'invalid' error naming what the model has. */
-function checkNeuron(document: ActivationDocument, { layer, kind, unit }: NeuronId): ActivationKind {
-  const { layers, hidden, cell } = document.model.spec;
+function checkNeuron(document: ActivationDocument, { layer, kind, unit, direction }: NeuronId): ActivationKind {
+  const { layers, hidden, cell, bidirectional } = document.model.spec;
+  if (direction === 'backward' && !bidirectional) throw new RequestError('invalid', 'the model is not bidirectional: it has no backward direction');
   if (layer >= layers) throw new RequestError('invalid', `layer ${layer}: the model has ${layers} layer${layers === 1 ? '' : 's'} (0 to ${layers - 1})`);
   if (!document.kinds.includes(kind))
     throw new RequestError('invalid', `kind ${kind}: a${cell === 'lstm' ? 'n' : ''} ${cell.toUpperCase()} has ${document.kinds.join(', ')}`);
@@ -199,15 +200,23 @@ function checkNeuron(document: ActivationDocument, { layer, kind, unit }: Neuron
 
 function modelInfo(model: ActivationModel): NeuronModelInfo {
   const { spec, vocab, file } = model;
-  return { file, cell: spec.cell, layers: spec.layers, hidden: spec.hidden, resolution: resolutionOf(vocab) };
+  return {
+    file,
+    cell: spec.cell,
+    layers: spec.layers,
+    hidden: spec.hidden,
+    resolution: resolutionOf(vocab),
+    ...(spec.bidirectional ? { directions: 2 as const } : {}),
+    ...(model.task !== 'lm' ? { task: model.task } : {}),
+  };
 }
 
 function analysed({ start, end, characters, totalCharacters }: TextWindow): RankNeuronsResult['window'] {
   return { start, end, characters, totalCharacters };
 }
 
-function neuronId(n: { layer: number; kind: string; unit: number }): NeuronId {
-  return { layer: n.layer, kind: n.kind as NeuronKind, unit: n.unit };
+function neuronId(n: { layer: number; kind: string; unit: number; direction?: string }): NeuronId {
+  return { layer: n.layer, kind: n.kind as NeuronKind, unit: n.unit, ...(n.direction === 'backward' ? { direction: 'backward' as const } : {}) };
 }
 
 /** Four decimals: enough for a colour or a score, and a quarter of the JSON. */

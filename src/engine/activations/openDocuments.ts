@@ -72,7 +72,7 @@ export class OpenDocuments {
     const kinds = doc.kinds as NeuronKind[];
     return {
       tokenCount: doc.tokenCount,
-      layers: Array.from({ length: spec.layers }, () => ({ hidden: spec.hidden, kinds })),
+      layers: Array.from({ length: spec.layers }, () => ({ hidden: spec.hidden, kinds, ...(spec.bidirectional ? { directions: 2 as const } : {}) })),
       version: doc.version,
       model: file,
       cell: spec.cell,
@@ -115,7 +115,7 @@ export class OpenDocuments {
     const kinds = [column.kind];
     const range = await current(to > from ? doc.tokenRange(doc.tokenAtUtf16(from), doc.tokenAtUtf16(to - 1) + 1, kinds) : doc.tokenRange(0, 0, kinds));
     const values = range.layers[params.layer][column.kind]!;
-    const H = column.hidden;
+    const W = column.width;
     const spans = new Array<number>(range.count * 2);
     for (let t = 0; t < range.count; t++) {
       spans[2 * t] = range.utf16Starts[t];
@@ -124,7 +124,7 @@ export class OpenDocuments {
     return {
       version: range.version,
       spans,
-      values: Array.from({ length: range.count }, (_, t) => values[t * H + params.unit]),
+      values: Array.from({ length: range.count }, (_, t) => values[t * W + column.column]),
       unknown: Array.from(range.unknown),
     };
   }
@@ -139,7 +139,7 @@ export class OpenDocuments {
     const probability = (p: TokenPrediction): TokenProbability => ({ text: p.text, probability: p.probability, unknown: p.id === unk });
     if (token < 0) {
       const predictions = await current(doc.predictions(0, HOVER_TOP));
-      return { version, token: null, topNeurons: [], predictions: predictions.top.map(probability) };
+      return { version, token: null, topNeurons: [], predictions: predictions.top.map(probability), ...readoutOf(doc) };
     }
     const [position] = doc.spanOf(token);
     // h and c are compared by size; gates live in [0, 1], where "strongest" says little: their hover lists h.
@@ -159,25 +159,34 @@ export class OpenDocuments {
         span: [start, end],
         text: doc.text.slice(start, end),
         unknown: range.unknown[0] === 1,
-        value: range.layers[params.layer][column.kind]![params.unit],
+        value: range.layers[params.layer][column.kind]![column.column],
       },
-      topNeurons: top.map((n) => ({ layer: n.layer, kind: n.kind, unit: n.unit, value: n.value })),
+      topNeurons: top.map((n) => ({ layer: n.layer, kind: n.kind, unit: n.unit, ...(n.direction ? { direction: n.direction } : {}), value: n.value })),
       predictions: predictions.top.map(probability),
+      ...readoutOf(doc),
       ...(predictions.actual ? { actual: probability(predictions.actual) } : {}),
     };
   }
 }
 
-/** Where a neuron's values are, or an 'invalid' error naming what the model has. */
+/** Where a neuron's values are in its layer's rows, or an 'invalid' error naming what the model has. */
 function neuronColumn(
   doc: ActivationDocument,
-  { layer, kind, unit }: { layer: number; kind: NeuronKind; unit: number },
-): { kind: ActivationKind; hidden: number } {
-  const { layers, hidden, cell } = doc.model.spec;
+  { layer, kind, unit, direction }: { layer: number; kind: NeuronKind; unit: number; direction?: string },
+): { kind: ActivationKind; width: number; column: number } {
+  const { layers, hidden, cell, bidirectional } = doc.model.spec;
   if (layer >= layers) throw new RequestError('invalid', `layer ${layer}: the model has ${layers} layer${layers === 1 ? '' : 's'} (0 to ${layers - 1})`);
   if (!doc.kinds.includes(kind)) throw new RequestError('invalid', `kind ${kind}: a ${cell.toUpperCase()} has ${doc.kinds.join(', ')}`);
   if (unit >= hidden) throw new RequestError('invalid', `unit ${unit}: layers have ${hidden} units (0 to ${hidden - 1})`);
-  return { kind, hidden };
+  const backward = direction === 'backward';
+  if (backward && !bidirectional) throw new RequestError('invalid', 'the model is not bidirectional: it has no backward direction');
+  return { kind, width: doc.model.width, column: unit + (backward ? hidden : 0) };
+}
+
+/** A tagger's or classifier's hover lists classes, not next tokens (see Readout). */
+function readoutOf(doc: ActivationDocument): { readout?: 'tag' | 'class' } {
+  const readout = doc.readout;
+  return readout === 'next' ? {} : { readout };
 }
 
 function requireVersion(doc: ActivationDocument, version: number): void {

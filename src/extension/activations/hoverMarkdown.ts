@@ -10,13 +10,17 @@ export const PICK_NEURON_COMMAND = 'rnnLab.pickNeuron';
 /**
  * The hover of the overlay as Markdown: the shown neuron's value at the token,
  * the strongest neurons there (each a link that shows it), and what the model
- * expects next with probabilities. Text from the file and from the model is
+ * expects next with probabilities (a tagger: its classes at the token; a
+ * classifier: the class of the window the token is in — a classifier has no
+ * per-token output, and its class for the window it was given is what its
+ * neurons there feed). Text from the file and from the model is
  * escaped; no HTML.
  */
 export function hoverMarkdown(neuron: NeuronId, info: HoverInfoResult, modelLabel: string): string {
   const lines: string[] = [];
   // Names are ours ("cell state"); labels have brackets ("c1[37]"), escaped like the file's and the model's text.
-  const name = `${escapeMarkdown(neuronLabel(neuron))} (layer ${neuron.layer}, ${KIND_NAMES[neuron.kind]}, unit ${neuron.unit})`;
+  const direction = neuron.direction === 'backward' ? ', backward direction' : '';
+  const name = `${escapeMarkdown(neuronLabel(neuron))} (layer ${neuron.layer}${direction}, ${KIND_NAMES[neuron.kind]}, unit ${neuron.unit})`;
   if (info.token) {
     lines.push(`**RNN Lab** ${name} = **${formatValue(info.token.value)}** at ${quoted(info.token.text)}`);
     if (info.token.unknown) lines.push('', `${quoted(info.token.text)} is not in the model's vocabulary: it reads it as an unknown character.`);
@@ -26,21 +30,27 @@ export function hoverMarkdown(neuron: NeuronId, info: HoverInfoResult, modelLabe
   // One table, the strongest neurons beside the predictions: a hover is short.
   const rows = Math.max(info.topNeurons.length, info.predictions.length);
   if (rows > 0) {
-    const after = info.token ? `after ${quoted(info.token.text)}` : 'at the start';
     // An empty column between the two halves: hover tables have no cell padding.
-    lines.push('', `| strongest neurons here | value | ${SPACER} | next ${after} | probability |`, '|:--|--:|--|:--|--:|');
+    lines.push('', `| strongest neurons here | value | ${SPACER} | ${readoutTitle(info)} | probability |`, '|:--|--:|--|:--|--:|');
     for (let i = 0; i < rows; i++) {
       const n = info.topNeurons[i];
       const p = info.predictions[i];
       const label = n ? neuronLabel(n) : '';
       const neuronCells = n ? `[${escapeMarkdown(label)}](${commandLink(label)} "Show ${label}") | ${formatValue(n.value)}` : ' | ';
-      const predictionCells = p ? `${tokenText(p)} | ${formatProbability(p.probability)}` : ' | ';
+      const predictionCells = p ? `${info.readout ? escapeMarkdown(p.text) : tokenText(p)} | ${formatProbability(p.probability)}` : ' | ';
       lines.push(`| ${neuronCells} | | ${predictionCells} |`);
     }
   }
   if (info.actual) lines.push('', `The text goes on with ${tokenText(info.actual)}: ${formatProbability(info.actual.probability)}.`);
   lines.push('', `*${escapeMarkdown(modelLabel)}* · [choose another neuron](${commandLink()})`);
   return lines.join('\n');
+}
+
+/** The predictions' column: next tokens (a language model), the token's tags (a tagger), its window's class (a classifier). */
+function readoutTitle(info: HoverInfoResult): string {
+  if (info.readout === 'tag') return 'tag here';
+  if (info.readout === 'class') return 'class of this window';
+  return `next ${info.token ? `after ${quoted(info.token.text)}` : 'at the start'}`;
 }
 
 /** Backslash before every ASCII punctuation character (CommonMark lets any be escaped), so file text stays text. */

@@ -15,7 +15,7 @@ export const KIND_NAMES: Record<NeuronKind, string> = {
 };
 
 export function sameNeuron(a: NeuronId | undefined, b: NeuronId | undefined): boolean {
-  return a !== undefined && b !== undefined && a.layer === b.layer && a.kind === b.kind && a.unit === b.unit;
+  return a !== undefined && b !== undefined && a.layer === b.layer && a.kind === b.kind && a.unit === b.unit && a.direction === b.direction;
 }
 
 /** The model's layers as openDocument describes them. */
@@ -24,7 +24,8 @@ export type ModelLayout = OpenDocumentResult['layers'];
 /** Whether the model has this neuron. */
 export function hasNeuron(layout: ModelLayout, n: NeuronId): boolean {
   const layer = layout[n.layer];
-  return layer !== undefined && layer.kinds.includes(n.kind) && Number.isInteger(n.unit) && n.unit >= 0 && n.unit < layer.hidden;
+  const direction = n.direction === undefined || (n.direction === 'backward' && layer?.directions === 2);
+  return layer !== undefined && direction && layer.kinds.includes(n.kind) && Number.isInteger(n.unit) && n.unit >= 0 && n.unit < layer.hidden;
 }
 
 /** The neuron shown when none was chosen: the first hinted one the model has, else unit 0 of the last layer's hidden state. */
@@ -64,9 +65,12 @@ export function neuronPickEntries(layout: ModelLayout, hints: ReadonlyMap<string
     for (const n of ranked) out.push(entry(n));
   }
   layout.forEach((layer, l) => {
-    for (const kind of layer.kinds) {
-      out.push({ separator: `Layer ${l} · ${kind} (${KIND_NAMES[kind]})`, label: '' });
-      for (let unit = 0; unit < layer.hidden; unit++) out.push(entry({ layer: l, kind, unit }));
+    for (const backward of layer.directions === 2 ? [false, true] : [false]) {
+      const where = layer.directions === 2 ? (backward ? ' backward' : ' forward') : '';
+      for (const kind of layer.kinds) {
+        out.push({ separator: `Layer ${l}${where} · ${kind} (${KIND_NAMES[kind]})`, label: '' });
+        for (let unit = 0; unit < layer.hidden; unit++) out.push(entry({ layer: l, kind, unit, ...(backward ? { direction: 'backward' as const } : {}) }));
+      }
     }
   });
   return out;

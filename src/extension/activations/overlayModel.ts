@@ -5,7 +5,7 @@ import { RUN_FILES } from '../../core/runFormat';
 import type { ModelSource } from '../../protocol/modelSource';
 import { isRecord } from '../../protocol/guards';
 import type { RunRegistry } from '../runs/runRegistry';
-import { modelSourceOf, runModelChoices } from '../samples/modelChoices';
+import { inspectableRunChoices, modelSourceOf } from '../samples/modelChoices';
 
 /** The model the overlay reads: where the engine finds it, and what the user calls it. */
 export interface OverlayModel {
@@ -39,7 +39,7 @@ export async function defaultOverlayModel(registry: RunRegistry, state: vscode.M
     if (modelExists(model.source)) return model;
   }
   registry.scan();
-  const newest = runModelChoices(registry.all)[0];
+  const newest = inspectableRunChoices(registry.all)[0];
   if (newest) return { id: newest.id, label: newest.label, source: newest.source };
   return pickOverlayModel(registry, state);
 }
@@ -48,7 +48,7 @@ export async function defaultOverlayModel(registry: RunRegistry, state: vscode.M
 export async function pickOverlayModel(registry: RunRegistry, state: vscode.Memento, current?: OverlayModel): Promise<OverlayModel | undefined> {
   registry.scan();
   type Item = vscode.QuickPickItem & { model?: OverlayModel };
-  const items: Item[] = runModelChoices(registry.all).map((c) => ({
+  const items: Item[] = inspectableRunChoices(registry.all).map((c) => ({
     label: c.label,
     description: c.detail,
     ...(current?.id === c.id ? { detail: '$(check) shown now' } : {}),

@@ -1,3 +1,4 @@
+import { neuronLabel } from '../../core/neurons/neuronLabel';
 import * as vscode from 'vscode';
 import { modelLabel } from '../../core/runLabels';
 import type { NeuronId } from '../../protocol/activations';
@@ -197,7 +198,7 @@ export class NeuronsController implements vscode.Disposable {
         this.replay();
         return;
       case 'chooseNeuron': {
-        const neuron: NeuronId = { layer: m.layer, kind: m.kind, unit: m.unit };
+        const neuron: NeuronId = { layer: m.layer, kind: m.kind, unit: m.unit, ...(m.direction === 'backward' ? { direction: 'backward' as const } : {}) };
         void this.setOverlayNeuron(neuron);
         if (!this.subject) {
           this.setStatus({ kind: 'error', message: 'Run “RNN Lab: Show Neurons” again to colour the text (the window was reloaded).' });
@@ -208,7 +209,7 @@ export class NeuronsController implements vscode.Disposable {
           await this.traceNeuron(neuron, generation);
           if (generation === this.generation) this.setStatus({ kind: 'idle' });
         } catch (err) {
-          this.fail(generation, `Cannot colour the text by ${neuron.kind}${neuron.layer}:${neuron.unit}: ${(err as Error).message}`);
+          this.fail(generation, `Cannot colour the text by ${neuronLabel(neuron)}: ${(err as Error).message}`);
         }
         return;
       }
@@ -228,6 +229,7 @@ export class NeuronsController implements vscode.Disposable {
       layer: neuron.layer,
       kind: neuron.kind,
       unit: neuron.unit,
+      ...(neuron.direction === 'backward' ? { direction: 'backward' as const } : {}),
       start: subject.match?.window.start ?? 0,
     });
     if (generation === this.generation && this.subject === subject) this.setTrace(traceContent(result, subject.text, subject.match));
@@ -239,7 +241,7 @@ export class NeuronsController implements vscode.Disposable {
     try {
       await this.options.onNeuronChosen(neuron, this.subject?.model);
     } catch (err) {
-      this.log.warn(`Neurons view: the overlay could not show ${neuron.layer}:${neuron.kind}:${neuron.unit}: ${(err as Error).message}`);
+      this.log.warn(`Neurons view: the overlay could not show ${neuronLabel(neuron)}: ${(err as Error).message}`);
     }
   }
 

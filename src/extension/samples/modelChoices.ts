@@ -30,6 +30,17 @@ export function modelDetail(info: RunInfo): string {
   return `${modelLabel(info)} · ${runDescription(info)}${older ? ` · model of step ${modelStep}` : ''}`;
 }
 
+/**
+ * Runs whose neurons can be shown (the editor overlay, the Neurons view): any
+ * run with a model.onnx — language models, taggers and classifiers, uni- or
+ * bidirectional — newest first. Generation keeps to runModelChoices.
+ */
+export function inspectableRunChoices(runs: readonly RunSummary[]): ModelChoice[] {
+  return runs
+    .filter((run) => run.info && fs.existsSync(path.join(run.dir, RUN_FILES.onnx)))
+    .map((run) => ({ id: run.dir, label: run.id, detail: `${modelLabel(run.info!)} · ${runDescription(run.info!)}`, source: { runDir: run.dir } }));
+}
+
 /** Browsed .onnx files that still exist, labelled by folder and name ("model.onnx" alone says little). */
 export function onnxFileChoices(files: readonly string[]): ModelChoice[] {
   return files

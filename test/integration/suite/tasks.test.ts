@@ -12,8 +12,10 @@ import * as vscode from 'vscode';
 import type { Lab } from '../../../src/extension/lab';
 import type { EngineEvent } from '../../../src/protocol/engine';
 import type { ClassifiedFile } from '../../../src/protocol/tasks';
+import type { RankNeuronsResult } from '../../../src/protocol/neurons';
+import type { ActivationOverlay } from '../../../src/extension/activations/activationOverlay';
 import { CODE_TAGS } from '../../../src/core/tasks/codeTags';
-import { lab } from '../support';
+import { lab, until } from '../support';
 import { scriptQuickInput, type Answer } from '../quickInputScript';
 
 const label = (text: string): Answer => ({ pick: (items) => items.find((i) => i.label === text || i.label.startsWith(text)) });
@@ -45,6 +47,8 @@ async function trainFromPalette(l: Lab, answers: Answer[]): Promise<{ runDir: st
 describe('taggers and classifiers', function () {
   this.timeout(240_000);
   const dataDir = () => path.join(workspace(), 'langdata');
+  /** The bidirectional tagger the first test trains (its neurons are shown by a later one). */
+  let taggerRun: string | undefined;
 
   after(() => {
     fs.rmSync(dataDir(), { recursive: true, force: true });
@@ -85,6 +89,7 @@ describe('taggers and classifiers', function () {
       ['tag', true, 1, 24, 32, 8, 60],
     );
     assert.equal(info.task.source, 'code-tags');
+    taggerRun = runDir;
 
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(path.join(workspace(), 'greeter.ts')));
     const overlay = await vscode.commands.executeCommand<Awaited<ReturnType<Lab['tasks']['showTagger']>>>('rnnLab.showTaggerPredictions');
@@ -117,6 +122,62 @@ describe('taggers and classifiers', function () {
 
     await vscode.commands.executeCommand('rnnLab.hideTaggerPredictions');
     assert.equal(l.tasks.tagOverlay, undefined);
+  });
+
+  it("shows the bidirectional tagger's neurons: Show Neuron Activations on a backward neuron with the tags in its hover, and Show Neurons (screenshots)", async () => {
+    assert.ok(taggerRun, 'the tagger was trained by the test before');
+    const l = await lab();
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(path.join(workspace(), 'greeter.ts')));
+    const overlay = await vscode.commands.executeCommand<ActivationOverlay | undefined>('rnnLab.showActivations', {
+      modelId: taggerRun,
+      layer: 0,
+      kind: 'c',
+      unit: 5,
+      direction: 'backward',
+    });
+    assert.ok(overlay, 'the overlay opened the tagger');
+    const state = await overlay.whenRendered(editor.document);
+    assert.equal(state.problem, undefined);
+    assert.deepEqual(overlay.neuron, { layer: 0, kind: 'c', unit: 5, direction: 'backward' });
+    assert.equal(state.tokens, editor.document.getText().length, 'one token per character');
+    const position = new vscode.Position(14, 24); // inside 'stranger'
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position);
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /c0←\\\[5\\\] \(layer 0, backward direction, cell state, unit 5\) = \*\*−?\d\.\d{3}\*\*/, text);
+    assert.match(text, /\| tag here \| probability \|/);
+    const info = JSON.parse(fs.readFileSync(path.join(taggerRun, 'run.json'), 'utf8'));
+    const listed = [...text.matchAll(/\| ([a-z]+) \| (<?\d+(?:\.\d)?)% \|/g)].map((m) => m[1]);
+    assert.ok(listed.length >= 3 && listed.every((tag) => info.task.labels.includes(tag)), `the tagger's classes: ${listed.join(', ')}`);
+    assert.match(text, /\[c0←?\\\[\d+\\\]\]\(command:rnnLab\.pickNeuron/, 'the strongest cell states, links that show them');
+    assert.doesNotMatch(text, /The text goes on with/);
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await new Promise((r) => setTimeout(r, 1500));
+    console.log('@@screenshot:editor-tagger-neurons');
+    await new Promise((r) => setTimeout(r, 2000));
+    await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
+
+    const result = await vscode.commands.executeCommand<RankNeuronsResult | undefined>('rnnLab.showNeurons', { modelId: taggerRun });
+    assert.ok(result, `no result: ${l.neurons.lastError}`);
+    assert.equal(result.model.directions, 2);
+    assert.equal(result.model.task, 'tag');
+    const inString = result.features.find((f) => f.feature === 'inString')!;
+    assert.ok(inString.top.length > 0);
+    const labels = result.features.flatMap((f) => f.top.map((n) => n.label));
+    assert.ok(
+      labels.every((label) => /^[hc]0←?\[\d+\]$/.test(label)),
+      labels.join(' '),
+    );
+    assert.ok(
+      labels.some((label) => label.includes('←')),
+      `backward neurons are ranked too: ${labels.join(' ')}`,
+    );
+    for (const f of result.features) for (const n of f.top) assert.equal(n.direction === 'backward', n.label.includes('←'));
+    await until(() => l.neurons.isLoaded, 'the page is loaded');
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log('@@screenshot:workbench-tagger-neurons');
+    await new Promise((r) => setTimeout(r, 2000));
+    await vscode.commands.executeCommand('rnnLab.hideActivations');
   });
 
   it('trains a classifier on a folder per class from Train Model… and classifies a selection (screenshot)', async () => {
