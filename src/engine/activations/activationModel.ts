@@ -194,7 +194,11 @@ export class ActivationModel {
     };
     for (let l = 0; l < layers; l++) {
       const layer: LayerActivations = { h: data(hSeqName(l)) };
-      if (probe) Object.assign(layer, this.internals(l, (d) => data(probeName(l, d)), state, time));
+      if (probe)
+        Object.assign(
+          layer,
+          this.internals(l, (d) => data(probeName(l, d)), state, time),
+        );
       result.layers.push(layer);
     }
     return result;
