@@ -94,7 +94,7 @@ export class TaskMetricsSection {
       const x = evals.map((e) => e.step);
       const name = this.runs.length > 1 ? `${run.info.variant ?? run.info.label.split(' · ')[0]} ` : '';
       series.push({ label: `${name}accuracy`, colour, x, y: evals.map((e) => percent(e.accuracy)), markers: true });
-      series.push({ label: `${name}macro-F1`, colour, x, y: evals.map((e) => percent(e.macroF1)), dashed: true, markers: true });
+      series.push({ label: `${name}macro-F1`, colour, x, y: evals.map((e) => percent(e.macroF1)), style: 'dashed', markers: true });
     }
     this.chart.draw({ xLabel: 'step', yLabel: '%', logY: false, series }, this.theme);
     this.renderDetail();
