@@ -110,6 +110,9 @@ describe('task evaluations on the dashboard', () => {
       assert.equal(await page.js('Number(document.querySelector(\'[data-chart="task-accuracy"] .task-chart-body\').dataset.points)'), 2, 'the same two steps');
       const legend = await page.js<string>('document.querySelector(\'[data-chart="task-accuracy"]\').textContent');
       assert.match(legend, /macro-F1/);
+      const legendLabels = `[...document.querySelectorAll('[data-chart="task-accuracy"] .u-legend th')]`;
+      const cutLegendLabels = `${legendLabels}.filter((th) => th.scrollWidth > th.clientWidth + 1).length`;
+      assert.equal(await page.js(cutLegendLabels), 0, 'no legend label is cut short (the detail tables’ ellipsis is theirs only)');
       await page.page.screenshot({ path: saveScreenshot('dashboard-tasks-overlaid.png'), fullPage: true });
 
       const next = evaluation(300, CLASSIFIER_LABELS, [
