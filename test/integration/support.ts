@@ -39,3 +39,20 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The next engine event that satisfies `predicate`, or an error after `timeoutMs`. */
+export function waitForEngineEvent(l: Lab, predicate: (e: EngineEvent) => boolean, timeoutMs = 120_000): Promise<EngineEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('timed out waiting for an engine event'));
+    }, timeoutMs);
+    const sub = l.training.onEngineEvent((e) => {
+      if (predicate(e)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}

@@ -10,8 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Lab } from '../../../src/extension/lab';
-import type { EngineEvent } from '../../../src/protocol/engine';
+import { lab, waitForEngineEvent } from '../support';
 import { scriptQuickInput } from '../quickInputScript';
 
 const TINY = {
@@ -21,26 +20,6 @@ const TINY = {
   // No evaluation or checkpoint before the stop: run.json keeps naming step 0 while the training goes on.
   training: { seqLength: 16, batchSize: 4, evalEvery: 1000, sampleEvery: 1000, checkpointEvery: 1000 },
 };
-
-async function lab(): Promise<Lab> {
-  return vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!.activate();
-}
-
-function waitFor(l: Lab, predicate: (e: EngineEvent) => boolean, timeoutMs = 120_000): Promise<EngineEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error('timed out waiting for an engine event'));
-    }, timeoutMs);
-    const sub = l.training.onEngineEvent((e) => {
-      if (predicate(e)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(e);
-      }
-    });
-  });
-}
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -72,8 +51,8 @@ describe('stopping, resuming and training more', () => {
     const messages = recordMessages();
     try {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      const farEnough = waitFor(l, (e) => e.event === 'step' && e.record.step >= 30);
-      const finished = waitFor(l, (e) => e.event === 'finished');
+      const farEnough = waitForEngineEvent(l, (e) => e.event === 'step' && e.record.step >= 30);
+      const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
       runDir = (await vscode.commands.executeCommand<string>('rnnLab.train', { ...TINY, training: { ...TINY.training, steps: 100_000 } }))!;
       await farEnough;
       // run.json names step 0 (no checkpoint since): the Runs view shows the step the training reached.
@@ -105,7 +84,7 @@ describe('stopping, resuming and training more', () => {
     const messages = recordMessages();
     try {
       const stoppedAt: number = readInfo(runDir).progress.step;
-      const finished = waitFor(l, (e) => e.event === 'finished');
+      const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
       await vscode.commands.executeCommand('rnnLab.resumeTraining', runDir, 3);
       const end = await finished;
       assert.equal(end.event === 'finished' && end.status, 'completed');
@@ -140,7 +119,7 @@ describe('stopping, resuming and training more', () => {
     assert.equal(readInfo(runDir).progress.totalSteps, reached, 'nothing doubled');
 
     const typed = scriptQuickInput([{ type: '4' }]);
-    const finished = waitFor(l, (e) => e.event === 'finished');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
     try {
       assert.equal(await vscode.commands.executeCommand('rnnLab.trainMore', runDir), runDir);
     } finally {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Lab } from '../../../src/extension/lab';
-import type { EngineEvent } from '../../../src/protocol/engine';
+import { lab, waitForEngineEvent } from '../support';
 
 const TINY = {
   preset: 'quick-lstm-1x64',
@@ -18,27 +18,6 @@ const TINY = {
   model: { hidden: 16 },
   training: { seqLength: 16, batchSize: 4, evalEvery: 5, sampleEvery: 5, checkpointEvery: 5 },
 };
-
-async function lab(): Promise<Lab> {
-  const ext = vscode.extensions.getExtension<Lab>('rnn-lab.rnn-lab')!;
-  return ext.activate();
-}
-
-function waitFor(l: Lab, predicate: (e: EngineEvent) => boolean, timeoutMs = 60_000): Promise<EngineEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error('timed out waiting for an engine event'));
-    }, timeoutMs);
-    const sub = l.training.onEngineEvent((e) => {
-      if (predicate(e)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(e);
-      }
-    });
-  });
-}
 
 async function train(steps: number): Promise<{ runDir: string; l: Lab }> {
   const l = await lab();
@@ -62,7 +41,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 describe('training from the Command Palette', () => {
   it('Train Model… with a tiny preset finishes and writes its run folder in .rnnlab/runs', async () => {
     const l = await lab();
-    const finished = waitFor(l, (e) => e.event === 'finished');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
     const { runDir } = await train(12);
     const end = await finished;
     assert.equal(end.event === 'finished' && end.status, 'completed');
@@ -102,7 +81,7 @@ describe('training from the Command Palette', () => {
 
   it('Delete Run… asks first, then removes the run folder and its entry in the Runs view', async () => {
     const l = await lab();
-    const finished = waitFor(l, (e) => e.event === 'finished');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
     const { runDir } = await train(3);
     await finished;
     await vscode.commands.executeCommand('rnnLab.refreshRuns');
@@ -130,7 +109,7 @@ describe('training from the Command Palette', () => {
 
   it('a run another process is writing (its run.lock held) is neither resumed nor deleted from VS Code: the message names that process', async () => {
     const l = await lab();
-    const finished = waitFor(l, (e) => e.event === 'finished');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
     const { runDir } = await train(3);
     await finished;
     // Another live process holds the run's lock, as `rnn-lab train --resume` would.
@@ -182,7 +161,7 @@ describe('training from the Command Palette', () => {
     const isDashboard = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('rnnLab.dashboard');
     const l = await lab();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const finished = waitFor(l, (e) => e.event === 'finished', 120_000);
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished', 120_000);
     const { runDir } = await train(100_000); // a live training floods events: the page must still load
     await until(() => vscode.window.tabGroups.all.some((g) => g.tabs.some(isDashboard)));
     // The title names the run only after the page's script ran and said `ready`.
@@ -194,8 +173,8 @@ describe('training from the Command Palette', () => {
 
   it('stays responsive while the engine trains: command round-trips under 100 ms', async () => {
     const l = await lab();
-    const firstStep = waitFor(l, (e) => e.event === 'step');
-    const finished = waitFor(l, (e) => e.event === 'finished', 120_000);
+    const firstStep = waitForEngineEvent(l, (e) => e.event === 'step');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished', 120_000);
     await train(100_000);
     await firstStep;
     const times: number[] = [];
@@ -213,8 +192,8 @@ describe('training from the Command Palette', () => {
 
   it('a training stopped halfway leaves a usable checkpoint that resumes', async () => {
     const l = await lab();
-    const thirdStep = waitFor(l, (e) => e.event === 'step' && e.record.step >= 3);
-    const stopped = waitFor(l, (e) => e.event === 'finished');
+    const thirdStep = waitForEngineEvent(l, (e) => e.event === 'step' && e.record.step >= 3);
+    const stopped = waitForEngineEvent(l, (e) => e.event === 'finished');
     const { runDir } = await train(100_000);
     await thirdStep;
     await vscode.commands.executeCommand('rnnLab.stopTraining');
@@ -225,7 +204,7 @@ describe('training from the Command Palette', () => {
     assert.ok(fs.existsSync(path.join(runDir, info.checkpoint, 'weights.bin')));
 
     // Usable: resuming trains on from that step.
-    const resumedEnd = waitFor(l, (e) => e.event === 'finished');
+    const resumedEnd = waitForEngineEvent(l, (e) => e.event === 'finished');
     await l.training.resume({ runDir, steps: info.progress.step + 2, backend: 'auto' }, 'resumed');
     const r = await resumedEnd;
     assert.equal(r.event === 'finished' && r.status, 'completed');
@@ -234,7 +213,7 @@ describe('training from the Command Palette', () => {
 
   it('an engine killed halfway marks the run failed with the reason, and the next training works', async () => {
     const l = await lab();
-    const firstStep = waitFor(l, (e) => e.event === 'step');
+    const firstStep = waitForEngineEvent(l, (e) => e.event === 'step');
     const { runDir } = await train(100_000);
     await firstStep;
     const pid = l.engine.pid!;
@@ -244,7 +223,7 @@ describe('training from the Command Palette', () => {
     assert.match(info.message, /killed \(SIGKILL\).*resume it from its last checkpoint/);
     assert.equal(l.training.current, undefined, 'no training is shown as running');
 
-    const finished = waitFor(l, (e) => e.event === 'finished');
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished');
     const next = await train(4);
     assert.notEqual(l.engine.pid, pid, 'a fresh engine process');
     const end = await finished;
@@ -264,8 +243,8 @@ describe('what a user sees', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     await vscode.commands.executeCommand('workbench.view.extension.rnnLab');
-    const enoughSteps = waitFor(l, (e) => e.event === 'step' && e.record.step >= 120, 120_000);
-    const finished = waitFor(l, (e) => e.event === 'finished', 180_000);
+    const enoughSteps = waitForEngineEvent(l, (e) => e.event === 'step' && e.record.step >= 120, 120_000);
+    const finished = waitForEngineEvent(l, (e) => e.event === 'finished', 180_000);
     await vscode.commands.executeCommand('rnnLab.train', {
       ...TINY,
       model: { hidden: 32 },
