@@ -1,22 +1,6 @@
 import { gateCount, outputSize, type ModelSpec } from './spec';
 
-/**
- * The size of a model, from its spec alone (the engine's RecurrentModel holds
- * exactly these weights: per layer and direction a kernel [in, G·H], a
- * recurrent kernel [H, G·H] and a bias [G·H]; the output layer; the
- * embedding when there is one).
- */
-export function parameterCount(spec: ModelSpec): number {
-  const G = gateCount(spec.cell);
-  const H = spec.hidden;
-  const D = spec.bidirectional ? 2 : 1;
-  let n = spec.embedding > 0 ? spec.vocabSize * spec.embedding : 0;
-  for (let l = 0; l < spec.layers; l++) {
-    const input = l > 0 ? D * H : spec.embedding > 0 ? spec.embedding : spec.vocabSize;
-    n += D * (input * G * H + H * G * H + G * H);
-  }
-  return n + D * H * outputSize(spec) + outputSize(spec);
-}
+// The parameter count lives beside the spec it reads (spec.ts's parameterCount); this module adds cost and formatting.
 
 /**
  * Floating-point operations of one training step per token: the forward

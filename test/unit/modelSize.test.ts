@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatCount, parameterCount, trainingFlopsPerToken } from '../../src/core/modelSize';
+import { formatCount, trainingFlopsPerToken } from '../../src/core/modelSize';
 import { ASSUMED_FLOPS_PER_SECOND, estimateTraining, formatDuration } from '../../src/core/trainingEstimate';
-import { DEFAULT_MODEL, DEFAULT_TRAINING, type ModelSpec } from '../../src/core/spec';
+import { DEFAULT_MODEL, DEFAULT_TRAINING, parameterCount, type ModelSpec } from '../../src/core/spec';
 import type { RunInfo } from '../../src/core/runFormat';
 import { initBackend } from '../../src/engine/backend';
 import { RecurrentModel } from '../../src/engine/model';

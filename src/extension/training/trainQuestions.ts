@@ -1,8 +1,8 @@
 import type * as vscode from 'vscode';
-import { formatCount, parameterCount } from '../../core/modelSize';
+import { formatCount } from '../../core/modelSize';
 import { PRESETS, type Preset } from '../../core/presets';
 import type { RunInfo } from '../../core/runFormat';
-import { DEFAULT_MODEL, DEFAULT_TRAINING, type ModelSpec, type TrainingSpec } from '../../core/spec';
+import { DEFAULT_MODEL, DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { estimateTraining, formatDuration } from '../../core/trainingEstimate';
 import { BACK, runInputSteps, type InputStep, type StepResult, type StepUi } from './inputSteps';
 import { askFilesStep, type FileChoice } from './fileChoice';
