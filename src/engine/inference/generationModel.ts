@@ -1,11 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelPrecision } from '../../core/precision';
-import type { ModelSpec } from '../../core/spec';
-import type { Vocabulary } from '../../core/vocabulary';
 import { packedStateNames } from '../onnx/generationGraph';
-import { OnnxModelError } from '../onnx/onnxModelError';
 import { LOGITS_OUTPUT, PACKED_STATE_INPUT, PACKED_STATE_OUTPUT, TOKENS_INPUT } from '../onnx/onnxNames';
 import { resolveModelFile } from './modelSource';
+import { LeasedModel } from './leasedModel';
 import { acquireSession, type SessionLease } from './sessionCache';
 
 /**
@@ -13,30 +11,14 @@ import { acquireSession, type SessionLease } from './sessionCache';
  * state of every layer packed in one tensor (generationGraph.ts), run through
  * a cached session. Close it when done (it holds a lease on the session).
  */
-export class GenerationModel {
-  private closed = false;
-
-  private constructor(private readonly lease: SessionLease) {}
+export class GenerationModel extends LeasedModel {
+  private constructor(lease: SessionLease) {
+    super(lease);
+  }
 
   /** Opens a run folder's model.onnx or an RNN Lab .onnx file, as stored or (`int8`) quantized. */
   static async open(source: string, precision?: ModelPrecision): Promise<GenerationModel> {
     return new GenerationModel(await acquireSession(resolveModelFile(source), { precision, generation: true }));
-  }
-
-  get file(): string {
-    return this.lease.file;
-  }
-
-  get spec(): ModelSpec {
-    return this.lease.info.spec;
-  }
-
-  get vocab(): Vocabulary {
-    return this.lease.info.vocab;
-  }
-
-  get precision(): ModelPrecision {
-    return this.lease.info.precision;
   }
 
   /** [state slices, batch, hidden] zeros: the state before any text. */
@@ -59,20 +41,8 @@ export class GenerationModel {
 
   /** @internal Runs the session on prepared feeds (TokenStepper reuses its own). */
   async runFeeds(feeds: Record<string, ort.Tensor>): Promise<{ logits: Float32Array; state: ort.Tensor }> {
-    if (this.closed) throw new Error('model was closed');
-    let out: ort.InferenceSession.OnnxValueMapType;
-    try {
-      out = await this.lease.session.run(feeds, FETCHES);
-    } catch (err) {
-      throw new OnnxModelError(`onnxruntime failed on ${this.file}: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`);
-    }
+    const out = await this.runSession(feeds, FETCHES);
     return { logits: out[LOGITS_OUTPUT].data as Float32Array, state: out[PACKED_STATE_OUTPUT] };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.lease.release();
   }
 }
 

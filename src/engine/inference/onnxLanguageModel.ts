@@ -1,11 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelPrecision } from '../../core/precision';
-import type { ModelSpec } from '../../core/spec';
-import type { Vocabulary } from '../../core/vocabulary';
 import { OnnxModelError } from '../onnx/onnxModelError';
 import { LOGITS_OUTPUT, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from '../onnx/onnxNames';
-import type { RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { resolveModelFile } from './modelSource';
+import { LeasedModel } from './leasedModel';
 import { acquireSession, type SessionLease } from './sessionCache';
 
 /** Carried state: per layer [directions, batch, hidden] tensors, as the graph's h0_/hN_ (and c0_/cN_ for LSTM). */
@@ -27,35 +25,14 @@ export interface OnnxRunOutput {
  * An exported model with its vocabulary and spec, run through a cached
  * onnxruntime session. Close it when done (it holds a lease on the session).
  */
-export class OnnxLanguageModel {
-  private closed = false;
-
-  private constructor(private readonly lease: SessionLease) {}
+export class OnnxLanguageModel extends LeasedModel {
+  private constructor(lease: SessionLease) {
+    super(lease);
+  }
 
   /** Opens a run folder's model.onnx or an RNN Lab .onnx file, as stored or (`int8`) quantized. */
   static async open(source: string, precision?: ModelPrecision): Promise<OnnxLanguageModel> {
     return new OnnxLanguageModel(await acquireSession(resolveModelFile(source), { precision }));
-  }
-
-  get file(): string {
-    return this.lease.file;
-  }
-
-  get info(): RnnLabModelInfo {
-    return this.lease.info;
-  }
-
-  get spec(): ModelSpec {
-    return this.lease.info.spec;
-  }
-
-  get vocab(): Vocabulary {
-    return this.lease.info.vocab;
-  }
-
-  /** What the session runs: the file's weights, or their int8 variant. */
-  get precision(): ModelPrecision {
-    return this.lease.info.precision;
   }
 
   zeroState(batch: number): OnnxState {
@@ -67,7 +44,7 @@ export class OnnxLanguageModel {
 
   /** Runs `ids` ([batch, time], row-major) from `state` (zeros when absent). */
   async run(ids: ArrayLike<number>, batch: number, time: number, state?: OnnxState, options: { sequences?: boolean } = {}): Promise<OnnxRunOutput> {
-    if (this.closed) throw new Error('model was closed');
+    this.throwIfClosed();
     if (!(Number.isInteger(batch) && batch > 0 && Number.isInteger(time) && time > 0) || ids.length !== batch * time) {
       throw new RangeError(`expected ${batch}×${time} token ids; got ${ids.length}`);
     }
@@ -92,12 +69,7 @@ export class OnnxLanguageModel {
       }
       if (options.sequences) fetches.push(hSeqName(l));
     }
-    let out: ort.InferenceSession.OnnxValueMapType;
-    try {
-      out = await this.lease.session.run(feeds, fetches);
-    } catch (err) {
-      throw new OnnxModelError(`onnxruntime failed on ${this.file}: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`);
-    }
+    const out = await this.runSession(feeds, fetches);
     const pick = (name: string) => out[name];
     const logits = pick(LOGITS_OUTPUT).data as Float32Array;
     // Checked at open against the graph too; this is what the graph really computed.
@@ -111,11 +83,5 @@ export class OnnxLanguageModel {
       },
       ...(options.sequences ? { sequences: Array.from({ length: layers }, (_, l) => pick(hSeqName(l)).data as Float32Array) } : {}),
     };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.lease.release();
   }
 }
