@@ -56,8 +56,13 @@ export class ActivationOverlay implements vscode.Disposable {
   private readonly bucketTypes: (vscode.TextEditorDecorationType | undefined)[];
   private readonly unknownType: vscode.TextEditorDecorationType;
   private readonly statusItem: vscode.StatusBarItem;
-  private readonly documents = new Map<string, OverlayDocument>();
-  private readonly states = new Map<string, RenderState>();
+  /**
+   * Keyed by the TextDocument itself, not its URI: a closed untitled buffer's
+   * URI (untitled:Untitled-1) is given to the next one, whose text must not
+   * meet the old one's engine document or render state.
+   */
+  private readonly documents = new Map<vscode.TextDocument, OverlayDocument>();
+  private readonly states = new Map<vscode.TextDocument, RenderState>();
   private readonly applied = new Map<vscode.TextEditor, AppliedDecorations>();
   private readonly pending = new Set<vscode.TextEditor>();
   private readonly rendering = new Set<vscode.TextEditor>();
@@ -135,7 +140,7 @@ export class ActivationOverlay implements vscode.Disposable {
 
   /** What was last done for a document. */
   stateOf(document: vscode.TextDocument): RenderState | undefined {
-    return this.states.get(document.uri.toString());
+    return this.states.get(document);
   }
 
   /** The ranges coloured in an editor now. */
@@ -180,7 +185,7 @@ export class ActivationOverlay implements vscode.Disposable {
   }
 
   private settled(document: vscode.TextDocument): RenderState | undefined {
-    const state = this.states.get(document.uri.toString());
+    const state = this.states.get(document);
     if (!state || state.documentVersion !== document.version || !sameNeuron(state.neuron, this.current)) return undefined;
     const busy = this.editorsOf(document).some((e) => this.pending.has(e) || this.rendering.has(e));
     return busy ? undefined : state;
@@ -259,12 +264,11 @@ export class ActivationOverlay implements vscode.Disposable {
       this.again.add(editor);
       return false;
     }
-    const key = document.uri.toString();
-    const latencyMs = first ? performance.now() - (this.askedAt.get(editor) ?? performance.now()) : (this.states.get(key)?.latencyMs ?? 0);
+    const latencyMs = first ? performance.now() - (this.askedAt.get(editor) ?? performance.now()) : (this.states.get(document)?.latencyMs ?? 0);
     if (outcome.kind === 'problem') {
       this.askedAt.delete(editor);
       this.clear(editor);
-      this.states.set(key, {
+      this.states.set(document, {
         documentVersion: document.version,
         neuron,
         windows,
@@ -287,7 +291,7 @@ export class ActivationOverlay implements vscode.Disposable {
     this.bucketTypes.forEach((type, i) => type && editor.setDecorations(type, applied.buckets[i]));
     editor.setDecorations(this.unknownType, applied.unknown);
     this.applied.set(editor, applied);
-    this.states.set(key, {
+    this.states.set(document, {
       documentVersion: document.version,
       neuron,
       windows,
@@ -301,34 +305,33 @@ export class ActivationOverlay implements vscode.Disposable {
   }
 
   private documentFor(document: vscode.TextDocument): OverlayDocument {
-    const key = document.uri.toString();
-    let doc = this.documents.get(key);
+    let doc = this.documents.get(document);
     if (doc) {
-      this.documents.delete(key); // most recently used last
+      this.documents.delete(document); // most recently used last
     } else {
       doc = new OverlayDocument(this.engine, this.model.source, () => ({ text: document.getText(), version: document.version }));
       this.closeLeastRecent();
     }
-    this.documents.set(key, doc);
+    this.documents.set(document, doc);
     return doc;
   }
 
   private closeLeastRecent(): void {
-    const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()));
-    for (const [key, doc] of this.documents) {
+    const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document));
+    for (const [document, doc] of this.documents) {
       if (this.documents.size < MAX_OPEN_DOCUMENTS) return;
-      if (visible.has(key)) continue;
-      this.documents.delete(key);
-      this.states.delete(key);
+      if (visible.has(document)) continue;
+      this.documents.delete(document);
+      this.states.delete(document);
       void doc.close();
     }
   }
 
   private forget(document: vscode.TextDocument): void {
+    void this.documents.get(document)?.close();
+    this.documents.delete(document);
+    this.states.delete(document);
     const key = document.uri.toString();
-    void this.documents.get(key)?.close();
-    this.documents.delete(key);
-    this.states.delete(key);
     for (const r of [...this.reported]) if (r.startsWith(`${key}\n`)) this.reported.delete(r);
   }
 
@@ -348,7 +351,7 @@ export class ActivationOverlay implements vscode.Disposable {
   }
 
   private async hover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
-    const doc = this.documents.get(document.uri.toString());
+    const doc = this.documents.get(document);
     if (!doc || this.disposed) return undefined;
     const neuron = this.current;
     const outcome = await doc.hover(neuron, position.line, position.character);
@@ -365,7 +368,7 @@ export class ActivationOverlay implements vscode.Disposable {
     if (this.disposed) return;
     const n = this.current;
     const editor = vscode.window.activeTextEditor;
-    const problem = editor ? this.states.get(editor.document.uri.toString())?.problem : undefined;
+    const problem = editor ? this.states.get(editor.document)?.problem : undefined;
     this.statusItem.text = `${problem ? '$(warning)' : '$(pulse)'} ${neuronLabel(n)}`;
     const tooltip = new vscode.MarkdownString(
       `**RNN Lab neuron activations**\n\nlayer ${n.layer}, ${KIND_NAMES[n.kind]}, unit ${n.unit} of *${this.model.label}*\n\n` +
