@@ -95,7 +95,7 @@ export class DashboardPanel implements vscode.Disposable {
         this.ready = true;
         this.sendShow();
         // The page shows the training now: its progress leaves the notification, which would cover the samples.
-        if (controller.current && this.runDirs.includes(controller.current.runDir)) controller.moveProgressToWindow();
+        if (controller.current && this.runDirs.includes(controller.current.runDir)) controller.moveProgressToStatusBar();
         break;
       case 'hideRun':
         this.setRuns(this.runDirs.filter((d) => path.basename(d) !== m.runId));

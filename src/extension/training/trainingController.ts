@@ -50,7 +50,7 @@ export class TrainingController implements vscode.Disposable {
   private static readonly UI_INTERVAL_MS = 250;
   private lastUiUpdate = 0;
   /** Where the training's progress shows: a cancellable notification until a dashboard shows the run, then the status bar's window progress. */
-  private progressWhere: 'notification' | 'window' | undefined;
+  private progressWhere: 'notification' | 'statusBar' | undefined;
   /** The newest member announcement: it can arrive before the experiment's own response is handled. */
   private lastMember: MemberEvent | undefined;
 
@@ -72,19 +72,21 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /** Where the progress of the training shows now (undefined: none runs). */
-  get progressLocation(): 'notification' | 'window' | undefined {
+  get progressLocation(): 'notification' | 'statusBar' | undefined {
     return this.progressWhere;
   }
 
   /**
    * A dashboard shows the training: the notification would cover its samples
-   * for the whole run, so the progress moves to the status bar (window
-   * progress); the dashboard and the Runs view have Stop.
+   * for the whole run, so it closes and the progress stays in our status bar
+   * item alone (a window progress would repeat it beside it); the dashboard
+   * and the Runs view have Stop.
    */
-  moveProgressToWindow(): void {
+  moveProgressToStatusBar(): void {
     if (!this.active || this.progressWhere !== 'notification') return;
     this.finishProgress?.();
-    this.showProgress(vscode.ProgressLocation.Window);
+    this.finishProgress = undefined;
+    this.progressWhere = 'statusBar';
   }
 
   async train(params: TrainParams, label: string): Promise<string> {
@@ -168,12 +170,12 @@ export class TrainingController implements vscode.Disposable {
     return runDir;
   }
 
-  private showProgress(location = vscode.ProgressLocation.Notification): void {
+  private showProgress(): void {
     const training = this.active!;
-    this.progressWhere = location === vscode.ProgressLocation.Window ? 'window' : 'notification';
+    this.progressWhere = 'notification';
     void vscode.window.withProgress(
       {
-        location,
+        location: vscode.ProgressLocation.Notification,
         title: `RNN Lab: ${training.experiment ? 'experiment' : 'training'} ${training.label}`,
         cancellable: true,
       },
@@ -248,7 +250,7 @@ export class TrainingController implements vscode.Disposable {
 
   /**
    * A toast of its own when a run ends (the progress notification has closed
-   * by then, or was never shown: see moveProgressToWindow), with what to do next.
+   * by then, or was never shown: see moveProgressToStatusBar), with what to do next.
    */
   private announceEnd(t: ActiveTraining, event: Extract<EngineEvent, { event: 'finished' }>): void {
     const { runDir, status, message } = event;

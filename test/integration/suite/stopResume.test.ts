@@ -59,7 +59,7 @@ describe('stopping, resuming and training more', () => {
       assert.equal(readInfo(runDir).progress.step, 0);
       await until(() => (l.registry.find(runDir)?.info?.progress.step ?? 0) >= 30);
       // The dashboard opened with the training and said ready: the notification gave way to the status bar.
-      await until(() => l.training.progressLocation === 'window');
+      await until(() => l.training.progressLocation === 'statusBar');
 
       await vscode.commands.executeCommand('rnnLab.stopTraining');
       const end = await finished;
