@@ -20,6 +20,7 @@ import { writeOnnxModel } from '../../src/engine/onnx/onnxExport';
 import { neuronLabel } from '../../src/core/neurons/neuronLabel';
 import { tempDir } from './support/tempDir';
 import { TINY_VOCAB, maxAbsDiff, randomModel } from './support/onnxModels';
+import { Vocabulary } from '../../src/core/vocabulary';
 
 const dir = tempDir('rnnlab-task-activations-');
 const TOL = 1e-4;
@@ -37,12 +38,12 @@ function spec(cell: CellType, task: 'tag' | 'classify', bidirectional: boolean, 
   return { cell, layers: 2, hidden: 4, embedding, dropout: 0, vocabSize: TINY_VOCAB.size, bidirectional, classes: LABELS.length, ...head };
 }
 
-async function exported(model: RecurrentModel, name: string): Promise<string> {
+async function exported(model: RecurrentModel, name: string, vocab = TINY_VOCAB): Promise<string> {
   const file = path.join(dir, `${name}.onnx`);
   writeOnnxModel(file, {
     spec: model.spec,
     weights: await model.readWeights(),
-    vocab: TINY_VOCAB,
+    vocab,
     step: 1,
     runId: 'test',
     task: { labels: LABELS, window: WINDOW },
@@ -213,5 +214,39 @@ test('an edit recomputes only its window and those after it; values equal a fres
   const want = await fresh.range(0, fresh.length);
   for (let l = 0; l < 2; l++) assert.ok(maxAbsDiff(after.layers[l].h, want.layers[l].h) < 1e-7);
   await fresh.close();
+  await doc.close();
+});
+
+test('a word-level tagger: one token per whitespace-separated word, its span the word and the space after it; unknown words marked; values equal tfjs ops', async () => {
+  const words = Vocabulary.fromJSON({ kind: 'word', tokens: ['<unk>', 'the', 'cat', 'sat', 'on', 'a', 'mat', '.'], unk: 0 });
+  // Leading indentation, two spaces, a line break, an unknown word ("dog"), a trailing space.
+  const text = '  the cat  sat\non a dog mat . ';
+  const model = randomModel({ ...spec('lstm', 'tag', true), vocabSize: words.size }, 55);
+  const file = await exported(model, 'bi-lstm-word-tagger', words);
+  const tokens = ['the', 'cat', 'sat', 'on', 'a', 'dog', 'mat', '.'];
+  const ids = tokens.map((w) => words.idOf(w));
+  const refs = [0, WINDOW].map((start) => reference(model, ids.slice(start, start + WINDOW)));
+  model.dispose();
+
+  const doc = await ActivationDocument.open(file, text);
+  assert.equal(doc.tokenCount, tokens.length);
+  const range = await doc.range(0, doc.length);
+  const spans = Array.from({ length: range.count }, (_, t) => text.slice(range.utf16Starts[t], range.utf16Ends[t]));
+  assert.deepEqual(spans, ['  the ', 'cat  ', 'sat\n', 'on ', 'a ', 'dog ', 'mat ', '. ']);
+  assert.deepEqual(Array.from(range.unknown), [0, 0, 0, 0, 0, 1, 0, 0]);
+  const width = 4 * 2;
+  for (const [w, ref] of refs.entries()) {
+    const count = ref.layers[0].h.length / width;
+    for (let l = 0; l < 2; l++) {
+      const diff = maxAbsDiff(range.layers[l].c!.subarray(w * WINDOW * width, (w * WINDOW + count) * width), ref.layers[l].c);
+      assert.ok(diff <= TOL, `window ${w}, layer ${l} c differs by ${diff}`);
+    }
+  }
+  // The hover's token at a position inside a word, and in the spaces after it.
+  assert.equal(doc.tokenAtUtf16(text.indexOf('cat') + 1), 1);
+  assert.equal(doc.tokenAtUtf16(text.indexOf('sat') - 1), 1);
+  const p = await doc.predictions(doc.spanOf(6)[0], 2);
+  const want = refs[1].probabilities[0];
+  assert.equal(p.top[0].text, LABELS[want.indexOf(Math.max(...want))], 'the tag of "mat", the first token of the second window');
   await doc.close();
 });

@@ -96,8 +96,6 @@ export class ActivationModel {
           `Neuron activations need the float model: the run's ${RUN_FILES.onnx}`,
       );
     }
-    if (info.vocab.kind === 'word')
-      throw new OnnxModelError(`${file} reads whole words: neuron activations are shown per character or code token, not for word-level taggers yet`);
     const model = onnx.ModelProto.decode(bytes);
     try {
       appendProbe(model.graph!, info.spec);

@@ -17,13 +17,14 @@ export class TokenizedText {
   ) {}
 
   static of(vocab: Vocabulary, text: string): TokenizedText {
-    const units = vocab.split(text);
+    const words = vocab.kind === 'word';
+    const units = words ? wordTiles(text) : vocab.split(text);
     const ids = new Int32Array(units.length);
     const starts = new Int32Array(units.length + 1);
     const utf16 = new Int32Array(units.length + 1);
     for (let i = 0; i < units.length; i++) {
       const unit = units[i];
-      ids[i] = vocab.idOf(unit);
+      ids[i] = vocab.idOf(words ? unit.trim() : unit);
       utf16[i + 1] = utf16[i] + unit.length;
       starts[i + 1] = starts[i] + codePointCount(unit);
     }
@@ -68,6 +69,21 @@ export class TokenizedText {
     }
     return lo;
   }
+}
+
+/**
+ * A word-level model's units as tiles of the text: each whitespace-separated
+ * word (the words `Vocabulary.split` gives, in order) with the whitespace
+ * after it, the text's leading whitespace joined to its first word. Tiles keep
+ * what every other vocabulary gives (units that spell the text, so a position
+ * always falls in a unit); a word's value covers the space after it, and the
+ * overlay leaves line breaks uncoloured.
+ */
+export function wordTiles(text: string): string[] {
+  const tiles = text.match(/\S+\s*/g) ?? [];
+  const lead = text.length - text.trimStart().length;
+  if (lead > 0 && tiles.length > 0) tiles[0] = text.slice(0, lead) + tiles[0];
+  return tiles;
 }
 
 function codePointCount(s: string): number {
