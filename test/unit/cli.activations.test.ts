@@ -177,6 +177,12 @@ test('bad models, files and options exit with one clear line', () => {
   assertCleanFailure(rnnLab(['activations', runDir, text, '--neuron', '8']), 2, /--neuron 8: layers have 8 units \(0 to 7\)/);
   assertCleanFailure(rnnLab(['activations', runDir, text, '--neuron', 'x']), 2, /--neuron expects a whole number/);
   assertCleanFailure(rnnLab(['activations', runDir, text, '--kind', 'z']), 2, /--kind z: an LSTM has h, c, i, f, o/);
+  assertCleanFailure(
+    rnnLab(['activations', runDir, text, '--direction', 'backward']),
+    2,
+    /--direction backward: the model reads the text in one direction only/,
+  );
+  assertCleanFailure(rnnLab(['activations', runDir, text, '--direction', 'up']), 2, /--direction up: give forward or backward/);
   assertCleanFailure(rnnLab(['activations', runDir]), 2, /then one text file/);
   assertCleanFailure(rnnLab(['neurons', runDir]), 2, /at least one text file/);
   assertCleanFailure(rnnLab(['neurons', runDir, text, '--top', '0']), 2, /--top must be at least 1/);

@@ -11,6 +11,7 @@ import { onnx } from 'onnx-proto';
 import type { RunInfo, TaskEvalRecord } from '../../src/core/runFormat';
 import { tempDir } from './support/tempDir';
 import { assertCleanFailure, runCli } from './support/cli';
+import { ActivationDocument } from '../../src/engine/activations/activationDocument';
 
 const dir = tempDir('rnnlab-cli-tasks-');
 const rnnLab = (args: string[]) => runCli(args, dir);
@@ -97,6 +98,29 @@ test('train --task tag --bidirectional on source code, then predict --json gives
   const human = rnnLab(['predict', path.join(run, 'model.onnx'), file]);
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /m0\.ts: \d+ tokens/);
+});
+
+test('activations --direction backward reads the backward unit of a bidirectional tagger (the second half of each row)', async () => {
+  const src = path.join(dir, 'src-bi');
+  writeSources(src);
+  const r = rnnLab(['train', src, '--task', 'tag', '--bidirectional', '--steps', '3', ...TINY]);
+  assert.equal(r.code, 0, r.stderr);
+  const run = r.stdout.trim();
+  const file = path.join(src, 'p1.py');
+  const doc = await ActivationDocument.open(run, fs.readFileSync(file, 'utf8'));
+  const range = await doc.range(0, doc.length);
+  await doc.close();
+  const H = 8;
+  for (const direction of ['forward', 'backward']) {
+    const a = rnnLab(['activations', run, file, '--direction', direction, '--neuron', '5', '--json']);
+    assert.equal(a.code, 0, a.stderr);
+    const json = JSON.parse(a.stdout) as { direction: string; neuron: number; values: number[]; tokens: [number, number][] };
+    assert.equal(json.direction, direction);
+    const column = (direction === 'backward' ? H : 0) + 5;
+    json.tokens.forEach(([start], t) => assert.ok(Math.abs(json.values[start] - range.layers[0].h![t * 2 * H + column]) < 1e-6, `${direction} token ${t}`));
+  }
+  const chosen = rnnLab(['activations', run, file, '--direction', 'backward']);
+  assert.match(chosen.stderr, /layer 0 backward h unit \d+ \(the one that varies most/);
 });
 
 test('train --task classify on a folder per class, then predict --json gives each file a label and probabilities', () => {

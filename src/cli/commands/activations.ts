@@ -8,11 +8,12 @@ import { UsageError, intOption, parseCommandLine, stringOption, type CommandSpec
 export const activationsCommand: CommandSpec = {
   name: 'activations',
   summary: "Show one neuron's value at every character of a file (colours on a terminal, character and value per line otherwise).",
-  usage: 'rnn-lab activations <runDir|model.onnx> <file> [--layer L] [--neuron N] [--kind K] [--json]',
+  usage: 'rnn-lab activations <runDir|model.onnx> <file> [--layer L] [--neuron N] [--kind K] [--direction D] [--json]',
   options: {
     layer: { type: 'string', help: '<L>  layer, counted from 0 (default: the last)' },
     neuron: { type: 'string', help: '<N>  unit in that layer, counted from 0 (default: the one that varies most over the file)' },
     kind: { type: 'string', help: '<h|c|i|f|o|z|r>  hidden state h (default), LSTM cell state c or gates i, f, o; GRU gates z, r' },
+    direction: { type: 'string', help: '<forward|backward>  of a bidirectional model, the direction the unit belongs to (default forward)' },
     json: { type: 'boolean', help: 'one JSON object: the value at every character, and the tokens' },
   },
 };
@@ -32,19 +33,31 @@ export async function runActivations(argv: string[], io: { stdout: NodeJS.WriteS
     kind: stringOption(values, 'kind') ?? 'h',
     layer: values.layer === undefined ? undefined : intOption(values, 'layer', 0),
     neuron: values.neuron === undefined ? undefined : intOption(values, 'neuron', 0),
+    direction: stringOption(values, 'direction') ?? 'forward',
   };
   // No predictions are shown (topK 1 is the least kept); the cache keeps a small model's whole text between the two passes.
   const doc = await ActivationDocument.open(source, text, { internals: asked.kind !== 'h', topK: 1, cacheBytes: CACHE_BYTES });
   try {
-    const { kind, layer } = checkNeuronOptions(doc, asked);
-    const neuron = asked.neuron ?? (await mostVariableUnit(doc, layer, kind));
-    const trace = await traceNeuron(doc, layer, kind, neuron);
+    const { kind, layer, offset } = checkNeuronOptions(doc, asked);
+    const neuron = asked.neuron ?? (await mostVariableUnit(doc, layer, kind, offset));
+    const trace = await traceNeuron(doc, layer, kind, offset + neuron);
+    const bidirectional = doc.model.spec.bidirectional === true;
     if (values.json) {
-      const header = { model: doc.model.file, file, layer, kind, neuron, resolution: doc.model.vocab.kind, characters: doc.length };
+      const header = {
+        model: doc.model.file,
+        file,
+        layer,
+        kind,
+        neuron,
+        ...(bidirectional ? { direction: asked.direction } : {}),
+        resolution: doc.model.vocab.kind,
+        characters: doc.length,
+      };
       await writeJson(io.stdout, header, trace);
       return 0;
     }
-    if (asked.neuron === undefined) io.stderr.write(`layer ${layer} ${kind} unit ${neuron} (the one that varies most; choose with --neuron)\n`);
+    const named = `layer ${layer}${bidirectional ? ` ${asked.direction}` : ''} ${kind} unit ${neuron}`;
+    if (asked.neuron === undefined) io.stderr.write(`${named} (the one that varies most; choose with --neuron)\n`);
     if (useColour(io.stdout)) await printColoured(io, text, kind, trace.perChar);
     else await writeInPieces(io.stdout, Array.from(text), (ch, i) => `${escapeChar(ch)}\t${trace.perChar[i].toFixed(4)}\n`);
     return 0;
@@ -67,7 +80,8 @@ interface NeuronTrace {
   unknown: number[];
 }
 
-async function traceNeuron(doc: ActivationDocument, layer: number, kind: ActivationKind, neuron: number): Promise<NeuronTrace> {
+/** `column`: the unit's place in a layer's row (a bidirectional row holds the forward units, then the backward ones). */
+async function traceNeuron(doc: ActivationDocument, layer: number, kind: ActivationKind, column: number): Promise<NeuronTrace> {
   const trace: NeuronTrace = {
     perChar: new Float32Array(doc.length),
     starts: new Int32Array(doc.tokenCount),
@@ -77,9 +91,9 @@ async function traceNeuron(doc: ActivationDocument, layer: number, kind: Activat
   for (let first = 0; first < doc.tokenCount; first += TOKENS_PER_PIECE) {
     const range = await doc.tokenRange(first, first + TOKENS_PER_PIECE, [kind]);
     const values = range.layers[layer][kind]!;
-    const width = doc.model.width; // a bidirectional row holds both directions: the CLI reads the forward one
+    const width = doc.model.width;
     for (let t = 0; t < range.count; t++) {
-      trace.perChar.fill(values[t * width + neuron], range.starts[t], range.ends[t]);
+      trace.perChar.fill(values[t * width + column], range.starts[t], range.ends[t]);
       trace.starts[first + t] = range.starts[t];
       trace.ends[first + t] = range.ends[t];
       if (range.unknown[t]) trace.unknown.push(first + t);
@@ -88,8 +102,8 @@ async function traceNeuron(doc: ActivationDocument, layer: number, kind: Activat
   return trace;
 }
 
-/** The unit with the largest variance over the tokens (0 when there are none), read piece by piece. */
-async function mostVariableUnit(doc: ActivationDocument, layer: number, kind: ActivationKind): Promise<number> {
+/** The unit (of the direction starting at `offset` in a row) with the largest variance over the tokens (0 when there are none), read piece by piece. */
+async function mostVariableUnit(doc: ActivationDocument, layer: number, kind: ActivationKind, offset: number): Promise<number> {
   const units = doc.model.spec.hidden;
   const sum = new Float64Array(units);
   const squares = new Float64Array(units);
@@ -98,7 +112,7 @@ async function mostVariableUnit(doc: ActivationDocument, layer: number, kind: Ac
     const values = range.layers[layer][kind]!;
     for (let t = 0; t < range.count; t++) {
       for (let j = 0; j < units; j++) {
-        const v = values[t * doc.model.width + j];
+        const v = values[t * doc.model.width + offset + j];
         sum[j] += v;
         squares[j] += v * v;
       }
@@ -153,10 +167,11 @@ interface NeuronOptions {
   kind: string;
   layer: number | undefined;
   neuron: number | undefined;
+  direction: string;
 }
 
-/** The kind and layer asked for, checked against the model (the last layer by default). */
-function checkNeuronOptions(doc: ActivationDocument, asked: NeuronOptions): { kind: ActivationKind; layer: number } {
+/** The kind, layer and direction asked for, checked against the model (the last layer by default); `offset` is the direction's first column in a row. */
+function checkNeuronOptions(doc: ActivationDocument, asked: NeuronOptions): { kind: ActivationKind; layer: number; offset: number } {
   const { spec, kinds } = doc.model;
   if (!kinds.includes(asked.kind as ActivationKind))
     throw new UsageError(`--kind ${asked.kind}: a${spec.cell === 'lstm' ? 'n' : ''} ${spec.cell.toUpperCase()} has ${kinds.join(', ')}`);
@@ -165,7 +180,9 @@ function checkNeuronOptions(doc: ActivationDocument, asked: NeuronOptions): { ki
     throw new UsageError(`--layer ${layer}: the model has ${spec.layers} layer${spec.layers === 1 ? '' : 's'} (0 to ${spec.layers - 1})`);
   if (asked.neuron !== undefined && (asked.neuron < 0 || asked.neuron >= spec.hidden))
     throw new UsageError(`--neuron ${asked.neuron}: layers have ${spec.hidden} units (0 to ${spec.hidden - 1})`);
-  return { kind: asked.kind as ActivationKind, layer };
+  if (asked.direction !== 'forward' && asked.direction !== 'backward') throw new UsageError(`--direction ${asked.direction}: give forward or backward`);
+  if (asked.direction === 'backward' && !spec.bidirectional) throw new UsageError('--direction backward: the model reads the text in one direction only');
+  return { kind: asked.kind as ActivationKind, layer, offset: asked.direction === 'backward' ? spec.hidden : 0 };
 }
 
 /** The text with a background colour per character, and the colour scale on stderr. */
