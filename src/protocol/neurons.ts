@@ -77,6 +77,8 @@ export type GateName = 'i' | 'f' | 'o' | 'z' | 'r';
 export interface GateSaturationResult {
   layer: number;
   gate: GateName;
+  /** Set for the backward direction of a bidirectional layer (each direction has its own gates). */
+  direction?: 'backward';
   steps: number;
   units: number;
   left: number[];

@@ -123,6 +123,7 @@ const featureCheck = shape({
 const gateCheck = shape({
   layer: natural,
   gate: oneOf('i', 'f', 'o', 'z', 'r'),
+  direction: optional(oneOf('backward')),
   steps: natural,
   units: natural,
   left: arrayOf(num, 100_000),

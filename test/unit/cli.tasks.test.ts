@@ -100,7 +100,7 @@ test('train --task tag --bidirectional on source code, then predict --json gives
   assert.match(human.stdout, /m0\.ts: \d+ tokens/);
 });
 
-test('activations --direction backward reads the backward unit of a bidirectional tagger (the second half of each row)', async () => {
+test('activations --direction backward reads the backward unit of a bidirectional tagger (the second half of each row); neurons gives the gate saturation of each direction', async () => {
   const src = path.join(dir, 'src-bi');
   writeSources(src);
   const r = rnnLab(['train', src, '--task', 'tag', '--bidirectional', '--steps', '3', ...TINY]);
@@ -117,10 +117,20 @@ test('activations --direction backward reads the backward unit of a bidirectiona
     const json = JSON.parse(a.stdout) as { direction: string; neuron: number; values: number[]; tokens: [number, number][] };
     assert.equal(json.direction, direction);
     const column = (direction === 'backward' ? H : 0) + 5;
-    json.tokens.forEach(([start], t) => assert.ok(Math.abs(json.values[start] - range.layers[0].h![t * 2 * H + column]) < 1e-6, `${direction} token ${t}`));
+    json.tokens.forEach(([start], t) => assert.ok(Math.abs(json.values[start] - range.layers[0].h[t * 2 * H + column]) < 1e-6, `${direction} token ${t}`));
   }
   const chosen = rnnLab(['activations', run, file, '--direction', 'backward']);
   assert.match(chosen.stderr, /layer 0 backward h unit \d+ \(the one that varies most/);
+  const neurons = rnnLab(['neurons', run, file]);
+  assert.equal(neurons.code, 0, neurons.stderr);
+  assert.match(neurons.stdout, /LSTM 1×8 bidirectional, char resolution/);
+  assert.match(neurons.stdout, /^ {2}layer 0 → {2}i +\d+% \| +\d+% \(\d+ \| \d+\)/m, 'the forward gates');
+  assert.match(neurons.stdout, /^ {2}layer 0 ← {2}i +\d+% \| +\d+%/m, 'the backward gates on their own line');
+  const json = JSON.parse(rnnLab(['neurons', run, file, '--json']).stdout) as { gateSaturation: { direction?: string; units: number }[] };
+  assert.deepEqual(
+    json.gateSaturation.map((g) => `${g.direction ?? 'forward'} ${g.units}`),
+    ['forward 8', 'forward 8', 'forward 8', 'backward 8', 'backward 8', 'backward 8'],
+  );
 });
 
 test('train --task classify on a folder per class, then predict --json gives each file a label and probabilities', () => {

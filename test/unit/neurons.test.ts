@@ -105,6 +105,12 @@ test('gate saturation: the fractions of steps below 0.1 and above 0.9, per unit 
   tally.add(values.slice(2));
   assert.deepEqual(tally.result(), s, 'counting in chunks gives the same');
   assert.throws(() => tally.add([0.1, 0.2, 0.3]), /whole rows/);
+  // The same two units as the second half of rows of four (a bidirectional layer's backward units).
+  const wide = [0, 0, 0.05, 0.95, 1, 1, 0.5, 0.95, 0, 0, 0.05, 0.5, 1, 1, 0.95, 0.92];
+  const backward = new SaturationTally(2);
+  backward.add(wide, 4, 2);
+  assert.deepEqual(backward.result(), s, 'columns 2 and 3 of each row of 4');
+  assert.throws(() => backward.add(wide, 4, 3), /units 3 to 4 are outside rows of 4/);
 });
 
 test('selection match: the neurons that set the selection apart (either sign), then where they fire together, best length match first', () => {

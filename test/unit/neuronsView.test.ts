@@ -103,6 +103,13 @@ test('scatterTable sorts every gate’s units by x and gives each gate its own c
       [1, ['i']],
     ],
   );
+  const backward = (g: GateSaturationResult): GateSaturationResult => ({ ...g, direction: 'backward' });
+  const bidirectional = gatesByLayer([backward(gate(0, 'f', [0], [0])), gate(0, 'f', [0], [0]), backward(gate(1, 'f', [0], [0])), gate(1, 'f', [0], [0])]);
+  assert.deepEqual(
+    bidirectional.map((l) => `${l.layer} ${l.direction ?? 'forward'} ${l.gates.length}`),
+    ['0 forward 1', '0 backward 1', '1 forward 1', '1 backward 1'],
+    "each layer's directions apart, forward first",
+  );
 });
 
 test('LineStarts and preview: 0-based line and character in UTF-16; previews on one line, shortened with an ellipsis', () => {

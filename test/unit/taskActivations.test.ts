@@ -15,7 +15,8 @@ import type { CellType, ModelSpec } from '../../src/core/spec';
 import type { RecurrentModel } from '../../src/engine/model';
 import { ActivationDocument } from '../../src/engine/activations/activationDocument';
 import { activationKinds } from '../../src/engine/activations/activationModel';
-import { characterTrace, rankDocumentNeurons, strongestNeuronsAt } from '../../src/engine/activations/neuronAnalysis';
+import { characterTrace, gateSaturations, rankDocumentNeurons, strongestNeuronsAt } from '../../src/engine/activations/neuronAnalysis';
+import { gateSaturation } from '../../src/core/neurons/gateSaturation';
 import { writeOnnxModel } from '../../src/engine/onnx/onnxExport';
 import { neuronLabel } from '../../src/core/neurons/neuronLabel';
 import { tempDir } from './support/tempDir';
@@ -249,4 +250,33 @@ test('a word-level tagger: one token per whitespace-separated word, its span the
   const want = refs[1].probabilities[0];
   assert.equal(p.top[0].text, LABELS[want.indexOf(Math.max(...want))], 'the tag of "mat", the first token of the second window');
   await doc.close();
+});
+
+test('gate saturation of a bidirectional layer: each direction counted apart, equal to the counts over tfjs ops', async () => {
+  const model = randomModel(spec('lstm', 'tag', true), 123, 2); // large weights: saturated gates
+  const file = await exported(model, 'bi-lstm-saturation');
+  const ids = Array.from(TINY_VOCAB.encode(TEXT));
+  const refs = [0, 6, 12].map((start) => reference(model, ids.slice(start, start + WINDOW)));
+  model.dispose();
+  const doc = await ActivationDocument.open(file, TEXT, { internals: true });
+  const gates = gateSaturations([await doc.range(0, doc.length)]);
+  await doc.close();
+  assert.deepEqual(
+    gates.map((g) => `${g.layer}${g.direction === 'backward' ? '←' : '→'}${g.gate}`),
+    ['0→i', '0→f', '0→o', '0←i', '0←f', '0←o', '1→i', '1→f', '1→o', '1←i', '1←f', '1←o'],
+  );
+  let saturated = 0;
+  for (const g of gates) {
+    const offset = g.direction === 'backward' ? 4 : 0;
+    const values = refs.flatMap((ref) => {
+      const rows = ref.layers[g.layer][g.gate];
+      return Array.from({ length: rows.length / 8 }, (_, t) => Array.from(rows.subarray(t * 8 + offset, t * 8 + offset + 4))).flat();
+    });
+    const want = gateSaturation(values, 4);
+    assert.equal(g.saturation.steps, [...TEXT].length);
+    assert.deepEqual([...g.saturation.left], [...want.left], `${g.layer} ${g.direction ?? 'forward'} ${g.gate} left`);
+    assert.deepEqual([...g.saturation.right], [...want.right], `${g.layer} ${g.direction ?? 'forward'} ${g.gate} right`);
+    saturated += g.saturation.meanLeft + g.saturation.meanRight;
+  }
+  assert.ok(saturated > 0, 'some gate saturates, so the comparison says something');
 });

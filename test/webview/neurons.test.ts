@@ -214,6 +214,35 @@ describe('Neurons view webview', () => {
     });
   });
 
+  it("a bidirectional model's gates: one scatter per layer and direction, forward first (screenshot)", async () => {
+    await withView(async (page) => {
+      // The recorded layer's gates as the forward direction, and the same units shifted as a backward one.
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const backward = ranking.gates.map((g) => {
+        const left = g.left.map((x) => x / 2);
+        const right = g.right.map((y) => 1 - y);
+        return { ...g, direction: 'backward' as const, left, right, meanLeft: mean(left), meanRight: mean(right) };
+      });
+      await showAll(page, { ranking: { ...ranking, gates: [...ranking.gates, ...backward] } });
+      await page.waitFor(`document.querySelectorAll('.gate-plot canvas').length === 2`);
+      const panels = await page.js<{ direction: string; caption: string; summary: string }[]>(`
+        [...document.querySelectorAll('.gate-plot')].map((p) => ({
+          direction: p.dataset.direction,
+          caption: p.querySelector('figcaption').textContent,
+          summary: p.querySelector('.gate-summary').textContent,
+        }))`);
+      assert.deepEqual(
+        panels.map((p) => [p.direction, p.caption]),
+        [
+          ['forward', 'Layer 0 → forward'],
+          ['backward', 'Layer 0 ← backward'],
+        ],
+      );
+      assert.notEqual(panels[0].summary, panels[1].summary, 'each direction has its own shares');
+      await page.page.screenshot({ path: saveScreenshot('neurons-bidirectional-gates.png'), fullPage: true });
+    });
+  });
+
   it('shows work in progress and errors in the status line', async () => {
     await withView(async (page) => {
       await send(page, { type: 'status', status: { kind: 'busy', message: 'Ranking neurons…' } });

@@ -54,12 +54,14 @@ export class GatePlots {
     const row = document.createElement('div');
     row.className = 'gate-plots';
     this.container.replaceChildren(intro, row);
-    for (const { layer, gates } of gatesByLayer(this.gates)) {
+    const bidirectional = this.gates.some((g) => g.direction === 'backward');
+    for (const { layer, direction, gates } of gatesByLayer(this.gates)) {
       const panel = row.appendChild(document.createElement('figure'));
       panel.className = 'gate-plot';
       panel.dataset.layer = String(layer);
+      if (bidirectional) panel.dataset.direction = direction ?? 'forward';
       const caption = panel.appendChild(document.createElement('figcaption'));
-      caption.textContent = `Layer ${layer}`;
+      caption.textContent = bidirectional ? `Layer ${layer} ${direction === 'backward' ? '← backward' : '→ forward'}` : `Layer ${layer}`;
       const body = panel.appendChild(document.createElement('div'));
       body.className = 'chart-body';
       const table = scatterTable(gates);

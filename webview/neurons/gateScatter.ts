@@ -29,8 +29,12 @@ export function scatterTable(gates: readonly GateSaturationResult[]): ScatterTab
   };
 }
 
-/** Each layer's gates, layers in order. */
-export function gatesByLayer(gates: readonly GateSaturationResult[]): { layer: number; gates: GateSaturationResult[] }[] {
+/** Each layer's gates, layers in order; a bidirectional layer's directions apart, forward first. */
+export function gatesByLayer(gates: readonly GateSaturationResult[]): { layer: number; direction?: 'backward'; gates: GateSaturationResult[] }[] {
   const layers = [...new Set(gates.map((g) => g.layer))].sort((a, b) => a - b);
-  return layers.map((layer) => ({ layer, gates: gates.filter((g) => g.layer === layer) }));
+  return layers.flatMap((layer) => {
+    const forward = gates.filter((g) => g.layer === layer && g.direction !== 'backward');
+    const backward = gates.filter((g) => g.layer === layer && g.direction === 'backward');
+    return [...(forward.length ? [{ layer, gates: forward }] : []), ...(backward.length ? [{ layer, direction: 'backward' as const, gates: backward }] : [])];
+  });
 }

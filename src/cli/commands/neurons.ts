@@ -108,6 +108,7 @@ function rankingJson(model: ActivationModel, used: number, { ranking, gates, tex
     gateSaturation: gates.map((g) => ({
       layer: g.layer,
       gate: g.gate,
+      ...(g.direction ? { direction: g.direction } : {}),
       ...g.saturation,
       left: Array.from(g.saturation.left),
       right: Array.from(g.saturation.right),
@@ -119,10 +120,11 @@ function rankingTable(model: ActivationModel, used: number, { ranking, gates, te
   const { spec, vocab, file } = model;
   const files = `${texts.length} file${texts.length === 1 ? '' : 's'}`;
   const out: string[] = [];
-  const shape = `${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden}, ${vocab.kind} resolution`;
+  const shape = `${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden}${spec.bidirectional ? ' bidirectional' : ''}, ${vocab.kind} resolution`;
   out.push(`${file}: ${shape}; ${used.toLocaleString('en-US')} characters in ${files}`);
   out.push(
-    'neurons: <kind><layer>[<unit>], h hidden state, c cell state. AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).',
+    `neurons: <kind><layer>[<unit>]${spec.bidirectional ? ' (<kind><layer>←[<unit>] in the backward direction)' : ''}, h hidden state, c cell state. ` +
+      'AUC near 1 or 0 and r near ±1 track the feature (near 0: the neuron is low where it holds).',
   );
   out.push('');
   const width = Math.max(...ranking.map((r) => r.feature.length), 'feature'.length) + 2;
@@ -131,11 +133,15 @@ function rankingTable(model: ActivationModel, used: number, { ranking, gates, te
   if (gates.length === 0) return out;
   out.push('');
   out.push('gate saturation: share of steps < 0.1 | > 0.9 (units saturated more than half the time)');
+  const directions: (undefined | 'backward')[] = spec.bidirectional ? [undefined, 'backward'] : [undefined];
   for (let l = 0; l < spec.layers; l++) {
-    const cells = gates
-      .filter((g) => g.layer === l)
-      .map(({ gate, saturation: s }) => `${gate} ${percent(s.meanLeft)} | ${percent(s.meanRight)} (${s.mostlyLeft} | ${s.mostlyRight})`);
-    out.push(`  layer ${l}  ${cells.join('   ')}`);
+    for (const direction of directions) {
+      const cells = gates
+        .filter((g) => g.layer === l && g.direction === direction)
+        .map(({ gate, saturation: s }) => `${gate} ${percent(s.meanLeft)} | ${percent(s.meanRight)} (${s.mostlyLeft} | ${s.mostlyRight})`);
+      const name = spec.bidirectional ? `layer ${l} ${direction === 'backward' ? '←' : '→'}` : `layer ${l}`;
+      out.push(`  ${name}  ${cells.join('   ')}`);
+    }
   }
   return out;
 }

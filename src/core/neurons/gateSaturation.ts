@@ -34,17 +34,23 @@ export class SaturationTally {
     this.highCounts = new Float64Array(units);
   }
 
-  add(values: ArrayLike<number>): void {
+  /**
+   * Counts rows of `rowWidth` values, this tally's units being the columns
+   * from `offset` on (a bidirectional row holds the forward units, then the
+   * backward ones).
+   */
+  add(values: ArrayLike<number>, rowWidth = this.units, offset = 0): void {
     const U = this.units;
-    if (values.length % U !== 0) throw new RangeError(`${values.length} values are not whole rows of ${U} units`);
-    for (let k = 0; k < values.length; k += U) {
+    if (values.length % rowWidth !== 0) throw new RangeError(`${values.length} values are not whole rows of ${rowWidth}`);
+    if (offset < 0 || offset + U > rowWidth) throw new RangeError(`units ${offset} to ${offset + U - 1} are outside rows of ${rowWidth}`);
+    for (let k = offset; k < values.length; k += rowWidth) {
       for (let j = 0; j < U; j++) {
         const v = values[k + j];
         if (v < this.low) this.lowCounts[j]++;
         else if (v > this.high) this.highCounts[j]++;
       }
     }
-    this.steps += values.length / U;
+    this.steps += values.length / rowWidth;
   }
 
   result(): GateSaturation {

@@ -92,12 +92,18 @@ export function gateSaturations(parts: readonly ActivationRange[]): LayerGateSat
 export interface LayerGateSaturation {
   layer: number;
   gate: GateName;
+  /** Set for the backward direction of a bidirectional layer. */
+  direction?: 'backward';
   saturation: GateSaturation;
 }
 
-/** Gate saturation counted range by range, so the gate values need not all be kept. */
+/**
+ * Gate saturation counted range by range, so the gate values need not all be
+ * kept; a bidirectional layer's two directions are counted apart (they are
+ * two recurrences with their own gates).
+ */
 export class GateSaturationTallies {
-  private readonly tallies = new Map<string, { layer: number; gate: GateName; tally: SaturationTally }>();
+  private readonly tallies = new Map<string, { layer: number; gate: GateName; backward: boolean; tally: SaturationTally }>();
 
   add(range: ActivationRange): void {
     if (range.count === 0) return;
@@ -105,19 +111,23 @@ export class GateSaturationTallies {
       for (const gate of GATES) {
         const values = range.layers[l][gate];
         if (!values) continue;
-        const key = `${l}/${gate}`;
-        let entry = this.tallies.get(key);
-        if (!entry) this.tallies.set(key, (entry = { layer: l, gate, tally: new SaturationTally(values.length / range.count) }));
-        entry.tally.add(values);
+        const width = values.length / range.count;
+        const units = width / range.directions;
+        for (let d = 0; d < range.directions; d++) {
+          const key = `${l}/${gate}/${d}`;
+          let entry = this.tallies.get(key);
+          if (!entry) this.tallies.set(key, (entry = { layer: l, gate, backward: d === 1, tally: new SaturationTally(units) }));
+          entry.tally.add(values, width, d * units);
+        }
       }
     }
   }
 
-  /** By layer, gates in the order LSTM i, f, o / GRU z, r. */
+  /** By layer, the forward direction first, gates in the order LSTM i, f, o / GRU z, r. */
   results(): LayerGateSaturation[] {
     return [...this.tallies.values()]
-      .sort((a, b) => a.layer - b.layer || GATES.indexOf(a.gate) - GATES.indexOf(b.gate))
-      .map(({ layer, gate, tally }) => ({ layer, gate, saturation: tally.result() }));
+      .sort((a, b) => a.layer - b.layer || Number(a.backward) - Number(b.backward) || GATES.indexOf(a.gate) - GATES.indexOf(b.gate))
+      .map(({ layer, gate, backward, tally }) => ({ layer, gate, ...(backward ? { direction: 'backward' as const } : {}), saturation: tally.result() }));
   }
 }
 

@@ -68,9 +68,10 @@ export class NeuronRequests {
           })),
           ...(r.note ? { note: r.note } : {}),
         })),
-        gates: gates.map(({ layer, gate, saturation: s }) => ({
+        gates: gates.map(({ layer, gate, direction, saturation: s }) => ({
           layer,
           gate: gate,
+          ...(direction ? { direction } : {}),
           steps: s.steps,
           units: s.units,
           left: Array.from(s.left, round),
