@@ -262,7 +262,7 @@ test('taggers and classifiers train on the fused kernels (chooseStepRunner), wit
   }
 });
 
-test('a window the plan cannot take is refused with its shape: a classifier target count that does not match the batch', async () => {
+test('refused clearly: a classifier window whose targets or lengths do not fit its batch; the gradient-flow probe (language models only)', async () => {
   const spec = specOf({ cell: 'gru', layers: 1, head: 'last', bidirectional: false, hidden: 8, embedding: 0 });
   const stepper = await FusedStepper.create(spec, { threads: 1, batch: 2, time: 4 });
   steppers.push(stepper);
@@ -272,4 +272,5 @@ test('a window the plan cannot take is refused with its shape: a classifier targ
     stepper.step(inputs, new Int32Array(2), 2, 4, undefined, undefined, undefined, Int32Array.from([0, 4])),
     /lengths must be 2 counts from 1 to 4/,
   );
+  await assert.rejects(stepper.gradientFlow(inputs, new Int32Array(2), 2, 4, false), /the gradient-flow probe is for language models/);
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { ModelSpec } from '../../core/spec';
+import { taskOf, type ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
 import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
 import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, shortenedPlan, type FusedPlan } from './layout';
@@ -225,6 +225,7 @@ export class FusedStepper {
    */
   async gradientFlow(inputs: Int32Array, targets: Int32Array, batch: number, time: number, lastOnly: boolean): Promise<Float64Array[]> {
     if (this.spec.bidirectional) throw new Error('the gradient-flow probe is for unidirectional layers');
+    if (taskOf(this.spec) !== 'lm') throw new Error('the gradient-flow probe is for language models');
     const plan = await this.run({ inputs, targets, batch, time }, undefined, (id) => ({ kind: 'probe', id, time, active: this.active, lastOnly }));
     const blocks = plan.hp / 8;
     const sums = new Float64Array(this.memory.buffer, plan.flowSums, plan.layers.length * plan.time * blocks);
