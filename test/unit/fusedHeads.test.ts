@@ -7,7 +7,7 @@
  * the prefix of its plan; then several clipped Adam steps give the same
  * parameters, and the step runner picks the kernels for both tasks.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '../../src/engine/tfjs';
 import { initBackend } from '../../src/engine/backend';
@@ -116,7 +116,7 @@ function perturbedModel(spec: ModelSpec): RecurrentModel {
   return model;
 }
 
-async function compare(c: Case): Promise<void> {
+async function compare(c: Case, t: TestContext): Promise<void> {
   const spec = specOf(c);
   const model = perturbedModel(spec);
   const window = windowOf(c.head, new SeededRandom(3));
@@ -144,6 +144,7 @@ async function compare(c: Case): Promise<void> {
     worst = Math.max(worst, err);
     assert.ok(err < 1e-4, `${name}: gradient differs by ${err.toExponential(2)} (relative to its largest entry)`);
   }
+  t.diagnostic(`loss differs by ${(Math.abs(fused.loss - loss) / loss).toExponential(1)}, the worst gradient by ${worst.toExponential(1)}`);
   tf.dispose([tokens, targets, value, ...Object.values(grads), ...(masks ? [...masks.layers, masks.pooled] : [])]);
   model.dispose();
 }
@@ -170,7 +171,7 @@ for (const c of cases) {
   const extras = [c.bidirectional && 'bidirectional', c.dropout && `dropout ${c.dropout}`, c.planTime && `planned for ${c.planTime} steps`].filter(Boolean);
   const input = c.embedding ? `embedding ${c.embedding}` : 'one-hot';
   const label = `${c.cell} ${c.layers}×${c.hidden} ${head}, ${[...extras, input].join(', ')}, ${c.threads} thread(s), ${c.simd} SIMD`;
-  test(`fused = tfjs: loss and every gradient of a ${label}`, () => compare(c));
+  test(`fused = tfjs: loss and every gradient of a ${label}`, (t) => compare(c, t));
 }
 
 // ---- several clipped Adam steps: the same parameters ----
