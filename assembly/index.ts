@@ -6,3 +6,4 @@ export { applyActivation } from './activations';
 export { lstmForward, lstmBackward, rnnForward, rnnBackward, gruForwardGates, gruForwardOutput, gruBackwardCandidate, gruBackwardReset } from './cells';
 export { gatherRows, broadcastRows, columnSums, scatterAddRows, softmaxCrossEntropy, dropoutRows, multiplyRows } from './rows';
 export { sumSquares, clampRange, adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers';
+export { keepPaddedRows, zeroPaddedRows, meanPool, meanPoolBackward, lastPoolBackward } from './heads';

@@ -27,6 +27,16 @@
  * only the *-256 ones). The machine should be otherwise idle: a two-thread
  * path slows down several-fold when another process holds a core.
  *
+ * The *-tag and *-classify models are issue 13's tagger and classifier with
+ * the task defaults (core/tasks/taskDefaults.ts) and --bidirectional: a
+ * tagger 2×64 with embedding 16 on batch 32 × 128, each character's target
+ * its class (8 tags: letter, capital, digit, bracket, quote, operator, other
+ * punctuation, space), every window from a zero state; a classifier 1×64
+ * with embedding 16 on batch 32 × 256 (lengths all 256, as 20-line snippets
+ * mostly are), one of 5 labels per row (the window's newline count mod 5),
+ * mean pooling (the default). PyTorch runs the same model: nn.Embedding,
+ * bidirectional nn.LSTM, nn.Linear and cross-entropy.
+ *
  * chars/s = batch·seq tokens per optimizer step ÷ step time; a step ends after
  * Adam has updated the weights and the loss has been read; warm-up steps are
  * not timed; each figure is the median of `runs` timed runs of `steps` steps.
@@ -46,8 +56,14 @@ interface ModelShape {
   cell: CellType;
   layers: number;
   hidden: number;
-  /** Bidirectional layers (the layer-level kernels issue 13's taggers and classifiers run on; an LM head here). */
+  /** Bidirectional layers. */
   bidirectional?: boolean;
+  /** A tagger's or classifier's head (issue 13) in place of the language model's. */
+  task?: 'tag' | 'classify';
+  /** Where they differ from the language models' (one-hot input, batch BATCH × TIME). */
+  embedding?: number;
+  time?: number;
+  pooling?: 'last' | 'mean';
 }
 
 /** Everything a child needs; the PyTorch script reads the same object. */
@@ -62,6 +78,10 @@ interface Job extends ModelShape {
   runs: number;
   lr: number;
   clip: number;
+  /** Token file of the tags, one per token of `data` (tagger and classifier models). */
+  tags: string;
+  /** Output classes of a task model: the tags, or the classifier's labels. */
+  classes?: number;
 }
 
 interface Measurement {
@@ -81,7 +101,12 @@ const MODELS: ModelShape[] = [
   { id: 'lstm-2x128', cell: 'lstm', layers: 2, hidden: 128 },
   { id: 'bilstm-1x256', cell: 'lstm', layers: 1, hidden: 256, bidirectional: true },
   { id: 'bilstm-2x128', cell: 'lstm', layers: 2, hidden: 128, bidirectional: true },
+  { id: 'bilstm-tag-2x64', cell: 'lstm', layers: 2, hidden: 64, bidirectional: true, task: 'tag', embedding: 16, time: 128 },
+  { id: 'bilstm-classify-1x64', cell: 'lstm', layers: 1, hidden: 64, bidirectional: true, task: 'classify', embedding: 16, time: 256, pooling: 'mean' },
 ];
+/** Tags of the tagger models (charTag) and labels of the classifier models. */
+const TAGS = 8;
+const LABELS = 5;
 const VOCAB = 96;
 const BATCH = 32;
 const TIME = 64;
@@ -113,10 +138,12 @@ async function runChild(job: Job): Promise<Measurement> {
     cell: job.cell,
     layers: job.layers,
     hidden: job.hidden,
-    embedding: 0,
+    embedding: job.embedding ?? 0,
     dropout: 0,
     vocabSize: job.vocab,
     bidirectional: job.bidirectional ?? false,
+    ...(job.task === 'tag' ? { task: 'tag', classes: job.classes } : {}),
+    ...(job.task === 'classify' ? { task: 'classify', classes: job.classes, pooling: job.pooling ?? 'last' } : {}),
   };
   const model = new RecurrentModel(spec, 1);
   const optimizer = createOptimizer('adam', job.lr);
@@ -127,7 +154,7 @@ async function runChild(job: Job): Promise<Measurement> {
     if (threads !== undefined && (backend.training !== 'fused' || backend.threads !== threads)) {
       throw new Error(backend.notice ?? `asked for fused on ${threads} threads, got ${JSON.stringify(backend)}`);
     }
-    const next = windowReader(fs.readFileSync(job.data), job.batch, job.time);
+    const next = windowReader(fs.readFileSync(job.data), job.batch, job.time, job.task && { tags: fs.readFileSync(job.tags), task: job.task });
     let state: State | undefined;
     let loss = NaN;
     const step = async () => {
@@ -162,24 +189,49 @@ async function runChild(job: Job): Promise<Measurement> {
 /**
  * Window k of B parallel streams (the trainer's truncated-BPTT layout, epoch 0),
  * cycling; `reset` marks the first window of a cycle. torch_train.py reads the same.
+ * A tagger's targets are the tokens' own tags, a classifier's one label per
+ * row (classifyLabel); both start every window from a zero state.
  */
-function windowReader(tokens: Uint8Array, batch: number, time: number) {
+function windowReader(tokens: Uint8Array, batch: number, time: number, head?: { tags: Uint8Array; task: 'tag' | 'classify' }) {
   const stream = Math.floor(tokens.length / batch);
   const windows = Math.floor((stream - 1) / time);
   let k = 0;
   return () => {
     const w = k++ % windows;
     const inputs = new Int32Array(batch * time);
-    const targets = new Int32Array(batch * time);
+    const targets = new Int32Array(head?.task === 'classify' ? batch : batch * time);
     for (let b = 0; b < batch; b++) {
       for (let t = 0; t < time; t++) {
         const at = b * stream + w * time + t;
         inputs[b * time + t] = tokens[at];
-        targets[b * time + t] = tokens[at + 1];
+        if (head?.task !== 'classify') targets[b * time + t] = head ? head.tags[at] : tokens[at + 1];
       }
+      if (head?.task === 'classify') targets[b] = classifyLabel(inputs.subarray(b * time, (b + 1) * time));
     }
-    return { inputs, targets, batch, time, reset: w === 0 };
+    const lengths = head?.task === 'classify' ? new Int32Array(batch).fill(time) : undefined;
+    return { inputs, targets, batch, time, lengths, reset: head !== undefined || w === 0 };
   };
+}
+
+/** A classifier row's label: its newline count mod LABELS (torch_train.py computes the same). */
+function classifyLabel(ids: Int32Array): number {
+  return ids.reduce((n, id) => n + (id === NEWLINE ? 1 : 0), 0) % LABELS;
+}
+
+/** Token id of a newline in the bench data (everything outside printable ASCII is VOCAB − 1). */
+const NEWLINE = VOCAB - 1;
+
+/** A character's tag for the tagger models: its class among TAGS (token id = code − 32). */
+function charTag(id: number): number {
+  const ch = String.fromCharCode(id + 32);
+  if (id === 0 || id === VOCAB - 1) return 0;
+  if (/[a-z]/.test(ch)) return 1;
+  if (/[A-Z]/.test(ch)) return 2;
+  if (/[0-9]/.test(ch)) return 3;
+  if (/[()[\]{}]/.test(ch)) return 4;
+  if (/['"`]/.test(ch)) return 5;
+  if (/[-+*/=<>!&|^%~?:]/.test(ch)) return 6;
+  return 7;
 }
 
 // --------------------------------------------------------------- parent side
@@ -202,6 +254,7 @@ function writeBenchData(): string {
   });
   const file = path.join(os.tmpdir(), `rnnlab-bench-${process.pid}.bin`);
   fs.writeFileSync(file, ids);
+  fs.writeFileSync(`${file}.tags`, ids.map(charTag));
   return file;
 }
 
@@ -288,7 +341,7 @@ async function runParent(args: string[]): Promise<void> {
   const steps = Number(option(args, '--steps') ?? (quick ? 5 : 15));
   const runs = Math.max(3, Number(option(args, '--runs') ?? 3));
   const data = writeBenchData();
-  const base = { vocab: VOCAB, batch: BATCH, time: TIME, data, lr: 2e-3, clip: 5 };
+  const base = { vocab: VOCAB, batch: BATCH, time: TIME, data, tags: `${data}.tags`, lr: 2e-3, clip: 5 };
 
   const plans: Array<{ backend: string; model: ModelShape; warmup: number; steps: number }> = [];
   const withTensorflow = backends.includes('tensorflow') && tfjsNodeLoads();
@@ -311,7 +364,8 @@ async function runParent(args: string[]): Promise<void> {
   const started = Date.now();
   try {
     for (const p of plans) {
-      const job: Job = { ...base, ...p.model, backend: p.backend, warmup: p.warmup, steps: p.steps, runs };
+      const classes = p.model.task === 'tag' ? TAGS : p.model.task === 'classify' ? LABELS : undefined;
+      const job: Job = { ...base, ...p.model, time: p.model.time ?? TIME, classes, backend: p.backend, warmup: p.warmup, steps: p.steps, runs };
       process.stderr.write(`${p.model.id} on ${p.backend}: ${p.warmup} warm-up + ${runs}×${p.steps} steps … `);
       const m = p.backend === 'pytorch' ? runTorch(job) : runNode(job);
       process.stderr.write(m.error ? `failed: ${m.error}\n` : `${fmt(median(m.rates))} chars/s\n`);
@@ -319,6 +373,7 @@ async function runParent(args: string[]): Promise<void> {
     }
   } finally {
     fs.rmSync(data, { force: true });
+    fs.rmSync(base.tags, { force: true });
   }
   const ok = (model: ModelShape, backend: string) => results.find((r) => r.model === model && r.backend === backend && !r.m.error);
   const ratio = (model: ModelShape, rate: number) => {
@@ -327,7 +382,8 @@ async function runParent(args: string[]): Promise<void> {
   };
 
   console.log(
-    `\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot, Adam lr ${base.lr}, global-norm clip ${base.clip}; ` +
+    `\nTraining throughput: batch ${BATCH}, seq ${TIME}, vocab ${VOCAB} one-hot (the *-tag and *-classify rows: seq 128 and 256, embedding 16), ` +
+      `Adam lr ${base.lr}, global-norm clip ${base.clip}; ` +
       `${os.cpus().length} cores, node ${process.versions.node}; ${Math.round((Date.now() - started) / 1000)} s`,
   );
   console.log(

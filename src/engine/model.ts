@@ -19,6 +19,8 @@ export interface ForwardOptions {
    * `dropoutSeed`: tests give the fused kernels' masks (fused/dropoutMask.ts).
    */
   dropoutMasks?: tf.Tensor2D[];
+  /** A classifier's pooled rows' dropout multipliers [batch, directions·hidden], as `dropoutMasks` (the fused kernels' mask). */
+  pooledDropoutMask?: tf.Tensor2D;
   /**
    * Per layer a [batch, time, hidden] tensor added to h_t at every step (zeros
    * leave the values unchanged): the gradient with respect to it is ∂L/∂h_t
@@ -137,6 +139,7 @@ export class RecurrentModel {
     const applyDropout = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
       if (!options.training || dropout === 0) return x;
       if (options.dropoutMasks && l >= 0) return tf.mul(x, options.dropoutMasks[l]);
+      if (options.pooledDropoutMask && l < 0) return tf.mul(x, options.pooledDropoutMask);
       return tf.dropout(x, dropout, undefined, dropoutRng.nextInt(2 ** 31)) as tf.Tensor2D;
     };
 
@@ -171,7 +174,7 @@ export class RecurrentModel {
       layerOutputs.push(out);
       if (l < layers - 1 || taskOf(this.spec) !== 'classify') x = applyDropout(tf.reshape<tf.Rank.R2>(out, [batch * time, out.shape[2]]), l);
     }
-    // The pooled rows have no per-step mask (the fused kernels, which pass masks, do not run heads): index -1 draws one.
+    // The pooled rows have no per-step mask: index -1 takes pooledDropoutMask or draws one.
     if (taskOf(this.spec) === 'classify') x = applyDropout(this.pool(layerOutputs[layers - 1], finalH[layers - 1], options.lengths), -1);
     const logits = tf.add<tf.Tensor2D>(tf.matMul(x!, this.variable('output/kernel')), this.variable('output/bias'));
     const finalState: RecurrentState = this.spec.cell === 'lstm' ? { h: finalH, c: finalC } : { h: finalH };

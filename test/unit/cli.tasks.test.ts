@@ -62,12 +62,16 @@ test('train --task tag --bidirectional on source code, then predict --json gives
   const r = rnnLab(['train', src, '--task', 'tag', '--bidirectional', '--steps', '6', ...TINY]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /task tag \(bidirectional\): source code/);
+  // Taggers train on the fused kernels (issue 13 item 7), as language models do.
+  assert.match(r.stderr, /backend fused kernels \(/);
   assert.match(r.stderr, /training characters per label: /);
   assert.match(r.stderr, /held-out accuracy [\d.]+%, macro-F1/);
   assert.match(r.stderr, /confusion matrix/);
   const run = r.stdout.trim();
   const info = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as RunInfo;
   assert.equal(info.model.task, 'tag');
+  assert.equal(info.backend.training, 'fused');
+  assert.equal(info.backend.notice, undefined);
   assert.equal(info.model.bidirectional, true);
   assert.equal(info.task?.kind, 'tag');
   for (const tag of CONTRACT_TAGS) assert.ok(info.task.labels.includes(tag), `${tag} in ${info.task.labels.join(', ')}`);
@@ -145,8 +149,11 @@ test('train --task classify on a folder per class, then predict --json gives eac
   const r = rnnLab(['train', data, '--task', 'classify', '--bidirectional', '--pooling', 'last', '--steps', '6', ...TINY]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /task classify \(bidirectional\): a folder per class; 2 labels/);
+  assert.match(r.stderr, /backend fused kernels \(/);
   const run = r.stdout.trim();
   const info = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as RunInfo;
+  assert.equal(info.backend.training, 'fused');
+  assert.equal(info.backend.notice, undefined);
   assert.deepEqual([...info.task!.labels].sort(), ['py', 'ts']);
   assert.equal(info.model.pooling, 'last');
   assert.equal(info.task!.trainExamples + info.task!.validationExamples, 12);

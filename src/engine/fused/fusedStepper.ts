@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { ModelSpec } from '../../core/spec';
+import { taskOf, type ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
 import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
-import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, type FusedPlan } from './layout';
+import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, shortenedPlan, type FusedPlan } from './layout';
 import type { FaultPhase, FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
 import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
 import { StepNotTakenError } from '../training/stepTypes';
@@ -42,6 +42,15 @@ export interface FusedParameters {
   weights: NamedArrays;
   /** Adam's m and v, RMSprop's mean square and momentum; absent means zeros. */
   moments?: [NamedArrays, NamedArrays];
+}
+
+/** A window as the kernels take it (see FusedStepper.step). */
+interface FusedWindow {
+  inputs: Int32Array;
+  targets: Int32Array;
+  batch: number;
+  time: number;
+  lengths?: Int32Array;
 }
 
 interface PendingStep {
@@ -171,7 +180,8 @@ export class FusedStepper {
    * (zeros when undefined), then, with `update`, clipping and the optimizer's
    * update of the parameters in place. A model with dropout drops out its
    * layers' outputs with masks drawn from `dropoutSeed` (dropoutMask.ts);
-   * without a seed it drops nothing.
+   * without a seed it drops nothing. A classifier's window has one target per
+   * row and `lengths` (each row's real tokens; all when not given).
    */
   async step(
     inputs: Int32Array,
@@ -181,8 +191,10 @@ export class FusedStepper {
     state: StateArrays | undefined,
     update?: UpdateSettings,
     dropoutSeed?: number,
+    lengths?: Int32Array,
   ): Promise<FusedStepResult> {
-    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'step', id, active: this.active, update, dropoutSeed }));
+    const window = { inputs, targets, batch, time, lengths };
+    const plan = await this.run(window, state, (id) => ({ kind: 'step', id, time, active: this.active, update, dropoutSeed }));
     const heap = new Float32Array(this.memory.buffer);
     const results = new Float64Array(this.memory.buffer, plan.control + CONTROL_RESULTS, 3);
     const applied = results[2] === 1;
@@ -198,8 +210,9 @@ export class FusedStepper {
     batch: number,
     time: number,
     state: StateArrays | undefined,
+    lengths?: Int32Array,
   ): Promise<{ loss: number; finalState: StateArrays }> {
-    const plan = await this.run(inputs, targets, batch, time, state, (id) => ({ kind: 'evaluate', id, active: this.active }));
+    const plan = await this.run({ inputs, targets, batch, time, lengths }, state, (id) => ({ kind: 'evaluate', id, time, active: this.active }));
     const heap = new Float32Array(this.memory.buffer);
     return { loss: readLoss(heap, plan), finalState: readFinalState(heap, plan) };
   }
@@ -212,7 +225,8 @@ export class FusedStepper {
    */
   async gradientFlow(inputs: Int32Array, targets: Int32Array, batch: number, time: number, lastOnly: boolean): Promise<Float64Array[]> {
     if (this.spec.bidirectional) throw new Error('the gradient-flow probe is for unidirectional layers');
-    const plan = await this.run(inputs, targets, batch, time, undefined, (id) => ({ kind: 'probe', id, active: this.active, lastOnly }));
+    if (taskOf(this.spec) !== 'lm') throw new Error('the gradient-flow probe is for language models');
+    const plan = await this.run({ inputs, targets, batch, time }, undefined, (id) => ({ kind: 'probe', id, time, active: this.active, lastOnly }));
     const blocks = plan.hp / 8;
     const sums = new Float64Array(this.memory.buffer, plan.flowSums, plan.layers.length * plan.time * blocks);
     return plan.layers.map((_, l) => {
@@ -226,21 +240,21 @@ export class FusedStepper {
     });
   }
 
-  /** Writes the window and state, has every worker run `message`, and resolves when all are done. */
-  private async run(
-    inputs: Int32Array,
-    targets: Int32Array,
-    batch: number,
-    time: number,
-    state: StateArrays | undefined,
-    message: (id: number) => ToFusedWorker,
-  ): Promise<FusedPlan> {
+  /**
+   * Writes the window and state, has every worker run `message`, and resolves
+   * when all are done. A window of another shape plans the memory again,
+   * except a classifier's shorter one (its batch padded to a shorter longest
+   * row), which runs on the prefix of the plan's buffers (shortenedPlan).
+   */
+  private async run(window: FusedWindow, state: StateArrays | undefined, message: (id: number) => ToFusedWorker): Promise<FusedPlan> {
     this.usable();
     if (this.pending) throw new Error('a fused step is already running');
-    if (batch !== this.plan.batch || time !== this.plan.time) this.replan(batch, time);
-    const plan = this.plan;
+    const { batch, time } = window;
+    const fits = batch === this.plan.batch && (time === this.plan.time || (this.plan.classifier !== undefined && time < this.plan.time));
+    if (!fits) this.replan(batch, time);
+    const plan = shortenedPlan(this.plan, time);
     const heap = new Float32Array(this.memory.buffer);
-    writeWindow(heap, plan, inputs, targets);
+    writeWindow(heap, plan, window.inputs, window.targets, window.lengths);
     writeInitialState(heap, plan, state);
     Barrier.reset(...syncViews(this.memory, plan));
     const id = this.nextId++;

@@ -35,7 +35,7 @@ export class FusedTraining {
     if (!this.loaded) await this.load();
     const carried = state && { h: state.h.map((t) => t.dataSync() as Float32Array), c: state.c?.map((t) => t.dataSync() as Float32Array) };
     const update: UpdateSettings = { clipMode: settings.clipMode, clipValue: settings.clipValue, optimizer: this.optimizerUpdate() };
-    const result = await this.stepper.step(window.inputs, window.targets, window.batch, window.time, carried, update, settings.dropoutSeed);
+    const result = await this.stepper.step(window.inputs, window.targets, window.batch, window.time, carried, update, settings.dropoutSeed, window.lengths);
     const applied = result.applied && Number.isFinite(result.loss);
     if (applied) {
       this.iterations++;
@@ -69,10 +69,11 @@ export class FusedTraining {
     let count = 0;
     for (const w of windows) {
       if (w.resetState) state = undefined;
-      const result = await this.stepper.evaluate(w.inputs, w.targets, w.batch, w.time, state);
+      const result = await this.stepper.evaluate(w.inputs, w.targets, w.batch, w.time, state, w.lengths);
       state = result.finalState;
-      total += result.loss * w.inputs.length;
-      count += w.inputs.length;
+      // Per target: a token, or a classifier's row.
+      total += result.loss * w.targets.length;
+      count += w.targets.length;
     }
     return count > 0 ? total / count : NaN;
   }

@@ -113,6 +113,12 @@ export interface FusedKernels {
     epsilon: number,
   ): void;
   sgdUpdate(w: number, wOut: number, g: number, rows: number, ld: number, c0: number, c1: number, scale: number, learningRate: number): void;
+  /** A classifier's padded rows and pooling (assembly/heads.ts). */
+  keepPaddedRows(batch: number, ld: number, c0: number, c1: number, lengths: number, t: number, prev: number, out: number): void;
+  zeroPaddedRows(batch: number, ld: number, c0: number, c1: number, lengths: number, t: number, buf: number): void;
+  meanPool(batch: number, ld: number, c0: number, c1: number, lengths: number, seq: number, pooled: number): void;
+  meanPoolBackward(batch: number, time: number, ld: number, c0: number, c1: number, lengths: number, dPooled: number, dSeq: number): void;
+  lastPoolBackward(batch: number, time: number, ld: number, c0: number, c1: number, lengths: number, reverse: number, dPooled: number, dSeq: number): void;
 }
 
 /** The module's declared memory maximum (pages of 64 KiB): 2 GiB, written once for the build and for us. */

@@ -1,4 +1,4 @@
-import { gateCount, type CellType, type ModelSpec } from '../../core/spec';
+import { gateCount, outputSize, taskOf, type CellType, type ModelSpec, type Pooling } from '../../core/spec';
 
 /**
  * Where every buffer of a fused training step lives in the shared wasm
@@ -18,6 +18,9 @@ import { gateCount, type CellType, type ModelSpec } from '../../core/spec';
  * - a bidirectional layer has two directions, each with its own weights and
  *   states; the layer above (or the output layer) reads both, its input rows
  *   [0, Hp) from the forward direction and [Hp, 2Hp) from the backward one.
+ * - the output layer has `vocab` columns: the vocabulary of a language model,
+ *   a tagger's tags (a softmax at every step), or a classifier's classes (one
+ *   softmax per row of the batch, over its pooled top layer: `classifier`).
  */
 export interface FusedPlan {
   cell: CellType;
@@ -32,8 +35,15 @@ export interface FusedPlan {
   rows: number;
   hidden: number;
   hp: number;
+  /** The output layer's width (outputSize: vocabulary, tags or classes), padded to vp. */
   vocab: number;
   vp: number;
+  /** The input's vocabulary (one-hot rows, embedding rows). */
+  inputVocab: number;
+  /** Rows of logits and loss: `rows`, or `batch` for a classifier. */
+  lossRows: number;
+  /** A classifier's head (taskOf(spec) === 'classify'). */
+  classifier?: ClassifierPlan;
   embedding: number;
   ep: number;
   threads: ThreadPlan[];
@@ -88,6 +98,24 @@ export interface FusedPlan {
   phases: number;
   /** Total bytes the memory must hold. */
   bytes: number;
+}
+
+/**
+ * A classifier's head: one softmax per row over its top layer pooled (the
+ * final states of both directions, or the mean over its real steps), with the
+ * window's lengths for its padded rows (assembly/heads.ts).
+ */
+export interface ClassifierPlan {
+  pooling: Pooling;
+  /** Int32 [batch]: each row's real tokens (the rest of the window is padding). */
+  lengths: number;
+  /** Mean pooling: per direction [batch, Hp]. ("last" reads each direction's final state in place.) */
+  pooled?: number[];
+  /** With dropout: per direction the multipliers of the pooled rows and the pooled rows times them [batch, Hp]. */
+  pooledMask?: number[];
+  pooledDropped?: number[];
+  /** Per direction ∂L/∂(pooled rows) [batch, Hp]. */
+  pooledGrad: number[];
 }
 
 export interface LayerPlan {
@@ -170,7 +198,7 @@ export const CONTROL_CLIPPED_PARTIALS = 128;
 /** Results written by thread 0: [global norm, clipped norm, applied (1/0)]. */
 export const CONTROL_RESULTS = 192;
 
-/** A thread's share: [from, to) ranges of 8-unit blocks, vocabulary panels, embedding panels and rows. */
+/** A thread's share: [from, to) ranges of 8-unit blocks, vocabulary panels, embedding panels and loss rows. */
 export interface ThreadPlan {
   units: [number, number];
   vocabPanels: [number, number];
@@ -245,7 +273,7 @@ interface Allocator {
 /** One pass of planFusedStep. The order of the allocations below is the memory layout: change it and every offset moves. */
 function layOut(spec: ModelSpec, batch: number, time: number, threads: number, parameterBase: number, otherBase: number): FusedPlan {
   const rows = batch * time;
-  const dims: Dims = { batch, time, rows, hp: roundUp8(spec.hidden), vp: roundUp8(spec.vocabSize), ep: roundUp8(spec.embedding) };
+  const dims: Dims = { batch, time, rows, hp: roundUp8(spec.hidden), vp: roundUp8(outputSize(spec)), ep: roundUp8(spec.embedding) };
   const alloc: Allocator = { slots: new Arena(parameterBase), buffers: new Arena(otherBase), parameters: [] };
   const { buffers } = alloc;
   const io = { control: buffers.floats(CONTROL_BYTES / 4), ids: buffers.floats(rows), targets: buffers.floats(rows), stats: buffers.floats(rows * 2) };
@@ -262,11 +290,13 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     rows,
     hidden: spec.hidden,
     hp,
-    vocab: spec.vocabSize,
+    vocab: outputSize(spec),
     vp,
+    inputVocab: spec.vocabSize,
+    lossRows: taskOf(spec) === 'classify' ? batch : rows,
     embedding: spec.embedding,
     ep,
-    threads: planThreads(buffers, spec, dims, layers, threads),
+    threads: planThreads(buffers, spec, dims, layers, threads, taskOf(spec) === 'classify' ? batch : rows),
     parameters: alloc.parameters,
     ...io,
     ...output,
@@ -281,6 +311,7 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
   };
   plan.syncInts = plan.directions * (hp / 8) + plan.phases + 1;
   plan.sync = buffers.floats(plan.syncInts);
+  plan.classifier = planClassifier(buffers, spec, dims);
   plan.bytes = Math.max(buffers.end, parameterBase + 2 * plan.parameterSlotBytes);
   return plan;
 }
@@ -386,7 +417,7 @@ function planOutput(alloc: Allocator, spec: ModelSpec, dims: Dims) {
 }
 
 /** Each thread's share of units, panels and rows, and its own scratch buffers. */
-function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerPlan[], threads: number): ThreadPlan[] {
+function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerPlan[], threads: number, lossRows: number): ThreadPlan[] {
   const { rows, hp, vp, ep } = dims;
   // The largest inner dimension gemm packs: sized for the scratch of its left-hand operand.
   const maxK = Math.max(rows, vp, hp, ...layers.flatMap((layer) => layer.directions[0].groups.map((g) => g.cols)));
@@ -398,12 +429,41 @@ function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerP
       units,
       vocabPanels: share(vp / 8, t, threads),
       embeddingPanels: share(ep / 8, t, threads),
-      rows: share(rows, t, threads),
+      rows: share(lossRows, t, threads),
       packScratch: buffers.floats(rows * Math.max(ownCols, vp)),
       gemmScratch: buffers.floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
       packedRows: buffers.floats(Math.ceil(dims.batch / 4) * 4 * Math.max(...layers.flatMap((layer) => layer.directions[0].groups.map((g) => g.cols)))),
     };
   });
+}
+
+/** A classifier's buffers (after every other, so a language model's plan is as before), or none for another task. */
+function planClassifier(buffers: Arena, spec: ModelSpec, dims: Dims): ClassifierPlan | undefined {
+  if (taskOf(spec) !== 'classify') return undefined;
+  const perDirection = () => Array.from({ length: spec.bidirectional ? 2 : 1 }, () => buffers.floats(dims.batch * dims.hp));
+  const pooling = spec.pooling ?? 'last';
+  return {
+    pooling,
+    lengths: buffers.floats(dims.batch),
+    pooled: pooling === 'mean' ? perDirection() : undefined,
+    pooledMask: spec.dropout > 0 ? perDirection() : undefined,
+    pooledDropped: spec.dropout > 0 ? perDirection() : undefined,
+    pooledGrad: perDirection(),
+  };
+}
+
+/**
+ * A classifier's plan for a window of `time` ≤ plan.time steps (a batch
+ * padded to a shorter longest row): every sequence buffer is time-major, so
+ * the window uses the prefix of each, and the backward direction starts from
+ * block `time` of its states. Nothing moves; the memory is not planned again.
+ */
+export function shortenedPlan(plan: FusedPlan, time: number): FusedPlan {
+  if (time === plan.time) return plan;
+  if (!plan.classifier || !(Number.isInteger(time) && time >= 1 && time < plan.time)) {
+    throw new RangeError(`a plan for ${plan.time} steps cannot run a window of ${time}`);
+  }
+  return { ...plan, time, rows: plan.batch * time, phases: (plan.phases / plan.time) * time };
 }
 
 /**

@@ -28,15 +28,16 @@ export type OptimizerUpdate =
 /**
  * Main thread → worker. A step reads parameter slot `active`; with `update`
  * it writes the updated parameters into the other slot, else it only computes
- * the loss and gradients.
+ * the loss and gradients. `time` is the window's: the plan's, or fewer steps
+ * for a classifier's shorter batch (layout.ts shortenedPlan).
  */
 export type ToFusedWorker =
   | { kind: 'plan'; plan: FusedPlan }
-  | { kind: 'step'; id: number; active: number; update?: UpdateSettings; dropoutSeed?: number }
+  | { kind: 'step'; id: number; time: number; active: number; update?: UpdateSettings; dropoutSeed?: number }
   /** Forward and loss only: validation. */
-  | { kind: 'evaluate'; id: number; active: number }
+  | { kind: 'evaluate'; id: number; time: number; active: number }
   /** Forward and backward without an update, recording ‖∂L/∂h_t‖ per layer (the gradient-flow probe). */
-  | { kind: 'probe'; id: number; active: number; lastOnly: boolean };
+  | { kind: 'probe'; id: number; time: number; active: number; lastOnly: boolean };
 
 /**
  * What one pass of the kernels computes: a training step's forward and

@@ -162,11 +162,51 @@ class ThreadShare {
       }
       // The next layer's input products (or the output layer) read every unit of every step.
       layer.directions.forEach((_, d) => barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, ready[d]));
-      if (this.dropoutSeed !== undefined) {
+      if (this.dropoutSeed !== undefined && !this.pools(l)) {
         this.dropout(layer, l);
         barrier.wait();
       }
     }
+    if (plan.classifier) this.pool();
+  }
+
+  /** Whether layer `l` is a classifier's top layer, which is pooled (and its pooled rows dropped out) instead of read step by step. */
+  private pools(l: number): boolean {
+    return this.plan.classifier !== undefined && l === this.plan.layers.length - 1;
+  }
+
+  /**
+   * A classifier's pooled rows over this thread's columns, then, in a step
+   * with dropout, dropped out (stream after the layers'); every column is
+   * written before the logits read them.
+   */
+  private pool(): void {
+    const { k, plan, j0, j1 } = this;
+    const head = plan.classifier!;
+    const top = plan.layers[plan.layers.length - 1];
+    top.directions.forEach((dir, d) => {
+      if (head.pooled) k.meanPool(plan.batch, plan.hp, j0 * 8, j1 * 8, head.lengths, outputRows(plan, dir), head.pooled[d]);
+      if (this.dropoutSeed === undefined) return;
+      const scale = Math.fround(1 / Math.fround(1 - plan.dropout));
+      const stream = dropoutStream(plan.layers.length, d);
+      const [src, dst, mask] = [this.pooledRows(d), head.pooledDropped![d], head.pooledMask![d]];
+      k.dropoutRows(plan.batch, plan.hp, j0 * 8, j1 * 8, plan.hidden, src, dst, mask, this.dropoutSeed, stream, plan.dropout, scale);
+    });
+    if (head.pooled || this.dropoutSeed !== undefined) this.barrier.wait();
+  }
+
+  /** Direction `d`'s pooled rows [batch, Hp]: its mean over the real steps, or its final state (block T forward, block 0 backward). */
+  private pooledRows(d: number): number {
+    const { plan } = this;
+    const head = plan.classifier!;
+    if (head.pooled) return head.pooled[d];
+    const dir = plan.layers[plan.layers.length - 1].directions[d];
+    return dir.hiddenSeq + (dir.reverse ? 0 : plan.time * plan.batch * this.rowBytes);
+  }
+
+  /** What the classifier's output layer reads of direction `d`: its pooled rows, dropped out in a pass with dropout. */
+  private pooledInput(d: number): number {
+    return this.dropoutSeed !== undefined ? this.plan.classifier!.pooledDropped![d] : this.pooledRows(d);
   }
 
   /** x·W + b of every step of layer `l` into each direction's gates, over this thread's gate columns. */
@@ -250,12 +290,14 @@ class ThreadShare {
       return this.phase(d, (b0, b1) => {
         this.chunkProduct(gates, d, b0, b1, ready);
         k.lstmForward(B, hp, b0, b1, z, dir.cellSeq! + prev, dir.cellSeq! + out, hOut);
+        this.keepPadded(dir, t, b0, b1);
       });
     }
     if (plan.cell === 'rnn') {
       return this.phase(d, (b0, b1) => {
         this.chunkProduct(gates, d, b0, b1, ready);
         k.rnnForward(B, hp, b0, b1, z, hOut);
+        this.keepPadded(dir, t, b0, b1);
       });
     }
     const rh = dir.resetHidden! + t * B * rowBytes;
@@ -268,7 +310,34 @@ class ThreadShare {
     return this.phase(d, (b0, b1) => {
       this.chunkProduct(candidate, d, b0, b1, gated);
       k.gruForwardOutput(B, hp, b0, b1, z, n, hPrev, hOut);
+      this.keepPadded(dir, t, b0, b1);
     });
+  }
+
+  /** A classifier's rows padded at step t keep their state through it (h, and the LSTM's c): units of blocks [b0, b1). */
+  private keepPadded(dir: DirectionPlan, t: number, b0: number, b1: number): void {
+    const head = this.plan.classifier;
+    if (!head) return;
+    const { batch: B, hp } = this.plan;
+    const [prev, out] = stateBlocks(dir, t).map((block) => block * B * this.rowBytes);
+    for (const seq of [dir.hiddenSeq, dir.cellSeq]) {
+      if (seq !== undefined) this.k.keepPaddedRows(B, hp, b0 * 8, b1 * 8, head.lengths, t, seq + prev, seq + out);
+    }
+  }
+
+  /**
+   * A classifier's rows padded at step t get no gradient there: the gradient
+   * through the recurrence (and the LSTM's carried ∂L/∂c) is zeroed before the
+   * step's kernel, whose gate gradients are then zero (from above nothing
+   * arrives at a padded step: the pooling and the layer above give it none).
+   */
+  private zeroPadded(d: number, t: number, b0: number, b1: number): void {
+    const head = this.plan.classifier;
+    if (!head) return;
+    const { batch: B, hp } = this.plan;
+    for (const buffer of this.plan.cell === 'lstm' ? [this.plan.recurrentGrad, this.plan.cellGrad] : [this.plan.recurrentGrad]) {
+      this.k.zeroPaddedRows(B, hp, b0 * 8, b1 * 8, head.lengths, t, this.scratchOf(buffer, d));
+    }
   }
 
   /**
@@ -324,6 +393,10 @@ class ThreadShare {
    * position's B rows: the other rows' gradients are zeroed.
    */
   outputAndLoss(lastOnly = false): void {
+    if (this.plan.classifier) {
+      this.classifierOutputAndLoss();
+      return;
+    }
     const { k, plan, v0, v1 } = this;
     const { rows: N, hp, vp, batch: B } = plan;
     const [r0, r1] = this.mine.rows;
@@ -338,6 +411,20 @@ class ThreadShare {
     if (lastOnly && r0 < N - B) this.heap.fill(0, (plan.logits >> 2) + r0 * vp, (plan.logits >> 2) + Math.min(r1, N - B) * vp);
   }
 
+  /** A classifier's logits, one row per sequence from its pooled rows, and their softmax cross-entropy (the mean over the batch). */
+  private classifierOutputAndLoss(): void {
+    const { k, plan, v0, v1 } = this;
+    const { batch: B, hp, vp } = plan;
+    const [r0, r1] = this.mine.rows;
+    const top = plan.directions * hp;
+    k.broadcastRows(B, this.current(plan.outBias), plan.logits, vp, v0 * 8, v1 * 8);
+    for (let d = 0; d < plan.directions; d++) {
+      k.gemmPanels(B, hp, this.pooledInput(d), hp, 0, plan.outKernelPacked + (v0 * top + d * hp) * 32, top, v0, v1, plan.logits, vp, 1, this.scratch);
+    }
+    this.barrier.wait();
+    k.softmaxCrossEntropy(r0, r1, plan.logits, vp, plan.vocab, plan.targets, 1 / B, plan.stats);
+  }
+
   /**
    * The output layer's gradients, then backpropagation through time, top
    * layer first, and every weight gradient. A probe computes only ∂L/∂h_t,
@@ -345,10 +432,10 @@ class ThreadShare {
    */
   backward(probe = false): void {
     const { plan, barrier } = this;
-    let dHidden = this.outputGradients(probe);
+    let dHidden = plan.classifier ? this.classifierGradients() : this.outputGradients(probe);
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const layer = plan.layers[l];
-      if (this.dropoutSeed !== undefined) this.dropoutGradient(layer, dHidden);
+      if (this.dropoutSeed !== undefined && !this.pools(l)) this.dropoutGradient(layer, dHidden);
       // Any thread may take any chunk: every thread's columns of ∂L/∂h from above are written first.
       barrier.wait();
       const done = this.throughTime(layer, dHidden, probe ? l : -1);
@@ -383,6 +470,34 @@ class ThreadShare {
     k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
     this.topOutputs().forEach((at, d) => k.gemm(hp, N, at, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad + d * hp * vp * 4, vp, 0, scratch));
     k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
+    return dHidden;
+  }
+
+  /**
+   * A classifier's output kernel and bias gradients, and ∂L/∂(top layer's
+   * outputs) per direction, which it returns: ∂L/∂(pooled rows) (times the
+   * dropout mask) at the step "last" pooling read, or spread over the real
+   * steps for mean pooling; zero at every other step.
+   */
+  private classifierGradients(): number[] {
+    const { k, plan, j0, j1, v0, v1, mine, scratch } = this;
+    const { batch: B, time: T, hp, vp } = plan;
+    const head = plan.classifier!;
+    this.barrier.wait();
+    // The logits now hold ∂L/∂logits.
+    const dHidden = plan.hiddenGrad[0];
+    plan.layers[plan.layers.length - 1].directions.forEach((dir, d) => {
+      const at = head.pooledGrad[d];
+      k.gemm(B, vp, plan.logits, vp, 0, plan.outKernelTPacked + (d * this.blocks + j0) * vp * 32, j0, j1, at, hp, 0, scratch);
+      if (this.dropoutSeed !== undefined) k.multiplyRows(B, hp, j0 * 8, j1 * 8, at, head.pooledMask![d]);
+      if (head.pooled) k.meanPoolBackward(B, T, hp, j0 * 8, j1 * 8, head.lengths, at, dHidden[d]);
+      else k.lastPoolBackward(B, T, hp, j0 * 8, j1 * 8, head.lengths, dir.reverse ? 1 : 0, at, dHidden[d]);
+    });
+    k.packB(plan.logits, vp, 0, B, vp, mine.packScratch, v0, v1);
+    for (let d = 0; d < plan.directions; d++) {
+      k.gemm(hp, B, this.pooledInput(d), hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad + d * hp * vp * 4, vp, 0, scratch);
+    }
+    k.columnSums(B, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
     return dHidden;
   }
 
@@ -456,11 +571,12 @@ class ThreadShare {
       if (through) this.chunkProduct(through, d, b0, b1, ready);
       else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
       if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
+      if (!through && plan.cell === 'lstm') zeroColumns(heap, dCell, B, hp, b0 * 8, b1 * 8);
+      this.zeroPadded(d, t, b0, b1);
       if (plan.cell === 'rnn') {
         k.rnnBackward(B, hp, b0, b1, z, dAbove, dRec);
         return;
       }
-      if (!through) zeroColumns(heap, dCell, B, hp, b0 * 8, b1 * 8);
       k.lstmBackward(B, hp, b0, b1, z, prev, out, dAbove, dRec, dCell);
     });
   }
@@ -486,6 +602,7 @@ class ThreadShare {
       if (through) this.chunkProduct(through, d, b0, b1, ready);
       else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
       if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
+      this.zeroPadded(d, t, b0, b1);
       k.gruBackwardCandidate(B, hp, b0, b1, z, n, hPrev, dAbove, dRec);
     });
     const reset: RecurrentProduct = { A: n, lda: hp, kPerBlock: 8, packed: cand.recurrentTPacked, panelK: hp, perBlock: 1, C: dReset, ldc: hp, beta: 0 };
@@ -559,7 +676,7 @@ class ThreadShare {
   private embeddingGradient(): void {
     const { k, plan, e0, e1 } = this;
     const { ep } = plan;
-    zeroColumns(this.heap, plan.embeddingGrad!, plan.vocab, ep, e0 * 8, e1 * 8);
+    zeroColumns(this.heap, plan.embeddingGrad!, plan.inputVocab, ep, e0 * 8, e1 * 8);
     k.scatterAddRows(plan.ids, plan.rows, plan.embeddedGrad!, ep, plan.embeddingGrad!, ep, e0 * 8, e1 * 8);
   }
 

@@ -82,13 +82,15 @@ function transferWeights(
       }
     });
   });
+  // The output layer's width: the vocabulary, the tags or the classes.
   const top = plan.directions * H;
-  const outKernel = take('output/kernel', top * spec.vocabSize);
+  const outputs = plan.vocab;
+  const outKernel = take('output/kernel', top * outputs);
   for (let r = 0; r < top; r++) {
-    copyRows(heap, pick(plan.outKernel) + belowRow(r) * plan.vp, plan.vp, outKernel.subarray(r * spec.vocabSize), 1, spec.vocabSize, direction);
+    copyRows(heap, pick(plan.outKernel) + belowRow(r) * plan.vp, plan.vp, outKernel.subarray(r * outputs), 1, outputs, direction);
   }
-  const outBias = take('output/bias', spec.vocabSize);
-  copyRows(heap, pick(plan.outBias), plan.vp, outBias, 1, spec.vocabSize, direction);
+  const outBias = take('output/bias', outputs);
+  copyRows(heap, pick(plan.outBias), plan.vp, outBias, 1, outputs, direction);
 }
 
 /** A [rows, width] Keras matrix ↔ rows of `ld` floats at heap index `base`. */
@@ -127,15 +129,29 @@ function copyGates(
   }
 }
 
-/** The token ids and targets, time-major (row t·B + b) from the batch-major window. */
-export function writeWindow(heap: Float32Array, plan: FusedPlan, inputs: Int32Array, targets: Int32Array): void {
+/**
+ * The token ids and targets, time-major (row t·B + b) from the batch-major
+ * window. A classifier's targets are one per row, and its `lengths` (each
+ * row's real tokens; all of them when not given) go beside them.
+ */
+export function writeWindow(heap: Float32Array, plan: FusedPlan, inputs: Int32Array, targets: Int32Array, lengths?: Int32Array): void {
   const ints = new Int32Array(heap.buffer, heap.byteOffset, heap.length);
-  const { batch: B, time: T } = plan;
+  const { batch: B, time: T, classifier } = plan;
+  const expected = classifier ? B : B * T;
+  if (inputs.length !== B * T || targets.length !== expected) {
+    throw new RangeError(`a window of batch ${B} × ${T} needs ${B * T} tokens and ${expected} targets; got ${inputs.length} and ${targets.length}`);
+  }
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       ints[plan.ids / 4 + t * B + b] = inputs[b * T + t];
-      ints[plan.targets / 4 + t * B + b] = targets[b * T + t];
+      if (!classifier) ints[plan.targets / 4 + t * B + b] = targets[b * T + t];
     }
+  }
+  if (!classifier) return;
+  if (lengths && !(lengths.length === B && lengths.every((n) => n >= 1 && n <= T))) throw new RangeError(`lengths must be ${B} counts from 1 to ${T}`);
+  for (let b = 0; b < B; b++) {
+    ints[plan.targets / 4 + b] = targets[b];
+    ints[classifier.lengths / 4 + b] = lengths ? lengths[b] : T;
   }
 }
 
@@ -188,6 +204,6 @@ function copyState(heap: Float32Array, base: number, plan: FusedPlan, values: Fl
 export function readLoss(heap: Float32Array, plan: FusedPlan): number {
   let total = 0;
   const base = plan.stats / 4;
-  for (let r = 0; r < plan.rows; r++) total += Math.log(heap[base + 2 * r]) - heap[base + 2 * r + 1];
-  return total / plan.rows;
+  for (let r = 0; r < plan.lossRows; r++) total += Math.log(heap[base + 2 * r]) - heap[base + 2 * r + 1];
+  return total / plan.lossRows;
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import { Barrier, BarrierAbortedError } from './barrier';
 import { instantiateKernels, type FusedKernels } from './kernels';
-import { CONTROL_INTS, type FusedPlan } from './layout';
+import { CONTROL_INTS, shortenedPlan, type FusedPlan } from './layout';
 import type { FromFusedWorker, FusedWorkerData, ToFusedWorker } from './messages';
 import { runFusedStep, runFusedUpdate } from './schedule';
 
@@ -10,18 +10,20 @@ import { runFusedStep, runFusedUpdate } from './schedule';
 const data = workerData as FusedWorkerData;
 const port = parentPort!;
 const kernels = instantiateKernels(data.module, data.memory);
-let plan: FusedPlan | undefined;
+let planned: FusedPlan | undefined;
 let steps = 0;
 
 const reply = (message: FromFusedWorker): void => port.postMessage(message);
 
 port.on('message', (message: ToFusedWorker) => {
   if (message.kind === 'plan') {
-    plan = message.plan;
+    planned = message.plan;
     return;
   }
   try {
-    if (!plan) throw new Error('no plan before the first step');
+    if (!planned) throw new Error('no plan before the first step');
+    // The window's plan: the planned one, or its prefix for a classifier's shorter window.
+    const plan = shortenedPlan(planned, message.time);
     if (message.kind === 'step') steps++;
     // Views are made per step: the memory may have grown since the last one.
     const heap = new Float32Array(data.memory.buffer);

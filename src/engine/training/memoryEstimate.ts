@@ -9,7 +9,6 @@ import { formatSize } from '../../core/regularFile';
 import { gateCount, type BackendPreference, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { fusedUnsupportedReason } from '../fused/support';
 import { planFusedStep } from '../fused/layout';
-import { taskHeadUnsupportedReason } from '../tasks/taskHeads';
 
 export class MemoryLimitError extends Error {}
 
@@ -45,8 +44,7 @@ export function parameterCount(spec: ModelSpec): number {
 export function estimateTrainingMemory(spec: ModelSpec, training: TrainingSpec, backend: BackendPreference, threads = 2): MemoryEstimate {
   const rows = training.batchSize * training.seqLength;
   const modelBytes = parameterCount(spec) * 4 * 5; // weights, gradients, two moments, an update's temporaries
-  const fused =
-    (backend === 'fused' || backend === 'auto') && !taskHeadUnsupportedReason(spec) && !fusedUnsupportedReason(spec, training.batchSize, training.seqLength);
+  const fused = (backend === 'fused' || backend === 'auto') && !fusedUnsupportedReason(spec, training.batchSize, training.seqLength);
   if (fused) return { bytes: planFusedStep(spec, training.batchSize, training.seqLength, threads).bytes + modelBytes, path: 'fused' };
   const directions = spec.bidirectional ? 2 : 1;
   const perRow = (spec.embedding || spec.vocabSize) + spec.layers * directions * spec.hidden * (gateCount(spec.cell) + 3) + 3 * spec.vocabSize;

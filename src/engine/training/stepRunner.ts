@@ -10,7 +10,6 @@ import { FusedTraining } from '../fused/fusedTraining';
 import { evaluateLoss } from './evaluate';
 import { tfjsGradientFlow } from './gradientFlow';
 import type { Window } from '../../core/batching';
-import { taskHeadUnsupportedReason } from '../tasks/taskHeads';
 
 /** Computes one optimizer step of the job's model and optimizer, on the fused kernels or on tfjs ops. */
 export interface StepRunner {
@@ -60,7 +59,7 @@ export async function chooseStepRunner(request: StepRunnerRequest): Promise<Chos
     runner: tfjsRunner,
     backend: { ...tfjsBackend, training: 'tfjs', notice: `Fused kernels not used: ${why}; training with tfjs ${tfjsBackend.name} ops (slower).` },
   });
-  const reason = taskHeadUnsupportedReason(spec) ?? fusedUnsupportedReason(spec, request.batch, request.time);
+  const reason = fusedUnsupportedReason(spec, request.batch, request.time);
   if (reason) return fallBack(reason);
   const threads = request.threads ?? (await defaultFusedThreads());
   let stepper: FusedStepper;
