@@ -33,7 +33,7 @@ const MAX_BYTES = 64_000;
 const MIN_LINES = 10;
 const MAX_MEAN_LINE = 200;
 const PER_PACKAGE = 3;
-const PER_LANGUAGE = 150;
+const PER_LANGUAGE = 400;
 
 /** Candidate files per language under `root`: [{ file, pkg, rank }]. */
 function candidates(root) {

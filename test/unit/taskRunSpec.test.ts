@@ -40,14 +40,14 @@ for (const { argv, choices } of cases) {
   });
 }
 
-test('a classifier reads 256 code tokens (rarer than 5 in characters), embedding 32, dropout 0.25, 600 steps halving the rate every 150', () => {
+test('a classifier reads 256 code tokens (rarer than 5 in characters), embedding 32, dropout 0.25, 900 steps halving the rate every 225', () => {
   const { model, training } = taskRunSpecs({ task: 'classify', bidirectional: false, data: { labels: 'extension' } });
   assert.deepEqual(
     [model.layers, model.hidden, model.embedding, model.dropout, training.resolution, training.minTokenCount, training.seqLength, training.steps],
-    [1, 64, 32, 0.25, 'token', 5, 256, 600],
+    [1, 64, 32, 0.25, 'token', 5, 256, 900],
   );
-  assert.deepEqual([training.learningRate, training.lrDecay, training.lrDecayEvery], [5e-3, 0.5, 150]);
-  assert.equal(describeTaskDefaults('classify'), '1×LSTM-64 (embedding 32, code tokens, dropout 0.25) · 600 steps');
+  assert.deepEqual([training.learningRate, training.lrDecay, training.lrDecayEvery], [5e-3, 0.5, 225]);
+  assert.equal(describeTaskDefaults('classify'), '1×LSTM-64 (embedding 32, code tokens, dropout 0.25) · 900 steps');
   assert.equal(describeTaskDefaults('tag'), '2×LSTM-64 (embedding 16) · 800 steps');
 });
 
