@@ -66,12 +66,18 @@ export interface LabelledGroup extends SplitGroup {
  * `splitGroups` within each label, so validation holds about
  * `validationFraction` of every class (a few files of a rare class would
  * otherwise all land on one side, and the held-out figures would say little
- * about that class). A label with one group keeps it for training.
+ * about that class). A label with one group keeps it for training; when no
+ * label has two, the groups are split as `splitGroups` does.
  */
 export function splitGroupsByLabel<T extends LabelledGroup>(groups: readonly T[], validationFraction: number, seed: number): { train: T[]; validation: T[] } {
   const byLabel = new Map<string, T[]>();
-  for (const g of groups) byLabel.set(g.label, [...(byLabel.get(g.label) ?? []), g]);
+  for (const g of groups) {
+    const members = byLabel.get(g.label);
+    if (members) members.push(g);
+    else byLabel.set(g.label, [g]);
+  }
   const held = new Set<T>();
   for (const members of byLabel.values()) for (const g of splitGroups(members, validationFraction, seed).validation) held.add(g);
+  if (held.size === 0) return splitGroups(groups, validationFraction, seed);
   return { train: groups.filter((g) => !held.has(g)), validation: groups.filter((g) => held.has(g)) };
 }

@@ -242,6 +242,13 @@ test('splitGroupsByLabel: about the fraction of every class held out, a rare cla
     assert.equal(held('md'), 0, `seed ${seed}`);
     assert.deepEqual(splitGroupsByLabel(groups, 0.2, seed), split);
   }
+  // One file per class: split as splitGroups does, so validation is not empty.
+  const two = [
+    { name: 'a.py', size: 3, label: 'python' },
+    { name: 'b.ts', size: 3, label: 'typescript' },
+  ];
+  assert.deepEqual(splitGroupsByLabel(two, 0.2, 1), splitGroups(two, 0.2, 1));
+  assert.equal(splitGroupsByLabel(two, 0.2, 1).validation.length, 1);
 });
 
 test('code tags: every character of TypeScript tagged; quotes are string, comment markers are comment', async () => {
