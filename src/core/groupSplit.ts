@@ -56,3 +56,28 @@ function hashName(name: string, seed: number): number {
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A group whose examples all carry one label (a file of one language, a file in a class's folder). */
+export interface LabelledGroup extends SplitGroup {
+  label: string;
+}
+
+/**
+ * `splitGroups` within each label, so validation holds about
+ * `validationFraction` of every class (a few files of a rare class would
+ * otherwise all land on one side, and the held-out figures would say little
+ * about that class). A label with one group keeps it for training; when no
+ * label has two, the groups are split as `splitGroups` does.
+ */
+export function splitGroupsByLabel<T extends LabelledGroup>(groups: readonly T[], validationFraction: number, seed: number): { train: T[]; validation: T[] } {
+  const byLabel = new Map<string, T[]>();
+  for (const g of groups) {
+    const members = byLabel.get(g.label);
+    if (members) members.push(g);
+    else byLabel.set(g.label, [g]);
+  }
+  const held = new Set<T>();
+  for (const members of byLabel.values()) for (const g of splitGroups(members, validationFraction, seed).validation) held.add(g);
+  if (held.size === 0) return splitGroups(groups, validationFraction, seed);
+  return { train: groups.filter((g) => !held.has(g)), validation: groups.filter((g) => held.has(g)) };
+}

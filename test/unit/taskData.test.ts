@@ -10,7 +10,7 @@ import { languageOfFile, languageSnippets } from '../../src/core/tasks/languageS
 import { tagSourceCode } from '../../src/core/tasks/codeTags';
 import { classCounts, describeCounts, imbalanceWarning } from '../../src/core/tasks/classBalance';
 import { TaskDataError, formatOfFile } from '../../src/core/tasks/taskData';
-import { splitGroups } from '../../src/core/groupSplit';
+import { splitGroups, splitGroupsByLabel } from '../../src/core/groupSplit';
 import { tempDir } from './support/tempDir';
 
 /** The error's place and expectation, as a user reads it. */
@@ -224,6 +224,31 @@ test('splitGroups: whole groups on one side, both sides non-empty, the same for 
   const share = a.validation.reduce((n, g) => n + g.size, 0) / groups.reduce((n, g) => n + g.size, 0);
   assert.ok(Math.abs(share - 0.2) < 0.05, String(share));
   assert.deepEqual(splitGroups(groups, 0.2, 7), a);
+});
+
+test('splitGroupsByLabel: about the fraction of every class held out, a rare class too; a class with one group trains', () => {
+  // 30 files of a common class, 5 of a rare one (sized by examples), 1 of a singleton class.
+  const groups = [
+    ...Array.from({ length: 30 }, (_, i) => ({ name: `js/f${i}.js`, size: 8, label: 'js' })),
+    ...Array.from({ length: 5 }, (_, i) => ({ name: `css/f${i}.css`, size: 10, label: 'css' })),
+    { name: 'only.md', size: 4, label: 'md' },
+  ];
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const split = splitGroupsByLabel(groups, 0.2, seed);
+    assert.equal(split.train.length + split.validation.length, groups.length);
+    const held = (label: string) => split.validation.filter((g) => g.label === label).length;
+    assert.equal(held('js'), 6, `seed ${seed}`);
+    assert.equal(held('css'), 1, `seed ${seed}`);
+    assert.equal(held('md'), 0, `seed ${seed}`);
+    assert.deepEqual(splitGroupsByLabel(groups, 0.2, seed), split);
+  }
+  // One file per class: split as splitGroups does, so validation is not empty.
+  const two = [
+    { name: 'a.py', size: 3, label: 'python' },
+    { name: 'b.ts', size: 3, label: 'typescript' },
+  ];
+  assert.deepEqual(splitGroupsByLabel(two, 0.2, 1), splitGroups(two, 0.2, 1));
+  assert.equal(splitGroupsByLabel(two, 0.2, 1).validation.length, 1);
 });
 
 test('code tags: every character of TypeScript tagged; quotes are string, comment markers are comment', async () => {

@@ -14,7 +14,7 @@ import * as tf from '../../src/engine/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { SeededRandom } from '../../src/core/random';
 import { CELL_TYPES, type CellType, type ModelSpec } from '../../src/core/spec';
-import { ClassifyBatcher, TagBatcher, classifyEvaluationWindows, tagEvaluationWindows } from '../../src/core/tasks/taskBatching';
+import { ClassifyBatcher, TagBatcher, classifyEvaluationWindows, epochPool, tagEvaluationWindows } from '../../src/core/tasks/taskBatching';
 import { predictFiles } from '../../src/engine/inference/predict';
 import { releaseAll, acquireSession } from '../../src/engine/inference/sessionCache';
 import { writeOnnxModel } from '../../src/engine/onnx/onnxExport';
@@ -184,6 +184,25 @@ test('classification batches: rows cut to the window, padded to the longest, wit
     [2, 2, 1],
   );
   assert.deepEqual(Array.from(all[2].lengths!), [1]); // an empty text reads as one padding token
+});
+
+test('classification epochs: every example once, a class under a quarter of the largest repeated in turn up to that quarter', () => {
+  // 40 of label 0, 3 of label 1 (floor: 10 reads), 12 of label 2 (above the floor: once each).
+  const labels = [...Array<number>(40).fill(0), ...Array<number>(3).fill(1), ...Array<number>(12).fill(2)];
+  const examples = labels.map((label, i) => ({ ids: Int32Array.of(i + 1), label }));
+  const pool = epochPool(examples);
+  const reads = (i: number) => pool.filter((p) => p === i).length;
+  assert.deepEqual(
+    [0, 1, 2].map((l) => pool.filter((p) => labels[p] === l).length),
+    [40, 10, 12],
+  );
+  assert.deepEqual([40, 41, 42].map(reads), [4, 3, 3]);
+  assert.ok(examples.every((_, i) => reads(i) >= 1));
+  const b = new ClassifyBatcher(examples, 8, 4, 3);
+  assert.equal(b.windowsPerEpoch, Math.floor(62 / 8));
+  const seen = Array.from({ length: b.windowsPerEpoch }, () => Array.from(b.next().targets)).flat();
+  assert.equal(seen.length, 56);
+  assert.ok(seen.filter((t) => t === 1).length >= 6, 'the rare class is read about 10 times in 62');
 });
 
 test('training steps and evaluations of a tagger and a classifier leak no tensors and lower the loss', () => {

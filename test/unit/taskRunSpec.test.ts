@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { newRunRequest, trainCommand } from '../../src/cli/commands/train';
 import { parseCommandLine } from '../../src/cli/usage';
 import { taskRunSpecs, type TaskChoices } from '../../src/core/tasks/taskRunSpec';
+import { describeTaskDefaults } from '../../src/core/tasks/taskDefaults';
 
 /** JSON as run.json stores it: an option the CLI leaves undefined is no field. */
 const stored = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
@@ -38,6 +39,17 @@ for (const { argv, choices } of cases) {
     assert.deepEqual(stored(taskRunSpecs(choices)), cli(argv));
   });
 }
+
+test('a classifier reads 256 code tokens (rarer than 5 in characters), embedding 32, dropout 0.25, 900 steps halving the rate every 225', () => {
+  const { model, training } = taskRunSpecs({ task: 'classify', bidirectional: false, data: { labels: 'extension' } });
+  assert.deepEqual(
+    [model.layers, model.hidden, model.embedding, model.dropout, training.resolution, training.minTokenCount, training.seqLength, training.steps],
+    [1, 64, 32, 0.25, 'token', 5, 256, 900],
+  );
+  assert.deepEqual([training.learningRate, training.lrDecay, training.lrDecayEvery], [5e-3, 0.5, 225]);
+  assert.equal(describeTaskDefaults('classify'), '1×LSTM-64 (embedding 32, code tokens, dropout 0.25) · 900 steps');
+  assert.equal(describeTaskDefaults('tag'), '2×LSTM-64 (embedding 16) · 800 steps');
+});
 
 test('a classifier pools by the mean unless told; a tagger has no pooling', () => {
   assert.equal(taskRunSpecs({ task: 'classify', bidirectional: false, data: {} }).model.pooling, 'mean');

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import type { Window } from '../../core/batching';
 import type { GatherOptions, SkippedFile } from '../../core/corpus';
-import { splitGroups } from '../../core/groupSplit';
+import { splitGroups, splitGroupsByLabel } from '../../core/groupSplit';
 import type { CorpusSummary, TaskSummary } from '../../core/runFormat';
 import type { TrainingSpec } from '../../core/spec';
 import { classCounts, imbalanceWarning } from '../../core/tasks/classBalance';
@@ -91,20 +91,39 @@ export async function prepareTaskData(
 
 type Example = TagExample | ClassifyExample;
 
-/** Whole files (groups) to each side, sized by tokens (tag) or examples (classify). */
+/** Whole files (groups) to each side, sized by tokens (tag) or examples (classify); per class when each file has one class. */
 type Split<E> = { train: E[]; validation: E[] };
 
 function splitExamples<E extends Example>(examples: E[], training: TrainingSpec): Split<E> {
   const sizes = new Map<string, number>();
   for (const e of examples) sizes.set(e.group, (sizes.get(e.group) ?? 0) + ('tokens' in e ? e.tokens.length : 1));
   const groups = [...sizes].map(([name, size]) => ({ name, size }));
-  const { validation } = splitGroups(groups, training.validationFraction, training.seed);
+  const labels = groupLabels(examples);
+  const { validation } = labels
+    ? splitGroupsByLabel(
+        groups.map((g) => ({ ...g, label: labels.get(g.name)! })),
+        training.validationFraction,
+        training.seed,
+      )
+    : splitGroups(groups, training.validationFraction, training.seed);
   const held = new Set(validation.map((g) => g.name));
   const train = examples.filter((e) => !held.has(e.group));
   if (train.length === 0) throw new TrainingSetupError('no training examples: add files');
   if (training.validationFraction > 0 && held.size === 0)
     throw new TrainingSetupError('the data comes from one file: a tagger or classifier is validated on whole files it never trained on, so give at least two');
   return { train, validation: examples.filter((e) => held.has(e.group)) };
+}
+
+/** Each group's one label when every group's examples share one (classifying whole files or their snippets), else undefined. */
+function groupLabels(examples: Example[]): Map<string, string> | undefined {
+  const labels = new Map<string, string>();
+  for (const e of examples) {
+    if (!('label' in e)) return undefined;
+    const seen = labels.get(e.group);
+    if (seen !== undefined && seen !== e.label) return undefined;
+    labels.set(e.group, e.label);
+  }
+  return labels;
 }
 
 interface Encoded {

@@ -6,7 +6,7 @@
  */
 import * as os from 'os';
 import { formatSize } from '../../core/regularFile';
-import { gateCount, type BackendPreference, type ModelSpec, type TrainingSpec } from '../../core/spec';
+import { gateCount, outputSize, parameterCount, taskOf, type BackendPreference, type ModelSpec, type TrainingSpec } from '../../core/spec';
 import { fusedUnsupportedReason } from '../fused/support';
 import { planFusedStep } from '../fused/layout';
 
@@ -21,25 +21,12 @@ export interface MemoryEstimate {
   path: 'fused' | 'tfjs';
 }
 
-/** Parameters of the model (weights and biases, embedding and output layer). */
-export function parameterCount(spec: ModelSpec): number {
-  const G = gateCount(spec.cell);
-  const H = spec.hidden;
-  const directions = spec.bidirectional ? 2 : 1;
-  let count = spec.embedding * spec.vocabSize;
-  let input = spec.embedding || spec.vocabSize;
-  for (let l = 0; l < spec.layers; l++) {
-    count += directions * G * H * (input + H + 1);
-    input = directions * H;
-  }
-  return count + input * spec.vocabSize + spec.vocabSize;
-}
-
 /**
  * Bytes for one training step: the model with its gradients and optimizer
  * moments, and what the backward pass keeps of the forward pass (per row of
  * batch × time: the input, each layer's gates and states, the logits with
- * their softmax and gradient), twice for the gradients of each.
+ * their softmax and gradient — per sequence for a classifier, over its
+ * classes), twice for the gradients of each.
  */
 export function estimateTrainingMemory(spec: ModelSpec, training: TrainingSpec, backend: BackendPreference, threads = 2): MemoryEstimate {
   const rows = training.batchSize * training.seqLength;
@@ -47,8 +34,11 @@ export function estimateTrainingMemory(spec: ModelSpec, training: TrainingSpec, 
   const fused = (backend === 'fused' || backend === 'auto') && !fusedUnsupportedReason(spec, training.batchSize, training.seqLength);
   if (fused) return { bytes: planFusedStep(spec, training.batchSize, training.seqLength, threads).bytes + modelBytes, path: 'fused' };
   const directions = spec.bidirectional ? 2 : 1;
-  const perRow = (spec.embedding || spec.vocabSize) + spec.layers * directions * spec.hidden * (gateCount(spec.cell) + 3) + 3 * spec.vocabSize;
-  return { bytes: rows * perRow * 4 * 2 + modelBytes, path: 'tfjs' };
+  // A language model's or tagger's logits are per step; a classifier's per sequence (a row of the batch).
+  const logitsPerStep = taskOf(spec) === 'classify' ? 0 : 3 * outputSize(spec);
+  const perRow = (spec.embedding || spec.vocabSize) + spec.layers * directions * spec.hidden * (gateCount(spec.cell) + 3) + logitsPerStep;
+  const perSequence = taskOf(spec) === 'classify' ? 3 * outputSize(spec) : 0;
+  return { bytes: (rows * perRow + training.batchSize * perSequence) * 4 * 2 + modelBytes, path: 'tfjs' };
 }
 
 /** The memory training may use here: the machine's (or the container's) total. */

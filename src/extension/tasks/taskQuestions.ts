@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CellType, Pooling, TaskDataSpec } from '../../core/spec';
 import type { TaskKind } from '../../core/tasks/taskData';
-import { TASK_DEFAULTS } from '../../core/tasks/taskDefaults';
+import { describeTaskDefaults } from '../../core/tasks/taskDefaults';
 import { BACK, type InputStep, type StepResult, type StepUi } from '../training/inputSteps';
 import { candidateClassFolders, workspaceDataFiles } from './taskDataFiles';
 
@@ -106,12 +106,6 @@ export function taskDataSpec(answers: TaskAnswers): TaskDataSpec {
   return answers.source === 'snippets' ? { labels: 'extension' } : {};
 }
 
-/** "2×LSTM-64 (embedding 16) · 800 steps": the task's defaults, as the model question offers them. */
-export function defaultTaskModel(task: 'tag' | 'classify'): string {
-  const { model, training } = TASK_DEFAULTS[task];
-  return `${model.layers}×LSTM-${model.hidden} (embedding ${model.embedding}) · ${training.steps} steps`;
-}
-
 /** The model questions of a tagger or classifier: defaults or custom, direction, pooling. */
 export function taskModelSteps(answers: TaskAnswers, custom: (applies: () => boolean) => InputStep[]): InputStep[] {
   const isTask = () => answers.task !== 'lm';
@@ -129,7 +123,7 @@ export function taskModelSteps(answers: TaskAnswers, custom: (applies: () => boo
       'model',
       isTask,
       [
-        { value: 'default', label: 'Default', detail: answers.task === 'lm' ? '' : defaultTaskModel(answers.task) },
+        { value: 'default', label: 'Default', detail: answers.task === 'lm' ? '' : describeTaskDefaults(answers.task) },
         { value: 'custom', label: 'Custom…', detail: 'Choose the cell, layers, hidden size, window, batch and steps.' },
       ],
       (v) => (answers.customModel = v === 'custom'),
