@@ -2,7 +2,7 @@
  * Entry point of `npm run test:integration` (compiled to
  * out/test/integration/runTests.js): runs the mocha suites in
  * out/test/integration/suite inside a real VS Code extension host through
- * @vscode/test-electron's runTests, with test/fixtures/workspace open.
+ * @vscode/test-electron's runTests, with a copy of test/fixtures/workspace open.
  *
  * Offline (default): VS Code cannot be downloaded here, so runTests is handed
  * test/integration/vscode/code-launcher.mjs as the "VS Code executable"; it
@@ -34,22 +34,24 @@ interface Launch {
   trust: 'disabled' | 'restricted';
 }
 
-/** A test fixture folder, its runs from earlier test runs removed. */
-function fixture(name: string): Launch['workspace'] {
-  return () => {
-    const folder = path.join(repoRoot, 'test', 'fixtures', name);
-    fs.rmSync(path.join(folder, '.rnnlab'), { recursive: true, force: true });
-    return { folder, dispose: () => {} };
-  };
-}
-
-/** A fresh copy of sample/ (named sample, as the walkthrough's screenshots show it), so tests never touch a developer's runs there. */
-function sampleCopy(): ReturnType<Launch['workspace']> {
-  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-sample-'));
-  const folder = path.join(parent, 'sample');
-  fs.cpSync(path.join(repoRoot, 'sample'), folder, { recursive: true, filter: (src) => path.basename(src) !== '.rnnlab' });
+/**
+ * A fresh copy of a folder of the repository, under its own name (the
+ * screenshots show it), without runs: the tests edit, train and write in the
+ * copy, so an edit a failed or killed test never undid cannot reach the
+ * repository's fixtures, and no run of an earlier test run is seen.
+ */
+function freshCopy(from: string): ReturnType<Launch['workspace']> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), `rnnlab-${path.basename(from)}-`));
+  const folder = path.join(parent, path.basename(from));
+  fs.cpSync(from, folder, { recursive: true, filter: (src) => path.basename(src) !== '.rnnlab' });
   return { folder, dispose: () => fs.rmSync(parent, { recursive: true, force: true }) };
 }
+
+const fixture =
+  (name: string): Launch['workspace'] =>
+  () =>
+    freshCopy(path.join(repoRoot, 'test', 'fixtures', name));
+const sampleCopy = () => freshCopy(path.join(repoRoot, 'sample'));
 
 /** Builds this platform's package (the other platforms are `npm run package`'s job); returns its path. */
 function packageForThisPlatform(): string {

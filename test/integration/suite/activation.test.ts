@@ -3,6 +3,7 @@
  * the extension host, activates, and the fixture workspace is open.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -34,7 +35,14 @@ describe('activation', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, 'exactly one workspace folder');
-    assert.equal(path.resolve(folders[0].uri.fsPath), path.join(ext.extensionPath, 'test', 'fixtures', 'workspace'));
+    // A fresh copy of test/fixtures/workspace (runTests.ts), never the repository's own files.
+    const folder = folders[0].uri.fsPath;
+    assert.equal(path.basename(folder), 'workspace');
+    assert.notEqual(path.dirname(folder), path.join(ext.extensionPath, 'test', 'fixtures'));
+    const fixture = path.join(ext.extensionPath, 'test', 'fixtures', 'workspace');
+    for (const name of fs.readdirSync(fixture).filter((n) => n !== '.rnnlab')) {
+      assert.equal(fs.readFileSync(path.join(folder, name), 'utf8'), fs.readFileSync(path.join(fixture, name), 'utf8'), `${name} as in the fixture`);
+    }
   });
 
   it('has the workspace trust the launcher was asked for', () => {
