@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import type { ModelPrecision } from '../../core/precision';
 import { toGenerationGraph } from '../onnx/generationGraph';
