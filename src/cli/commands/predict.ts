@@ -1,6 +1,6 @@
 import { MAX_DOCUMENT_LENGTH } from '../../protocol/limits';
-import type { PredictResult } from '../../protocol/tasks';
-import { predictFiles } from '../../engine/inference/predict';
+import type { ClassifiedFile, TaggedFile } from '../../protocol/tasks';
+import { predictEachFile } from '../../engine/inference/predict';
 import { readTextFile } from '../inputFiles';
 import { UsageError, parseCommandLine, type CommandSpec } from '../usage';
 
@@ -14,32 +14,44 @@ export const predictCommand: CommandSpec = {
   },
 };
 
-/** Reads the files first (a bad one fails before any model work), then prints the predictions. */
+/**
+ * Reads every file first (a bad one fails before any model work), then reads
+ * each again as its turn comes and prints its prediction at once: memory holds
+ * one file's text and result, not thousands (a character tagger's JSON is
+ * about 35 bytes per character read).
+ */
 export async function runPredict(argv: string[], io: { stdout: NodeJS.WriteStream }): Promise<number> {
   const { values, positionals } = parseCommandLine(predictCommand, argv);
   if (positionals.length < 2) throw new UsageError('give a run folder or .onnx model and at least one file (see rnn-lab predict --help)');
   const top = values.top === undefined ? 3 : Number(values.top);
   if (!(Number.isInteger(top) && top >= 1)) throw new UsageError('--top must be a whole number ≥ 1');
   const [model, ...files] = positionals;
-  const inputs = files.map((file) => ({ file, text: readTextFile(file, { maxChars: MAX_DOCUMENT_LENGTH, purpose: 'predict reads' }) }));
-  const result = await predictFiles(model, inputs);
-  io.stdout.write(values.json === true ? JSON.stringify(result) + '\n' : describePredictions(result, top));
+  const read = (file: string) => readTextFile(file, { maxChars: MAX_DOCUMENT_LENGTH, purpose: 'predict reads' });
+  files.forEach(read);
+  const inputs = (function* () {
+    for (const file of files) yield { file, text: read(file) };
+  })();
+  const json = values.json === true;
+  let first = true;
+  await predictEachFile(model, inputs, (task, file) => {
+    // The JSON is JSON.stringify of the whole PredictResult, written a file at a time.
+    if (json) io.stdout.write((first ? `{"task":${JSON.stringify(task)},"files":[` : ',') + JSON.stringify(file));
+    else io.stdout.write(describePrediction(file, top));
+    first = false;
+  });
+  if (json) io.stdout.write(']}\n');
   return 0;
 }
 
-/** For people: per file its top labels, or its tags as runs ("identifier ×5"). */
-function describePredictions(result: PredictResult, top: number): string {
-  if (result.task === 'classify') {
-    return result.files
-      .map((f) => {
-        const best = Object.entries(f.probabilities)
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, top);
-        return `${f.file}: ${f.label}  (${best.map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`).join(', ')})\n`;
-      })
-      .join('');
+/** For people: a file's top labels, or its tags as runs ("identifier ×5"). */
+function describePrediction(f: ClassifiedFile | TaggedFile, top: number): string {
+  if ('probabilities' in f) {
+    const best = Object.entries(f.probabilities)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top);
+    return `${f.file}: ${f.label}  (${best.map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`).join(', ')})\n`;
   }
-  return result.files.map((f) => `${f.file}: ${f.tokens.length} tokens\n${runsOf(f.tags, f.tokens)}\n`).join('');
+  return `${f.file}: ${f.tokens.length} tokens\n${runsOf(f.tags, f.tokens)}\n`;
 }
 
 /** Consecutive tokens with one tag, a line each: "identifier  │ foo". */

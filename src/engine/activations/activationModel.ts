@@ -12,6 +12,7 @@ import { GraphBuilder } from '../onnx/graphBuilder';
 import { initializerReader, type InitializerReader } from '../onnx/onnxWeights';
 import { readModelBytes, readRnnLabModelInfo, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { OnnxModelError } from '../onnx/onnxModelError';
+import { createOnnxSession } from '../onnx/onnxRuntime';
 import { LOGITS_OUTPUT, TOKENS_INPUT, c0Name, cNName, h0Name, hNName, hSeqName } from '../onnx/onnxNames';
 
 /** Gate values at every step: LSTM input, forget and output gates; GRU update and reset gates. */
@@ -104,7 +105,7 @@ export class ActivationModel {
     }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), {
+      session = await createOnnxSession(onnx.ModelProto.encode(model).finish(), {
         ...sessionOptions(),
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
       });

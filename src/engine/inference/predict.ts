@@ -23,20 +23,33 @@ export interface PredictInput {
  * in one batch), a tag per token.
  */
 export async function predictFiles(source: string, inputs: PredictInput[]): Promise<PredictResult> {
+  const files: (ClassifiedFile | TaggedFile)[] = [];
+  let kind: PredictResult['task'] = 'classify';
+  await predictEachFile(source, inputs, (task, file) => {
+    kind = task;
+    files.push(file);
+  });
+  return { task: kind, files } as PredictResult;
+}
+
+/**
+ * The same predictions, each handed to `onFile` as soon as it is made, the
+ * inputs taken one at a time: a caller that reads its files lazily and writes
+ * each result out (rnn-lab predict) holds one file's text and result, however
+ * many files it is given.
+ */
+export async function predictEachFile(
+  source: string,
+  inputs: Iterable<PredictInput>,
+  onFile: (task: PredictResult['task'], file: ClassifiedFile | TaggedFile) => void,
+): Promise<void> {
   const lease = await acquireSession(resolveModelFile(source));
   try {
     const { info } = lease;
     const task = taskOf(info.spec);
     if (task === 'lm' || !info.task)
       throw new OnnxModelError(`${lease.file} is a language model: predict needs a tagger or classifier (rnn-lab train --task tag or --task classify)`);
-    if (task === 'classify') {
-      const files: ClassifiedFile[] = [];
-      for (const input of inputs) files.push(await classify(lease, input));
-      return { task, files };
-    }
-    const files: TaggedFile[] = [];
-    for (const input of inputs) files.push(await tag(lease, input));
-    return { task, files };
+    for (const input of inputs) onFile(task, task === 'classify' ? await classify(lease, input) : await tag(lease, input));
   } finally {
     lease.release();
   }

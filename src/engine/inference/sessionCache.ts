@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import type { ModelPrecision } from '../../core/precision';
 import { toGenerationGraph } from '../onnx/generationGraph';
 import { OnnxModelError } from '../onnx/onnxModelError';
+import { createOnnxSession } from '../onnx/onnxRuntime';
 import { readModelBytes, readRnnLabModelInfo, requireLanguageModel, type RnnLabModelInfo } from '../onnx/onnxMetadata';
 import { quantizeModelBytes } from '../onnx/quantizeModel';
 
@@ -183,7 +184,7 @@ async function openSession(file: string, variant: SessionVariant): Promise<{ ses
   }
   if (variant.generation) bytes = generationBytes(bytes, info, file);
   try {
-    const session = await ort.InferenceSession.create(bytes, sessionOptions());
+    const session = await createOnnxSession(bytes, sessionOptions());
     return { session, info };
   } catch (err) {
     throw new OnnxModelError(`onnxruntime cannot load ${file}: it is truncated or corrupted (${firstLine(err)})`);
