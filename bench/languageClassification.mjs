@@ -22,19 +22,7 @@ try {
   for (const [language, r] of Object.entries(buildCorpus(corpus, setName))) {
     console.log(`corpus ${setName} ${language}: ${r.files} files from ${r.packages} packages or folders`);
   }
-  const args = [
-    'train',
-    corpus,
-    '--task',
-    'classify',
-    '--labels',
-    'extension',
-    '--snippet-lines',
-    '20',
-    '--out',
-    path.join(work, 'runs'),
-    ...argv,
-  ];
+  const args = ['train', corpus, '--task', 'classify', '--labels', 'extension', '--snippet-lines', '20', '--out', path.join(work, 'runs'), ...argv];
   console.log(`rnn-lab ${args.join(' ')}`);
   const started = Date.now();
   const run = spawnSync(process.execPath, [path.join(repo, 'bin', 'rnn-lab.js'), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });

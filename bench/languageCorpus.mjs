@@ -26,7 +26,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const NODE_MODULES = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'node_modules');
-const PERL = ['/usr/share/perl', '/usr/share/perl5', '/usr/lib/x86_64-linux-gnu/perl', '/usr/lib/x86_64-linux-gnu/perl5', '/usr/lib/x86_64-linux-gnu/perl-base'];
+const PERL = [
+  '/usr/share/perl',
+  '/usr/share/perl5',
+  '/usr/lib/x86_64-linux-gnu/perl',
+  '/usr/lib/x86_64-linux-gnu/perl5',
+  '/usr/lib/x86_64-linux-gnu/perl-base',
+];
 /** Per set, per language: its extensions and the folders it is drawn from. */
 export const SETS = {
   node: {
