@@ -3,8 +3,9 @@
 // with `rnn-lab train <corpus> --task classify --labels extension --snippet-lines 20` and the
 // classification defaults (plus any options given here, passed on to `rnn-lab train`), and prints
 // each evaluation's held-out accuracy, the final one's macro-F1, the most confused pair and the
-// wall time. Needs `npm run build` first.
-//   node bench/languageClassification.mjs [rnn-lab train options, e.g. --steps 200 --seed 2]
+// wall time. Needs `npm run build` first. `--set packages` draws Python, C headers and Perl from
+// the Debian packages beside node_modules' JavaScript, TypeScript, JSON and Markdown (see there).
+//   node bench/languageClassification.mjs [--set node|packages] [rnn-lab train options, e.g. --steps 200 --seed 2]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,25 +13,16 @@ import * as path from 'node:path';
 import { buildCorpus } from './languageCorpus.mjs';
 
 const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
+const argv = process.argv.slice(2);
+const setAt = argv.indexOf('--set');
+const setName = setAt >= 0 ? argv.splice(setAt, 2)[1] : 'node';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-langclass-'));
 try {
   const corpus = path.join(work, 'corpus');
-  for (const [language, r] of Object.entries(buildCorpus(path.join(repo, 'node_modules'), corpus))) {
-    console.log(`corpus ${language}: ${r.files} files from ${r.packages} packages`);
+  for (const [language, r] of Object.entries(buildCorpus(corpus, setName))) {
+    console.log(`corpus ${setName} ${language}: ${r.files} files from ${r.packages} packages or folders`);
   }
-  const args = [
-    'train',
-    corpus,
-    '--task',
-    'classify',
-    '--labels',
-    'extension',
-    '--snippet-lines',
-    '20',
-    '--out',
-    path.join(work, 'runs'),
-    ...process.argv.slice(2),
-  ];
+  const args = ['train', corpus, '--task', 'classify', '--labels', 'extension', '--snippet-lines', '20', '--out', path.join(work, 'runs'), ...argv];
   console.log(`rnn-lab ${args.join(' ')}`);
   const started = Date.now();
   const run = spawnSync(process.execPath, [path.join(repo, 'bin', 'rnn-lab.js'), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
