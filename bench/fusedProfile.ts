@@ -8,13 +8,14 @@
  * as `npm run bench`. Prints ms per step for each kernel and the GEMM rate
  * (GFLOP/s, from the step's multiply-add count).
  */
-import { createSharedMemory, fusedModule, instantiateKernels, type FusedKernels, type SimdFlavour } from '../src/engine/fused/kernels';
+import { createSharedMemory, fusedModule, instantiateKernels, type SimdFlavour } from '../src/engine/fused/kernels';
 import { planFusedStep } from '../src/engine/fused/layout';
 import { runFusedStep, runFusedUpdate } from '../src/engine/fused/schedule';
 import { Barrier } from '../src/engine/fused/barrier';
 import { writeInitialState, writeParameters, writeWindow } from '../src/engine/fused/weights';
 import { gateCount, type CellType } from '../src/core/spec';
 import { SeededRandom } from '../src/core/random';
+import { timedKernels } from './timedKernels';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const hidden = Number(process.argv[3] ?? 256);
@@ -29,17 +30,7 @@ const raw = instantiateKernels(compiled, memory);
 
 // The same kernels, each call timed.
 const totals = new Map<string, number>();
-const timed = {} as Record<string, unknown>;
-for (const [name, fn] of Object.entries(raw) as Array<[string, (...args: number[]) => number]>) {
-  if (typeof fn !== 'function') continue;
-  timed[name] = (...args: number[]) => {
-    const t = performance.now();
-    const result = fn(...args);
-    totals.set(name, (totals.get(name) ?? 0) + performance.now() - t);
-    return result;
-  };
-}
-const kernels = timed as unknown as FusedKernels;
+const kernels = timedKernels(raw, (name, ms) => totals.set(name, (totals.get(name) ?? 0) + ms));
 
 const rng = new SeededRandom(1);
 const random = (n: number) => Float32Array.from({ length: n }, () => (rng.next() - 0.5) * 0.2);

@@ -21,6 +21,7 @@ import { syncViews } from '../src/engine/fused/fusedStepper';
 import { writeInitialState, writeParameters, writeWindow } from '../src/engine/fused/weights';
 import { gateCount, type CellType, type ModelSpec } from '../src/core/spec';
 import { SeededRandom } from '../src/core/random';
+import { timedKernels } from './timedKernels';
 import type { UpdateSettings } from '../src/engine/fused/messages';
 
 interface ProfileData {
@@ -88,18 +89,10 @@ class Profiler {
     this.index++;
   }
   timed(raw: FusedKernels): FusedKernels {
-    const timed = {} as Record<string, unknown>;
-    for (const [name, fn] of Object.entries(raw) as Array<[string, (...args: number[]) => number]>) {
-      if (typeof fn !== 'function') continue;
-      timed[name] = (...args: number[]) => {
-        const t = performance.now();
-        const result = fn(...args);
-        const k = this.current().kernels;
-        k[name] = (k[name] ?? 0) + performance.now() - t;
-        return result;
-      };
-    }
-    return timed as unknown as FusedKernels;
+    return timedKernels(raw, (name, ms) => {
+      const k = this.current().kernels;
+      k[name] = (k[name] ?? 0) + ms;
+    });
   }
 }
 
