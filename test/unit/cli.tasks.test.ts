@@ -242,6 +242,12 @@ test('bad input: malformed data names file, line and column; wrong combinations 
   fs.writeFileSync(edited, onnx.ModelProto.encode(model).finish());
   assertCleanFailure(rnnLab(['predict', edited, path.join(src, 'm0.ts')]), 1, /vocabulary has \d+ tokens but its input layer reads \d+/);
   assertCleanFailure(rnnLab(['predict', tagRun.stdout.trim()]), 2, /at least one file/);
+  // An empty file among good ones is refused before anything is printed: no half JSON object on stdout.
+  const empty = path.join(dir, 'empty.ts');
+  fs.writeFileSync(empty, '');
+  const refused = rnnLab(['predict', tagRun.stdout.trim(), path.join(src, 'm0.ts'), empty, path.join(src, 'm1.ts'), '--json']);
+  assertCleanFailure(refused, 1, /empty\.ts is empty: there is nothing to predict/);
+  assert.equal(refused.stdout, '');
 });
 
 test('CoNLL-U: word-level tagging with a word vocabulary; predict reads the FORM column; a resumed tagger keeps evaluating', () => {

@@ -1,7 +1,7 @@
 import { MAX_DOCUMENT_LENGTH } from '../../protocol/limits';
 import type { ClassifiedFile, TaggedFile } from '../../protocol/tasks';
 import { predictEachFile } from '../../engine/inference/predict';
-import { readTextFile } from '../inputFiles';
+import { InputFileError, readTextFile } from '../inputFiles';
 import { UsageError, parseCommandLine, type CommandSpec } from '../usage';
 
 export const predictCommand: CommandSpec = {
@@ -15,7 +15,8 @@ export const predictCommand: CommandSpec = {
 };
 
 /**
- * Reads every file first (a bad one fails before any model work), then reads
+ * Reads every file first (a bad or empty one fails before any model work and
+ * any output, so --json never prints half an object), then reads
  * each again as its turn comes and prints its prediction at once: memory holds
  * one file's text and result, not thousands (a character tagger's JSON is
  * about 35 bytes per character read).
@@ -27,7 +28,7 @@ export async function runPredict(argv: string[], io: { stdout: NodeJS.WriteStrea
   if (!(Number.isInteger(top) && top >= 1)) throw new UsageError('--top must be a whole number ≥ 1');
   const [model, ...files] = positionals;
   const read = (file: string) => readTextFile(file, { maxChars: MAX_DOCUMENT_LENGTH, purpose: 'predict reads' });
-  files.forEach(read);
+  for (const file of files) if (read(file) === '') throw new InputFileError(`${file} is empty: there is nothing to predict`);
   const inputs = (function* () {
     for (const file of files) yield { file, text: read(file) };
   })();
