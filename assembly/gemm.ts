@@ -102,6 +102,22 @@ export function gemmPanels(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: 
     if (!acc) for (let m = 0; m < M; m++) memory.fill(C + ((<usize>m * <usize>ldc + (<usize>p0 << 3)) << 2), 0, <usize>(p1 - p0) << 5);
     return;
   }
+  // A long sum (a weight gradient sums over every row of the window: K = batch·time) in slices
+  // of SLICE_K: a slice of every panel stays in the L2 cache while each block of A passes over
+  // it. Unsliced, each 16-row block of A streamed all of B's panels from memory, and two threads
+  // were no faster than one (docs/architecture.md, "Training").
+  for (let k0 = 0; k0 < K; k0 += SLICE_K) {
+    const depth = min(SLICE_K, K - k0);
+    const a = transA ? A + <usize>k0 * (<usize>lda << 2) : A + (<usize>k0 << 2);
+    gemmSlice(M, depth, a, lda, transA, Bp + (<usize>k0 << 5), panelK, p0, p1, C, ldc, k0 > 0 ? 1 : acc, scratch);
+  }
+}
+
+/** Depth of one slice of a long product: 256 rows of 8-column panels are 8 KB each, within L1 beside a 4-row panel of A. */
+const SLICE_K: i32 = 256;
+
+/** gemmPanels over one slice of k (depth ≤ SLICE_K). */
+function gemmSlice(M: i32, K: i32, A: usize, lda: i32, transA: i32, Bp: usize, panelK: i32, p0: i32, p1: i32, C: usize, ldc: i32, acc: i32, scratch: usize): void {
   let block = (BLOCK_FLOATS / K) & ~3;
   if (block < 4) block = 4;
   const ldcBytes = <usize>ldc << 2;

@@ -49,7 +49,7 @@ for (const flavour of FLAVOURS) {
     );
   });
 
-  test(`the packed GEMM equals a triple loop: transposes, shapes off the 4×8 tile, row blocks, accumulate, a column range (${flavour} SIMD)`, () => {
+  test(`the packed GEMM equals a triple loop: transposes, shapes off the 4×8 tile, row blocks, slices of k, accumulate, a column range (${flavour} SIMD)`, () => {
     const { k, heap } = kernelsWithHeap(flavour);
     const rng = new SeededRandom(9);
     const shapes: Array<[number, number, number]> = [
@@ -57,7 +57,8 @@ for (const flavour of FLAVOURS) {
       [5, 13, 7],
       [33, 40, 29],
       [130, 24, 300], // K·rows exceeds one packed block of A: several row blocks
-      [3, 17, 2000],
+      [3, 17, 2000], // K over one slice of k: eight slices added in turn
+      [300, 16, 520], // a slice of k over several row blocks, and a short last slice
     ];
     for (const [M, N, K] of shapes) {
       for (const transA of [0, 1]) {
