@@ -6,7 +6,8 @@
 // @ts-ignore: decorator
 @inline
 export function vexp(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.3)), f32x4.splat(-87.3)); // 2^n stays a normal float
+  // 2^n stays a normal float. pmin/pmax are one minps/maxps each (min/max add NaN and −0 fix-ups); a NaN x is kept.
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.3)), f32x4.splat(-87.3));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));

@@ -47,6 +47,20 @@ for (const flavour of FLAVOURS) {
       [...heap.subarray(output / 4, output / 4 + 4)].map((v) => Math.round(v)),
       [0, 0, 1, 1],
     );
+    // A NaN stays NaN through each (a diverged step must show in its loss); ±∞ saturate like ±1e30.
+    heap.set([NaN, -Infinity, Infinity, 0], input / 4);
+    for (const [kind, expected] of [
+      [1, [0, 1, 0.5]],
+      [2, [-1, 1, 0]],
+    ] as const) {
+      k.applyActivation(kind, input, output, 4);
+      const got = [...heap.subarray(output / 4, output / 4 + 4)];
+      assert.ok(Number.isNaN(got[0]), `${['exp', 'σ', 'tanh'][kind]}(NaN) = ${got[0]}`);
+      expected.forEach((e, i) => assert.ok(Math.abs(got[i + 1] - e) < 1e-30, `${['exp', 'σ', 'tanh'][kind]} at −∞, +∞, 0: ${got.slice(1)}`));
+    }
+    k.applyActivation(0, input, output, 4);
+    const exps = [...heap.subarray(output / 4, output / 4 + 4)];
+    assert.ok(Number.isNaN(exps[0]) && exps[1] < 1e-37 && exps[2] > 1e38 && Number.isFinite(exps[2]) && exps[3] === 1, `exp(NaN, −∞, +∞, 0) = ${exps}`);
   });
 
   test(`the packed GEMM equals a triple loop: transposes, shapes off the 4×8 tile, row blocks, slices of k, accumulate, a column range (${flavour} SIMD)`, () => {

@@ -132,7 +132,13 @@ describe('the installed package', function () {
     let shot: Promise<void> | undefined;
     const finished = new Promise<EngineEvent>((resolve) => {
       const sub = l.training.onEngineEvent((e) => {
-        if (e.event === 'step' && e.record.step >= 150 && !shot) shot = screenshot('walkthrough-train', 'dashboardCharts');
+        // Once the dashboard's tab shows the run and its charts have had a moment to draw: on a busy
+        // machine the webview can still be blank at step 150, and the picture is the walkthrough's.
+        if (e.event === 'step' && e.record.step >= 150 && !shot) {
+          shot = until(() => tabLabels().some((t) => t.startsWith('RNN Lab:')), 'the dashboard shows the run')
+            .then(() => sleep(1500))
+            .then(() => screenshot('walkthrough-train', 'dashboardCharts'));
+        }
         if (e.event === 'finished') {
           sub.dispose();
           resolve(e);
