@@ -4,8 +4,9 @@
 // classification defaults (plus any options given here, passed on to `rnn-lab train`), and prints
 // each evaluation's held-out accuracy, the final one's macro-F1, the most confused pair and the
 // wall time. Needs `npm run build` first. `--set packages` draws Python, C headers and Perl from
-// the Debian packages beside node_modules' JavaScript, TypeScript, JSON and Markdown (see there).
-//   node bench/languageClassification.mjs [--set node|packages] [rnn-lab train options, e.g. --steps 200 --seed 2]
+// the Debian packages beside node_modules' JavaScript, TypeScript, JSON and Markdown (see there);
+// `--files N` takes up to N files per language instead of 400.
+//   node bench/languageClassification.mjs [--set node|packages] [--files N] [rnn-lab train options, e.g. --steps 200 --seed 2]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,10 +17,12 @@ const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const argv = process.argv.slice(2);
 const setAt = argv.indexOf('--set');
 const setName = setAt >= 0 ? argv.splice(setAt, 2)[1] : 'node';
+const filesAt = argv.indexOf('--files');
+const perLanguage = filesAt >= 0 ? Number(argv.splice(filesAt, 2)[1]) : undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-langclass-'));
 try {
   const corpus = path.join(work, 'corpus');
-  for (const [language, r] of Object.entries(buildCorpus(corpus, setName))) {
+  for (const [language, r] of Object.entries(buildCorpus(corpus, setName, perLanguage))) {
     console.log(`corpus ${setName} ${language}: ${r.files} files from ${r.packages} packages or folders`);
   }
   const args = ['train', corpus, '--task', 'classify', '--labels', 'extension', '--snippet-lines', '20', '--out', path.join(work, 'runs'), ...argv];

@@ -19,7 +19,7 @@
 // - At most 3 files per package and language (outside node_modules, per directory), in an order
 //   set by a hash of each path: a sample spread over many packages rather than the first
 //   package's files in folder order (which gave 40 .d.ts files of one SDK beside its compiled .js).
-// - Up to 400 files per language.
+// - Up to 400 files per language (`perLanguage`; languageClassification.mjs --files N).
 // Deterministic for given installed packages. Usage: node bench/languageCorpus.mjs OUT [node|packages]
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -104,8 +104,8 @@ function isMinified(text) {
   return lines.length < MIN_LINES || text.length / lines.length > MAX_MEAN_LINE;
 }
 
-/** Copies set `setName`'s files into OUT/<language>/; returns per language the files taken and skipped. */
-export function buildCorpus(out, setName = 'node') {
+/** Copies set `setName`'s files (up to `perLanguage` each) into OUT/<language>/; returns per language the files taken and skipped. */
+export function buildCorpus(out, setName = 'node', perLanguage = PER_LANGUAGE) {
   const set = SETS[setName];
   if (!set) throw new Error(`unknown corpus set "${setName}" (known: ${Object.keys(SETS).join(', ')})`);
   const seen = new Set();
@@ -116,7 +116,7 @@ export function buildCorpus(out, setName = 'node') {
     const taken = [];
     const skipped = { duplicate: 0, minified: 0 };
     for (const c of list) {
-      if (taken.length >= PER_LANGUAGE) break;
+      if (taken.length >= perLanguage) break;
       if ((perPackage.get(c.pkg) ?? 0) >= PER_PACKAGE) continue;
       const text = fs.readFileSync(c.file, 'utf8');
       const digest = hash(text);
