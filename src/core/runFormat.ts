@@ -130,6 +130,13 @@ export interface TaskSummary {
   /** Examples: files (code tags), sentences (CoNLL), texts or snippets (classify). */
   trainExamples: number;
   validationExamples: number;
+  /**
+   * Set when each evaluation reads only an even spread of the held-out set (its cost is capped):
+   * the examples a classifier's evaluation reads, in each class's proportion, or the tokens a
+   * tagger's reads.
+   */
+  evaluatedExamples?: number;
+  evaluatedTokens?: number;
   /** Per label, examples (classify) or tokens (tag) in each split. */
   trainCounts: Record<string, number>;
   validationCounts: Record<string, number>;

@@ -173,6 +173,17 @@ export function tagEvaluationWindows(ids: Int32Array, tags: Int32Array, batchSiz
   return windows;
 }
 
+/**
+ * At most `max` of `items`, at evenly spaced positions (all of them when they
+ * fit): an evaluation capped for time reads a spread of the held-out set, not
+ * its first files. Deterministic, and each contiguous run of items (a file, a
+ * class when sorted by it) keeps its share within one.
+ */
+export function spreadEvenly<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / max)]);
+}
+
 /** Every held-out example once, `batch` at a time. */
 export function classifyEvaluationWindows(examples: readonly EncodedExample[], batchSize: number, maxLength: number): Window[] {
   const windows: Window[] = [];

@@ -16,6 +16,7 @@ import {
   ClassifyBatcher,
   TagBatcher,
   classifyEvaluationWindows,
+  spreadEvenly,
   tagEvaluationWindows,
   type EncodedExample,
   type WindowSource,
@@ -56,7 +57,7 @@ export async function prepareTaskData(
     loaded.task === 'tag'
       ? encodeTagging(loaded.level, split as Split<TagExample>, training, existing)
       : encodeClassification(split as Split<ClassifyExample>, training, existing);
-  const { vocab, labels, trainCounts, validationCounts, batcher, validation, fingerprint, tokens } = prepared;
+  const { vocab, labels, trainCounts, validationCounts, batcher, validation, evaluatedExamples, evaluatedTokens, fingerprint, tokens } = prepared;
   const imbalance = imbalanceWarning(new Map(Object.entries(trainCounts).sort((a, b) => b[1] - a[1])));
   const summary: TaskSummary = {
     kind: task,
@@ -65,6 +66,8 @@ export async function prepareTaskData(
     source: loaded.source,
     trainExamples: split.train.length,
     validationExamples: split.validation.length,
+    ...(evaluatedExamples !== undefined ? { evaluatedExamples } : {}),
+    ...(evaluatedTokens !== undefined ? { evaluatedTokens } : {}),
     trainCounts,
     validationCounts,
     ...(imbalance ? { imbalance } : {}),
@@ -133,6 +136,9 @@ interface Encoded {
   validationCounts: Record<string, number>;
   batcher: WindowSource;
   validation: Window[];
+  /** Set when the evaluation reads only a spread of the held-out set (MAX_TASK_EVAL_WINDOWS). */
+  evaluatedExamples?: number;
+  evaluatedTokens?: number;
   fingerprint: string;
   tokens: { train: number; validation: number };
 }
@@ -174,7 +180,11 @@ function encodeTagging(level: 'char' | 'word', split: Split<TagExample>, trainin
   };
   const train = encode(split.train);
   const held = encode(split.validation);
-  const windows = tagEvaluationWindows(held.ids, held.tags, training.batchSize, training.seqLength).slice(0, MAX_TASK_EVAL_WINDOWS);
+  // Capped for time: windows spread over every held-out file (the first ones alone would judge the model on a few files).
+  const windows = spreadEvenly(tagEvaluationWindows(held.ids, held.tags, training.batchSize, training.seqLength), MAX_TASK_EVAL_WINDOWS).map(
+    (w, index) => ({ ...w, index }),
+  );
+  const evaluatedTokens = windows.reduce((n, w) => n + w.batch * w.time, 0);
   return {
     vocab,
     labels,
@@ -182,6 +192,7 @@ function encodeTagging(level: 'char' | 'word', split: Split<TagExample>, trainin
     validationCounts: Object.fromEntries(classCounts(validationTags)),
     batcher: new TagBatcher(train.ids, train.tags, training.batchSize, training.seqLength, training.seed),
     validation: windows,
+    ...(evaluatedTokens < held.ids.length ? { evaluatedTokens } : {}),
     fingerprint: fingerprintOf([train.ids, train.tags, held.ids, held.tags]),
     tokens: { train: train.ids.length, validation: held.ids.length },
   };
@@ -205,6 +216,10 @@ function encodeClassification(split: Split<ClassifyExample>, training: TrainingS
     examples.map((e) => ({ ids: vocab.encode(e.text).slice(0, training.seqLength), label: labelId.get(e.label)! }));
   const train = encode(split.train);
   const held = encode(split.validation);
+  // Capped for time: an even spread of each class's held-out examples, in proportion (the first
+  // ones in file order left out whole classes once the held-out set outgrew the cap).
+  const byLabel = [...held].sort((a, b) => a.label - b.label);
+  const evaluated = spreadEvenly(byLabel, MAX_TASK_EVAL_WINDOWS * training.batchSize);
   const ids = (examples: EncodedExample[]) => [...examples.map((e) => e.ids), Int32Array.from(examples, (e) => e.label)];
   const tokens = (examples: EncodedExample[]) => examples.reduce((n, e) => n + e.ids.length, 0);
   return {
@@ -213,7 +228,8 @@ function encodeClassification(split: Split<ClassifyExample>, training: TrainingS
     trainCounts: Object.fromEntries(classCounts(split.train.map((e) => e.label))),
     validationCounts: Object.fromEntries(classCounts(split.validation.map((e) => e.label))),
     batcher: new ClassifyBatcher(train, training.batchSize, training.seqLength, training.seed),
-    validation: classifyEvaluationWindows(held, training.batchSize, training.seqLength).slice(0, MAX_TASK_EVAL_WINDOWS),
+    validation: classifyEvaluationWindows(evaluated, training.batchSize, training.seqLength),
+    ...(evaluated.length < held.length ? { evaluatedExamples: evaluated.length } : {}),
     fingerprint: fingerprintOf([...ids(train), ...ids(held)]),
     tokens: { train: tokens(train), validation: tokens(held) },
   };
