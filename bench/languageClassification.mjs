@@ -6,7 +6,7 @@
 // wall time. Needs `npm run build` first. `--set packages` draws Python, C headers and Perl from
 // the Debian packages beside node_modules' JavaScript, TypeScript, JSON and Markdown (see there);
 // `--files N` takes up to N files per language instead of 400.
-//   node bench/languageClassification.mjs [--set node|packages] [--files N] [rnn-lab train options, e.g. --steps 200 --seed 2]
+//   node bench/languageClassification.mjs [--set node|packages|distinct] [--files N] [rnn-lab train options, e.g. --steps 200 --seed 2]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -20,7 +20,8 @@
 //   set by a hash of each path: a sample spread over many packages rather than the first
 //   package's files in folder order (which gave 40 .d.ts files of one SDK beside its compiled .js).
 // - Up to 400 files per language (`perLanguage`; languageClassification.mjs --files N).
-// Deterministic for given installed packages. Usage: node bench/languageCorpus.mjs OUT [node|packages]
+// - `distinct`: `packages` without TypeScript (see SETS.distinct).
+// Deterministic for given installed packages. Usage: node bench/languageCorpus.mjs OUT [node|packages|distinct]
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -53,6 +54,10 @@ export const SETS = {
     pm: { exts: ['.pm'], roots: PERL },
   },
 };
+// `distinct`: `packages` without TypeScript, which is a superset of JavaScript (a TypeScript
+// snippet without type annotations is JavaScript, so no reader can tell those two apart from it).
+const { ts: _superset, ...distinct } = SETS.packages;
+SETS.distinct = distinct;
 const MIN_BYTES = 500;
 const MAX_BYTES = 64_000;
 const MIN_LINES = 10;
@@ -140,7 +145,7 @@ export function buildCorpus(out, setName = 'node', perLanguage = PER_LANGUAGE) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [out, setName = 'node'] = process.argv.slice(2);
-  if (!out) throw new Error('usage: node bench/languageCorpus.mjs OUT [node|packages]');
+  if (!out) throw new Error('usage: node bench/languageCorpus.mjs OUT [node|packages|distinct]');
   for (const [language, r] of Object.entries(buildCorpus(out, setName))) {
     console.log(`${language}: ${r.files} files from ${r.packages} packages or folders (skipped ${r.duplicate} copies, ${r.minified} minified or generated)`);
   }
