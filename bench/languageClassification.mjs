@@ -47,10 +47,10 @@ try {
     }),
   );
   const pct = (x) => `${(100 * x).toFixed(1)}%`;
+  const spread = info.task.evaluatedExamples !== undefined ? `an even spread of ${info.task.evaluatedExamples} of ` : '';
   console.log(`held-out accuracy by step: ${evals.map((e) => `${e.step}: ${pct(e.accuracy)}`).join(', ')}`);
   console.log(
-    `RESULT accuracy ${pct(last.accuracy)} macro-F1 ${last.macroF1.toFixed(3)} on ` +
-      `${info.task.evaluatedExamples !== undefined ? `an even spread of ${info.task.evaluatedExamples} of ` : ''}${info.task.validationExamples} held-out snippets ` +
+    `RESULT accuracy ${pct(last.accuracy)} macro-F1 ${last.macroF1.toFixed(3)} on ${spread}${info.task.validationExamples} held-out snippets ` +
       `(${info.corpus.validationDocuments} files); most confused: ${worst.pair} (${worst.count}); wall time ${Math.round(seconds)} s`,
   );
 } finally {

@@ -21,7 +21,9 @@ export function describeTaskData(info: RunInfo): string {
       `${t.trainExamples} training and ${t.validationExamples} held-out examples`,
     `training ${unit} per label: ${describeCounts(counts)}`,
   ];
-  if (t.evaluatedExamples !== undefined) lines.push(`each evaluation reads an even spread of ${t.evaluatedExamples} held-out examples, every class in its share`);
+  if (t.evaluatedExamples !== undefined) {
+    lines.push(`each evaluation reads an even spread of ${t.evaluatedExamples} held-out examples, every class in its share`);
+  }
   if (t.evaluatedTokens !== undefined) lines.push(`each evaluation reads an even spread of ${t.evaluatedTokens} held-out ${unit}`);
   if (t.imbalance) lines.push(`warning: ${t.imbalance}`);
   return lines.join('\n');

@@ -181,9 +181,10 @@ function encodeTagging(level: 'char' | 'word', split: Split<TagExample>, trainin
   const train = encode(split.train);
   const held = encode(split.validation);
   // Capped for time: windows spread over every held-out file (the first ones alone would judge the model on a few files).
-  const windows = spreadEvenly(tagEvaluationWindows(held.ids, held.tags, training.batchSize, training.seqLength), MAX_TASK_EVAL_WINDOWS).map(
-    (w, index) => ({ ...w, index }),
-  );
+  const windows = spreadEvenly(tagEvaluationWindows(held.ids, held.tags, training.batchSize, training.seqLength), MAX_TASK_EVAL_WINDOWS).map((w, index) => ({
+    ...w,
+    index,
+  }));
   const evaluatedTokens = windows.reduce((n, w) => n + w.batch * w.time, 0);
   return {
     vocab,
