@@ -66,3 +66,35 @@ test('a held-out set within the cap is evaluated whole, with nothing recorded ab
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a tagger whose held-out text outgrows the evaluation cap is evaluated on windows from every held-out file, and run.json says how many tokens', async () => {
+  // Files named a-* are one comment, b-* one string: the held-out text is all of the a files first.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlab-evalsample-tag-'));
+  for (let i = 0; i < 24; i++) {
+    fs.writeFileSync(path.join(root, `a-${String(i).padStart(2, '0')}.ts`), `// ${'a comment that goes on '.repeat(12)}\n`);
+    fs.writeFileSync(path.join(root, `b-${String(i).padStart(2, '0')}.ts`), `const s = '${'a string that goes on '.repeat(13)}';\n`);
+  }
+  try {
+    const training = { ...DEFAULT_TRAINING, batchSize: 1, seqLength: 16, validationFraction: 0.5 };
+    const prepared = await prepareTaskData([root], 'tag', training, {});
+    const { labels, validationCounts, evaluatedTokens } = prepared.summary;
+    const heldTokens = Object.values(validationCounts).reduce((a, b) => a + b, 0);
+    assert.equal(prepared.validation.length, MAX_TASK_EVAL_WINDOWS);
+    assert.equal(evaluatedTokens, MAX_TASK_EVAL_WINDOWS * 16);
+    assert.ok(heldTokens > 2 * evaluatedTokens, `held out ${heldTokens} characters`);
+    assert.deepEqual(
+      prepared.validation.map((w) => w.index),
+      prepared.validation.map((_, i) => i),
+    );
+    // Before: the first 200 windows, nearly all inside the a files' comments.
+    const seen = new Map<string, number>();
+    for (const w of prepared.validation) for (const tag of w.targets) seen.set(labels[tag], (seen.get(labels[tag]) ?? 0) + 1);
+    for (const kind of ['comment', 'string']) {
+      const share = validationCounts[kind] / heldTokens;
+      const got = (seen.get(kind) ?? 0) / evaluatedTokens;
+      assert.ok(Math.abs(got - share) <= 0.05, `${kind}: ${got.toFixed(3)} of the evaluated characters against ${share.toFixed(3)} held out`);
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
