@@ -1,20 +1,21 @@
 /**
  * Where a fused training step's threads spend their time on N threads:
  *
- *   node out/bench/fusedThreadProfile.js [lstm|gru|rnn] [hidden] [threads] [layers]
+ *   node out/bench/fusedThreadProfile.js [lstm|gru|rnn] [hidden] [threads] [layers] [rows|units]
  *
  * One or more layers, batch 32, sequence 64, vocabulary 96, Adam with norm
  * clipping, as `npm run bench`. Each worker runs the real schedule with its
  * kernels and its barrier timed: the step is cut into sections at its full
  * barriers (pack, input products, recurrence + logits, softmax, output
- * gradients, backward + weight gradients, update), and each section's time is
+ * gradients, backward + weight gradients, update; split by rows, each
+ * recurrence ends at a barrier of its own), and each section's time is
  * split into kernel time, waiting for other threads' blocks (ready flags) and
  * waiting at the barrier that ends it. The main thread's step time includes
  * the hand-off to the workers and back.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 import { createSharedMemory, fusedModule, instantiateKernels, type FusedKernels } from '../src/engine/fused/kernels';
-import { CONTROL_INTS, planFusedStep, type FusedPlan } from '../src/engine/fused/layout';
+import { CONTROL_INTS, planFusedStep, type FusedPlan, type RecurrenceSplit } from '../src/engine/fused/layout';
 import { runFusedStep, runFusedUpdate } from '../src/engine/fused/schedule';
 import { Barrier } from '../src/engine/fused/barrier';
 import { syncViews } from '../src/engine/fused/fusedStepper';
@@ -135,10 +136,12 @@ async function main(): Promise<void> {
   const hidden = Number(process.argv[3] ?? 256);
   const threads = Number(process.argv[4] ?? 2);
   const layers = Number(process.argv[5] ?? 1);
+  // How the threads share a recurrent step (layout.ts); by default the plan chooses.
+  const recurrence = process.argv[6] as RecurrenceSplit | undefined;
   const [V, B, T] = [96, 32, 64];
   const G = gateCount(cell);
   const spec: ModelSpec = { cell, layers, hidden, embedding: 0, dropout: 0, vocabSize: V, bidirectional: false };
-  const plan = planFusedStep(spec, B, T, threads);
+  const plan = planFusedStep(spec, B, T, threads, recurrence);
   const memory = createSharedMemory(plan.bytes);
   const { module, simd } = fusedModule('auto');
   const rng = new SeededRandom(1);
@@ -188,11 +191,15 @@ async function main(): Promise<void> {
   const ms = sorted[Math.floor(steps / 2)];
   const mean = times.reduce((a, b) => a + b, 0) / steps;
   console.log(
-    `${cell} ${layers}×${hidden}, batch ${B} × ${T}, ${simd} SIMD, ${threads} threads: ` +
+    `${cell} ${layers}×${hidden}, batch ${B} × ${T}, ${simd} SIMD, ${threads} threads, recurrence split by ${plan.recurrence}: ` +
       `median ${ms.toFixed(2)} ms/step (mean ${mean.toFixed(2)}, min ${sorted[0].toFixed(2)}) = ` +
       `${Math.round((B * T * 1000) / ms).toLocaleString('en-US')} chars/s`,
   );
-  const names = ['pack', 'input', 'recurrence+logits', 'softmax', 'out grads', 'backward+wgrads+norm', 'update'];
+  // One layer's sections; split by rows, each recurrence ends at a full barrier, which cuts a section.
+  const names =
+    plan.recurrence === 'rows'
+      ? ['pack', 'input', 'recurrence', 'logits', 'softmax', 'out grads', 'backward', 'wgrads+norm', 'update']
+      : ['pack', 'input', 'recurrence+logits', 'softmax', 'out grads', 'backward+wgrads+norm', 'update'];
   reports.forEach((sections, thread) => {
     console.log(`thread ${thread} (ms per step): section  total  kernels  flag-wait  barrier-wait  | top kernels`);
     let sum = 0;

@@ -15,6 +15,7 @@ import { crossEntropy, RecurrentModel } from '../../src/engine/model';
 import { FusedStepper } from '../../src/engine/fused/fusedStepper';
 import { dropoutKeeps, dropoutStream } from '../../src/engine/fused/dropoutMask';
 import { fusedTrainStep } from '../../src/engine/fused/fusedTraining';
+import type { RecurrenceSplit } from '../../src/engine/fused/layout';
 import { createOptimizer } from '../../src/engine/training/optimizers';
 import { trainStep } from '../../src/engine/training/tfjsStep';
 import { chooseStepRunner } from '../../src/engine/training/stepRunner';
@@ -47,6 +48,8 @@ interface Case {
   dropout?: number;
   /** A classifier's plan for more steps than the window has: the window runs on its prefix. */
   planTime?: number;
+  /** Force how the threads share a recurrent step (the plan chooses units for a batch this small). */
+  recurrence?: RecurrenceSplit;
 }
 
 const VOCAB = 13;
@@ -128,7 +131,7 @@ async function compare(c: Case, t: TestContext): Promise<void> {
     return crossEntropy(model.forward(tokens, undefined, options).logits, targets);
   }, model.trainableVariables);
 
-  const stepper = await FusedStepper.create(spec, { threads: c.threads, simd: c.simd, batch: BATCH, time: c.planTime ?? TIME });
+  const stepper = await FusedStepper.create(spec, { threads: c.threads, simd: c.simd, batch: BATCH, time: c.planTime ?? TIME, recurrence: c.recurrence });
   steppers.push(stepper);
   stepper.loadParameters({ weights: new Map(model.weightNames.map((name) => [name, model.variable(name).dataSync() as Float32Array])) });
   const fused = await stepper.step(window.inputs, window.targets, BATCH, TIME, undefined, undefined, masks && DROPOUT_SEED, window.lengths);
@@ -164,11 +167,20 @@ cells.forEach((cell, i) => {
   }
   // A classifier's batch shorter than its plan (the longest row of 7 in a plan for 10).
   cases.push({ cell, layers: 2, head: i === 1 ? 'mean' : 'last', bidirectional: true, hidden: 20, embedding: 0, threads: 2, simd: 'plain', planTime: 10 });
+  // Recurrences split by batch rows: a classifier's padded rows (lengths) of the second thread's rows, and a thread without rows.
+  for (const head of ['tag', 'last', 'mean'] as const) {
+    cases.push({ cell, layers: 2, head, bidirectional: true, hidden: 20, embedding: 0, threads: head === 'tag' ? 3 : 2, simd: 'relaxed', recurrence: 'rows' });
+  }
 });
 
 for (const c of cases) {
   const head = c.head === 'tag' ? 'tagger' : `classifier (${c.head} pooling)`;
-  const extras = [c.bidirectional && 'bidirectional', c.dropout && `dropout ${c.dropout}`, c.planTime && `planned for ${c.planTime} steps`].filter(Boolean);
+  const extras = [
+    c.bidirectional && 'bidirectional',
+    c.dropout && `dropout ${c.dropout}`,
+    c.planTime && `planned for ${c.planTime} steps`,
+    c.recurrence && `recurrence split by ${c.recurrence}`,
+  ].filter(Boolean);
   const input = c.embedding ? `embedding ${c.embedding}` : 'one-hot';
   const label = `${c.cell} ${c.layers}×${c.hidden} ${head}, ${[...extras, input].join(', ')}, ${c.threads} thread(s), ${c.simd} SIMD`;
   test(`fused = tfjs: loss and every gradient of a ${label}`, (t) => compare(c, t));

@@ -20,6 +20,7 @@ import type { StepInput, StepOutcome, StepSettings } from '../../src/engine/trai
 import { fusedTrainStep } from '../../src/engine/fused/fusedTraining';
 import { FusedStepper } from '../../src/engine/fused/fusedStepper';
 import type { NamedArrays, StateArrays } from '../../src/engine/fused/weights';
+import type { RecurrenceSplit } from '../../src/engine/fused/layout';
 import { chooseStepRunner } from '../../src/engine/training/stepRunner';
 import { startTraining, resumeTraining, type TrainRequest } from '../../src/engine/training/trainingRun';
 import type { BackendInfo } from '../../src/core/runFormat';
@@ -63,8 +64,8 @@ after(async () => {
   await assertNoLiveWorkers('the last test');
 });
 
-async function newStepper(spec: ModelSpec, threads: number, batch: number, time: number): Promise<FusedStepper> {
-  const stepper = await FusedStepper.create(spec, { threads, batch, time });
+async function newStepper(spec: ModelSpec, threads: number, batch: number, time: number, recurrence?: RecurrenceSplit): Promise<FusedStepper> {
+  const stepper = await FusedStepper.create(spec, { threads, batch, time, recurrence });
   steppers.push(stepper);
   return stepper;
 }
@@ -239,7 +240,7 @@ for (const [cell, embedding, bidirectional, dropout] of [
   ['gru', 0, true, 0.25],
 ] as const) {
   const extras = `${bidirectional ? ', bidirectional' : ''}${dropout ? `, dropout ${dropout}` : ''}`;
-  test(`fused ${cell} (2×40, ${embedding ? `embedding ${embedding}` : 'one-hot'}${extras}): loss, gradients and final state bit-identical with 1, 2 and 3 threads and across repeated steps`, async () => {
+  test(`fused ${cell} (2×40, ${embedding ? `embedding ${embedding}` : 'one-hot'}${extras}): loss, gradients and final state bit-identical with 1, 2 and 3 threads, recurrences split by rows or units, and across repeated steps`, async () => {
     const spec = { ...modelSpec(cell, 2, 40, embedding, 23), bidirectional, dropout };
     const model = perturbedModel(spec);
     const weights = new Map(model.weightNames.map((name) => [name, (model.variable(name).dataSync() as Float32Array).slice()]));
@@ -249,9 +250,10 @@ for (const [cell, embedding, bidirectional, dropout] of [
     const time = 9;
     const window = randomWindow(batch, time, spec.vocabSize, rng);
     const state = randomStateArrays(spec, batch, rng);
-    const results = new Map<number, FusedSnapshot[]>();
-    for (const threads of [1, 2, 3]) {
-      const stepper = await newStepper(spec, threads, batch, time);
+    const results = new Map<string, FusedSnapshot[]>();
+    // Batch 7 in 4-row tiles: two threads split it 4 + 3 rows, three leave one thread without rows.
+    for (const [threads, recurrence] of [1, 2, 3].flatMap((n) => (['rows', 'units'] as const).map((split) => [n, split] as const))) {
+      const stepper = await newStepper(spec, threads, batch, time, recurrence);
       stepper.loadParameters({ weights });
       const run = async (): Promise<FusedSnapshot> => {
         const { loss, finalState } = await stepper.step(window.inputs, window.targets, batch, time, state, undefined, 77);
@@ -259,18 +261,18 @@ for (const [cell, embedding, bidirectional, dropout] of [
       };
       const first = await run();
       const second = await run();
-      results.set(threads, [first, second]);
+      results.set(`${threads} thread(s) split by ${recurrence}`, [first, second]);
       stepper.dispose();
     }
-    const [reference] = results.get(1)!;
+    const [reference] = results.get('1 thread(s) split by rows')!;
     assert.ok(Number.isFinite(reference.loss) && reference.loss > 0);
     assert.ok(
       [...reference.gradients.values()].every((g) => g.some((x) => x !== 0)),
       'every weight has a non-zero gradient',
     );
-    for (const [threads, [first, second]] of results) {
-      assertSameBits(first, reference, `${threads} thread(s), first step`);
-      assertSameBits(second, reference, `${threads} thread(s), repeated step`);
+    for (const [label, [first, second]] of results) {
+      assertSameBits(first, reference, `${label}, first step`);
+      assertSameBits(second, reference, `${label}, repeated step`);
     }
   });
 }

@@ -4,7 +4,7 @@ import { Worker } from 'worker_threads';
 import { taskOf, type ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
 import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
-import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, shortenedPlan, type FusedPlan } from './layout';
+import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, shortenedPlan, type FusedPlan, type RecurrenceSplit } from './layout';
 import type { FaultPhase, FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
 import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
 import { StepNotTakenError } from '../training/stepTypes';
@@ -22,6 +22,8 @@ export interface FusedStepperOptions {
   time: number;
   /** Which build of the kernels (default auto: relaxed SIMD where the runtime has it). */
   simd?: SimdFlavour | 'auto';
+  /** How the threads share a recurrent step (layout.ts); tests and benchmarks force one, by default the plan chooses. */
+  recurrence?: RecurrenceSplit;
   /** Tests only: make worker `thread` exit during its step number `step`, at its start (default) or as its update begins. */
   exitDuringStep?: { thread: number; step: number; phase?: FaultPhase };
 }
@@ -71,6 +73,7 @@ interface PendingStep {
 export class FusedStepper {
   readonly threads: number;
   readonly simd: SimdFlavour;
+  private readonly recurrence: RecurrenceSplit | undefined;
   private readonly memory: WebAssembly.Memory;
   private readonly workers: Worker[] = [];
   private plan: FusedPlan;
@@ -86,7 +89,8 @@ export class FusedStepper {
     options: FusedStepperOptions,
   ) {
     this.threads = options.threads;
-    this.plan = planFusedStep(spec, options.batch, options.time, options.threads);
+    this.recurrence = options.recurrence;
+    this.plan = planFusedStep(spec, options.batch, options.time, options.threads, this.recurrence);
     if (this.plan.bytes > MAX_MEMORY_PAGES * 65536)
       throw new Error(
         `a fused step of batch ${options.batch} × ${options.time} needs ${Math.round(this.plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`,
@@ -282,7 +286,7 @@ export class FusedStepper {
   /** Another window shape: a new plan, with the parameters and moments carried over. */
   private replan(batch: number, time: number): void {
     const kept = this.readParameters();
-    const plan = planFusedStep(this.spec, batch, time, this.threads);
+    const plan = planFusedStep(this.spec, batch, time, this.threads, this.recurrence);
     if (plan.bytes > MAX_MEMORY_PAGES * 65536)
       throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
     const missing = plan.bytes - this.memory.buffer.byteLength;

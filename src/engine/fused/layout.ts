@@ -86,8 +86,15 @@ export interface FusedPlan {
    */
   flowSums: number;
   /**
-   * The recurrent steps' work, shared out as it runs (schedule.ts): unit-block
-   * ranges [b0, b1), none straddling the middle of the blocks.
+   * How the threads share a recurrent step (schedule.ts): by batch rows (each
+   * thread its own streams through every step, no waiting between steps) or
+   * by unit blocks (chunks claimed as they run, flags per block). Both compute
+   * every float alike; `recurrenceSplit` says which is faster where.
+   */
+  recurrence: RecurrenceSplit;
+  /**
+   * The unit-block split's work, shared out as it runs: unit-block ranges
+   * [b0, b1), none straddling the middle of the blocks.
    */
   chunks: [number, number][];
   /** Int32 sync words: a ready flag per unit block and direction (the last phase that wrote it), then a claim word per phase. */
@@ -204,6 +211,8 @@ export interface ThreadPlan {
   vocabPanels: [number, number];
   embeddingPanels: [number, number];
   rows: [number, number];
+  /** Its batch rows [from, to) in a recurrence split by rows: whole 4-row tiles of the products. */
+  batchRows: [number, number];
   /** Its own packed right-hand operand of the weight-gradient products. */
   packScratch: number;
   /** Its own packed left-hand operand (gemm's scratch). */
@@ -226,10 +235,27 @@ export function share(count: number, index: number, threads: number): [number, n
   return [Math.floor((count * index) / threads), Math.floor((count * (index + 1)) / threads)];
 }
 
-export function planFusedStep(spec: ModelSpec, batch: number, time: number, threads: number): FusedPlan {
+export type RecurrenceSplit = 'rows' | 'units';
+
+/** `recurrence` forces a split (tests and benchmarks compare them); by default `recurrenceSplit` chooses. */
+export function planFusedStep(spec: ModelSpec, batch: number, time: number, threads: number, recurrence?: RecurrenceSplit): FusedPlan {
   // Parameters and moments come first, twice (the two slots), then everything else: a first pass measures them.
   const slotBytes = layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE).parameterSlotBytes;
-  return layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE + 2 * slotBytes);
+  const plan = layOut(spec, batch, time, threads, PLAN_BASE, PLAN_BASE + 2 * slotBytes);
+  plan.recurrence = recurrence ?? recurrenceSplit(batch, threads);
+  return plan;
+}
+
+/**
+ * Rows when every thread gets at least two 4-row tiles of the batch. Split by
+ * rows, a thread runs its streams through every step without waiting for
+ * the others (the unit split waits for the blocks it reads at every step:
+ * 2–4 ms of an LSTM 1×256 step on two threads), at the cost of reading every
+ * recurrent weight each step instead of its share (docs/architecture.md,
+ * "Training"). With fewer rows a thread would idle.
+ */
+export function recurrenceSplit(batch: number, threads: number): RecurrenceSplit {
+  return threads === 1 || Math.floor(Math.ceil(batch / 4) / threads) >= 2 ? 'rows' : 'units';
 }
 
 /** The padded sizes every buffer is measured in. */
@@ -303,6 +329,7 @@ function layOut(spec: ModelSpec, batch: number, time: number, threads: number, p
     parameterSlotBytes: alloc.slots.end - parameterBase,
     // Last, so that no other buffer moves; two floats per float64.
     flowSums: buffers.floats(2 * spec.layers * time * (hp / 8)),
+    recurrence: 'units',
     chunks: planChunks(spec.cell, hp / 8),
     sync: 0,
     syncInts: 0,
@@ -430,6 +457,7 @@ function planThreads(buffers: Arena, spec: ModelSpec, dims: Dims, layers: LayerP
       vocabPanels: share(vp / 8, t, threads),
       embeddingPanels: share(ep / 8, t, threads),
       rows: share(lossRows, t, threads),
+      batchRows: share(Math.ceil(dims.batch / 4), t, threads).map((tile) => Math.min(4 * tile, dims.batch)) as [number, number],
       packScratch: buffers.floats(rows * Math.max(ownCols, vp)),
       gemmScratch: buffers.floats(Math.max(GEMM_BLOCK_FLOATS, 4 * maxK) + 16),
       packedRows: buffers.floats(Math.ceil(dims.batch / 4) * 4 * Math.max(...layers.flatMap((layer) => layer.directions[0].groups.map((g) => g.cols)))),

@@ -46,7 +46,8 @@ export function runFusedStep(
 ): void {
   // Dropout only in a training step, and only with a seed for its masks.
   const dropping = pass === 'train' && plan.dropout > 0 && dropoutSeed !== undefined;
-  const share = new ThreadShare(k, plan, thread, barrier, heap, active, dropping ? dropoutSeed : undefined);
+  const probing = pass === 'probeLast' || pass === 'probeWindow';
+  const share = new ThreadShare(k, plan, thread, barrier, heap, active, dropping ? dropoutSeed : undefined, plan.recurrence === 'rows' && !probing);
   const backward = pass !== 'evaluate';
   share.packWeights(backward);
   // Any thread may multiply by any panel of a recurrent kernel (schedule's chunks): all are packed first.
@@ -70,7 +71,7 @@ class ThreadShare {
   private readonly scratch: number;
   /** Unit blocks per direction (each direction has its own ready flags: flag d·blocks + b). */
   private readonly blocks: number;
-  /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see chunkProduct. */
+  /** The two fixed halves of the unit blocks (the two-thread split, whatever the thread count): see product. */
   private readonly segments: [number, number][];
   /** Recurrent phases begun in this pass (barrier.ts), numbered alike by every thread. */
   private phases = 0;
@@ -86,6 +87,11 @@ class ThreadShare {
     private readonly active: number,
     /** Set when this pass drops out layer outputs: the seed of the step's masks. */
     private readonly dropoutSeed: number | undefined,
+    /**
+     * Recurrent steps split by batch rows. A probe splits by units: it sums
+     * each unit block's ∂L/∂h_t over every row (recordFlow).
+     */
+    private readonly byRows: boolean,
   ) {
     this.mine = plan.threads[thread];
     [this.j0, this.j1] = this.mine.units;
@@ -161,7 +167,7 @@ class ThreadShare {
         layer.directions.forEach((dir, d) => (ready[d] = this.forwardStep(dir, d, dir.reverse ? plan.time - 1 - s : s, ready[d])));
       }
       // The next layer's input products (or the output layer) read every unit of every step.
-      layer.directions.forEach((_, d) => barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, ready[d]));
+      this.awaitRecurrence(ready);
       if (this.dropoutSeed !== undefined && !this.pools(l)) {
         this.dropout(layer, l);
         barrier.wait();
@@ -286,42 +292,46 @@ class ThreadShare {
       ldc: first.cols,
       beta: 1,
     };
+    // A part's rows of a [batch, Hp] state and of the gates.
+    const state = (at: number, part: Part) => at + part.r0 * rowBytes;
+    const gateRows = (part: Part) => z + part.r0 * first.cols * 4;
     if (plan.cell === 'lstm') {
-      return this.phase(d, (b0, b1) => {
-        this.chunkProduct(gates, d, b0, b1, ready);
-        k.lstmForward(B, hp, b0, b1, z, dir.cellSeq! + prev, dir.cellSeq! + out, hOut);
-        this.keepPadded(dir, t, b0, b1);
+      return this.phase(d, (part) => {
+        this.product(gates, d, part, ready);
+        const cells = dir.cellSeq!;
+        k.lstmForward(rowCount(part), hp, part.b0, part.b1, gateRows(part), state(cells + prev, part), state(cells + out, part), state(hOut, part));
+        this.keepPadded(dir, t, part);
       });
     }
     if (plan.cell === 'rnn') {
-      return this.phase(d, (b0, b1) => {
-        this.chunkProduct(gates, d, b0, b1, ready);
-        k.rnnForward(B, hp, b0, b1, z, hOut);
-        this.keepPadded(dir, t, b0, b1);
+      return this.phase(d, (part) => {
+        this.product(gates, d, part, ready);
+        k.rnnForward(rowCount(part), hp, part.b0, part.b1, gateRows(part), state(hOut, part));
+        this.keepPadded(dir, t, part);
       });
     }
     const rh = dir.resetHidden! + t * B * rowBytes;
-    const gated = this.phase(d, (b0, b1) => {
-      this.chunkProduct(gates, d, b0, b1, ready);
-      k.gruForwardGates(B, hp, b0, b1, z, hPrev, rh);
+    const gated = this.phase(d, (part) => {
+      this.product(gates, d, part, ready);
+      k.gruForwardGates(rowCount(part), hp, part.b0, part.b1, gateRows(part), state(hPrev, part), state(rh, part));
     });
     const n = cand.gatesSeq + t * B * cand.cols * 4;
     const candidate: RecurrentProduct = { A: rh, lda: hp, kPerBlock: 8, packed: cand.recurrentPacked, panelK: hp, perBlock: 1, C: n, ldc: cand.cols, beta: 1 };
-    return this.phase(d, (b0, b1) => {
-      this.chunkProduct(candidate, d, b0, b1, gated);
-      k.gruForwardOutput(B, hp, b0, b1, z, n, hPrev, hOut);
-      this.keepPadded(dir, t, b0, b1);
+    return this.phase(d, (part) => {
+      this.product(candidate, d, part, gated);
+      k.gruForwardOutput(rowCount(part), hp, part.b0, part.b1, gateRows(part), n + part.r0 * cand.cols * 4, state(hPrev, part), state(hOut, part));
+      this.keepPadded(dir, t, part);
     });
   }
 
-  /** A classifier's rows padded at step t keep their state through it (h, and the LSTM's c): units of blocks [b0, b1). */
-  private keepPadded(dir: DirectionPlan, t: number, b0: number, b1: number): void {
+  /** A classifier's rows padded at step t keep their state through it (h, and the LSTM's c): a part's rows and units. */
+  private keepPadded(dir: DirectionPlan, t: number, part: Part): void {
     const head = this.plan.classifier;
     if (!head) return;
     const { batch: B, hp } = this.plan;
-    const [prev, out] = stateBlocks(dir, t).map((block) => block * B * this.rowBytes);
+    const [prev, out] = stateBlocks(dir, t).map((block) => (block * B + part.r0) * this.rowBytes);
     for (const seq of [dir.hiddenSeq, dir.cellSeq]) {
-      if (seq !== undefined) this.k.keepPaddedRows(B, hp, b0 * 8, b1 * 8, head.lengths, t, seq + prev, seq + out);
+      if (seq !== undefined) this.k.keepPaddedRows(rowCount(part), hp, part.b0 * 8, part.b1 * 8, head.lengths + part.r0 * 4, t, seq + prev, seq + out);
     }
   }
 
@@ -331,59 +341,87 @@ class ThreadShare {
    * step's kernel, whose gate gradients are then zero (from above nothing
    * arrives at a padded step: the pooling and the layer above give it none).
    */
-  private zeroPadded(d: number, t: number, b0: number, b1: number): void {
+  private zeroPadded(d: number, t: number, part: Part): void {
     const head = this.plan.classifier;
     if (!head) return;
-    const { batch: B, hp } = this.plan;
+    const { hp } = this.plan;
     for (const buffer of this.plan.cell === 'lstm' ? [this.plan.recurrentGrad, this.plan.cellGrad] : [this.plan.recurrentGrad]) {
-      this.k.zeroPaddedRows(B, hp, b0 * 8, b1 * 8, head.lengths, t, this.scratchOf(buffer, d));
+      const rows = this.scratchOf(buffer, d) + part.r0 * this.rowBytes;
+      this.k.zeroPaddedRows(rowCount(part), hp, part.b0 * 8, part.b1 * 8, head.lengths + part.r0 * 4, t, rows);
     }
   }
 
   /**
-   * The next recurrent phase, of direction `d`: claims its chunks until none
-   * is left, does `work` on each (unit blocks [b0, b1)) and publishes its
-   * blocks. Every thread numbers the phases alike. Returns the phase's number.
+   * The next recurrent phase, of direction `d`: does `work` on this thread's
+   * parts of it and returns its number (every thread numbers the phases
+   * alike). Split by rows, the thread's part is its batch rows over every
+   * unit: what they read it wrote itself the phase before. Split by units, it
+   * claims chunks of unit blocks (every row) until none is left and
+   * publishes each chunk's blocks.
    */
-  private phase(d: number, work: (b0: number, b1: number) => void): number {
-    const { barrier } = this;
-    const { chunks } = this.plan;
+  private phase(d: number, work: (part: Part) => void): number {
+    const { barrier, plan } = this;
     const phase = ++this.phases;
+    if (this.byRows) {
+      const [r0, r1] = this.mine.batchRows;
+      if (r1 > r0) work({ b0: 0, b1: this.blocks, r0, r1 });
+      return phase;
+    }
+    const { chunks } = plan;
     for (let c = barrier.claim(phase, chunks.length); c >= 0; c = barrier.claim(phase, chunks.length)) {
       const [b0, b1] = chunks[c];
-      work(b0, b1);
+      work({ b0, b1, r0: 0, r1: plan.batch });
       barrier.publish(d * this.blocks + b0, d * this.blocks + b1, phase);
     }
     return phase;
   }
 
+  /** After a layer's recurrence (each direction's last phase in `last`): every row and unit of every step is written. */
+  private awaitRecurrence(last: number[]): void {
+    if (this.byRows) this.barrier.wait();
+    else last.forEach((phase, d) => this.barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, phase));
+  }
+
   /**
-   * The product `p` for the output panels of unit blocks [b0, b1) of
-   * direction `d`. k runs over every unit block; each output column adds the
-   * two fixed halves of the blocks in one order, its own block's half first,
-   * so each float is the same whichever thread computes it and for any thread
-   * count. Before a half is read its blocks must hold phase `ready`; it is
-   * packed once per phase by each thread that reads it.
+   * The product `p` for a part: its rows, and the output panels of its unit
+   * blocks, of direction `d`. k runs over every unit block; each output
+   * column adds the two fixed halves of the blocks in one order, its own
+   * block's half first, so each float is the same whichever thread computes
+   * it, for either split and any thread count. Split by units, a half is read
+   * once its blocks hold phase `ready`, and each thread packs it once per
+   * phase; split by rows, the thread packs its rows of each half.
    */
-  private chunkProduct(p: RecurrentProduct, d: number, b0: number, b1: number, ready: number): void {
+  private product(p: RecurrentProduct, d: number, part: Part, ready: number): void {
     const { segments, barrier, plan } = this;
-    const own = b0 < segments[0][1] ? 0 : 1;
-    let acc = p.beta;
-    for (const index of [own, 1 - own]) {
-      const [s0, s1] = segments[index];
-      if (s1 <= s0) continue;
-      barrier.awaitBlocks(d * this.blocks + s0, d * this.blocks + s1, ready);
-      const k0 = s0 * p.kPerBlock;
-      const K = (s1 - s0) * p.kPerBlock;
+    const rows = rowCount(part);
+    const halves = segments.map(([s0, s1], index) => {
+      const [k0, K] = [s0 * p.kPerBlock, (s1 - s0) * p.kPerBlock];
       // Half 1 after half 0 (whose K is k0) in this thread's buffer.
-      const packedA = this.mine.packedRows + Math.ceil(plan.batch / 4) * 4 * k0 * 4;
-      if (this.packedFor[index] !== this.phases) {
-        this.k.packRows(p.A + k0 * 4, p.lda, plan.batch, K, packedA);
-        this.packedFor[index] = this.phases;
+      const packed = this.mine.packedRows + Math.ceil(rows / 4) * 4 * k0 * 4;
+      return { index, k0, K, packed };
+    });
+    if (this.byRows) {
+      for (const { k0, K, packed } of halves) if (K > 0) this.k.packRows(p.A + (part.r0 * p.lda + k0) * 4, p.lda, rows, K, packed);
+    }
+    const C = p.C + part.r0 * p.ldc * 4;
+    // A part's blocks may straddle the middle (split by rows: all of them): each side adds its own half first.
+    for (const [own, [s0, s1]] of segments.entries()) {
+      const [b0, b1] = [Math.max(part.b0, s0), Math.min(part.b1, s1)];
+      if (b1 <= b0) continue;
+      let acc = p.beta;
+      for (const { index, k0, K, packed } of [halves[own], halves[1 - own]]) {
+        if (K === 0) continue;
+        if (!this.byRows) {
+          barrier.awaitBlocks(d * this.blocks + segments[index][0], d * this.blocks + segments[index][1], ready);
+          if (this.packedFor[index] !== this.phases) {
+            this.k.packRows(p.A + k0 * 4, p.lda, plan.batch, K, packed);
+            this.packedFor[index] = this.phases;
+          }
+        }
+        const bp = p.packed + (b0 * p.perBlock * p.panelK + k0) * 32;
+        this.k.gemmPacked(rows, K, packed, bp, p.panelK, b0 * p.perBlock, b1 * p.perBlock, C, p.ldc, acc);
+        acc = 1;
       }
-      const bp = p.packed + (b0 * p.perBlock * p.panelK + k0) * 32;
-      this.k.gemmPacked(plan.batch, K, packedA, bp, p.panelK, b0 * p.perBlock, b1 * p.perBlock, p.C, p.ldc, acc);
-      acc = 1;
     }
   }
 
@@ -440,7 +478,7 @@ class ThreadShare {
       barrier.wait();
       const done = this.throughTime(layer, dHidden, probe ? l : -1);
       if (probe && l === 0) return;
-      layer.directions.forEach((_, d) => barrier.awaitBlocks(d * this.blocks, (d + 1) * this.blocks, done[d]));
+      this.awaitRecurrence(done);
       if (!probe) this.weightGradients(layer, l);
       if (layer.oneHot) continue;
       const dInput = this.inputGradient(layer, l, dHidden);
@@ -528,8 +566,10 @@ class ThreadShare {
    * the recurrence, which are complete in these blocks here. Each block's sum
    * has one fixed order whoever computes it.
    */
-  private recordFlow(l: number, t: number, dAbove: number, b0: number, b1: number): void {
+  private recordFlow(l: number, t: number, dAbove: number, part: Part): void {
     const { heap, plan } = this;
+    // A probe splits by units (runFusedStep): the part has every row.
+    const { b0, b1 } = part;
     const { batch: B, time: T, hp } = plan;
     const blocks = hp / 8;
     const sums = new Float64Array(heap.buffer, plan.flowSums + (l * T + t) * blocks * 8, blocks);
@@ -554,7 +594,7 @@ class ThreadShare {
 
   /**
    * LSTM or RNN step t of direction `d`, one phase after phase `ready` (that
-   * of the step it ran next): per chunk, ∂L/∂h_t through the recurrence (the
+   * of the step it ran next): per part, ∂L/∂h_t through the recurrence (the
    * next step's gate gradients · Rᵀ; zero at its last step), then the gate
    * gradients. Returns the phase.
    */
@@ -567,25 +607,28 @@ class ThreadShare {
     const dCell = this.scratchOf(plan.cellGrad, d);
     const through = this.recurrentBack(dir, d, t, 0);
     const [prev, out] = stateBlocks(dir, t).map((block) => (dir.cellSeq ?? 0) + block * B * rowBytes);
-    return this.phase(d, (b0, b1) => {
-      if (through) this.chunkProduct(through, d, b0, b1, ready);
-      else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
-      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
-      if (!through && plan.cell === 'lstm') zeroColumns(heap, dCell, B, hp, b0 * 8, b1 * 8);
-      this.zeroPadded(d, t, b0, b1);
+    return this.phase(d, (part) => {
+      const [rows, o] = [rowCount(part), part.r0 * rowBytes];
+      if (through) this.product(through, d, part, ready);
+      else zeroColumns(heap, dRec + o, rows, hp, part.b0 * 8, part.b1 * 8);
+      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, part);
+      if (!through && plan.cell === 'lstm') zeroColumns(heap, dCell + o, rows, hp, part.b0 * 8, part.b1 * 8);
+      this.zeroPadded(d, t, part);
+      const gates = z + part.r0 * first.cols * 4;
       if (plan.cell === 'rnn') {
-        k.rnnBackward(B, hp, b0, b1, z, dAbove, dRec);
+        k.rnnBackward(rows, hp, part.b0, part.b1, gates, dAbove + o, dRec + o);
         return;
       }
-      k.lstmBackward(B, hp, b0, b1, z, prev, out, dAbove, dRec, dCell);
+      k.lstmBackward(rows, hp, part.b0, part.b1, gates, prev + o, out + o, dAbove + o, dRec + o, dCell + o);
     });
   }
 
   /**
-   * GRU step t of direction `d`, two phases after phase `ready`: per chunk,
+   * GRU step t of direction `d`, two phases after phase `ready`: per part,
    * the gates' path of the step it ran next added to ∂L/∂h_t, then the
-   * candidate's gradients; then, once every candidate gradient is written,
-   * through r⊙h₋₁ the reset and update gates'. Returns the second phase.
+   * candidate's gradients; then, once the part's candidate gradients are
+   * written (split by units: every one), through r⊙h₋₁ the reset and update
+   * gates'. Returns the second phase.
    */
   private gruStepBack(dir: DirectionPlan, d: number, t: number, dAbove: number, ready: number, flowLayer: number): number {
     const { k, plan, heap, rowBytes } = this;
@@ -598,17 +641,19 @@ class ThreadShare {
     const dReset = this.scratchOf(plan.resetGrad, d);
     // The kernels of the step it ran next left their share of ∂L/∂h_t in dRec: add the gates' path to it.
     const through = this.recurrentBack(dir, d, t, 1);
-    const candidate = this.phase(d, (b0, b1) => {
-      if (through) this.chunkProduct(through, d, b0, b1, ready);
-      else zeroColumns(heap, dRec, B, hp, b0 * 8, b1 * 8);
-      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, b0, b1);
-      this.zeroPadded(d, t, b0, b1);
-      k.gruBackwardCandidate(B, hp, b0, b1, z, n, hPrev, dAbove, dRec);
+    const candidate = this.phase(d, (part) => {
+      const [rows, o] = [rowCount(part), part.r0 * rowBytes];
+      if (through) this.product(through, d, part, ready);
+      else zeroColumns(heap, dRec + o, rows, hp, part.b0 * 8, part.b1 * 8);
+      if (flowLayer >= 0) this.recordFlow(flowLayer, t, dAbove, part);
+      this.zeroPadded(d, t, part);
+      k.gruBackwardCandidate(rows, hp, part.b0, part.b1, z + part.r0 * first.cols * 4, n + part.r0 * cand.cols * 4, hPrev + o, dAbove + o, dRec + o);
     });
     const reset: RecurrentProduct = { A: n, lda: hp, kPerBlock: 8, packed: cand.recurrentTPacked, panelK: hp, perBlock: 1, C: dReset, ldc: hp, beta: 0 };
-    return this.phase(d, (b0, b1) => {
-      this.chunkProduct(reset, d, b0, b1, candidate);
-      k.gruBackwardReset(B, hp, b0, b1, z, hPrev, dReset, dRec);
+    return this.phase(d, (part) => {
+      const [rows, o] = [rowCount(part), part.r0 * rowBytes];
+      this.product(reset, d, part, candidate);
+      k.gruBackwardReset(rows, hp, part.b0, part.b1, z + part.r0 * first.cols * 4, hPrev + o, dReset + o, dRec + o);
     });
   }
 
@@ -718,6 +763,18 @@ interface RecurrentProduct {
   C: number;
   ldc: number;
   beta: 0 | 1;
+}
+
+/** A thread's share of a recurrent phase: unit blocks [b0, b1) of batch rows [r0, r1). */
+interface Part {
+  b0: number;
+  b1: number;
+  r0: number;
+  r1: number;
+}
+
+function rowCount(part: Part): number {
+  return part.r1 - part.r0;
 }
 
 /** The packed panels [p0, p1) of a gate group that belong to unit blocks [j0, j1). */
