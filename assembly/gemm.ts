@@ -10,33 +10,58 @@
 
 /** Packs B's panels p0 … p1 (8 columns each) into `dst`, panel p at (p − p0)·K·8 floats. `trans`: B[k][n] = src[n·ld + k]. */
 export function packB(src: usize, ld: i32, trans: i32, K: i32, N: i32, dst: usize, p0: i32, p1: i32): void {
-  const ldBytes = <usize>ld << 2;
+  for (let p = p0; p < p1; p++) packPanel(src, ld, trans, K, N, dst + (<usize>(p - p0) * <usize>K << 5), p);
+}
+
+/**
+ * packB, and each packed column's sum over B's K rows (in row order, from 0)
+ * into sums[8·p0 … 8·p1): a weight gradient's packing pass gives its bias
+ * gradient too. The sums read the panel just packed (in L2) instead of the
+ * matrix again from memory.
+ */
+export function packBColumnSums(src: usize, ld: i32, trans: i32, K: i32, N: i32, dst: usize, p0: i32, p1: i32, sums: usize): void {
   for (let p = p0; p < p1; p++) {
-    const n0 = p << 3;
-    const width = min(8, N - n0);
-    let out = dst + (<usize>(p - p0) * <usize>K << 5);
-    if (!trans && width == 8) {
-      let row = src + (<usize>n0 << 2);
-      for (let k = 0; k < K; k++) {
-        v128.store(out, v128.load(row));
-        v128.store(out, v128.load(row, 16), 16);
-        row += ldBytes;
-        out += 32;
-      }
-    } else if (!trans) {
-      let row = src + (<usize>n0 << 2);
-      for (let k = 0; k < K; k++) {
-        for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(row + (<usize>c << 2)) : 0);
-        row += ldBytes;
-        out += 32;
-      }
-    } else {
-      // Column n of B is row n of src: walk eight source rows side by side.
-      for (let k = 0; k < K; k++) {
-        const at = src + (<usize>k << 2);
-        for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(at + <usize>(n0 + c) * ldBytes) : 0);
-        out += 32;
-      }
+    const panel = dst + (<usize>(p - p0) * <usize>K << 5);
+    packPanel(src, ld, trans, K, N, panel, p);
+    let lo = f32x4.splat(0), hi = f32x4.splat(0);
+    for (let k = 0, at = panel; k < K; k++, at += 32) {
+      lo = f32x4.add(lo, v128.load(at));
+      hi = f32x4.add(hi, v128.load(at, 16));
+    }
+    const to = sums + (<usize>p << 5);
+    v128.store(to, lo);
+    v128.store(to, hi, 16);
+  }
+}
+
+/** Packs panel p (columns 8p … 8p+8 of B, zero past N) at `out`. */
+// @ts-ignore: decorator
+@inline
+function packPanel(src: usize, ld: i32, trans: i32, K: i32, N: i32, out: usize, p: i32): void {
+  const ldBytes = <usize>ld << 2;
+  const n0 = p << 3;
+  const width = min(8, N - n0);
+  if (!trans && width == 8) {
+    let row = src + (<usize>n0 << 2);
+    for (let k = 0; k < K; k++) {
+      v128.store(out, v128.load(row));
+      v128.store(out, v128.load(row, 16), 16);
+      row += ldBytes;
+      out += 32;
+    }
+  } else if (!trans) {
+    let row = src + (<usize>n0 << 2);
+    for (let k = 0; k < K; k++) {
+      for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(row + (<usize>c << 2)) : 0);
+      row += ldBytes;
+      out += 32;
+    }
+  } else {
+    // Column n of B is row n of src: walk eight source rows side by side.
+    for (let k = 0; k < K; k++) {
+      const at = src + (<usize>k << 2);
+      for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < width ? load<f32>(at + <usize>(n0 + c) * ldBytes) : 0);
+      out += 32;
     }
   }
 }

@@ -32,18 +32,6 @@ export function broadcastRows(n: i32, vector: usize, dst: usize, ldd: i32, c0: i
   }
 }
 
-/** dst[c] = Σ_r src[r, c] over rows 0 … n, in row order (a bias gradient); rows are read in memory order. */
-export function columnSums(n: i32, src: usize, lds: i32, dst: usize, c0: i32, c1: i32): void {
-  for (let c = c0; c < c1; c += 4) v128.store(dst + (<usize>c << 2), f32x4.splat(0));
-  for (let r = 0; r < n; r++) {
-    const row = rowAt(src, r, lds);
-    for (let c = c0; c < c1; c += 4) {
-      const o = <usize>c << 2;
-      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(row + o)));
-    }
-  }
-}
-
 /** dst[ids[r], c] += src[r, c] for rows 0 … n, in row order (the gradient of a lookup). */
 export function scatterAddRows(ids: usize, n: i32, src: usize, lds: i32, dst: usize, ldd: i32, c0: i32, c1: i32): void {
   for (let r = 0; r < n; r++) {

@@ -127,6 +127,37 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  test(`packBColumnSums packs as packB does and sums each column in row order, zero past N (${flavour} SIMD)`, () => {
+    const { k, heap } = kernelsWithHeap(flavour);
+    const rng = new SeededRandom(13);
+    for (const [K, N, trans] of [
+      [2048, 32, 0], // a weight gradient's shape: K = batch·time rows
+      [5, 13, 0], // a short last panel
+      [7, 20, 1],
+    ]) {
+      const panels = Math.ceil(N / 8);
+      const [B, packed, summed, sums] = [1 << 20, 2 << 20, 3 << 20, 4 << 20];
+      const b = Float32Array.from({ length: K * N }, () => rng.next() - 0.5);
+      heap.set(b, B / 4);
+      heap.fill(NaN, sums / 4, sums / 4 + panels * 8);
+      // Panels 1… only: the sums of panel 0's columns must stay untouched.
+      k.packB(B, trans ? K : N, trans, K, N, packed, 1, panels);
+      k.packBColumnSums(B, trans ? K : N, trans, K, N, summed, 1, panels, sums);
+      const length = (panels - 1) * K * 8;
+      assert.deepEqual(heap.subarray(summed / 4, summed / 4 + length), heap.subarray(packed / 4, packed / 4 + length), `K${K} N${N}: the same panels`);
+      for (let n = 0; n < panels * 8; n++) {
+        const got = heap[sums / 4 + n];
+        if (n < 8) {
+          assert.ok(Number.isNaN(got), `K${K} N${N}: column ${n} of panel 0 untouched`);
+          continue;
+        }
+        let sum = 0;
+        for (let r = 0; r < K && n < N; r++) sum = Math.fround(sum + b[trans ? n * K + r : r * N + n]);
+        assert.equal(got, sum, `K${K} N${N}: column ${n}`);
+      }
+    }
+  });
+
   test(`a product split into ranges of k (gemmPanels, and packRows + gemmPacked) equals the triple loop, and both ways give the same floats (${flavour} SIMD)`, () => {
     const { k, heap } = kernelsWithHeap(flavour);
     const rng = new SeededRandom(11);

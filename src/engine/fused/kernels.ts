@@ -6,6 +6,8 @@ import memoryLimits from '../../../assembly/memory.json';
 /** The exports of dist/fused.wasm (assembly/index.ts). Pointers are byte offsets; dimensions count floats. */
 export interface FusedKernels {
   packB(src: number, ld: number, trans: number, K: number, N: number, dst: number, p0: number, p1: number): void;
+  /** packB, and the sum of each packed column over its K rows into sums[8·p0 … 8·p1). */
+  packBColumnSums(src: number, ld: number, trans: number, K: number, N: number, dst: number, p0: number, p1: number, sums: number): void;
   gemm(
     M: number,
     K: number,
@@ -51,7 +53,6 @@ export interface FusedKernels {
   gruBackwardReset(rows: number, hp: number, j0: number, j1: number, zr: number, hPrev: number, drh: number, dhRec: number): void;
   gatherRows(ids: number, n: number, table: number, ldt: number, bias: number, dst: number, ldd: number, c0: number, c1: number): void;
   broadcastRows(n: number, vector: number, dst: number, ldd: number, c0: number, c1: number): void;
-  columnSums(n: number, src: number, lds: number, dst: number, c0: number, c1: number): void;
   scatterAddRows(ids: number, n: number, src: number, lds: number, dst: number, ldd: number, c0: number, c1: number): void;
   dropoutRows(
     rows: number,

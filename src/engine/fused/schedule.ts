@@ -505,9 +505,9 @@ class ThreadShare {
       k.gemm(N, vp, plan.logits, vp, 0, plan.outKernelTPacked + panel * vp * 32, j0, j1, at, hp, 0, scratch);
     });
     if (probe) return dHidden;
-    k.packB(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1);
+    // The bias gradient is the column sums of ∂L/∂logits, taken while they are packed.
+    k.packBColumnSums(plan.logits, vp, 0, N, vp, mine.packScratch, v0, v1, plan.outBiasGrad);
     this.topOutputs().forEach((at, d) => k.gemm(hp, N, at, hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad + d * hp * vp * 4, vp, 0, scratch));
-    k.columnSums(N, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
     return dHidden;
   }
 
@@ -531,11 +531,10 @@ class ThreadShare {
       if (head.pooled) k.meanPoolBackward(B, T, hp, j0 * 8, j1 * 8, head.lengths, at, dHidden[d]);
       else k.lastPoolBackward(B, T, hp, j0 * 8, j1 * 8, head.lengths, dir.reverse ? 1 : 0, at, dHidden[d]);
     });
-    k.packB(plan.logits, vp, 0, B, vp, mine.packScratch, v0, v1);
+    k.packBColumnSums(plan.logits, vp, 0, B, vp, mine.packScratch, v0, v1, plan.outBiasGrad);
     for (let d = 0; d < plan.directions; d++) {
       k.gemm(hp, B, this.pooledInput(d), hp, 1, mine.packScratch, v0, v1, plan.outKernelGrad + d * hp * vp * 4, vp, 0, scratch);
     }
-    k.columnSums(B, plan.logits, vp, plan.outBiasGrad, v0 * 8, v1 * 8);
     return dHidden;
   }
 
@@ -680,16 +679,17 @@ class ThreadShare {
     for (const dir of layer.directions) {
       for (const g of dir.groups) {
         const [c0, c1] = ownPanels(g, j0, j1);
-        k.packB(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1);
-        // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
-        const recurrentInput = g.firstGate === 2 ? dir.resetHidden! : previousRows(plan, dir);
-        k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
-        k.columnSums(N, g.gatesSeq, g.cols, g.biasGrad, c0 * 8, c1 * 8);
+        // The bias gradient is the column sums of the gate gradients, taken while they are packed.
+        k.packBColumnSums(g.gatesSeq, g.cols, 0, N, g.cols, mine.packScratch, c0, c1, g.biasGrad);
+        // A one-hot input's kernel gradient reads the gate gradients again: now, while they are in cache.
         if (layer.oneHot) {
           zeroColumns(heap, g.kernelGrad, layer.inRows, g.cols, c0 * 8, c1 * 8);
           k.scatterAddRows(plan.ids, N, g.gatesSeq, g.cols, g.kernelGrad, g.cols, c0 * 8, c1 * 8);
-          continue;
         }
+        // The candidate's recurrent product multiplies r⊙h₋₁, the other gates' h₋₁.
+        const recurrentInput = g.firstGate === 2 ? dir.resetHidden! : previousRows(plan, dir);
+        k.gemm(hp, N, recurrentInput, hp, 1, mine.packScratch, c0, c1, g.recurrentGrad, g.cols, 0, scratch);
+        if (layer.oneHot) continue;
         for (const part of parts) {
           k.gemm(part.width, N, part.at, part.width, 1, mine.packScratch, c0, c1, g.kernelGrad + part.firstRow * g.cols * 4, g.cols, 0, scratch);
         }
