@@ -11,7 +11,7 @@
 //   GRU   z,r = σ(·), n = tanh(x·Wn + bn + (r⊙h₋₁)·Un), h = z⊙h₋₁ + (1−z)⊙n
 //   RNN   h = tanh(·)
 
-import { vsigmoid, vtanh } from './activations';
+import { vone, vsigmoid, vtanh } from './activations';
 
 // @ts-ignore: decorator
 @inline
@@ -44,7 +44,7 @@ export function lstmForward(rows: i32, hp: i32, j0: i32, j1: i32, z: usize, cPre
 
 /** dh = dhAbove + dhRec; `dc` carries ∂L/∂c from step t+1 in and to step t−1 out. */
 export function lstmBackward(rows: i32, hp: i32, j0: i32, j1: i32, z: usize, cPrev: usize, c: usize, dhAbove: usize, dhRec: usize, dc: usize): void {
-  const one = f32x4.splat(1);
+  const one = vone();
   const ldz = hp << 2;
   for (let r = 0; r < rows; r++) {
     for (let j = j0; j < j1; j++) {
@@ -80,7 +80,7 @@ export function rnnForward(rows: i32, hp: i32, j0: i32, j1: i32, z: usize, hOut:
 }
 
 export function rnnBackward(rows: i32, hp: i32, j0: i32, j1: i32, z: usize, dhAbove: usize, dhRec: usize): void {
-  const one = f32x4.splat(1);
+  const one = vone();
   for (let r = 0; r < rows; r++) {
     for (let u = j0 << 3; u < j1 << 3; u += 4) {
       const s = at(0, r, hp, u);
@@ -131,7 +131,7 @@ export function gruForwardOutput(rows: i32, hp: i32, j0: i32, j1: i32, zr: usize
  * to h₋₁) into `dhRec`, which the rest of the step then adds to.
  */
 export function gruBackwardCandidate(rows: i32, hp: i32, j0: i32, j1: i32, zr: usize, n: usize, hPrev: usize, dhAbove: usize, dhRec: usize): void {
-  const one = f32x4.splat(1);
+  const one = vone();
   const ldz = hp << 1;
   for (let r = 0; r < rows; r++) {
     for (let j = j0; j < j1; j++) {
@@ -151,7 +151,7 @@ export function gruBackwardCandidate(rows: i32, hp: i32, j0: i32, j1: i32, zr: u
 
 /** GRU backward, second half: from drh = ∂L/∂(r⊙h₋₁), r's pre-activation gradient into `zr` and drh ⊙ r added to dhRec. */
 export function gruBackwardReset(rows: i32, hp: i32, j0: i32, j1: i32, zr: usize, hPrev: usize, drh: usize, dhRec: usize): void {
-  const one = f32x4.splat(1);
+  const one = vone();
   const ldz = hp << 1;
   for (let r = 0; r < rows; r++) {
     for (let j = j0; j < j1; j++) {

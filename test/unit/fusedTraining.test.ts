@@ -277,6 +277,31 @@ for (const [cell, embedding, bidirectional, dropout] of [
   });
 }
 
+test('a step after the memory is planned again for another window shape gives the floats of a fresh stepper (the kernels keep their constants)', async () => {
+  const spec = { ...modelSpec('lstm', 1, 24, 0, 13), bidirectional: false, dropout: 0 };
+  const model = perturbedModel(spec);
+  const weights = new Map(model.weightNames.map((name) => [name, (model.variable(name).dataSync() as Float32Array).slice()]));
+  model.dispose();
+  const rng = new SeededRandom(5);
+  const window = randomWindow(8, 6, spec.vocabSize, rng);
+  const other = randomWindow(5, 11, spec.vocabSize, rng);
+  const snapshot = async (stepper: FusedStepper): Promise<FusedSnapshot> => {
+    const { loss, finalState } = await stepper.step(window.inputs, window.targets, 8, 6, undefined);
+    return { loss, finalState, gradients: stepper.readGradients() };
+  };
+  const fresh = await newStepper(spec, 2, 8, 6);
+  fresh.loadParameters({ weights });
+  const expected = await snapshot(fresh);
+  assert.ok(Number.isFinite(expected.loss));
+  const replanned = await newStepper(spec, 2, 8, 6);
+  replanned.loadParameters({ weights });
+  // Another shape plans the memory again, and the first shape once more.
+  await replanned.step(other.inputs, other.targets, 5, 11, undefined);
+  assertSameBits(await snapshot(replanned), expected, 'after two new plans');
+  fresh.dispose();
+  replanned.dispose();
+});
+
 // ---- 3.–5. sessions: which path trains, fallback, and a dying worker ----
 
 const dir = tempDir();

@@ -4,7 +4,7 @@ import { Worker } from 'worker_threads';
 import { taskOf, type ModelSpec } from '../../core/spec';
 import { Barrier } from './barrier';
 import { createSharedMemory, fusedModule, MAX_MEMORY_PAGES, type SimdFlavour } from './kernels';
-import { CONTROL_INTS, CONTROL_RESULTS, planFusedStep, shortenedPlan, type FusedPlan, type RecurrenceSplit } from './layout';
+import { CONTROL_INTS, CONTROL_RESULTS, PLAN_BASE, planFusedStep, shortenedPlan, type FusedPlan, type RecurrenceSplit } from './layout';
 import type { FaultPhase, FromFusedWorker, FusedWorkerData, ToFusedWorker, UpdateSettings } from './messages';
 import { readFinalState, readLoss, readParameters, writeInitialState, writeParameters, writeWindow, type NamedArrays, type StateArrays } from './weights';
 import { StepNotTakenError } from '../training/stepTypes';
@@ -291,8 +291,9 @@ export class FusedStepper {
       throw new Error(`a fused step of batch ${batch} × ${time} needs ${Math.round(plan.bytes / 2 ** 20)} MiB, more than the kernels' 2 GiB`);
     const missing = plan.bytes - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
-    // Padding must read as zero: the new plan may place buffers over old data.
-    new Float32Array(this.memory.buffer).fill(0);
+    // Padding must read as zero: the new plan may place buffers over old data. Below PLAN_BASE lie
+    // the kernels' constants (assembly/activations.ts), which every instance wrote when it started.
+    new Float32Array(this.memory.buffer).fill(0, PLAN_BASE / 4);
     this.plan = plan;
     this.active = 0;
     for (const worker of this.workers) worker.postMessage({ kind: 'plan', plan } satisfies ToFusedWorker);

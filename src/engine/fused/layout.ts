@@ -221,7 +221,7 @@ export interface ThreadPlan {
   packedRows: number;
 }
 
-/** First byte the plan uses: below it nothing (the kernels keep no data). */
+/** First byte the plan uses: below it only the kernels' constants (their module's data, assembly/activations.ts), never cleared. */
 export const PLAN_BASE = 64 * 1024;
 /** The barrier's Int32 slots at the start of the control block (barrier.ts). */
 export const CONTROL_INTS = 16;
