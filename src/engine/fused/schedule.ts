@@ -145,8 +145,9 @@ class ThreadShare {
 
   /**
    * Every layer over every time step. A step of a direction is one phase
-   * (two for the GRU: r⊙h₋₁, then h_t) whose chunks of units the threads
-   * claim as they get free (barrier.ts); a chunk's product waits only for
+   * (two for the GRU: r⊙h₋₁, then h_t). Split by rows, each thread runs its
+   * batch rows through it; split by units, the threads claim its chunks of
+   * units as they get free (barrier.ts), and a chunk's product waits only for
    * the blocks of its direction's phase before. A bidirectional layer
    * interleaves its directions' phases, so either fills the other's waits.
    */
